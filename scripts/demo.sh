@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The main job: build stratum, generate the bundled demo data set, and audit it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSTRATUM_BUILD_TESTS=OFF -DSTRATUM_BUILD_BENCH=OFF \
+      -DSTRATUM_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build build -j"$(nproc)" --target stratum_cli stratum_synth
+mkdir -p demo
+build/bin/stratum_synth --images 500 --seed 7 --gt demo/gt.json --dt demo/dt.json
+build/bin/stratum coco demo/gt.json demo/dt.json "$@"

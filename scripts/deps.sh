@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages stratum needs (as root, when any is missing). Idempotent.
+set -euo pipefail
+pkgs=(build-essential cmake git libeigen3-dev libxsimd-dev libboost-dev libboost-math-dev libsimdjson-dev
+      doctest-dev libbenchmark-dev python3 python3-numpy python3-scipy python3-statsmodels
+      libopenmpi-dev openmpi-bin)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "stratum: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
