@@ -1,0 +1,207 @@
+// The exact, mergeable accumulator of COCO evaluation.
+//
+// Matching (see matcher.hpp) turns every frame into, per category, one record per kept detection -- its score,
+// its frame (image) id, its rank among the frame's detections of that category, and two bit masks per area
+// range: bit t of `tp` is set when the detection is a true positive at IoU threshold t, bit t of `fp` when it
+// is a false positive (neither bit: ignored) -- and, per area range, the number of non-ignored ground truths.
+// That is all pycocotools' `accumulate` needs. The state is a regular value type:
+//   * default/`exact_accumulator(dims)` is the identity of merge;
+//   * `merge` (or `+=`) appends records and adds counts, so it is associative and commutative;
+//   * `finalize` orders each category's records by (score descending, image id ascending, rank ascending),
+//     which is the order pycocotools' two stable mergesorts produce (images in ascending id order, detections
+//     of an image in score order, ties in input order), so the result does not depend on the order in which
+//     frames arrived or on how the work was split.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+#include "../core/error.hpp"
+#include "params.hpp"
+
+namespace stratum::coco {
+
+/// Shape of an accumulator: IoU thresholds, categories (1 when class-agnostic), area ranges.
+struct acc_dims {
+  std::size_t T = 0, K = 0, A = 0;
+  friend bool operator==(const acc_dims&, const acc_dims&) = default;
+};
+
+/// Detection records of one category, structure of arrays.
+struct category_records {
+  std::vector<double> score;
+  std::vector<std::int64_t> image;
+  std::vector<std::uint32_t> rank;
+  std::vector<std::uint64_t> tp, fp;  // A words per record
+  std::vector<std::int64_t> npig;     // non-ignored ground truths per area range
+
+  [[nodiscard]] std::size_t size() const noexcept { return score.size(); }
+  friend bool operator==(const category_records&, const category_records&) = default;
+};
+
+/// pycocotools' `eval` arrays: precision and scores [T, R, K, A, M], recall [T, K, A, M], C order, -1 where a
+/// category has no (non-ignored) ground truth.
+struct eval_arrays {
+  std::size_t T = 0, R = 0, K = 0, A = 0, M = 0;
+  std::vector<double> precision, recall, scores;
+
+  [[nodiscard]] std::size_t p_index(std::size_t t, std::size_t r, std::size_t k, std::size_t a,
+                                    std::size_t m) const noexcept {
+    return (((t * R + r) * K + k) * A + a) * M + m;
+  }
+  [[nodiscard]] std::size_t r_index(std::size_t t, std::size_t k, std::size_t a, std::size_t m) const noexcept {
+    return ((t * K + k) * A + a) * M + m;
+  }
+};
+
+class exact_accumulator {
+ public:
+  exact_accumulator() = default;
+  explicit exact_accumulator(acc_dims d) : dims_(d), cats_(d.K) {
+    for (auto& c : cats_) c.npig.assign(d.A, 0);
+  }
+
+  [[nodiscard]] const acc_dims& dims() const noexcept { return dims_; }
+  [[nodiscard]] const std::vector<category_records>& categories() const noexcept { return cats_; }
+  [[nodiscard]] std::size_t detections() const noexcept {
+    std::size_t n = 0;
+    for (const auto& c : cats_) n += c.size();
+    return n;
+  }
+
+  /// Adds one detection record of category k; tp and fp point to A words each.
+  void add_detection(std::size_t k, double score, std::int64_t image, std::uint32_t rank, const std::uint64_t* tp,
+                     const std::uint64_t* fp) {
+    auto& c = cats_[k];
+    c.score.push_back(score);
+    c.image.push_back(image);
+    c.rank.push_back(rank);
+    c.tp.insert(c.tp.end(), tp, tp + dims_.A);
+    c.fp.insert(c.fp.end(), fp, fp + dims_.A);
+  }
+  void add_ground_truths(std::size_t k, std::size_t a, std::int64_t non_ignored) { cats_[k].npig[a] += non_ignored; }
+
+  /// Merges another partial evaluation of the same shape (throws usage_error otherwise).
+  exact_accumulator& merge(const exact_accumulator& o) {
+    if (o.dims_ == acc_dims{} && o.cats_.empty()) return *this;
+    if (dims_ == acc_dims{} && cats_.empty()) return *this = o;
+    if (!(o.dims_ == dims_)) throw usage_error("exact_accumulator::merge: the two states have different shapes");
+    for (std::size_t k = 0; k < cats_.size(); ++k) {
+      auto& a = cats_[k];
+      const auto& b = o.cats_[k];
+      a.score.insert(a.score.end(), b.score.begin(), b.score.end());
+      a.image.insert(a.image.end(), b.image.begin(), b.image.end());
+      a.rank.insert(a.rank.end(), b.rank.begin(), b.rank.end());
+      a.tp.insert(a.tp.end(), b.tp.begin(), b.tp.end());
+      a.fp.insert(a.fp.end(), b.fp.begin(), b.fp.end());
+      for (std::size_t i = 0; i < a.npig.size(); ++i) a.npig[i] += b.npig[i];
+    }
+    return *this;
+  }
+  exact_accumulator& operator+=(const exact_accumulator& o) { return merge(o); }
+
+  /// Records of category k in evaluation order: score descending, then image id, then rank.
+  [[nodiscard]] std::vector<std::uint32_t> order(std::size_t k) const {
+    const auto& c = cats_[k];
+    std::vector<std::uint32_t> idx(c.size());
+    std::iota(idx.begin(), idx.end(), 0u);
+    std::sort(idx.begin(), idx.end(), [&c](std::uint32_t i, std::uint32_t j) {
+      if (c.score[i] != c.score[j]) return c.score[i] > c.score[j];
+      if (c.image[i] != c.image[j]) return c.image[i] < c.image[j];
+      return c.rank[i] < c.rank[j];
+    });
+    return idx;
+  }
+
+  /// pycocotools' `accumulate` over this state.
+  [[nodiscard]] eval_arrays finalize(const params& p) const;
+
+  friend bool operator==(const exact_accumulator&, const exact_accumulator&) = default;
+
+ private:
+  acc_dims dims_;
+  std::vector<category_records> cats_;
+};
+
+/// Precision at the recall thresholds for one (category, area range, maxDets, IoU threshold), from the
+/// cumulative true/false positive counts along the ordered detections (pycocotools `accumulate`):
+///   rc[i] = tp[i] / npig,   pr[i] = tp[i] / (fp[i] + tp[i] + eps)  with eps = numpy.spacing(1) = 2^-52,
+///   pr made non-increasing from the right (pr[i-1] = max(pr[i-1], pr[i])),
+///   q[r] = pr[searchsorted_left(rc, recThr[r])] and s[r] = score there, 0 past the last detection.
+/// Writes R values to q and s with the given stride.
+inline void precision_at_recall(const std::vector<double>& tp, const std::vector<double>& fp, double npig,
+                                const std::vector<double>& sorted_scores, const std::vector<double>& rec_thrs,
+                                std::vector<double>& pr_buf, double* q, double* s, std::size_t stride) {
+  const std::size_t nd = tp.size();
+  constexpr double eps = 2.220446049250313e-16;
+  pr_buf.resize(nd);
+  for (std::size_t i = 0; i < nd; ++i) pr_buf[i] = tp[i] / (fp[i] + tp[i] + eps);
+  for (std::size_t i = nd; i-- > 1;)
+    if (pr_buf[i] > pr_buf[i - 1]) pr_buf[i - 1] = pr_buf[i];
+  std::size_t i = 0;
+  for (std::size_t r = 0; r < rec_thrs.size(); ++r) {
+    while (i < nd && tp[i] / npig < rec_thrs[r]) ++i;
+    if (i < nd) {
+      q[r * stride] = pr_buf[i];
+      s[r * stride] = sorted_scores[i];
+    } else {
+      q[r * stride] = 0;
+      s[r * stride] = 0;
+    }
+  }
+}
+
+inline eval_arrays exact_accumulator::finalize(const params& p) const {
+  eval_arrays e;
+  e.T = dims_.T;
+  e.R = p.rec_thrs.size();
+  e.K = dims_.K;
+  e.A = dims_.A;
+  e.M = p.max_dets.size();
+  if (p.iou_thrs.size() != e.T || p.area_rngs.size() != e.A)
+    throw usage_error("exact_accumulator::finalize: parameters do not match the accumulator's shape");
+  e.precision.assign(e.T * e.R * e.K * e.A * e.M, -1.0);
+  e.scores.assign(e.precision.size(), -1.0);
+  e.recall.assign(e.T * e.K * e.A * e.M, -1.0);
+
+  std::vector<std::vector<double>> tp(e.T), fp(e.T);
+  std::vector<double> sorted_scores, pr_buf, qbuf(e.R), sbuf(e.R);
+  for (std::size_t k = 0; k < e.K; ++k) {
+    const auto& c = cats_[k];
+    const auto idx = order(k);
+    for (std::size_t a = 0; a < e.A; ++a) {
+      const auto npig = c.npig[a];
+      if (npig == 0) continue;
+      for (std::size_t m = 0; m < e.M; ++m) {
+        const auto max_det = static_cast<std::uint32_t>(p.max_dets[m]);
+        sorted_scores.clear();
+        for (auto& v : tp) v.clear();
+        for (auto& v : fp) v.clear();
+        std::vector<double> tsum(e.T, 0.0), fsum(e.T, 0.0);
+        for (auto j : idx) {
+          if (c.rank[j] >= max_det) continue;
+          sorted_scores.push_back(c.score[j]);
+          const std::uint64_t tw = c.tp[j * e.A + a], fw = c.fp[j * e.A + a];
+          for (std::size_t t = 0; t < e.T; ++t) {
+            tsum[t] += static_cast<double>((tw >> t) & 1u);
+            fsum[t] += static_cast<double>((fw >> t) & 1u);
+            tp[t].push_back(tsum[t]);
+            fp[t].push_back(fsum[t]);
+          }
+        }
+        const auto nd = sorted_scores.size();
+        const double n = static_cast<double>(npig);
+        for (std::size_t t = 0; t < e.T; ++t) {
+          e.recall[e.r_index(t, k, a, m)] = nd ? tp[t].back() / n : 0.0;
+          precision_at_recall(tp[t], fp[t], n, sorted_scores, p.rec_thrs, pr_buf, &e.precision[e.p_index(t, 0, k, a, m)],
+                              &e.scores[e.p_index(t, 0, k, a, m)], e.K * e.A * e.M);
+        }
+      }
+    }
+  }
+  return e;
+}
+
+}  // namespace stratum::coco

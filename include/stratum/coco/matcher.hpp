@@ -1,0 +1,136 @@
+// Greedy COCO matching of one frame and one category (or of a whole frame when class-agnostic), exactly as
+// pycocotools' COCOeval.evaluateImg (iouType='bbox'):
+//
+//  * detections are ordered by score, descending, ties in input order (a stable sort), and only the first
+//    maxDets[-1] are kept;
+//  * for each area range, a ground truth is ignored when it is a crowd region or its `area` lies outside the
+//    closed range; ground truths are reordered with the non-ignored ones first (stable);
+//  * for each IoU threshold t, each detection in order takes the ground truth of highest IoU >= min(t, 1-1e-10)
+//    (the last one of equal IoU), skipping ground truths already taken unless they are crowd regions, and
+//    never moving from a non-ignored to an ignored ground truth once it has a candidate;
+//  * a detection matched to an ignored ground truth is ignored; an unmatched detection whose area w*h lies
+//    outside the range is ignored; matched = true positive, unmatched = false positive, otherwise neither.
+//    As in pycocotools, a match to a ground truth whose annotation id is 0 counts as unmatched (the reference
+//    stores the matched id and tests it against 0).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+#include "accumulator.hpp"
+#include "iou.hpp"
+#include "params.hpp"
+
+namespace stratum::coco {
+
+/// Ground truths of one frame and category, structure of arrays, in input order.
+struct gt_span {
+  std::size_t n = 0;
+  const double *x = nullptr, *y = nullptr, *w = nullptr, *h = nullptr, *area = nullptr;
+  const unsigned char* crowd = nullptr;
+  const std::int64_t* id = nullptr;
+};
+
+/// Detections of one frame and category, structure of arrays, in input order.
+struct dt_span {
+  std::size_t n = 0;
+  const double *x = nullptr, *y = nullptr, *w = nullptr, *h = nullptr, *score = nullptr;
+};
+
+/// Reusable matching buffers (one per thread); no allocation per frame once warmed up.
+class matcher {
+ public:
+  explicit matcher(const params& p) : p_(&p) {
+    for (double t : p.iou_thrs) thr_.push_back(std::min(t, 1 - 1e-10));
+  }
+
+  /// Matches one group and adds its records to category k of `acc`.
+  void match(const gt_span& gt, const dt_span& dt, std::int64_t image_id, std::size_t k, exact_accumulator& acc) {
+    const std::size_t G = gt.n;
+    if (G == 0 && dt.n == 0) return;
+    const std::size_t T = thr_.size(), A = p_->area_rngs.size();
+    const std::size_t D = std::min<std::size_t>(dt.n, static_cast<std::size_t>(p_->max_dets.back()));
+
+    // Detection order: score descending, stable.
+    dorder_.resize(dt.n);
+    std::iota(dorder_.begin(), dorder_.end(), std::size_t{0});
+    std::stable_sort(dorder_.begin(), dorder_.end(),
+                     [&dt](std::size_t i, std::size_t j) { return dt.score[i] > dt.score[j]; });
+
+    // IoU matrix [D x G] in detection order, ground truths in input order.
+    boxes_.assign(G, gt.x, gt.y, gt.w, gt.h, gt.crowd);
+    ious_.resize(D * G);
+    for (std::size_t d = 0; d < D; ++d) {
+      const auto j = dorder_[d];
+      boxes_.iou_row(dt.x[j], dt.y[j], dt.w[j], dt.h[j], ious_.data() + d * G);
+    }
+
+    tp_.assign(D * A, 0);
+    fp_.assign(D * A, 0);
+    gorder_.resize(G);
+    ig_.resize(G);
+    taken_.resize(G);
+    for (std::size_t a = 0; a < A; ++a) {
+      const auto& rng = p_->area_rngs[a];
+      std::int64_t npig = 0;
+      std::size_t pos = 0;
+      for (std::size_t g = 0; g < G; ++g) {
+        const bool ignore = gt.crowd[g] || gt.area[g] < rng.lo || gt.area[g] > rng.hi;
+        if (!ignore) gorder_[pos++] = g, ++npig;
+      }
+      for (std::size_t g = 0; g < G; ++g) {
+        const bool ignore = gt.crowd[g] || gt.area[g] < rng.lo || gt.area[g] > rng.hi;
+        if (ignore) gorder_[pos++] = g;
+      }
+      for (std::size_t s = 0; s < G; ++s) ig_[s] = s >= static_cast<std::size_t>(npig);
+      acc.add_ground_truths(k, a, npig);
+
+      for (std::size_t t = 0; t < T; ++t) {
+        std::fill(taken_.begin(), taken_.end(), 0);
+        const std::uint64_t bit = std::uint64_t{1} << t;
+        for (std::size_t d = 0; d < D; ++d) {
+          const double* row = ious_.data() + d * G;
+          double best = thr_[t];
+          std::ptrdiff_t m = -1;
+          for (std::size_t s = 0; s < G; ++s) {
+            const std::size_t g = gorder_[s];
+            if (taken_[s] && !gt.crowd[g]) continue;
+            if (m > -1 && !ig_[static_cast<std::size_t>(m)] && ig_[s]) break;
+            if (row[g] < best) continue;
+            best = row[g];
+            m = static_cast<std::ptrdiff_t>(s);
+          }
+          bool matched = false, ignored = false;
+          if (m > -1) {
+            const auto ms = static_cast<std::size_t>(m);
+            taken_[ms] = 1;
+            ignored = ig_[ms];
+            matched = gt.id[gorder_[ms]] != 0;
+          }
+          if (!matched && !ignored) {
+            const auto j = dorder_[d];
+            double da = dt.w[j] * dt.h[j];
+            stratum::detail::fp_barrier(da);
+            ignored = da < rng.lo || da > rng.hi;
+          }
+          if (!ignored) (matched ? tp_[d * A + a] : fp_[d * A + a]) |= bit;
+        }
+      }
+    }
+    for (std::size_t d = 0; d < D; ++d)
+      acc.add_detection(k, dt.score[dorder_[d]], image_id, static_cast<std::uint32_t>(d), &tp_[d * A], &fp_[d * A]);
+  }
+
+ private:
+  const params* p_;
+  std::vector<double> thr_;
+  std::vector<std::size_t> dorder_, gorder_;
+  std::vector<unsigned char> ig_, taken_;
+  std::vector<double> ious_;
+  std::vector<std::uint64_t> tp_, fp_;
+  gt_boxes boxes_;
+};
+
+}  // namespace stratum::coco

@@ -1,0 +1,324 @@
+// COCO JSON adapter (simdjson): ground-truth files and results files, validated record by record.
+//
+// Ground truth: {"images": [{"id", "width"?, "height"?, "attributes"?: {str: str}, "provenance"?}],
+//                "annotations"?: [{"id", "image_id", "category_id", "bbox": [x, y, w, h], "area", "iscrowd"?}],
+//                "categories": [{"id", "name"?}]}
+// Results: [{"image_id", "category_id", "bbox": [x, y, w, h], "score"}], read as pycocotools' loadRes reads a
+// bbox results file: the detection's area is w * h and detections keep file order (loadRes ids them 1..n).
+//
+// Every error names the file, the record (e.g. annotations[12]) and the field, and says what is wrong.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include <simdjson.h>
+
+#include "../coco/dataset.hpp"
+#include "../coco/params.hpp"
+#include "../core/box.hpp"
+#include "../core/error.hpp"
+
+namespace stratum::io {
+
+namespace detail {
+
+struct json_ctx {
+  const std::string& source;
+  [[noreturn]] void fail(const std::string& where, const std::string& what) const {
+    throw input_error(source + ": " + where + ": " + what);
+  }
+};
+
+inline simdjson::dom::element parse_document(simdjson::dom::parser& parser, const simdjson::padded_string& json,
+                                             const std::string& source) {
+  simdjson::dom::element doc;
+  if (auto err = parser.parse(json).get(doc); err)
+    throw input_error(source + ": invalid JSON: " + simdjson::error_message(err));
+  return doc;
+}
+
+inline simdjson::padded_string read_file(const std::string& path) {
+  simdjson::padded_string s;
+  if (auto err = simdjson::padded_string::load(path).get(s); err)
+    throw input_error(path + ": cannot read file: " + simdjson::error_message(err));
+  return s;
+}
+
+inline std::int64_t get_int(const json_ctx& c, simdjson::dom::object obj, const char* key, const std::string& rec,
+                            bool required = true, std::int64_t fallback = 0) {
+  simdjson::dom::element e;
+  if (obj[key].get(e)) {
+    if (!required) return fallback;
+    c.fail(rec + "." + key, "missing field");
+  }
+  std::int64_t v;
+  if (e.get_int64().get(v)) {
+    std::uint64_t u;
+    if (!e.get_uint64().get(u)) c.fail(rec + "." + key, "integer out of range");
+    c.fail(rec + "." + key, "expected an integer");
+  }
+  return v;
+}
+
+inline double get_number(const json_ctx& c, simdjson::dom::element e, const std::string& where) {
+  double v;
+  if (e.get_double().get(v)) c.fail(where, "expected a number");
+  if (!std::isfinite(v)) c.fail(where, "not a finite number");
+  return v;
+}
+
+inline double get_number(const json_ctx& c, simdjson::dom::object obj, const char* key, const std::string& rec,
+                         bool required = true, double fallback = 0) {
+  simdjson::dom::element e;
+  if (obj[key].get(e)) {
+    if (!required) return fallback;
+    c.fail(rec + "." + key, "missing field");
+  }
+  return get_number(c, e, rec + "." + key);
+}
+
+inline box get_bbox(const json_ctx& c, simdjson::dom::object obj, const std::string& rec) {
+  simdjson::dom::element e;
+  if (obj["bbox"].get(e)) c.fail(rec + ".bbox", "missing field");
+  simdjson::dom::array arr;
+  if (e.get_array().get(arr) || arr.size() != 4) c.fail(rec + ".bbox", "expected an array of 4 numbers [x, y, w, h]");
+  double v[4];
+  std::size_t i = 0;
+  for (auto x : arr) {
+    v[i] = get_number(c, x, rec + ".bbox[" + std::to_string(i) + "]");
+    ++i;
+  }
+  if (v[2] < 0) c.fail(rec + ".bbox[2]", "negative width " + std::to_string(v[2]));
+  if (v[3] < 0) c.fail(rec + ".bbox[3]", "negative height " + std::to_string(v[3]));
+  return {v[0], v[1], v[2], v[3]};
+}
+
+inline simdjson::dom::array get_array(const json_ctx& c, simdjson::dom::object obj, const char* key,
+                                      bool required) {
+  simdjson::dom::element e;
+  simdjson::dom::array arr;
+  if (obj[key].get(e)) {
+    if (required) c.fail(key, "missing field");
+    return arr;
+  }
+  if (e.get_array().get(arr)) c.fail(key, "expected an array");
+  return arr;
+}
+
+inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::element e, const std::string& rec) {
+  simdjson::dom::object o;
+  if (e.get_object().get(o)) c.fail(rec, "expected an object");
+  return o;
+}
+
+}  // namespace detail
+
+/// Parses a COCO ground-truth document; `source` names it in error messages.
+[[nodiscard]] inline coco::ground_truth parse_coco_ground_truth(const simdjson::padded_string& json,
+                                                                const std::string& source) {
+  using namespace detail;
+  const json_ctx c{source};
+  simdjson::dom::parser parser;
+  const auto doc = parse_document(parser, json, source);
+  const auto root = get_object(c, doc, "(document)");
+  coco::ground_truth gt;
+
+  std::unordered_set<std::int64_t> img_ids, cat_ids, ann_ids;
+  std::size_t i = 0;
+  for (auto e : get_array(c, root, "images", true)) {
+    const std::string rec = "images[" + std::to_string(i++) + "]";
+    const auto o = get_object(c, e, rec);
+    coco::image_info im;
+    im.id = get_int(c, o, "id", rec);
+    if (!img_ids.insert(im.id).second) c.fail(rec + ".id", "duplicate image id " + std::to_string(im.id));
+    im.width = get_number(c, o, "width", rec, false);
+    im.height = get_number(c, o, "height", rec, false);
+    simdjson::dom::element a;
+    if (!o["attributes"].get(a)) {
+      simdjson::dom::object ao;
+      if (a.get_object().get(ao)) c.fail(rec + ".attributes", "expected an object of string values");
+      for (auto [k, v] : ao) {
+        std::string_view sv;
+        if (v.get_string().get(sv)) c.fail(rec + ".attributes." + std::string(k), "expected a string");
+        im.attrs.emplace_back(std::string(k), std::string(sv));
+      }
+    }
+    if (!o["provenance"].get(a)) {
+      std::string_view sv;
+      if (a.get_string().get(sv) || (sv != "real" && sv != "synthetic" && sv != "augmented"))
+        c.fail(rec + ".provenance", "expected \"real\", \"synthetic\" or \"augmented\"");
+      im.provenance = std::string(sv);
+    }
+    gt.images.push_back(std::move(im));
+  }
+  i = 0;
+  for (auto e : get_array(c, root, "categories", true)) {
+    const std::string rec = "categories[" + std::to_string(i++) + "]";
+    const auto o = get_object(c, e, rec);
+    coco::category_info ci;
+    ci.id = get_int(c, o, "id", rec);
+    if (!cat_ids.insert(ci.id).second) c.fail(rec + ".id", "duplicate category id " + std::to_string(ci.id));
+    std::string_view name;
+    simdjson::dom::element ne;
+    if (!o["name"].get(ne)) {
+      if (ne.get_string().get(name)) c.fail(rec + ".name", "expected a string");
+    }
+    ci.name = std::string(name);
+    gt.categories.push_back(std::move(ci));
+  }
+  i = 0;
+  for (auto e : get_array(c, root, "annotations", false)) {
+    const std::string rec = "annotations[" + std::to_string(i++) + "]";
+    const auto o = get_object(c, e, rec);
+    const auto id = get_int(c, o, "id", rec);
+    if (!ann_ids.insert(id).second) c.fail(rec + ".id", "duplicate annotation id " + std::to_string(id));
+    const auto img = get_int(c, o, "image_id", rec);
+    if (!img_ids.count(img)) c.fail(rec + ".image_id", "image " + std::to_string(img) + " is not in images");
+    const auto cat = get_int(c, o, "category_id", rec);
+    if (!cat_ids.count(cat)) c.fail(rec + ".category_id", "category " + std::to_string(cat) + " is not in categories");
+    const auto b = get_bbox(c, o, rec);
+    const double area = get_number(c, o, "area", rec);
+    if (area < 0) c.fail(rec + ".area", "negative area");
+    bool crowd = false;
+    simdjson::dom::element ce;
+    if (!o["iscrowd"].get(ce)) {
+      std::int64_t v;
+      bool bv;
+      if (!ce.get_int64().get(v) && (v == 0 || v == 1)) crowd = v == 1;
+      else if (!ce.get_bool().get(bv)) crowd = bv;
+      else c.fail(rec + ".iscrowd", "expected 0 or 1");
+    }
+    gt.add(id, img, cat, b.x, b.y, b.w, b.h, area, crowd);
+  }
+  return gt;
+}
+
+[[nodiscard]] inline coco::ground_truth load_coco_ground_truth(const std::string& path) {
+  return parse_coco_ground_truth(detail::read_file(path), path);
+}
+
+/// Parses a COCO results (detections) document against the ground truth it will be evaluated on: every image
+/// id must exist in the ground truth and every category id in its categories; scores must be in [0, 1].
+[[nodiscard]] inline coco::detection_set parse_coco_results(const simdjson::padded_string& json,
+                                                            const std::string& source,
+                                                            const coco::ground_truth& gt) {
+  using namespace detail;
+  const json_ctx c{source};
+  simdjson::dom::parser parser;
+  const auto doc = parse_document(parser, json, source);
+  simdjson::dom::array arr;
+  if (doc.get_array().get(arr)) c.fail("(document)", "expected a JSON array of detections");
+  std::vector<std::int64_t> img_ids, cat_ids;
+  for (const auto& im : gt.images) img_ids.push_back(im.id);
+  for (const auto& ct : gt.categories) cat_ids.push_back(ct.id);
+  const coco::detail::id_index imgs(img_ids), cats(cat_ids);
+  coco::detection_set dt;
+  const auto n = arr.size();
+  for (auto* v : {&dt.x, &dt.y, &dt.w, &dt.h, &dt.score}) v->reserve(n);
+  dt.image_id.reserve(n);
+  dt.category_id.reserve(n);
+  std::size_t i = 0;
+  for (auto e : arr) {
+    const std::string rec = "[" + std::to_string(i++) + "]";
+    const auto o = get_object(c, e, rec);
+    const auto img = get_int(c, o, "image_id", rec);
+    if (imgs.find(img) == coco::detail::id_index::npos)
+      c.fail(rec + ".image_id", "image " + std::to_string(img) + " is not in the ground truth");
+    const auto cat = get_int(c, o, "category_id", rec);
+    if (cats.find(cat) == coco::detail::id_index::npos)
+      c.fail(rec + ".category_id", "category " + std::to_string(cat) + " is not in the ground truth's categories");
+    const auto b = get_bbox(c, o, rec);
+    const double s = get_number(c, o, "score", rec);
+    if (s < 0 || s > 1) c.fail(rec + ".score", "score " + std::to_string(s) + " is outside [0, 1]");
+    dt.add(img, cat, b.x, b.y, b.w, b.h, s);
+  }
+  return dt;
+}
+
+[[nodiscard]] inline coco::detection_set load_coco_results(const std::string& path, const coco::ground_truth& gt) {
+  return parse_coco_results(detail::read_file(path), path, gt);
+}
+
+/// Parses evaluation parameters in the form of pycocotools' Params (keys iouThrs, recThrs, maxDets, areaRng,
+/// areaRngLbl, useCats, imgIds, catIds; each optional, the defaults otherwise).
+[[nodiscard]] inline coco::params parse_coco_params(const simdjson::padded_string& json, const std::string& source) {
+  using namespace detail;
+  const json_ctx c{source};
+  simdjson::dom::parser parser;
+  const auto root = get_object(c, parse_document(parser, json, source), "(document)");
+  coco::params p;
+  auto numbers = [&](const char* key, auto& out) {
+    simdjson::dom::element e;
+    if (root[key].get(e)) return false;
+    simdjson::dom::array arr;
+    if (e.get_array().get(arr)) c.fail(key, "expected an array");
+    out.clear();
+    std::size_t i = 0;
+    for (auto x : arr) {
+      const std::string where = std::string(key) + "[" + std::to_string(i++) + "]";
+      using T = typename std::decay_t<decltype(out)>::value_type;
+      if constexpr (std::is_floating_point_v<T>) {
+        out.push_back(get_number(c, x, where));
+      } else {
+        std::int64_t v;
+        if (x.get_int64().get(v)) c.fail(where, "expected an integer");
+        out.push_back(static_cast<T>(v));
+      }
+    }
+    return true;
+  };
+  numbers("iouThrs", p.iou_thrs);
+  numbers("recThrs", p.rec_thrs);
+  if (numbers("maxDets", p.max_dets)) std::sort(p.max_dets.begin(), p.max_dets.end());
+  numbers("imgIds", p.img_ids);
+  numbers("catIds", p.cat_ids);
+  simdjson::dom::element e;
+  if (!root["areaRng"].get(e)) {
+    simdjson::dom::array arr;
+    if (e.get_array().get(arr)) c.fail("areaRng", "expected an array of [lo, hi] pairs");
+    p.area_rngs.clear();
+    std::size_t i = 0;
+    for (auto r : arr) {
+      const std::string where = "areaRng[" + std::to_string(i++) + "]";
+      simdjson::dom::array pair;
+      if (r.get_array().get(pair) || pair.size() != 2) c.fail(where, "expected [lo, hi]");
+      coco::area_range ar;
+      ar.lo = get_number(c, pair.at(0).value(), where + "[0]");
+      ar.hi = get_number(c, pair.at(1).value(), where + "[1]");
+      p.area_rngs.push_back(ar);
+    }
+    simdjson::dom::array lbl;
+    if (root["areaRngLbl"].get(e) || e.get_array().get(lbl) || lbl.size() != p.area_rngs.size())
+      c.fail("areaRngLbl", "expected one label per area range");
+    i = 0;
+    for (auto l : lbl) {
+      std::string_view sv;
+      if (l.get_string().get(sv)) c.fail("areaRngLbl[" + std::to_string(i) + "]", "expected a string");
+      p.area_rngs[i++].label = std::string(sv);
+    }
+  }
+  if (!root["useCats"].get(e)) {
+    std::int64_t v;
+    bool b;
+    if (!e.get_int64().get(v) && (v == 0 || v == 1)) p.use_cats = v == 1;
+    else if (!e.get_bool().get(b)) p.use_cats = b;
+    else c.fail("useCats", "expected 0 or 1");
+  }
+  try {
+    p.validate();
+  } catch (const usage_error& err) {
+    throw input_error(source + ": " + err.what());
+  }
+  return p;
+}
+
+[[nodiscard]] inline coco::params load_coco_params(const std::string& path) {
+  return parse_coco_params(detail::read_file(path), path);
+}
+
+}  // namespace stratum::io
