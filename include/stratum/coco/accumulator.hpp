@@ -83,6 +83,14 @@ class exact_accumulator {
   }
   void add_ground_truths(std::size_t k, std::size_t a, std::int64_t non_ignored) { cats_[k].npig[a] += non_ignored; }
 
+  /// Empties the state, keeping its shape and its memory.
+  void clear() noexcept {
+    for (auto& c : cats_) {
+      c.score.clear(), c.image.clear(), c.rank.clear(), c.tp.clear(), c.fp.clear();
+      std::fill(c.npig.begin(), c.npig.end(), 0);
+    }
+  }
+
   /// Merges another partial evaluation of the same shape (throws usage_error otherwise).
   exact_accumulator& merge(const exact_accumulator& o) {
     if (o.dims_ == acc_dims{} && o.cats_.empty()) return *this;

@@ -118,8 +118,7 @@ class grouped_data {
 
 /// Matches images [i0, i1) of `data` into `acc`.
 inline void match_images(const grouped_data& data, const params& p, std::size_t i0, std::size_t i1,
-                         exact_accumulator& acc) {
-  matcher mt(p);
+                         exact_accumulator& acc, matcher& mt) {
   const std::size_t K = data.categories();
   for (std::size_t i = i0; i < i1; ++i) {
     const auto image_id = p.img_ids[i];
@@ -130,6 +129,12 @@ inline void match_images(const grouped_data& data, const params& p, std::size_t 
       mt.match(data.gts(i * K, (i + 1) * K), data.dts(i * K, (i + 1) * K), image_id, 0, acc);
     }
   }
+}
+
+inline void match_images(const grouped_data& data, const params& p, std::size_t i0, std::size_t i1,
+                         exact_accumulator& acc) {
+  matcher mt(p);
+  match_images(data, p, i0, i1, acc, mt);
 }
 
 /// Number of worker threads for `threads` (0 = all hardware threads).

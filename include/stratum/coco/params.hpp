@@ -26,7 +26,7 @@ namespace stratum::coco {
   const double step = (stop - start) / static_cast<double>(num - 1);
   for (std::size_t i = 0; i < num; ++i) {
     double v = static_cast<double>(i) * step;
-    detail::fp_barrier(v);  // numpy rounds the product before adding start
+    stratum::detail::fp_barrier(v);  // numpy rounds the product before adding start
     y[i] = v + start;
   }
   y[num - 1] = stop;
