@@ -14,6 +14,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <numeric>
 #include <vector>
@@ -133,30 +134,52 @@ class exact_accumulator {
   std::vector<category_records> cats_;
 };
 
-/// Precision at the recall thresholds for one (category, area range, maxDets, IoU threshold), from the
-/// cumulative true/false positive counts along the ordered detections (pycocotools `accumulate`):
+/// Precision at the recall thresholds for one (category, area range, maxDets, IoU threshold), as pycocotools'
+/// `accumulate` computes it along the ordered detections:
 ///   rc[i] = tp[i] / npig,   pr[i] = tp[i] / (fp[i] + tp[i] + eps)  with eps = numpy.spacing(1) = 2^-52,
 ///   pr made non-increasing from the right (pr[i-1] = max(pr[i-1], pr[i])),
 ///   q[r] = pr[searchsorted_left(rc, recThr[r])] and s[r] = score there, 0 past the last detection.
-/// Writes R values to q and s with the given stride.
-inline void precision_at_recall(const std::vector<double>& tp, const std::vector<double>& fp, double npig,
-                                const std::vector<double>& sorted_scores, const std::vector<double>& rec_thrs,
-                                std::vector<double>& pr_buf, double* q, double* s, std::size_t stride) {
-  const std::size_t nd = tp.size();
+/// Only the positions of true positives matter: rc changes only there, so searchsorted lands on one (or on
+/// position 0 for a threshold <= 0), and between two of them pr can only fall, so the running maximum from the
+/// right is attained at a true positive. This takes the true positives as events (cumulative tp and fp counts
+/// and the score at each), which gives the same doubles with work proportional to their number.
+struct pr_events {
+  std::vector<double> tp, fp, score, envelope;
+  double first_score = 0;  // score at position 0
+  std::size_t nd = 0;      // number of detections, including false positives and ignored ones
+  void clear() noexcept {
+    tp.clear(), fp.clear(), score.clear();
+    nd = 0;
+  }
+};
+
+inline void precision_at_recall(pr_events& ev, double npig, const std::vector<double>& rec_thrs, double* q,
+                                double* s, std::size_t stride) {
   constexpr double eps = 2.220446049250313e-16;
-  pr_buf.resize(nd);
-  for (std::size_t i = 0; i < nd; ++i) pr_buf[i] = tp[i] / (fp[i] + tp[i] + eps);
-  for (std::size_t i = nd; i-- > 1;)
-    if (pr_buf[i] > pr_buf[i - 1]) pr_buf[i - 1] = pr_buf[i];
-  std::size_t i = 0;
+  const std::size_t n = ev.tp.size();
+  ev.envelope.resize(n);
+  double run = 0;
+  for (std::size_t e = n; e-- > 0;) {
+    const double pr = ev.tp[e] / (ev.fp[e] + ev.tp[e] + eps);
+    run = pr > run ? pr : run;
+    ev.envelope[e] = run;
+  }
+  std::size_t e = 0;
   for (std::size_t r = 0; r < rec_thrs.size(); ++r) {
-    while (i < nd && tp[i] / npig < rec_thrs[r]) ++i;
-    if (i < nd) {
-      q[r * stride] = pr_buf[i];
-      s[r * stride] = sorted_scores[i];
+    const double thr = rec_thrs[r];
+    if (ev.nd == 0) {
+      q[r * stride] = 0, s[r * stride] = 0;
+    } else if (thr <= 0) {  // searchsorted gives position 0
+      q[r * stride] = n ? ev.envelope[0] : 0.0;
+      s[r * stride] = ev.first_score;
     } else {
-      q[r * stride] = 0;
-      s[r * stride] = 0;
+      while (e < n && ev.tp[e] / npig < thr) ++e;
+      if (e < n) {
+        q[r * stride] = ev.envelope[e];
+        s[r * stride] = ev.score[e];
+      } else {
+        q[r * stride] = 0, s[r * stride] = 0;
+      }
     }
   }
 }
@@ -174,37 +197,45 @@ inline eval_arrays exact_accumulator::finalize(const params& p) const {
   e.scores.assign(e.precision.size(), -1.0);
   e.recall.assign(e.T * e.K * e.A * e.M, -1.0);
 
-  std::vector<std::vector<double>> tp(e.T), fp(e.T);
-  std::vector<double> sorted_scores, pr_buf, qbuf(e.R), sbuf(e.R);
+  std::vector<pr_events> events(e.T);
+  std::vector<double> tsum(e.T), fsum(e.T);
+  const std::size_t stride = e.K * e.A * e.M;
   for (std::size_t k = 0; k < e.K; ++k) {
     const auto& c = cats_[k];
+    bool any_gt = false;
+    for (auto n : c.npig) any_gt |= n > 0;
+    if (!any_gt) continue;
     const auto idx = order(k);
     for (std::size_t a = 0; a < e.A; ++a) {
       const auto npig = c.npig[a];
       if (npig == 0) continue;
       for (std::size_t m = 0; m < e.M; ++m) {
         const auto max_det = static_cast<std::uint32_t>(p.max_dets[m]);
-        sorted_scores.clear();
-        for (auto& v : tp) v.clear();
-        for (auto& v : fp) v.clear();
-        std::vector<double> tsum(e.T, 0.0), fsum(e.T, 0.0);
+        for (auto& ev : events) ev.clear();
+        std::fill(tsum.begin(), tsum.end(), 0.0);
+        std::fill(fsum.begin(), fsum.end(), 0.0);
+        std::size_t nd = 0;
+        double first_score = 0;
         for (auto j : idx) {
           if (c.rank[j] >= max_det) continue;
-          sorted_scores.push_back(c.score[j]);
-          const std::uint64_t tw = c.tp[j * e.A + a], fw = c.fp[j * e.A + a];
-          for (std::size_t t = 0; t < e.T; ++t) {
-            tsum[t] += static_cast<double>((tw >> t) & 1u);
-            fsum[t] += static_cast<double>((fw >> t) & 1u);
-            tp[t].push_back(tsum[t]);
-            fp[t].push_back(fsum[t]);
+          if (nd++ == 0) first_score = c.score[j];
+          for (std::uint64_t fw = c.fp[j * e.A + a]; fw; fw &= fw - 1) fsum[static_cast<std::size_t>(std::countr_zero(fw))] += 1;
+          for (std::uint64_t tw = c.tp[j * e.A + a]; tw; tw &= tw - 1) {
+            const auto t = static_cast<std::size_t>(std::countr_zero(tw));
+            auto& ev = events[t];
+            ev.tp.push_back(tsum[t] += 1);
+            ev.fp.push_back(fsum[t]);
+            ev.score.push_back(c.score[j]);
           }
         }
-        const auto nd = sorted_scores.size();
         const double n = static_cast<double>(npig);
         for (std::size_t t = 0; t < e.T; ++t) {
-          e.recall[e.r_index(t, k, a, m)] = nd ? tp[t].back() / n : 0.0;
-          precision_at_recall(tp[t], fp[t], n, sorted_scores, p.rec_thrs, pr_buf, &e.precision[e.p_index(t, 0, k, a, m)],
-                              &e.scores[e.p_index(t, 0, k, a, m)], e.K * e.A * e.M);
+          auto& ev = events[t];
+          ev.nd = nd;
+          ev.first_score = first_score;
+          e.recall[e.r_index(t, k, a, m)] = nd ? tsum[t] / n : 0.0;
+          precision_at_recall(ev, n, p.rec_thrs, &e.precision[e.p_index(t, 0, k, a, m)],
+                              &e.scores[e.p_index(t, 0, k, a, m)], stride);
         }
       }
     }
