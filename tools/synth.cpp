@@ -6,12 +6,13 @@
 // The model (scene attributes, object sizes, the detector's recall, jitter, duplicates, localisation errors,
 // class confusion, background false positives, crowd regions, score ties) is described in docs/generator.md.
 //
-// Determinism: the same arguments give byte-identical files on any machine and with any compiler. To make that
-// hold by construction, generation uses integer arithmetic only: our own RNG (xoshiro256** seeded through
-// splitmix64, one independent stream per image), our own distributions (bounded integers, Bernoulli trials in
-// parts per million, Irwin-Hall(12) as the normal), boxes in hundredths of a pixel, scores in millionths, and
-// integer-to-decimal printing. No floating-point value is computed, so neither libm, FMA contraction nor
-// excess precision can change a digit, and no std::*_distribution (implementation-defined output) is used.
+// Determinism: the same arguments give byte-identical files on any machine and with any compiler. To make
+// that hold by construction, generation uses integer arithmetic only: our own RNG (xoshiro256** seeded
+// through splitmix64, one independent stream per image), our own distributions (bounded integers, Bernoulli
+// trials in parts per million, Irwin-Hall(12) as the normal), boxes in hundredths of a pixel, scores in
+// millionths, and integer-to-decimal printing. No floating-point value is computed, so neither libm, FMA
+// contraction nor excess precision can change a digit, and no std::*_distribution (implementation-defined
+// output) is used.
 
 #include <algorithm>
 #include <array>
@@ -80,7 +81,8 @@ class rng {
     return result;
   }
 
-  // Uniform integer in [0, n), n <= 2^32, by multiply-shift of the high 32 bits (bias below 2^-32 * n).
+  // Uniform integer in [0, n), 0 < n <= 2^32 (callers keep to that), by multiply-shift of the high 32 bits
+  // (bias below n / 2^32).
   [[nodiscard]] i64 below(i64 n) noexcept {
     return static_cast<i64>(((next() >> 32) * static_cast<u64>(n)) >> 32);
   }
@@ -138,11 +140,11 @@ class rng {
 // One value of a scene attribute: its frequency and how it degrades the detector.
 struct condition {
   std::string_view name;
-  i64 weight;          // relative frequency
-  i64 recall;          // recall multiplier, ppm
-  i64 score_penalty;   // subtracted from true-positive scores, ppm
-  i64 jitter;          // multiplier of the localisation noise, per mille
-  i64 hallucination;   // extra probability that a background false positive gets a high score, ppm
+  i64 weight;         // relative frequency
+  i64 recall;         // recall multiplier, ppm
+  i64 score_penalty;  // subtracted from true-positive scores, ppm
+  i64 jitter;         // multiplier of the localisation noise, per mille
+  i64 hallucination;  // extra probability that a background false positive gets a high score, ppm
 };
 
 constexpr std::array<condition, 5> weathers{{
@@ -154,7 +156,7 @@ constexpr std::array<condition, 5> weathers{{
 }};
 constexpr std::array<condition, 3> times_of_day{{
     {"day", 600, 1'000'000, 0, 1000, 0},
-    {"dusk", 150, 900'000, 50'000, 1150, 10'000},
+    {"dusk", 150, 880'000, 50'000, 1150, 10'000},
     {"night", 250, 780'000, 100'000, 1300, 30'000},
 }};
 constexpr std::array<condition, 3> rigs{{
@@ -172,8 +174,8 @@ struct image_size {
   i64 width;
   i64 height;
 };
-constexpr std::array<image_size, 6> image_sizes{{
-    {640, 480}, {640, 427}, {500, 375}, {1280, 720}, {1920, 1080}, {480, 640}}};
+constexpr std::array<image_size, 6> image_sizes{
+    {{640, 480}, {640, 427}, {500, 375}, {1280, 720}, {1920, 1080}, {480, 640}}};
 constexpr std::array<i64, 6> image_size_weights{35, 25, 10, 15, 8, 7};
 
 // Scene density: the number of (non-crowd) objects in an image is Binomial(2*lambda, 1/2), lambda drawn here;
@@ -195,33 +197,104 @@ constexpr std::array<std::array<i64, 3>, 3> size_mix{{{55, 32, 13}, {38, 36, 26}
 // sqrt(aspect ratio w/h) of a category's typical object, per mille.
 constexpr std::array<i64, 7> sqrt_aspects{500, 630, 800, 1000, 1250, 1600, 2000};
 
-constexpr std::array<std::string_view, 80> category_names{
-    "person",        "car",            "bicycle",        "motorcycle",    "bus",
-    "truck",         "traffic light",  "traffic sign",   "rider",         "train",
-    "trailer",       "van",            "pickup",         "scooter",       "stroller",
-    "wheelchair",    "dog",            "cat",            "horse",         "cow",
-    "deer",          "bird",           "traffic cone",   "barrier",       "bollard",
-    "pole",          "fire hydrant",   "stop sign",      "parking meter", "bench",
-    "street lamp",   "mailbox",        "trash can",      "manhole",       "pothole",
-    "speed bump",    "road marking",   "crosswalk sign", "work zone sign", "debris",
-    "tire",          "box",            "bag",            "umbrella",      "backpack",
-    "suitcase",      "ball",           "skateboard",     "kick scooter",  "cart",
-    "shopping cart", "forklift",       "tractor",        "excavator",     "crane",
-    "ambulance",     "police car",     "fire truck",     "taxi",          "school bus",
-    "tram",          "boat",           "airplane",       "drone",         "warning light",
-    "billboard",     "tree",           "bush",           "rock",          "other animal",
-    "other vehicle", "other sign",     "other light",    "gate",          "fence",
-    "guardrail",     "tunnel portal",  "toll booth",     "charger",       "bus stop"};
+constexpr std::array<std::string_view, 80> category_names{"person",
+                                                          "car",
+                                                          "bicycle",
+                                                          "motorcycle",
+                                                          "bus",
+                                                          "truck",
+                                                          "traffic light",
+                                                          "traffic sign",
+                                                          "rider",
+                                                          "train",
+                                                          "trailer",
+                                                          "van",
+                                                          "pickup",
+                                                          "scooter",
+                                                          "stroller",
+                                                          "wheelchair",
+                                                          "dog",
+                                                          "cat",
+                                                          "horse",
+                                                          "cow",
+                                                          "deer",
+                                                          "bird",
+                                                          "traffic cone",
+                                                          "barrier",
+                                                          "bollard",
+                                                          "pole",
+                                                          "fire hydrant",
+                                                          "stop sign",
+                                                          "parking meter",
+                                                          "bench",
+                                                          "street lamp",
+                                                          "mailbox",
+                                                          "trash can",
+                                                          "manhole",
+                                                          "pothole",
+                                                          "speed bump",
+                                                          "road marking",
+                                                          "crosswalk sign",
+                                                          "work zone sign",
+                                                          "debris",
+                                                          "tire",
+                                                          "box",
+                                                          "bag",
+                                                          "umbrella",
+                                                          "backpack",
+                                                          "suitcase",
+                                                          "ball",
+                                                          "skateboard",
+                                                          "kick scooter",
+                                                          "cart",
+                                                          "shopping cart",
+                                                          "forklift",
+                                                          "tractor",
+                                                          "excavator",
+                                                          "crane",
+                                                          "ambulance",
+                                                          "police car",
+                                                          "fire truck",
+                                                          "taxi",
+                                                          "school bus",
+                                                          "tram",
+                                                          "boat",
+                                                          "airplane",
+                                                          "drone",
+                                                          "warning light",
+                                                          "billboard",
+                                                          "tree",
+                                                          "bush",
+                                                          "rock",
+                                                          "other animal",
+                                                          "other vehicle",
+                                                          "other sign",
+                                                          "other light",
+                                                          "gate",
+                                                          "fence",
+                                                          "guardrail",
+                                                          "tunnel portal",
+                                                          "toll booth",
+                                                          "charger",
+                                                          "bus stop"};
 
 // Size profile (row of size_mix: 0 mostly small, 1 neutral, 2 mostly large) and sqrt(aspect) of the ten most
 // frequent categories, from their names; the others draw theirs.
-constexpr std::array<std::pair<int, i64>, 10> head_shapes{{
-    {1, 630}, {1, 1250}, {1, 1000}, {1, 1000}, {2, 1250}, {2, 1250}, {0, 630}, {0, 1000}, {1, 630}, {2, 1600}}};
+constexpr std::array<std::pair<int, i64>, 10> head_shapes{{{1, 630},
+                                                           {1, 1250},
+                                                           {1, 1000},
+                                                           {1, 1000},
+                                                           {2, 1250},
+                                                           {2, 1250},
+                                                           {0, 630},
+                                                           {0, 1000},
+                                                           {1, 630},
+                                                           {2, 1600}}};
 
 struct category {
-  int id;             // non-contiguous, like COCO's: one id in nine is skipped
+  int id;  // non-contiguous, like COCO's: one id in nine is skipped
   std::string name;
-  i64 frequency;      // Zipf weight 1/(rank+1), scaled
+  i64 frequency;      // Zipf weight 1/rank, scaled
   int size_profile;   // row of size_mix
   i64 sqrt_aspect;    // per mille
   i64 recall;         // category difficulty, ppm
@@ -237,9 +310,10 @@ struct category {
     rng r(stream_key(0, 1, static_cast<u64>(i)));
     category c;
     c.id = i + 1 + i / 8;
-    c.name = i < static_cast<int>(category_names.size()) ? std::string(category_names[static_cast<std::size_t>(i)])
-                                                          : "class " + std::to_string(c.id);
-    c.frequency = 1'000'000'000 / (i + 1);
+    c.name = i < static_cast<int>(category_names.size())
+                 ? std::string(category_names[static_cast<std::size_t>(i)])
+                 : "class " + std::to_string(c.id);
+    c.frequency = 100'000'000 / (i + 1);  // sum below 2^32 for any K <= 1000, as rng::below needs
     c.size_profile = static_cast<int>(r.below(3));
     c.sqrt_aspect = sqrt_aspects[static_cast<std::size_t>(r.below(sqrt_aspects.size()))];
     if (i < static_cast<int>(head_shapes.size())) {
@@ -262,7 +336,8 @@ class category_sampler {
   }
   [[nodiscard]] int operator()(rng& r) const noexcept {
     const i64 x = r.below(cumulative_.back());
-    return static_cast<int>(std::upper_bound(cumulative_.begin(), cumulative_.end(), x) - cumulative_.begin());
+    return static_cast<int>(std::upper_bound(cumulative_.begin(), cumulative_.end(), x) -
+                            cumulative_.begin());
   }
 
  private:
@@ -399,7 +474,9 @@ template <std::size_t N>
   return clip_box(cx - hw, cy - hh, cx + hw, cy + hh, width, height);
 }
 
-[[nodiscard]] i64 clamp_score(i64 s) noexcept { return std::clamp<i64>(s, 1'000, 990'000); }
+[[nodiscard]] i64 clamp_score(i64 s) noexcept {
+  return std::clamp<i64>(s, 1'000, 990'000);
+}
 
 struct frame {
   image_meta meta;
@@ -433,9 +510,15 @@ void make_frame(const world& wd, u64 index, frame& f) {
     const category& cat = wd.cats[static_cast<std::size_t>(c)];
     i64 side = 0;
     switch (r.pick(size_mix[static_cast<std::size_t>(cat.size_profile)])) {
-      case 0: side = draw_side(r, small_edges); break;
-      case 1: side = draw_side(r, medium_edges); break;
-      default: side = draw_side(r, large_edges); break;
+      case 0:
+        side = draw_side(r, small_edges);
+        break;
+      case 1:
+        side = draw_side(r, medium_edges);
+        break;
+      default:
+        side = draw_side(r, large_edges);
+        break;
     }
     const i64 aspect = cat.sqrt_aspect * r.between(850, 1150) / 1000;
     const box b = place_box(r, side, aspect, width, height);
@@ -444,7 +527,7 @@ void make_frame(const world& wd, u64 index, frame& f) {
   if (r.chance(p_image_with_crowd)) {
     // A crowd region: one of the three most frequent categories, medium or (mostly) large, wide.
     const int c = static_cast<int>(r.below(std::min(ncat, 3)));
-    const i64 side = r.chance(300'000) ? draw_side(r, medium_edges) : draw_side(r, large_edges);
+    const i64 side = r.chance(150'000) ? draw_side(r, medium_edges) : draw_side(r, large_edges);
     const box b = place_box(r, side, r.between(1100, 2000), width, height);
     const auto at = static_cast<std::ptrdiff_t>(r.below(static_cast<i64>(f.gt.size()) + 1));
     f.gt.insert(f.gt.begin() + at, gt_object{c, b, annotation_area(r, b), true});
@@ -458,7 +541,8 @@ void make_frame(const world& wd, u64 index, frame& f) {
   const condition& prov = provenances[m.provenance];
   const i64 scene_recall = we.recall * tod.recall / one_ppm * rig.recall / one_ppm * prov.recall / one_ppm;
   const i64 penalty = we.score_penalty + tod.score_penalty + rig.score_penalty + prov.score_penalty;
-  const i64 scene_jitter = we.jitter * tod.jitter / 1000 * rig.jitter / 1000 * prov.jitter / 1000;  // per mille
+  const i64 scene_jitter =
+      we.jitter * tod.jitter / 1000 * rig.jitter / 1000 * prov.jitter / 1000;  // per mille
   const i64 hallucination = 15'000 + we.hallucination + tod.hallucination + rig.hallucination;
   const i64 confusion = 30'000 + (one_ppm - scene_recall) / 5;
 
@@ -495,7 +579,8 @@ void make_frame(const world& wd, u64 index, frame& f) {
       if (side_below(g.b, 32)) sigma = sigma * 13 / 10;
       const box b = jitter(r, g.b, sigma, width, height);
       // Scores rise with the detector's recall in these conditions and fall with localisation noise.
-      i64 score = 250'000 + recall * 650'000 / one_ppm - penalty - (sigma - 25'000) + 120'000 * r.gauss_ppm() / one_ppm;
+      i64 score = 250'000 + recall * 650'000 / one_ppm - penalty - (sigma - 25'000) +
+                  120'000 * r.gauss_ppm() / one_ppm;
       int c = g.cat;
       if (r.chance(confusion)) {
         c = cat.confused_with;
@@ -517,17 +602,24 @@ void make_frame(const world& wd, u64 index, frame& f) {
   }
 
   // Background false positives: more in busy scenes; mostly low scores, a few confident hallucinations.
-  const int background = r.binomial_half(2 * static_cast<int>(std::min<std::size_t>(21 + 3 * f.gt.size(), 120)));
+  const int background =
+      r.binomial_half(2 * static_cast<int>(std::min<std::size_t>(21 + 3 * f.gt.size(), 120)));
   for (int k = 0; k < background; ++k) {
     const int c = wd.sample_category(r);
     i64 side = 0;
     switch (r.pick(std::array<i64, 3>{50, 35, 15})) {
-      case 0: side = draw_side(r, small_edges); break;
-      case 1: side = draw_side(r, medium_edges); break;
-      default: side = draw_side(r, large_edges); break;
+      case 0:
+        side = draw_side(r, small_edges);
+        break;
+      case 1:
+        side = draw_side(r, medium_edges);
+        break;
+      default:
+        side = draw_side(r, large_edges);
+        break;
     }
-    const box b = place_box(r, side, sqrt_aspects[static_cast<std::size_t>(r.below(sqrt_aspects.size()))], width,
-                            height);
+    const box b = place_box(r, side, sqrt_aspects[static_cast<std::size_t>(r.below(sqrt_aspects.size()))],
+                            width, height);
     i64 score = 0;
     if (r.chance(hallucination)) {
       score = r.between(450'000, 950'000);
@@ -555,7 +647,8 @@ class output_file {
  public:
   explicit output_file(std::string path) : path_(std::move(path)) {
     file_ = std::fopen(path_.c_str(), "wb");
-    if (file_ == nullptr) throw std::runtime_error("cannot open '" + path_ + "' for writing: " + std::strerror(errno));
+    if (file_ == nullptr)
+      throw std::runtime_error("cannot open '" + path_ + "' for writing: " + std::strerror(errno));
     buffer_.reserve(capacity + 4096);
   }
   output_file(const output_file&) = delete;
@@ -718,10 +811,12 @@ constexpr i64 max_images = 10'000'000;
 constexpr int max_categories = 1000;
 
 constexpr std::string_view usage =
-    "usage: stratum_synth --images N --seed S --gt GT.json --dt DT.json [--categories K] [--jsonl FRAMES.jsonl]\n"
+    "usage: stratum_synth --images N --seed S --gt GT.json --dt DT.json [--categories K] [--jsonl "
+    "FRAMES.jsonl]\n"
     "       stratum_synth --coco-val --seed S --gt GT.json --dt DT.json [--jsonl FRAMES.jsonl]\n"
     "\n"
-    "Writes a synthetic COCO ground-truth file and a COCO results file (and optionally the same data as a JSONL\n"
+    "Writes a synthetic COCO ground-truth file and a COCO results file (and optionally the same data as a "
+    "JSONL\n"
     "frame stream), deterministically: the same arguments give byte-identical files on any machine.\n"
     "\n"
     "  --images N        number of images, 1 to 10000000\n"
@@ -729,8 +824,10 @@ constexpr std::string_view usage =
     "  --categories K    number of categories, 1 to 1000 (default 10)\n"
     "  --gt PATH         ground truth output (COCO: images, annotations, categories)\n"
     "  --dt PATH         detections output (COCO results list)\n"
-    "  --jsonl PATH      also write one JSON object per image (frame_id, attributes, provenance, size, gt, dt)\n"
-    "  --coco-val        COCO-val2017-like scale: 5000 images, 80 categories (not with --images/--categories)\n"
+    "  --jsonl PATH      also write one JSON object per image (frame_id, attributes, provenance, size, gt, "
+    "dt)\n"
+    "  --coco-val        COCO-val2017-like scale: 5000 images, 80 categories (not with "
+    "--images/--categories)\n"
     "  --help            this text\n";
 
 struct usage_error : std::runtime_error {
@@ -803,8 +900,9 @@ template <class T>
   }
   if (o.coco_val) {
     if (have_images || have_categories) {
-      throw usage_error("--coco-val fixes 5000 images and 80 categories: do not combine it with --images or "
-                        "--categories");
+      throw usage_error(
+          "--coco-val fixes 5000 images and 80 categories: do not combine it with --images or "
+          "--categories");
     }
     o.images = 5000;
     o.categories = 80;
@@ -814,14 +912,16 @@ template <class T>
   if (!have_seed) throw usage_error("missing --seed S");
   if (o.gt_path.empty()) throw usage_error("missing --gt PATH");
   if (o.dt_path.empty()) throw usage_error("missing --dt PATH");
-  if (o.gt_path == o.dt_path || (!o.jsonl_path.empty() && (o.jsonl_path == o.gt_path || o.jsonl_path == o.dt_path))) {
+  if (o.gt_path == o.dt_path ||
+      (!o.jsonl_path.empty() && (o.jsonl_path == o.gt_path || o.jsonl_path == o.dt_path))) {
     throw usage_error("--gt, --dt and --jsonl must be different files");
   }
   return o;
 }
 
 struct summary {
-  i64 gt = 0, crowd = 0, dt = 0, small = 0, medium = 0, large = 0, images_without_gt = 0, images_without_dt = 0;
+  i64 gt = 0, crowd = 0, dt = 0, small = 0, medium = 0, large = 0, images_without_gt = 0,
+      images_without_dt = 0;
 };
 
 [[nodiscard]] summary generate(const options& o) {
@@ -943,14 +1043,17 @@ int main(int argc, char** argv) {
   try {
     const summary s = generate(o);
     const i64 boxes = s.small + s.medium + s.large;
-    auto pct = [boxes](i64 n) { return boxes == 0 ? 0.0 : 100.0 * static_cast<double>(n) / static_cast<double>(boxes); };
+    auto pct = [boxes](i64 n) {
+      return boxes == 0 ? 0.0 : 100.0 * static_cast<double>(n) / static_cast<double>(boxes);
+    };
     std::printf(
         "stratum_synth: %lld images (%lld without ground truth, %lld without detections), %d categories, "
         "%lld ground-truth boxes (%lld crowd; non-crowd by area: small %.1f%%, medium %.1f%%, large %.1f%%), "
         "%lld detections\n",
         static_cast<long long>(o.images), static_cast<long long>(s.images_without_gt),
         static_cast<long long>(s.images_without_dt), o.categories, static_cast<long long>(s.gt),
-        static_cast<long long>(s.crowd), pct(s.small), pct(s.medium), pct(s.large), static_cast<long long>(s.dt));
+        static_cast<long long>(s.crowd), pct(s.small), pct(s.medium), pct(s.large),
+        static_cast<long long>(s.dt));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "stratum_synth: error: %s\n", e.what());
     return 1;
