@@ -312,9 +312,9 @@ endforeach()
 # Same bytes on every machine: the generator uses integer arithmetic only (no libm, no FMA contraction, no
 # std distributions), so these digests hold for any platform and compiler. They change only when the model
 # changes, which must also bump model_version in tools/synth.cpp (written into the ground truth's "info").
-set(synth_digest_gt.json bd3bab769184fa45bbba822bee14ebd77cd1b15b98afcb1ad428597573b4ada5)
-set(synth_digest_dt.json 15411eeada153caa2446081dc78dfa229540ed904eb551f84700a10b9102da96)
-set(synth_digest_frames.jsonl ec6e77d0ee1ba3df565e8ea3aaf2be359e1b2cd1a8cc3ef224daa4941ccce7e1)
+set(synth_digest_gt.json e6741e2974721100535e5b4a1e518eafe69deb95e64f1ceefaaa9e0f8e7d8a53)
+set(synth_digest_dt.json 633cb75075d5b61f7727d3d9dd1efab793d43d68fc1c84ce8b37743843acb220)
+set(synth_digest_frames.jsonl 9ab79be154c809a54b1b77a88960ab9b81072398559b1de64cfb13b4d00bc427)
 foreach(f gt.json dt.json frames.jsonl)
   string(REPLACE "." "_" fname ${f})
   add_test(NAME synth_digest_${fname}

@@ -36,7 +36,7 @@ using i64 = std::int64_t;
 using u64 = std::uint64_t;
 
 // Bump when the model changes: the same seed then gives different data, and the files say so.
-constexpr int model_version = 1;
+constexpr int model_version = 2;
 
 constexpr i64 one_ppm = 1'000'000;  // probabilities, factors and scores are in parts per million
 constexpr i64 px = 100;             // coordinates are in hundredths of a pixel
@@ -149,25 +149,25 @@ struct condition {
 
 constexpr std::array<condition, 5> weathers{{
     {"clear", 500, 1'000'000, 0, 1000, 0},
-    {"overcast", 200, 970'000, 10'000, 1050, 5'000},
-    {"rain", 120, 860'000, 60'000, 1200, 20'000},
-    {"snow", 80, 810'000, 80'000, 1250, 25'000},
-    {"fog", 100, 740'000, 110'000, 1350, 35'000},
+    {"overcast", 200, 970'000, 10'000, 1050, 2'000},
+    {"rain", 120, 860'000, 60'000, 1200, 8'000},
+    {"snow", 80, 810'000, 80'000, 1250, 10'000},
+    {"fog", 100, 740'000, 110'000, 1350, 15'000},
 }};
 constexpr std::array<condition, 3> times_of_day{{
     {"day", 600, 1'000'000, 0, 1000, 0},
-    {"dusk", 150, 880'000, 50'000, 1150, 10'000},
-    {"night", 250, 780'000, 100'000, 1300, 30'000},
+    {"dusk", 150, 880'000, 50'000, 1150, 5'000},
+    {"night", 250, 780'000, 100'000, 1300, 12'000},
 }};
 constexpr std::array<condition, 3> rigs{{
     {"rig_a", 400, 1'000'000, 0, 1000, 0},
-    {"rig_b", 350, 970'000, 15'000, 1050, 5'000},
-    {"rig_c", 250, 850'000, 70'000, 1250, 20'000},
+    {"rig_b", 350, 970'000, 15'000, 1050, 2'000},
+    {"rig_c", 250, 850'000, 70'000, 1250, 8'000},
 }};
 constexpr std::array<condition, 3> provenances{{
     {"real", 700, 1'000'000, 0, 1000, 0},
     {"synthetic", 200, 1'000'000, 0, 950, 0},
-    {"augmented", 100, 950'000, 20'000, 1100, 5'000},
+    {"augmented", 100, 950'000, 20'000, 1100, 2'000},
 }};
 
 struct image_size {
@@ -320,7 +320,7 @@ struct category {
       c.size_profile = head_shapes[static_cast<std::size_t>(i)].first;
       c.sqrt_aspect = head_shapes[static_cast<std::size_t>(i)].second;
     }
-    c.recall = r.between(850'000, 1'000'000);
+    c.recall = r.between(900'000, 1'000'000);
     c.confused_with = count == 1 ? 0 : ((i ^ 1) < count ? (i ^ 1) : i - 1);
     cats.push_back(std::move(c));
   }
@@ -543,7 +543,7 @@ void make_frame(const world& wd, u64 index, frame& f) {
   const i64 penalty = we.score_penalty + tod.score_penalty + rig.score_penalty + prov.score_penalty;
   const i64 scene_jitter =
       we.jitter * tod.jitter / 1000 * rig.jitter / 1000 * prov.jitter / 1000;  // per mille
-  const i64 hallucination = 15'000 + we.hallucination + tod.hallucination + rig.hallucination;
+  const i64 hallucination = 5'000 + we.hallucination + tod.hallucination + rig.hallucination;
   const i64 confusion = 30'000 + (one_ppm - scene_recall) / 5;
 
   for (const gt_object& g : f.gt) {
@@ -561,25 +561,25 @@ void make_frame(const world& wd, u64 index, frame& f) {
       continue;
     }
     const category& cat = wd.cats[static_cast<std::size_t>(g.cat)];
-    i64 size_recall = 950'000;
+    i64 size_recall = 980'000;
     if (side_below(g.b, 8)) {
-      size_recall = 300'000;
-    } else if (side_below(g.b, 16)) {
       size_recall = 500'000;
+    } else if (side_below(g.b, 16)) {
+      size_recall = 700'000;
     } else if (side_below(g.b, 32)) {
-      size_recall = 680'000;
+      size_recall = 820'000;
     } else if (side_below(g.b, 64)) {
-      size_recall = 840'000;
+      size_recall = 920'000;
     } else if (side_below(g.b, 96)) {
-      size_recall = 900'000;
+      size_recall = 960'000;
     }
     const i64 recall = scene_recall * size_recall / one_ppm * cat.recall / one_ppm;
     if (r.chance(recall)) {
-      i64 sigma = r.between(25'000, 90'000) * scene_jitter / 1000;  // ppm of the box side
+      i64 sigma = r.between(15'000, 70'000) * scene_jitter / 1000;  // ppm of the box side
       if (side_below(g.b, 32)) sigma = sigma * 13 / 10;
       const box b = jitter(r, g.b, sigma, width, height);
       // Scores rise with the detector's recall in these conditions and fall with localisation noise.
-      i64 score = 250'000 + recall * 650'000 / one_ppm - penalty - (sigma - 25'000) +
+      i64 score = 300'000 + recall * 600'000 / one_ppm - penalty - (sigma - 15'000) +
                   120'000 * r.gauss_ppm() / one_ppm;
       int c = g.cat;
       if (r.chance(confusion)) {
