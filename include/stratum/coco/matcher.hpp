@@ -46,8 +46,10 @@ class matcher {
     for (double t : p.iou_thrs) thr_.push_back(std::min(t, 1 - 1e-10));
   }
 
-  /// Matches one group and adds its records to category k of `acc`.
-  void match(const gt_span& gt, const dt_span& dt, std::int64_t image_id, std::size_t k, exact_accumulator& acc) {
+  /// Matches one group and adds its records to category k of `acc` (an exact_accumulator, a
+  /// binned_accumulator, or any type with their add_ground_truths and add_detection members).
+  template <class Accumulator>
+  void match(const gt_span& gt, const dt_span& dt, std::int64_t image_id, std::size_t k, Accumulator& acc) {
     const std::size_t G = gt.n;
     if (G == 0 && dt.n == 0) return;
     const std::size_t T = thr_.size(), A = p_->area_rngs.size();
@@ -62,9 +64,14 @@ class matcher {
     // IoU matrix [D x G] in detection order, ground truths in input order.
     boxes_.assign(G, gt.x, gt.y, gt.w, gt.h, gt.crowd);
     ious_.resize(D * G);
+    best_.resize(D);
     for (std::size_t d = 0; d < D; ++d) {
       const auto j = dorder_[d];
-      boxes_.iou_row(dt.x[j], dt.y[j], dt.w[j], dt.h[j], ious_.data() + d * G);
+      double* row = ious_.data() + d * G;
+      boxes_.iou_row(dt.x[j], dt.y[j], dt.w[j], dt.h[j], row);
+      double mx = 0;
+      for (std::size_t g = 0; g < G; ++g) mx = row[g] > mx ? row[g] : mx;
+      best_[d] = mx;  // no ground truth can be taken at a threshold above this
     }
 
     tp_.assign(D * A, 0);
@@ -94,7 +101,7 @@ class matcher {
           const double* row = ious_.data() + d * G;
           double best = thr_[t];
           std::ptrdiff_t m = -1;
-          for (std::size_t s = 0; s < G; ++s) {
+          for (std::size_t s = best_[d] < best ? G : 0; s < G; ++s) {
             const std::size_t g = gorder_[s];
             if (taken_[s] && !gt.crowd[g]) continue;
             if (m > -1 && !ig_[static_cast<std::size_t>(m)] && ig_[s]) break;
@@ -128,7 +135,7 @@ class matcher {
   std::vector<double> thr_;
   std::vector<std::size_t> dorder_, gorder_;
   std::vector<unsigned char> ig_, taken_;
-  std::vector<double> ious_;
+  std::vector<double> ious_, best_;
   std::vector<std::uint64_t> tp_, fp_;
   gt_boxes boxes_;
 };
