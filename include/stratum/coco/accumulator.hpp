@@ -114,13 +114,21 @@ class exact_accumulator {
   /// Records of category k in evaluation order: score descending, then image id, then rank.
   [[nodiscard]] std::vector<std::uint32_t> order(std::size_t k) const {
     const auto& c = cats_[k];
-    std::vector<std::uint32_t> idx(c.size());
-    std::iota(idx.begin(), idx.end(), 0u);
-    std::sort(idx.begin(), idx.end(), [&c](std::uint32_t i, std::uint32_t j) {
-      if (c.score[i] != c.score[j]) return c.score[i] > c.score[j];
-      if (c.image[i] != c.image[j]) return c.image[i] < c.image[j];
-      return c.rank[i] < c.rank[j];
+    struct key {
+      double score;
+      std::int64_t image;
+      std::uint32_t rank, index;
+    };
+    std::vector<key> keys(c.size());
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      keys[i] = {c.score[i], c.image[i], c.rank[i], static_cast<std::uint32_t>(i)};
+    std::sort(keys.begin(), keys.end(), [](const key& a, const key& b) {
+      if (a.score != b.score) return a.score > b.score;
+      if (a.image != b.image) return a.image < b.image;
+      return a.rank < b.rank;
     });
+    std::vector<std::uint32_t> idx(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) idx[i] = keys[i].index;
     return idx;
   }
 
@@ -199,6 +207,10 @@ inline eval_arrays exact_accumulator::finalize(const params& p) const {
 
   std::vector<pr_events> events(e.T);
   std::vector<double> tsum(e.T), fsum(e.T);
+  // the records of one category in evaluation order, copied so that the passes below read sequentially
+  std::vector<double> score;
+  std::vector<std::uint32_t> rank;
+  std::vector<std::uint64_t> tpw, fpw;
   const std::size_t stride = e.K * e.A * e.M;
   for (std::size_t k = 0; k < e.K; ++k) {
     const auto& c = cats_[k];
@@ -206,6 +218,14 @@ inline eval_arrays exact_accumulator::finalize(const params& p) const {
     for (auto n : c.npig) any_gt |= n > 0;
     if (!any_gt) continue;
     const auto idx = order(k);
+    const std::size_t n_rec = idx.size();
+    score.resize(n_rec), rank.resize(n_rec), tpw.resize(n_rec * e.A), fpw.resize(n_rec * e.A);
+    for (std::size_t i = 0; i < n_rec; ++i) {
+      const auto j = idx[i];
+      score[i] = c.score[j];
+      rank[i] = c.rank[j];
+      for (std::size_t a = 0; a < e.A; ++a) tpw[i * e.A + a] = c.tp[j * e.A + a], fpw[i * e.A + a] = c.fp[j * e.A + a];
+    }
     for (std::size_t a = 0; a < e.A; ++a) {
       const auto npig = c.npig[a];
       if (npig == 0) continue;
@@ -216,16 +236,16 @@ inline eval_arrays exact_accumulator::finalize(const params& p) const {
         std::fill(fsum.begin(), fsum.end(), 0.0);
         std::size_t nd = 0;
         double first_score = 0;
-        for (auto j : idx) {
-          if (c.rank[j] >= max_det) continue;
-          if (nd++ == 0) first_score = c.score[j];
-          for (std::uint64_t fw = c.fp[j * e.A + a]; fw; fw &= fw - 1) fsum[static_cast<std::size_t>(std::countr_zero(fw))] += 1;
-          for (std::uint64_t tw = c.tp[j * e.A + a]; tw; tw &= tw - 1) {
+        for (std::size_t i = 0; i < n_rec; ++i) {
+          if (rank[i] >= max_det) continue;
+          if (nd++ == 0) first_score = score[i];
+          for (std::uint64_t fw = fpw[i * e.A + a]; fw; fw &= fw - 1) fsum[static_cast<std::size_t>(std::countr_zero(fw))] += 1;
+          for (std::uint64_t tw = tpw[i * e.A + a]; tw; tw &= tw - 1) {
             const auto t = static_cast<std::size_t>(std::countr_zero(tw));
             auto& ev = events[t];
             ev.tp.push_back(tsum[t] += 1);
             ev.fp.push_back(fsum[t]);
-            ev.score.push_back(c.score[j]);
+            ev.score.push_back(score[i]);
           }
         }
         const double n = static_cast<double>(npig);

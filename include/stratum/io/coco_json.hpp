@@ -27,11 +27,29 @@ namespace stratum::io {
 
 namespace detail {
 
+/// Where a value sits: "images[3].bbox[2]". Built into a string only when an error is reported, so the
+/// happy path allocates nothing.
+struct loc {
+  const char* array = "";                 // "images", "annotations", ... or "" for a top-level array
+  std::size_t index = static_cast<std::size_t>(-1);
+  const char* field = nullptr;
+  int sub = -1;
+  [[nodiscard]] loc at(const char* f, int s = -1) const noexcept { return {array, index, f, s}; }
+  [[nodiscard]] std::string str() const {
+    std::string out = array;
+    if (index != static_cast<std::size_t>(-1)) out += "[" + std::to_string(index) + "]";
+    if (field) out += (out.empty() ? "" : ".") + std::string(field);
+    if (sub >= 0) out += "[" + std::to_string(sub) + "]";
+    return out.empty() ? "(document)" : out;
+  }
+};
+
 struct json_ctx {
   const std::string& source;
   [[noreturn]] void fail(const std::string& where, const std::string& what) const {
     throw input_error(source + ": " + where + ": " + what);
   }
+  [[noreturn]] void fail(const loc& where, const std::string& what) const { fail(where.str(), what); }
 };
 
 inline simdjson::dom::element parse_document(simdjson::dom::parser& parser, const simdjson::padded_string& json,
@@ -49,52 +67,55 @@ inline simdjson::padded_string read_file(const std::string& path) {
   return s;
 }
 
-inline std::int64_t get_int(const json_ctx& c, simdjson::dom::object obj, const char* key, const std::string& rec,
+inline std::int64_t get_int(const json_ctx& c, simdjson::dom::object obj, const char* key, const loc& rec,
                             bool required = true, std::int64_t fallback = 0) {
   simdjson::dom::element e;
   if (obj[key].get(e)) {
     if (!required) return fallback;
-    c.fail(rec + "." + key, "missing field");
+    c.fail(rec.at(key), "missing field");
   }
   std::int64_t v;
   if (e.get_int64().get(v)) {
     std::uint64_t u;
-    if (!e.get_uint64().get(u)) c.fail(rec + "." + key, "integer out of range");
-    c.fail(rec + "." + key, "expected an integer");
+    if (!e.get_uint64().get(u)) c.fail(rec.at(key), "integer out of range");
+    c.fail(rec.at(key), "expected an integer");
   }
   return v;
 }
 
-inline double get_number(const json_ctx& c, simdjson::dom::element e, const std::string& where) {
+template <class Where>
+inline double get_number(const json_ctx& c, simdjson::dom::element e, const Where& where) {
   double v;
   if (e.get_double().get(v)) c.fail(where, "expected a number");
   if (!std::isfinite(v)) c.fail(where, "not a finite number");
   return v;
 }
 
-inline double get_number(const json_ctx& c, simdjson::dom::object obj, const char* key, const std::string& rec,
+inline double get_number(const json_ctx& c, simdjson::dom::object obj, const char* key, const loc& rec,
                          bool required = true, double fallback = 0) {
   simdjson::dom::element e;
   if (obj[key].get(e)) {
     if (!required) return fallback;
-    c.fail(rec + "." + key, "missing field");
+    c.fail(rec.at(key), "missing field");
   }
-  return get_number(c, e, rec + "." + key);
+  return get_number(c, e, rec.at(key));
 }
 
-inline box get_bbox(const json_ctx& c, simdjson::dom::object obj, const std::string& rec) {
+inline box get_bbox(const json_ctx& c, simdjson::dom::object obj, const loc& rec) {
   simdjson::dom::element e;
-  if (obj["bbox"].get(e)) c.fail(rec + ".bbox", "missing field");
+  if (obj["bbox"].get(e)) c.fail(rec.at("bbox"), "missing field");
   simdjson::dom::array arr;
-  if (e.get_array().get(arr) || arr.size() != 4) c.fail(rec + ".bbox", "expected an array of 4 numbers [x, y, w, h]");
+  if (e.get_array().get(arr)) c.fail(rec.at("bbox"), "expected an array of 4 numbers [x, y, w, h]");
   double v[4];
-  std::size_t i = 0;
+  int i = 0;
   for (auto x : arr) {
-    v[i] = get_number(c, x, rec + ".bbox[" + std::to_string(i) + "]");
+    if (i == 4) c.fail(rec.at("bbox"), "expected an array of 4 numbers [x, y, w, h]");
+    v[i] = get_number(c, x, rec.at("bbox", i));
     ++i;
   }
-  if (v[2] < 0) c.fail(rec + ".bbox[2]", "negative width " + std::to_string(v[2]));
-  if (v[3] < 0) c.fail(rec + ".bbox[3]", "negative height " + std::to_string(v[3]));
+  if (i != 4) c.fail(rec.at("bbox"), "expected an array of 4 numbers [x, y, w, h]");
+  if (v[2] < 0) c.fail(rec.at("bbox", 2), "negative width " + std::to_string(v[2]));
+  if (v[3] < 0) c.fail(rec.at("bbox", 3), "negative height " + std::to_string(v[3]));
   return {v[0], v[1], v[2], v[3]};
 }
 
@@ -110,7 +131,8 @@ inline simdjson::dom::array get_array(const json_ctx& c, simdjson::dom::object o
   return arr;
 }
 
-inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::element e, const std::string& rec) {
+template <class Where>
+inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::element e, const Where& rec) {
   simdjson::dom::object o;
   if (e.get_object().get(o)) c.fail(rec, "expected an object");
   return o;
@@ -131,59 +153,59 @@ inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::elemen
   std::unordered_set<std::int64_t> img_ids, cat_ids, ann_ids;
   std::size_t i = 0;
   for (auto e : get_array(c, root, "images", true)) {
-    const std::string rec = "images[" + std::to_string(i++) + "]";
+    const loc rec{"images", i++};
     const auto o = get_object(c, e, rec);
     coco::image_info im;
     im.id = get_int(c, o, "id", rec);
-    if (!img_ids.insert(im.id).second) c.fail(rec + ".id", "duplicate image id " + std::to_string(im.id));
+    if (!img_ids.insert(im.id).second) c.fail(rec.at("id"), "duplicate image id " + std::to_string(im.id));
     im.width = get_number(c, o, "width", rec, false);
     im.height = get_number(c, o, "height", rec, false);
     simdjson::dom::element a;
     if (!o["attributes"].get(a)) {
       simdjson::dom::object ao;
-      if (a.get_object().get(ao)) c.fail(rec + ".attributes", "expected an object of string values");
+      if (a.get_object().get(ao)) c.fail(rec.at("attributes"), "expected an object of string values");
       for (auto [k, v] : ao) {
         std::string_view sv;
-        if (v.get_string().get(sv)) c.fail(rec + ".attributes." + std::string(k), "expected a string");
+        if (v.get_string().get(sv)) c.fail(rec.str() + ".attributes." + std::string(k), "expected a string");
         im.attrs.emplace_back(std::string(k), std::string(sv));
       }
     }
     if (!o["provenance"].get(a)) {
       std::string_view sv;
       if (a.get_string().get(sv) || (sv != "real" && sv != "synthetic" && sv != "augmented"))
-        c.fail(rec + ".provenance", "expected \"real\", \"synthetic\" or \"augmented\"");
+        c.fail(rec.at("provenance"), "expected \"real\", \"synthetic\" or \"augmented\"");
       im.provenance = std::string(sv);
     }
     gt.images.push_back(std::move(im));
   }
   i = 0;
   for (auto e : get_array(c, root, "categories", true)) {
-    const std::string rec = "categories[" + std::to_string(i++) + "]";
+    const loc rec{"categories", i++};
     const auto o = get_object(c, e, rec);
     coco::category_info ci;
     ci.id = get_int(c, o, "id", rec);
-    if (!cat_ids.insert(ci.id).second) c.fail(rec + ".id", "duplicate category id " + std::to_string(ci.id));
+    if (!cat_ids.insert(ci.id).second) c.fail(rec.at("id"), "duplicate category id " + std::to_string(ci.id));
     std::string_view name;
     simdjson::dom::element ne;
     if (!o["name"].get(ne)) {
-      if (ne.get_string().get(name)) c.fail(rec + ".name", "expected a string");
+      if (ne.get_string().get(name)) c.fail(rec.at("name"), "expected a string");
     }
     ci.name = std::string(name);
     gt.categories.push_back(std::move(ci));
   }
   i = 0;
   for (auto e : get_array(c, root, "annotations", false)) {
-    const std::string rec = "annotations[" + std::to_string(i++) + "]";
+    const loc rec{"annotations", i++};
     const auto o = get_object(c, e, rec);
     const auto id = get_int(c, o, "id", rec);
-    if (!ann_ids.insert(id).second) c.fail(rec + ".id", "duplicate annotation id " + std::to_string(id));
+    if (!ann_ids.insert(id).second) c.fail(rec.at("id"), "duplicate annotation id " + std::to_string(id));
     const auto img = get_int(c, o, "image_id", rec);
-    if (!img_ids.count(img)) c.fail(rec + ".image_id", "image " + std::to_string(img) + " is not in images");
+    if (!img_ids.count(img)) c.fail(rec.at("image_id"), "image " + std::to_string(img) + " is not in images");
     const auto cat = get_int(c, o, "category_id", rec);
-    if (!cat_ids.count(cat)) c.fail(rec + ".category_id", "category " + std::to_string(cat) + " is not in categories");
+    if (!cat_ids.count(cat)) c.fail(rec.at("category_id"), "category " + std::to_string(cat) + " is not in categories");
     const auto b = get_bbox(c, o, rec);
     const double area = get_number(c, o, "area", rec);
-    if (area < 0) c.fail(rec + ".area", "negative area");
+    if (area < 0) c.fail(rec.at("area"), "negative area");
     bool crowd = false;
     simdjson::dom::element ce;
     if (!o["iscrowd"].get(ce)) {
@@ -191,7 +213,7 @@ inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::elemen
       bool bv;
       if (!ce.get_int64().get(v) && (v == 0 || v == 1)) crowd = v == 1;
       else if (!ce.get_bool().get(bv)) crowd = bv;
-      else c.fail(rec + ".iscrowd", "expected 0 or 1");
+      else c.fail(rec.at("iscrowd"), "expected 0 or 1");
     }
     gt.add(id, img, cat, b.x, b.y, b.w, b.h, area, crowd);
   }
@@ -224,17 +246,17 @@ inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::elemen
   dt.category_id.reserve(n);
   std::size_t i = 0;
   for (auto e : arr) {
-    const std::string rec = "[" + std::to_string(i++) + "]";
+    const loc rec{"", i++};
     const auto o = get_object(c, e, rec);
     const auto img = get_int(c, o, "image_id", rec);
     if (imgs.find(img) == coco::detail::id_index::npos)
-      c.fail(rec + ".image_id", "image " + std::to_string(img) + " is not in the ground truth");
+      c.fail(rec.at("image_id"), "image " + std::to_string(img) + " is not in the ground truth");
     const auto cat = get_int(c, o, "category_id", rec);
     if (cats.find(cat) == coco::detail::id_index::npos)
-      c.fail(rec + ".category_id", "category " + std::to_string(cat) + " is not in the ground truth's categories");
+      c.fail(rec.at("category_id"), "category " + std::to_string(cat) + " is not in the ground truth's categories");
     const auto b = get_bbox(c, o, rec);
     const double s = get_number(c, o, "score", rec);
-    if (s < 0 || s > 1) c.fail(rec + ".score", "score " + std::to_string(s) + " is outside [0, 1]");
+    if (s < 0 || s > 1) c.fail(rec.at("score"), "score " + std::to_string(s) + " is outside [0, 1]");
     dt.add(img, cat, b.x, b.y, b.w, b.h, s);
   }
   return dt;
