@@ -153,7 +153,8 @@ inline exact_accumulator deserialize_exact_payload(const std::byte* p,
                           std::to_string(a));
       acc.add_ground_truths(k, a, v);
     }
-    r.need_array(n64, 20 + 16 * d.A, where + ": " + std::to_string(n64) + " records");
+    r.need_array(n64, 20 + 16 * d.A,
+                 "category " + std::to_string(k) + ": " + std::to_string(n64) + " records");
     const auto n = static_cast<std::size_t>(n64);
     score.resize(n), image.resize(n), rank.resize(n), tp.resize(n * d.A), fp.resize(n * d.A);
     for (std::size_t j = 0; j < n; ++j) {
