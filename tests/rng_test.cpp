@@ -129,11 +129,26 @@ TEST_CASE("Poisson inversion boundaries: u == F(k) gives k + 1, the double below
   }
 }
 
+TEST_CASE("integer thresholds: x >= T(k) exactly when x * 2^-53 >= F(k)") {
+  for (std::size_t k = 0; k < st::detail::poisson1_thresholds.size(); ++k) {
+    const std::uint64_t t = st::detail::poisson1_thresholds[k];
+    for (std::uint64_t x : {t - 2, t - 1, t, t + 1}) {
+      if (x >= (std::uint64_t{1} << 53)) continue;
+      INFO("k = " << k << " x = " << x);
+      CHECK((x >= t) == (static_cast<double>(x) * 0x1p-53 >= st::detail::poisson1_cdf[k]));
+      CHECK(st::detail::poisson1_from_bits53(x) ==
+            st::poisson1_from_uniform(static_cast<double>(x) * 0x1p-53));
+    }
+  }
+  CHECK(st::detail::poisson1_from_bits53(0) == 0);
+  CHECK(st::detail::poisson1_from_bits53((std::uint64_t{1} << 53) - 1) == st::poisson_weight_max);
+}
+
 TEST_CASE("fill_poisson_weights equals the pure per-replicate function for any start and length") {
   const std::uint64_t seed = 42;
   for (std::uint64_t unit : {0ull, 1ull, 123456789ull, 0xffffffffffffffffull}) {
     for (std::uint32_t first : {0u, 1u, 2u, 7u, 1000u, 0xfffffff0u}) {
-      for (std::size_t n : {0u, 1u, 2u, 3u, 10u, 15u}) {
+      for (std::size_t n : {0u, 1u, 2u, 3u, 10u, 15u, 16u, 17u, 33u, 100u}) {
         std::vector<std::uint8_t> w(n);
         st::fill_poisson_weights(seed, unit, first, std::span<std::uint8_t>(w));
         for (std::size_t i = 0; i < n; ++i) {
