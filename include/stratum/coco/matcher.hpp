@@ -58,8 +58,17 @@ class matcher {
     // Detection order: score descending, stable.
     dorder_.resize(dt.n);
     std::iota(dorder_.begin(), dorder_.end(), std::size_t{0});
-    std::stable_sort(dorder_.begin(), dorder_.end(),
-                     [&dt](std::size_t i, std::size_t j) { return dt.score[i] > dt.score[j]; });
+    auto by_score = [&dt](std::size_t i, std::size_t j) { return dt.score[i] > dt.score[j]; };
+    if (dt.n <= 32) {  // insertion sort: stable, and no temporary buffer for the common small groups
+      for (std::size_t i = 1; i < dt.n; ++i) {
+        const auto v = dorder_[i];
+        std::size_t j = i;
+        for (; j > 0 && by_score(v, dorder_[j - 1]); --j) dorder_[j] = dorder_[j - 1];
+        dorder_[j] = v;
+      }
+    } else {
+      std::stable_sort(dorder_.begin(), dorder_.end(), by_score);
+    }
 
     // IoU matrix [D x G] in detection order, ground truths in input order.
     boxes_.assign(G, gt.x, gt.y, gt.w, gt.h, gt.crowd);
@@ -74,55 +83,46 @@ class matcher {
       best_[d] = mx;  // no ground truth can be taken at a threshold above this
     }
 
+    // Detection areas (w * h, rounded as the reference rounds them).
+    darea_.resize(D);
+    for (std::size_t d = 0; d < D; ++d) {
+      const auto j = dorder_[d];
+      double da = dt.w[j] * dt.h[j];
+      stratum::detail::fp_barrier(da);
+      darea_[d] = da;
+    }
+
+    // Area ranges that ignore the same ground truths give the same matching (only the area check of
+    // unmatched detections differs), so each distinct ignore pattern is matched once.
     tp_.assign(D * A, 0);
     fp_.assign(D * A, 0);
-    gorder_.resize(G);
-    ig_.resize(G);
-    taken_.resize(G);
+    patterns_.clear();
+    n_patterns_ = 0;
+    outcome_.resize(A);
     for (std::size_t a = 0; a < A; ++a) {
       const auto& rng = p_->area_rngs[a];
+      ign_.resize(G);
+      for (std::size_t g = 0; g < G; ++g) ign_[g] = gt.crowd[g] || gt.area[g] < rng.lo || gt.area[g] > rng.hi;
+      std::size_t pat = 0;
+      while (pat < n_patterns_ && !std::equal(ign_.begin(), ign_.end(), patterns_.begin() + static_cast<std::ptrdiff_t>(pat * G)))
+        ++pat;
+      if (pat == n_patterns_) {
+        patterns_.insert(patterns_.end(), ign_.begin(), ign_.end());
+        ++n_patterns_;
+        match_pattern(gt, D, G, T, outcome_[pat]);
+      }
       std::int64_t npig = 0;
-      std::size_t pos = 0;
-      for (std::size_t g = 0; g < G; ++g) {
-        const bool ignore = gt.crowd[g] || gt.area[g] < rng.lo || gt.area[g] > rng.hi;
-        if (!ignore) gorder_[pos++] = g, ++npig;
-      }
-      for (std::size_t g = 0; g < G; ++g) {
-        const bool ignore = gt.crowd[g] || gt.area[g] < rng.lo || gt.area[g] > rng.hi;
-        if (ignore) gorder_[pos++] = g;
-      }
-      for (std::size_t s = 0; s < G; ++s) ig_[s] = s >= static_cast<std::size_t>(npig);
+      for (std::size_t g = 0; g < G; ++g) npig += !ign_[g];
       acc.add_ground_truths(k, a, npig);
-
+      const auto& out = outcome_[pat];
       for (std::size_t t = 0; t < T; ++t) {
-        std::fill(taken_.begin(), taken_.end(), 0);
         const std::uint64_t bit = std::uint64_t{1} << t;
         for (std::size_t d = 0; d < D; ++d) {
-          const double* row = ious_.data() + d * G;
-          double best = thr_[t];
-          std::ptrdiff_t m = -1;
-          for (std::size_t s = best_[d] < best ? G : 0; s < G; ++s) {
-            const std::size_t g = gorder_[s];
-            if (taken_[s] && !gt.crowd[g]) continue;
-            if (m > -1 && !ig_[static_cast<std::size_t>(m)] && ig_[s]) break;
-            if (row[g] < best) continue;
-            best = row[g];
-            m = static_cast<std::ptrdiff_t>(s);
-          }
-          bool matched = false, ignored = false;
-          if (m > -1) {
-            const auto ms = static_cast<std::size_t>(m);
-            taken_[ms] = 1;
-            ignored = ig_[ms];
-            matched = gt.id[gorder_[ms]] != 0;
-          }
-          if (!matched && !ignored) {
-            const auto j = dorder_[d];
-            double da = dt.w[j] * dt.h[j];
-            stratum::detail::fp_barrier(da);
-            ignored = da < rng.lo || da > rng.hi;
-          }
-          if (!ignored) (matched ? tp_[d * A + a] : fp_[d * A + a]) |= bit;
+          const auto o = out[t * D + d];
+          if (o == outcome::true_positive)
+            tp_[d * A + a] |= bit;
+          else if (o == outcome::unmatched && !(darea_[d] < rng.lo || darea_[d] > rng.hi))
+            fp_[d * A + a] |= bit;
         }
       }
     }
@@ -131,11 +131,58 @@ class matcher {
   }
 
  private:
+  enum class outcome : unsigned char { unmatched, true_positive, ignored };
+
+  /// Greedy matching at every IoU threshold for the ignore flags in ign_ (by input index); writes the outcome
+  /// of detection d at threshold t to out[t * D + d].
+  void match_pattern(const gt_span& gt, std::size_t D, std::size_t G, std::size_t T, std::vector<outcome>& out) {
+    gorder_.resize(G);
+    ig_.resize(G);
+    taken_.resize(G);
+    std::size_t pos = 0;
+    for (std::size_t g = 0; g < G; ++g)
+      if (!ign_[g]) gorder_[pos++] = g;
+    const std::size_t npig = pos;
+    for (std::size_t g = 0; g < G; ++g)
+      if (ign_[g]) gorder_[pos++] = g;
+    for (std::size_t s = 0; s < G; ++s) ig_[s] = s >= npig;
+    out.assign(T * D, outcome::unmatched);
+    for (std::size_t t = 0; t < T; ++t) {
+      std::fill(taken_.begin(), taken_.end(), 0);
+      for (std::size_t d = 0; d < D; ++d) {
+        const double* row = ious_.data() + d * G;
+        double best = thr_[t];
+        if (best_[d] < best) continue;  // nothing reaches the threshold
+        std::ptrdiff_t m = -1;
+        for (std::size_t s = 0; s < G; ++s) {
+          const std::size_t g = gorder_[s];
+          if (taken_[s] && !gt.crowd[g]) continue;
+          if (m > -1 && !ig_[static_cast<std::size_t>(m)] && ig_[s]) break;
+          if (row[g] < best) continue;
+          best = row[g];
+          m = static_cast<std::ptrdiff_t>(s);
+        }
+        if (m < 0) continue;
+        const auto ms = static_cast<std::size_t>(m);
+        taken_[ms] = 1;
+        if (ig_[ms])
+          out[t * D + d] = outcome::ignored;
+        else if (gt.id[gorder_[ms]] != 0)
+          out[t * D + d] = outcome::true_positive;
+        // else: matched to an annotation with id 0, which the reference counts as unmatched
+      }
+    }
+  }
+
   const params* p_;
   std::vector<double> thr_;
   std::vector<std::size_t> dorder_, gorder_;
   std::vector<unsigned char> ig_, taken_;
-  std::vector<double> ious_, best_;
+  std::vector<double> ious_, best_, darea_;
+  std::vector<unsigned char> ign_;
+  std::vector<unsigned char> patterns_;  // n_patterns_ ignore patterns of G flags each
+  std::size_t n_patterns_ = 0;
+  std::vector<std::vector<outcome>> outcome_;
   std::vector<std::uint64_t> tp_, fp_;
   gt_boxes boxes_;
 };

@@ -90,7 +90,12 @@ struct sliced_evaluation {
   auto work = [&](unsigned t) {
     exact_accumulator frame(dims);
     matcher mt(rp);
-    for (std::size_t i = n * t / threads; i < n * (t + 1) / threads; ++i) {
+    const std::size_t i0 = n * t / threads, i1 = n * (t + 1) / threads;
+    if (S == 0) {  // no slices: straight into the pooled state
+      match_images(data, rp, i0, i1, accs[t][0], mt);
+      return;
+    }
+    for (std::size_t i = i0; i < i1; ++i) {
       frame.clear();
       match_images(data, rp, i, i + 1, frame, mt);
       accs[t][0].merge(frame);
