@@ -135,6 +135,9 @@ class exact_accumulator {
   /// pycocotools' `accumulate` over this state.
   [[nodiscard]] eval_arrays finalize(const params& p) const;
 
+  /// The records sorted into evaluation order (see sorted_records).
+  [[nodiscard]] struct sorted_records sorted() const;
+
   friend bool operator==(const exact_accumulator&, const exact_accumulator&) = default;
 
  private:
@@ -192,43 +195,79 @@ inline void precision_at_recall(pr_events& ev, double npig, const std::vector<do
   }
 }
 
-inline eval_arrays exact_accumulator::finalize(const params& p) const {
+/// A state's records sorted into evaluation order, per category, with the non-ignored ground-truth counts:
+/// what `accumulate` reads. Sorting once serves every area range, maxDets value, and bootstrap replicate.
+struct sorted_records {
+  acc_dims dims;
+  struct category {
+    std::vector<double> score;
+    std::vector<std::int64_t> image;
+    std::vector<std::uint32_t> rank;
+    std::vector<std::uint64_t> tp, fp;  // A words per record
+  };
+  std::vector<category> cats;
+  std::vector<std::int64_t> npig;  // K * A
+};
+
+inline sorted_records exact_accumulator::sorted() const {
+  sorted_records out;
+  out.dims = dims_;
+  out.cats.resize(dims_.K);
+  out.npig.resize(dims_.K * dims_.A);
+  const std::size_t A = dims_.A;
+  for (std::size_t k = 0; k < dims_.K; ++k) {
+    const auto& c = cats_[k];
+    for (std::size_t a = 0; a < A; ++a) out.npig[k * A + a] = c.npig[a];
+    const auto idx = order(k);
+    auto& o = out.cats[k];
+    const std::size_t n = idx.size();
+    o.score.resize(n), o.image.resize(n), o.rank.resize(n), o.tp.resize(n * A), o.fp.resize(n * A);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto j = idx[i];
+      o.score[i] = c.score[j], o.image[i] = c.image[j], o.rank[i] = c.rank[j];
+      for (std::size_t a = 0; a < A; ++a) o.tp[i * A + a] = c.tp[j * A + a], o.fp[i * A + a] = c.fp[j * A + a];
+    }
+  }
+  return out;
+}
+
+/// pycocotools' `accumulate` over sorted records in which image `id` appears `weight(id)` times (a whole
+/// number; 0 drops the image), with `npig[k * A + a]` non-ignored ground truths. This is exactly the
+/// evaluation of the data set in which every image is repeated that many times, the copies of an image placed
+/// right after it (ids in between its own and the next image's): records of equal score from the copies of one
+/// image follow each other copy by copy, in rank order within a copy. With Weighted = false every weight is 1.
+template <bool Weighted, class WeightFn>
+[[nodiscard]] eval_arrays accumulate_sorted(const sorted_records& sr, const params& p, WeightFn&& weight,
+                                            const std::vector<std::int64_t>& npig) {
   eval_arrays e;
-  e.T = dims_.T;
+  e.T = sr.dims.T;
   e.R = p.rec_thrs.size();
-  e.K = dims_.K;
-  e.A = dims_.A;
+  e.K = sr.dims.K;
+  e.A = sr.dims.A;
   e.M = p.max_dets.size();
-  if (p.iou_thrs.size() != e.T || p.area_rngs.size() != e.A)
-    throw usage_error("exact_accumulator::finalize: parameters do not match the accumulator's shape");
+  if (p.iou_thrs.size() != e.T || p.area_rngs.size() != e.A || npig.size() != e.K * e.A)
+    throw usage_error("accumulate: parameters do not match the accumulator's shape");
   e.precision.assign(e.T * e.R * e.K * e.A * e.M, -1.0);
   e.scores.assign(e.precision.size(), -1.0);
   e.recall.assign(e.T * e.K * e.A * e.M, -1.0);
 
   std::vector<pr_events> events(e.T);
   std::vector<double> tsum(e.T), fsum(e.T);
-  // the records of one category in evaluation order, copied so that the passes below read sequentially
-  std::vector<double> score;
-  std::vector<std::uint32_t> rank;
-  std::vector<std::uint64_t> tpw, fpw;
-  const std::size_t stride = e.K * e.A * e.M;
+  std::vector<std::uint32_t> w;
+  const std::size_t stride = e.K * e.A * e.M, A = e.A;
   for (std::size_t k = 0; k < e.K; ++k) {
-    const auto& c = cats_[k];
+    const auto& c = sr.cats[k];
     bool any_gt = false;
-    for (auto n : c.npig) any_gt |= n > 0;
+    for (std::size_t a = 0; a < A; ++a) any_gt |= npig[k * A + a] > 0;
     if (!any_gt) continue;
-    const auto idx = order(k);
-    const std::size_t n_rec = idx.size();
-    score.resize(n_rec), rank.resize(n_rec), tpw.resize(n_rec * e.A), fpw.resize(n_rec * e.A);
-    for (std::size_t i = 0; i < n_rec; ++i) {
-      const auto j = idx[i];
-      score[i] = c.score[j];
-      rank[i] = c.rank[j];
-      for (std::size_t a = 0; a < e.A; ++a) tpw[i * e.A + a] = c.tp[j * e.A + a], fpw[i * e.A + a] = c.fp[j * e.A + a];
+    const std::size_t n_rec = c.score.size();
+    if constexpr (Weighted) {
+      w.resize(n_rec);
+      for (std::size_t i = 0; i < n_rec; ++i) w[i] = static_cast<std::uint32_t>(weight(c.image[i]));
     }
-    for (std::size_t a = 0; a < e.A; ++a) {
-      const auto npig = c.npig[a];
-      if (npig == 0) continue;
+    for (std::size_t a = 0; a < A; ++a) {
+      const auto n_gt = npig[k * A + a];
+      if (n_gt == 0) continue;
       for (std::size_t m = 0; m < e.M; ++m) {
         const auto max_det = static_cast<std::uint32_t>(p.max_dets[m]);
         for (auto& ev : events) ev.clear();
@@ -236,19 +275,31 @@ inline eval_arrays exact_accumulator::finalize(const params& p) const {
         std::fill(fsum.begin(), fsum.end(), 0.0);
         std::size_t nd = 0;
         double first_score = 0;
-        for (std::size_t i = 0; i < n_rec; ++i) {
-          if (rank[i] >= max_det) continue;
-          if (nd++ == 0) first_score = score[i];
-          for (std::uint64_t fw = fpw[i * e.A + a]; fw; fw &= fw - 1) fsum[static_cast<std::size_t>(std::countr_zero(fw))] += 1;
-          for (std::uint64_t tw = tpw[i * e.A + a]; tw; tw &= tw - 1) {
+        auto visit = [&](std::size_t i) {
+          if (nd++ == 0) first_score = c.score[i];
+          for (std::uint64_t fw = c.fp[i * A + a]; fw; fw &= fw - 1) fsum[static_cast<std::size_t>(std::countr_zero(fw))] += 1;
+          for (std::uint64_t tw = c.tp[i * A + a]; tw; tw &= tw - 1) {
             const auto t = static_cast<std::size_t>(std::countr_zero(tw));
             auto& ev = events[t];
             ev.tp.push_back(tsum[t] += 1);
             ev.fp.push_back(fsum[t]);
-            ev.score.push_back(score[i]);
+            ev.score.push_back(c.score[i]);
+          }
+        };
+        if constexpr (!Weighted) {
+          for (std::size_t i = 0; i < n_rec; ++i)
+            if (c.rank[i] < max_det) visit(i);
+        } else {
+          for (std::size_t i = 0; i < n_rec;) {
+            std::size_t j = i + 1;  // the run of records with this score from this image
+            while (j < n_rec && c.score[j] == c.score[i] && c.image[j] == c.image[i]) ++j;
+            for (std::uint32_t copy = 0; copy < w[i]; ++copy)
+              for (std::size_t r = i; r < j; ++r)
+                if (c.rank[r] < max_det) visit(r);
+            i = j;
           }
         }
-        const double n = static_cast<double>(npig);
+        const double n = static_cast<double>(n_gt);
         for (std::size_t t = 0; t < e.T; ++t) {
           auto& ev = events[t];
           ev.nd = nd;
@@ -261,6 +312,11 @@ inline eval_arrays exact_accumulator::finalize(const params& p) const {
     }
   }
   return e;
+}
+
+inline eval_arrays exact_accumulator::finalize(const params& p) const {
+  const auto sr = sorted();
+  return accumulate_sorted<false>(sr, p, [](std::int64_t) { return 1u; }, sr.npig);
 }
 
 }  // namespace stratum::coco

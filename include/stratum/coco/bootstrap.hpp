@@ -1,0 +1,120 @@
+// Image-level bootstrap of the COCO metrics (AP, AR, ... with confidence intervals).
+//
+// Replicate b gives image `id` the Poisson(1) multiplicity w_b(id) = stats::poisson_weight(seed, id, b), a pure
+// function of (seed, image id, replicate), so every shard of a distributed run draws the same weights. Frames are
+// matched once; replicate b re-runs only the accumulation with each image counted w_b times
+// (accumulate_sorted<true>), which is exactly the evaluation of the data set in which every image is repeated
+// w_b times (copies placed right after the image, in ascending id order) -- tested against that literal
+// resampling on the conformance cases. Intervals: percentile (stats::percentile_interval, as scipy.stats.bootstrap).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#include "../stats/bootstrap.hpp"
+#include "../stats/rng.hpp"
+#include "evaluator.hpp"
+
+namespace stratum::coco {
+
+/// Per ground-truth annotation of the evaluated images and categories: its image, its category index and the
+/// area ranges in which it is not ignored (bit a). The weighted non-ignored counts come from these.
+struct gt_presence {
+  std::vector<std::int64_t> image;
+  std::vector<std::uint32_t> k;
+  std::vector<std::uint64_t> counted;  // bit a: counted (not crowd, area within range a)
+
+  /// Non-ignored ground truths per (category, area range), each image counted weight(image) times.
+  template <class WeightFn>
+  [[nodiscard]] std::vector<std::int64_t> npig(std::size_t K, std::size_t A, WeightFn&& weight) const {
+    std::vector<std::int64_t> out(K * A, 0);
+    for (std::size_t i = 0; i < image.size(); ++i) {
+      const auto w = static_cast<std::int64_t>(weight(image[i]));
+      if (w == 0) continue;
+      for (std::uint64_t bits = counted[i]; bits; bits &= bits - 1)
+        out[k[i] * A + static_cast<std::size_t>(std::countr_zero(bits))] += w;
+    }
+    return out;
+  }
+};
+
+[[nodiscard]] inline gt_presence ground_truth_presence(const ground_truth& gt, const params& p) {
+  if (p.area_rngs.size() > 64) throw usage_error("bootstrap: at most 64 area ranges");
+  const detail::id_index img(p.img_ids), cat(p.cat_ids);
+  gt_presence out;
+  for (std::size_t i = 0; i < gt.size(); ++i) {
+    const auto k = cat.find(gt.category_id[i]);
+    if (img.find(gt.image_id[i]) == detail::id_index::npos || k == detail::id_index::npos) continue;
+    std::uint64_t bits = 0;
+    if (!gt.crowd[i])
+      for (std::size_t a = 0; a < p.area_rngs.size(); ++a)
+        if (!(gt.area[i] < p.area_rngs[a].lo || gt.area[i] > p.area_rngs[a].hi)) bits |= std::uint64_t{1} << a;
+    out.image.push_back(gt.image_id[i]);
+    out.k.push_back(p.use_cats ? static_cast<std::uint32_t>(k) : 0u);
+    out.counted.push_back(bits);
+  }
+  return out;
+}
+
+struct bootstrap_result {
+  evaluation point;                                 // the full-sample evaluation
+  std::vector<std::array<double, 12>> replicates;   // the 12 stats of each replicate
+  std::uint64_t seed = 0;
+
+  /// Replicate values of stat i (0 = AP, ... as in summarize()).
+  [[nodiscard]] std::vector<double> stat(std::size_t i) const {
+    std::vector<double> v;
+    v.reserve(replicates.size());
+    for (const auto& r : replicates) v.push_back(r[i]);
+    return v;
+  }
+  /// Percentile interval of stat i.
+  [[nodiscard]] stats::bootstrap_interval percentile(std::size_t i, double confidence_level = 0.95) const {
+    const auto v = stat(i);
+    return stats::percentile_interval(v, confidence_level);
+  }
+};
+
+/// The accumulation of one replicate: arrays of the data set with image `id` repeated weight(id) times.
+template <class WeightFn>
+[[nodiscard]] eval_arrays weighted_arrays(const sorted_records& sr, const gt_presence& gp, const params& p,
+                                          WeightFn&& weight) {
+  return accumulate_sorted<true>(sr, p, weight, gp.npig(sr.dims.K, sr.dims.A, weight));
+}
+
+/// Image-level Poisson bootstrap of the 12 summary numbers with `replicates` replicates; replicates are
+/// spread over `threads` workers (results do not depend on it).
+[[nodiscard]] inline bootstrap_result bootstrap(const ground_truth& gt, const detection_set& dt, params p,
+                                                std::size_t replicates, std::uint64_t seed, unsigned threads = 1) {
+  bootstrap_result out;
+  out.seed = seed;
+  out.point.p = resolve_params(gt, std::move(p));
+  const auto& rp = out.point.p;
+  const auto acc = accumulate(gt, dt, rp, threads);
+  const auto sr = acc.sorted();
+  out.point.arrays = accumulate_sorted<false>(sr, rp, [](std::int64_t) { return 1u; }, sr.npig);
+  out.point.stats = summarize(out.point.arrays, rp);
+  const auto gp = ground_truth_presence(gt, rp);
+  out.replicates.resize(replicates);
+  threads = std::min<unsigned>(resolve_threads(threads), static_cast<unsigned>(std::max<std::size_t>(1, replicates)));
+  auto work = [&](unsigned t) {
+    for (std::size_t b = t; b < replicates; b += threads) {
+      auto w = [&, b](std::int64_t id) {
+        return stats::poisson_weight(seed, static_cast<std::uint64_t>(id), static_cast<std::uint32_t>(b));
+      };
+      out.replicates[b] = summarize(weighted_arrays(sr, gp, rp, w), rp);
+    }
+  };
+  if (threads == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work, t);
+    for (auto& th : pool) th.join();
+  }
+  return out;
+}
+
+}  // namespace stratum::coco
