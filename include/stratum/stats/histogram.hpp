@@ -114,22 +114,22 @@ class histogram {
   }
 
   [[nodiscard]] std::vector<std::byte> serialize() const {
-    detail::byte_writer w;
-    w.reserve(detail::state_header_size + 8 * (2 * edges_.size() + 2));
-    detail::begin_state(w, kind, {static_cast<std::uint32_t>(edges_.size()), 0, 0, 0, 0}, 0);
+    ::stratum::detail::byte_writer w;
+    w.reserve(::stratum::detail::state_header_size + 8 * (2 * edges_.size() + 2));
+    ::stratum::detail::begin_state(w, kind, {static_cast<std::uint32_t>(edges_.size()), 0, 0, 0, 0}, 0);
     if (!edges_.empty()) {  // the identity has an empty payload
       for (double e : edges_) w.f64(e);
       w.u64(underflow_);
       w.u64(overflow_);
       for (auto c : counts_) w.u64(c);
     }
-    return detail::finish_state(w);
+    return ::stratum::detail::finish_state(w);
   }
 
   [[nodiscard]] static histogram deserialize(std::span<const std::byte> bytes) {
-    const auto h = detail::read_state_header(bytes.data(), bytes.size(), kind);
-    detail::byte_reader r(bytes.data() + detail::state_header_size, static_cast<std::size_t>(h.payload_size),
-                          detail::state_header_size);
+    const auto h = ::stratum::detail::read_state_header(bytes.data(), bytes.size(), kind);
+    ::stratum::detail::byte_reader r(bytes.data() + ::stratum::detail::state_header_size, static_cast<std::size_t>(h.payload_size),
+                          ::stratum::detail::state_header_size);
     const std::uint64_t n_edges = h.dims[0];
     histogram out;
     if (n_edges == 0) {
@@ -155,7 +155,7 @@ class histogram {
   }
 
   /// Serialized-state kind of a histogram in the common header.
-  static constexpr auto kind = static_cast<detail::state_kind>(16);
+  static constexpr auto kind = static_cast<::stratum::detail::state_kind>(16);
 
  private:
   static void check_edges(const std::vector<double>& e, const char* who) {
