@@ -2,17 +2,26 @@
 //
 //   stratum coco GT.json DT.json [--use-cats 0|1] [--iou-thrs a,b,...] [--max-dets a,b,c] [--params P.json]
 //                [--slice-by k1,k2,...] [--joint k1*k2]... [--threads N] [--json]
+//   stratum stream FRAMES.jsonl|- [--categories GT.json] [the same evaluation options]
+//   stratum convert GT.json DT.json [-o FRAMES.jsonl]
 //
 // Exit status: 0 on success, 1 on bad input data, 2 on bad usage.
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <stratum/coco/slices.hpp>
+#include <stratum/coco/stream.hpp>
 #include <stratum/io/coco_json.hpp>
+#include <stratum/io/evaluation_json.hpp>
+#include <stratum/io/jsonl.hpp>
 
 namespace {
 
@@ -20,17 +29,27 @@ using namespace stratum;
 
 const char* const kUsage =
     "usage: stratum coco GT.json DT.json [options]\n"
-    "  COCO bbox evaluation, numbers identical to pycocotools COCOeval.\n"
-    "options:\n"
+    "       stratum stream FRAMES.jsonl|- [--categories GT.json] [options]\n"
+    "       stratum convert GT.json DT.json [-o FRAMES.jsonl]\n"
+    "  coco:    COCO bbox evaluation, numbers identical to pycocotools COCOeval.\n"
+    "  stream:  the same evaluation over a JSONL frame stream (docs/stream_format.md; '-' reads\n"
+    "           stdin), read and matched frame by frame in bounded memory; the same numbers as coco.\n"
+    "  convert: writes COCO ground truth + results as a JSONL frame stream (header line first)\n"
+    "           to stdout or to -o FILE.\n"
+    "options (coco and stream):\n"
     "  --use-cats 0|1        match per category (1, default) or class-agnostically (0)\n"
     "  --iou-thrs a,b,...    IoU thresholds (default 0.50:0.05:0.95)\n"
     "  --max-dets a,b,c      detections per image (default 1,10,100)\n"
-    "  --params FILE.json    parameters as pycocotools' Params (iouThrs, maxDets, areaRng, areaRngLbl, useCats)\n"
+    "  --params FILE.json    parameters as pycocotools' Params (iouThrs, maxDets, areaRng, areaRngLbl,\n"
+    "                        useCats, imgIds, catIds)\n"
     "  --slice-by k1,k2,...  also evaluate each value of each attribute key (e.g. weather=rain);\n"
     "                        the key 'provenance' slices by provenance\n"
     "  --joint k1*k2         also evaluate each joint cell of the keys (repeatable)\n"
     "  --threads N           worker threads (default: all cores); results do not depend on N\n"
-    "  --json                print one JSON object instead of the summary\n";
+    "                        (stream: the main thread reads, N threads match; N = 1 reads and matches)\n"
+    "  --json                print one JSON object instead of the summary\n"
+    "  --categories GT.json  (stream) the categories of this COCO ground truth; a header line in the\n"
+    "                        stream, if any, must declare the same ids\n";
 
 [[noreturn]] void usage_fail(const std::string& msg) {
   throw usage_error(msg);
@@ -62,63 +81,21 @@ long parse_long(const std::string& s, const std::string& opt) {
   return v;
 }
 
-std::string num(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
-
-std::string stats_json(const std::array<double, 12>& st) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < st.size(); ++i) out += (i ? ", " : "") + num(st[i]);
-  return out + "]";
-}
-
-std::string per_category_json(const coco::evaluation& ev, const std::string& indent) {
-  std::string out = "{";
-  const std::size_t K = ev.arrays.K;
-  for (std::size_t k = 0; k < K; ++k) {
-    const auto c = ev.category(k);
-    const std::string id = ev.p.use_cats ? std::to_string(ev.p.cat_ids[k]) : "all";
-    out += (k ? ",\n" : "\n") + indent + "  " + json_string(id) + ": {\"ap\": " + num(c.ap) + ", \"ap50\": " +
-           num(c.ap50) + ", \"ap75\": " + num(c.ap75) + ", \"ar100\": " + num(c.ar100) + "}";
-  }
-  return out + "\n" + indent + "}";
-}
-
 void print_summary(const coco::evaluation& ev, std::FILE* out) {
   const auto& p = ev.p;
   const auto& md = p.max_dets;
-  const int m0 = md[0], m1 = md[std::min<std::size_t>(1, md.size() - 1)], m2 = md[std::min<std::size_t>(2, md.size() - 1)];
+  const int m0 = md[0], m1 = md[std::min<std::size_t>(1, md.size() - 1)],
+            m2 = md[std::min<std::size_t>(2, md.size() - 1)];
   struct line {
     bool ap;
     double iou;
     const char* area;
     int max_det;
   };
-  const line lines[12] = {{true, -1, "all", 100},     {true, 0.5, "all", m2},     {true, 0.75, "all", m2},
-                          {true, -1, "small", m2},    {true, -1, "medium", m2},  {true, -1, "large", m2},
-                          {false, -1, "all", m0},     {false, -1, "all", m1},    {false, -1, "all", m2},
-                          {false, -1, "small", m2},   {false, -1, "medium", m2}, {false, -1, "large", m2}};
+  const line lines[12] = {{true, -1, "all", 100},   {true, 0.5, "all", m2},    {true, 0.75, "all", m2},
+                          {true, -1, "small", m2},  {true, -1, "medium", m2},  {true, -1, "large", m2},
+                          {false, -1, "all", m0},   {false, -1, "all", m1},    {false, -1, "all", m2},
+                          {false, -1, "small", m2}, {false, -1, "medium", m2}, {false, -1, "large", m2}};
   for (int i = 0; i < 12; ++i) {
     const auto& l = lines[i];
     char iou[32];
@@ -127,18 +104,24 @@ void print_summary(const coco::evaluation& ev, std::FILE* out) {
     else
       std::snprintf(iou, sizeof iou, "%0.2f", l.iou);
     std::fprintf(out, " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3d ] = %0.3f\n",
-                 l.ap ? "Average Precision" : "Average Recall", l.ap ? "(AP)" : "(AR)", iou, l.area, l.max_det,
-                 ev.stats[static_cast<std::size_t>(i)]);
+                 l.ap ? "Average Precision" : "Average Recall", l.ap ? "(AP)" : "(AR)", iou, l.area,
+                 l.max_det, ev.stats[static_cast<std::size_t>(i)]);
   }
 }
 
-int cmd_coco(const std::vector<std::string>& args) {
-  std::vector<std::string> pos;
+struct eval_options {
   coco::params p;
-  bool json = false, have_params_file = false;
+  bool json = false;
   unsigned threads = 0;
-  std::string params_file;
   std::vector<coco::slice_spec> specs;
+  std::string categories_file;  // stream only
+  std::vector<std::string> positional;
+};
+
+/// Parses the evaluation options shared by coco and stream; returns false when help was printed.
+bool parse_eval_options(const std::vector<std::string>& args, bool stream, eval_options& o) {
+  bool have_params_file = false;
+  std::string params_file;
   struct override_t {
     bool use_cats = false, iou = false, max_dets = false;
   } ov;
@@ -150,7 +133,7 @@ int cmd_coco(const std::vector<std::string>& args) {
       return args[++i];
     };
     if (a == "--json") {
-      json = true;
+      o.json = true;
     } else if (a == "--use-cats") {
       const auto& v = value();
       if (v != "0" && v != "1") usage_fail("--use-cats: expected 0 or 1, got '" + v + "'");
@@ -173,13 +156,89 @@ int cmd_coco(const std::vector<std::string>& args) {
       params_file = value();
       have_params_file = true;
     } else if (a == "--slice-by") {
-      for (const auto& k : split(value(), ',')) specs.push_back({{k}});
+      for (const auto& k : split(value(), ',')) o.specs.push_back({{k}});
     } else if (a == "--joint") {
-      specs.push_back({split(value(), '*')});
+      o.specs.push_back({split(value(), '*')});
     } else if (a == "--threads") {
       const long v = parse_long(value(), a);
       if (v < 0 || v > 1024) usage_fail("--threads: expected 0 (all cores) to 1024");
-      threads = static_cast<unsigned>(v);
+      o.threads = static_cast<unsigned>(v);
+    } else if (stream && a == "--categories") {
+      o.categories_file = value();
+      if (o.categories_file.empty()) usage_fail("--categories needs a non-empty path");
+    } else if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return false;
+    } else if (a.size() > 1 && a[0] == '-') {
+      usage_fail("unknown option " + a);
+    } else {
+      o.positional.push_back(a);
+    }
+  }
+  if (have_params_file) o.p = io::load_coco_params(params_file);
+  if (ov.use_cats) o.p.use_cats = cli.use_cats;
+  if (ov.iou) o.p.iou_thrs = cli.iou_thrs;
+  if (ov.max_dets) o.p.max_dets = cli.max_dets;
+  return true;
+}
+
+void print_result(const coco::sliced_evaluation& res, const eval_options& o, std::uint64_t n_gt,
+                  std::uint64_t n_dt) {
+  if (!o.json) {
+    print_summary(res.all, stdout);
+    for (std::size_t s = 0; s < res.slices.size(); ++s) {
+      std::printf("\n%s (%zu images)\n", res.slices[s].name.c_str(), res.slices[s].images.size());
+      print_summary(res.per_slice[s], stdout);
+    }
+    return;
+  }
+  std::fputs(io::evaluation_json(res, n_gt, n_dt, !o.specs.empty()).c_str(), stdout);
+}
+
+int cmd_coco(const std::vector<std::string>& args) {
+  eval_options o;
+  if (!parse_eval_options(args, false, o)) return 0;
+  if (o.positional.size() != 2) usage_fail("coco needs GT.json and DT.json");
+  o.p.validate();
+
+  const auto gt = io::load_coco_ground_truth(o.positional[0]);
+  const auto dt = io::load_coco_results(o.positional[1], gt);
+  const auto res = coco::evaluate_sliced(gt, dt, o.p, o.specs, o.threads);
+  print_result(res, o, gt.size(), dt.size());
+  return 0;
+}
+
+int cmd_stream(const std::vector<std::string>& args) {
+  eval_options o;
+  if (!parse_eval_options(args, true, o)) return 0;
+  if (o.positional.size() != 1) usage_fail("stream needs one FRAMES.jsonl (or - for stdin)");
+  o.p.validate();
+
+  std::optional<std::vector<coco::category_info>> cats;
+  if (!o.categories_file.empty()) cats = io::load_coco_ground_truth(o.categories_file).categories;
+  const std::string& path = o.positional[0];
+  if (path == "-") std::ios::sync_with_stdio(false);
+  io::jsonl_reader reader =
+      path == "-" ? io::jsonl_reader(std::cin, "<stdin>", cats) : io::jsonl_reader::open(path, cats);
+  coco::stream_evaluator ev(reader.categories(), o.p, o.specs);
+  coco::run_stream([&reader](coco::frame& f) { return reader.next(f); }, ev, o.threads);
+  const auto res = ev.finalize();
+  print_result(res, o, ev.ground_truths(), ev.detections());
+  return 0;
+}
+
+int cmd_convert(const std::vector<std::string>& args) {
+  std::vector<std::string> pos;
+  std::string out_path;
+  bool have_out = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "-o" || a == "--output") {
+      if (i + 1 >= args.size()) usage_fail(a + " needs a value");
+      if (have_out) usage_fail(a + " given twice");
+      out_path = args[++i];
+      have_out = true;
+      if (out_path.empty()) usage_fail(a + " needs a non-empty path");
     } else if (a == "-h" || a == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -189,40 +248,33 @@ int cmd_coco(const std::vector<std::string>& args) {
       pos.push_back(a);
     }
   }
-  if (pos.size() != 2) usage_fail("coco needs GT.json and DT.json");
-  if (have_params_file) p = io::load_coco_params(params_file);
-  if (ov.use_cats) p.use_cats = cli.use_cats;
-  if (ov.iou) p.iou_thrs = cli.iou_thrs;
-  if (ov.max_dets) p.max_dets = cli.max_dets;
-  p.validate();
-
+  if (pos.size() != 2) usage_fail("convert needs GT.json and DT.json");
   const auto gt = io::load_coco_ground_truth(pos[0]);
   const auto dt = io::load_coco_results(pos[1], gt);
-  const auto res = coco::evaluate_sliced(gt, dt, p, specs, threads);
-  const auto& ev = res.all;
-  if (!json) {
-    print_summary(ev, stdout);
-    for (std::size_t s = 0; s < res.slices.size(); ++s) {
-      std::printf("\n%s (%zu images)\n", res.slices[s].name.c_str(), res.slices[s].images.size());
-      print_summary(res.per_slice[s], stdout);
-    }
-    return 0;
+
+  std::FILE* out = stdout;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
+  const std::string name = have_out ? out_path : "<stdout>";
+  if (have_out) {
+    file.reset(std::fopen(out_path.c_str(), "wb"));
+    if (!file) throw std::runtime_error(out_path + ": cannot open for writing: " + std::strerror(errno));
+    out = file.get();
   }
-  std::string out = "{\n  \"n_images\": " + std::to_string(ev.p.img_ids.size()) +
-                    ",\n  \"n_ground_truths\": " + std::to_string(gt.size()) +
-                    ",\n  \"n_detections\": " + std::to_string(dt.size()) + ",\n  \"stats\": " + stats_json(ev.stats) +
-                    ",\n  \"per_category\": " + per_category_json(ev, "  ");
-  if (!specs.empty()) {
-    out += ",\n  \"slices\": {";
-    for (std::size_t s = 0; s < res.slices.size(); ++s) {
-      out += (s ? ",\n    " : "\n    ") + json_string(res.slices[s].name) + ": {\"n_images\": " +
-             std::to_string(res.slices[s].images.size()) + ", \"stats\": " + stats_json(res.per_slice[s].stats) +
-             ", \"per_category\": " + per_category_json(res.per_slice[s], "    ") + "}";
-    }
-    out += "\n  }";
-  }
-  out += "\n}\n";
-  std::fputs(out.c_str(), stdout);
+  std::string buf;
+  auto flush = [&] {
+    if (!buf.empty() && std::fwrite(buf.data(), 1, buf.size(), out) != buf.size())
+      throw std::runtime_error(name + ": write error: " + std::strerror(errno));
+    buf.clear();
+  };
+  io::append_stream_header(buf, gt.categories);
+  coco::for_each_coco_frame(gt, dt, [&](const coco::frame& f) {
+    io::append_frame(buf, f);
+    if (buf.size() >= (1u << 20)) flush();
+  });
+  flush();
+  if (std::fflush(out) != 0) throw std::runtime_error(name + ": write error: " + std::strerror(errno));
+  if (file && std::fclose(file.release()) != 0)
+    throw std::runtime_error(name + ": write error: " + std::strerror(errno));
   return 0;
 }
 
@@ -231,13 +283,16 @@ int cmd_coco(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
-    if (args.empty() || args[0] == "-h" || args[0] == "--help") {
-      std::fputs(kUsage, args.empty() ? stderr : stdout);
-      return args.empty() ? 2 : 0;
+    if (args.empty()) usage_fail("missing command (coco, stream or convert)");
+    if (args[0] == "-h" || args[0] == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
     }
     const std::string cmd = args[0];
     args.erase(args.begin());
     if (cmd == "coco") return cmd_coco(args);
+    if (cmd == "stream") return cmd_stream(args);
+    if (cmd == "convert") return cmd_convert(args);
     usage_fail("unknown command '" + cmd + "'");
   } catch (const stratum::usage_error& e) {
     std::fprintf(stderr, "stratum: %s\n%s", e.what(), kUsage);

@@ -1,0 +1,605 @@
+// Streaming COCO evaluation: frames (one image's ground truths and detections) arrive one at a time, in any
+// order, and are matched at once; only the accumulators are kept, never the frames.
+//
+//   stream_evaluator ev(categories, params, slice_specs);
+//   for each frame f:  ev.add(f);          // or run_stream(source, ev, threads)
+//   sliced_evaluation res = ev.finalize();
+//
+// A frame's ground truths and detections are grouped by category stably (ascending category id, input order
+// within a category) and each group is matched by `matcher` (matcher.hpp) exactly as the batch evaluator
+// (evaluator.hpp) matches the group of that image and category; when params.use_cats is false, the whole
+// frame is one group, categories concatenated in ascending id order, as pycocotools' evaluateImg does for
+// useCats=0. The records go into an exact_accumulator (accumulator.hpp), whose finalize orders them by data
+// alone (score, image id, rank), so the result equals the batch evaluator's to the bit whatever the arrival
+// order, the number of threads or the number of processes whose states were merged.
+//
+// Slices (slices.hpp: one per attribute value, per joint cell, per provenance) are discovered as frames
+// arrive: each frame is matched once, into a per-frame accumulator that is then merged into the pooled state
+// and into the state of every slice the frame belongs to. Slice names and order are those of make_slices.
+//
+// Categories are declared up front (COCO semantics: K counts categories that have no ground truth); a frame
+// that names an undeclared category is an input_error. Memory: the accumulators (one record per kept
+// detection per state) plus one 8-byte id per frame (for n_images and the duplicate check).
+#pragma once
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <cmath>
+
+#include "../core/error.hpp"
+#include "accumulator.hpp"
+#include "dataset.hpp"
+#include "evaluator.hpp"
+#include "matcher.hpp"
+#include "params.hpp"
+#include "slices.hpp"
+#include "summary.hpp"
+
+namespace stratum::coco {
+
+/// Ground truths of one frame, structure of arrays, in input order.
+struct frame_gts {
+  std::vector<std::int64_t> id, category_id;
+  std::vector<double> x, y, w, h, area;
+  std::vector<unsigned char> crowd;
+
+  [[nodiscard]] std::size_t size() const noexcept { return id.size(); }
+  void clear() noexcept {
+    id.clear(), category_id.clear(), x.clear(), y.clear(), w.clear(), h.clear(), area.clear(), crowd.clear();
+  }
+  void add(std::int64_t ann_id, std::int64_t cat, double bx, double by, double bw, double bh, double a,
+           bool is_crowd) {
+    id.push_back(ann_id);
+    category_id.push_back(cat);
+    x.push_back(bx), y.push_back(by), w.push_back(bw), h.push_back(bh), area.push_back(a);
+    crowd.push_back(is_crowd ? 1 : 0);
+  }
+  friend bool operator==(const frame_gts&, const frame_gts&) = default;
+};
+
+/// Detections of one frame, structure of arrays, in input order (the order breaks score ties).
+struct frame_dts {
+  std::vector<std::int64_t> category_id;
+  std::vector<double> x, y, w, h, score;
+
+  [[nodiscard]] std::size_t size() const noexcept { return category_id.size(); }
+  void clear() noexcept { category_id.clear(), x.clear(), y.clear(), w.clear(), h.clear(), score.clear(); }
+  void add(std::int64_t cat, double bx, double by, double bw, double bh, double s) {
+    category_id.push_back(cat);
+    x.push_back(bx), y.push_back(by), w.push_back(bw), h.push_back(bh), score.push_back(s);
+  }
+  friend bool operator==(const frame_dts&, const frame_dts&) = default;
+};
+
+/// One image: id, scene attributes, provenance, size, ground truths, detections, optional embedding.
+struct frame {
+  std::int64_t id = 0;
+  attributes attrs;              // key -> value, input order
+  std::string provenance;        // "real", "synthetic", "augmented" or empty when not given
+  double width = 0, height = 0;  // 0 when not given
+  frame_gts gt;
+  frame_dts dt;
+  std::vector<double> embedding;  // empty when not given
+
+  /// Empties the frame, keeping the memory of its arrays.
+  void clear() noexcept {
+    id = 0;
+    attrs.clear();
+    provenance.clear();
+    width = height = 0;
+    gt.clear();
+    dt.clear();
+    embedding.clear();
+  }
+  /// The value of attribute `key`, or nullptr.
+  [[nodiscard]] const std::string* attribute(std::string_view key) const noexcept {
+    for (const auto& [k, v] : attrs)
+      if (k == key) return &v;
+    return nullptr;
+  }
+  friend bool operator==(const frame&, const frame&) = default;
+};
+
+/// The mergeable state of a streaming evaluation.
+struct stream_state {
+  struct slice {
+    std::vector<std::int64_t> frames;  // ids of the frames in the slice, arrival order
+    exact_accumulator acc;
+    friend bool operator==(const slice&, const slice&) = default;
+  };
+  std::vector<std::int64_t> frames;  // ids of every frame added, arrival order
+  std::uint64_t ground_truths = 0;   // objects read, including those of frames or categories not evaluated
+  std::uint64_t detections = 0;
+  exact_accumulator all;
+  /// One map per slice_spec, slice name ("k1=v1&k2=v2") -> state; std::map keeps make_slices' name order.
+  std::vector<std::map<std::string, slice, std::less<>>> slices;
+  friend bool operator==(const stream_state&, const stream_state&) = default;
+};
+
+class stream_evaluator {
+ public:
+  /// `categories`: every category of the stream (ids unique); `p`: evaluation parameters (p.cat_ids and
+  /// p.img_ids, when given, restrict the evaluation as in pycocotools; frames not in p.img_ids are skipped);
+  /// `specs`: slicings as in evaluate_sliced. Throws usage_error on invalid parameters or duplicate ids.
+  stream_evaluator(std::vector<category_info> categories, params p = {}, std::vector<slice_spec> specs = {}) {
+    auto c = std::make_shared<config>();
+    c->cats = std::move(categories);
+    c->p = std::move(p);
+    c->specs = std::move(specs);
+    c->p.validate();
+    std::vector<std::int64_t> declared;
+    for (const auto& ci : c->cats) declared.push_back(ci.id);
+    std::sort(declared.begin(), declared.end());
+    if (std::adjacent_find(declared.begin(), declared.end()) != declared.end())
+      throw usage_error("stream_evaluator: duplicate category id in the declared categories");
+    if (c->p.cat_ids.empty()) c->p.cat_ids = declared;
+    for (auto* v : {&c->p.img_ids, &c->p.cat_ids}) {
+      std::sort(v->begin(), v->end());
+      v->erase(std::unique(v->begin(), v->end()), v->end());
+    }
+    c->restrict_images = !c->p.img_ids.empty();
+    for (const auto& s : c->specs)
+      if (s.keys.empty()) throw usage_error("slice: empty list of attribute keys");
+    c->declared = detail::id_index(declared);
+    c->kmap = detail::id_index(c->p.cat_ids);
+    c->images = detail::id_index(c->p.img_ids);
+    c->dims = {c->p.iou_thrs.size(), c->p.use_cats ? c->p.cat_ids.size() : 1, c->p.area_rngs.size()};
+    cfg_ = std::move(c);
+    state_ = empty_state();
+    if (!cfg_->specs.empty()) frame_acc_ = exact_accumulator(cfg_->dims);
+    mt_ = std::make_unique<matcher>(cfg_->p);
+  }
+
+  stream_evaluator(const stream_evaluator& o)
+      : cfg_(o.cfg_), state_(o.state_), frame_acc_(o.frame_acc_), mt_(std::make_unique<matcher>(cfg_->p)) {}
+  stream_evaluator(stream_evaluator&&) noexcept = default;  // the matcher points into *cfg_, which stays put
+  stream_evaluator& operator=(const stream_evaluator& o) {
+    if (this != &o) *this = stream_evaluator(o);
+    return *this;
+  }
+  stream_evaluator& operator=(stream_evaluator&&) noexcept = default;
+  ~stream_evaluator() = default;
+
+  /// An evaluator with the same configuration and an empty state (the identity of merge).
+  [[nodiscard]] stream_evaluator fresh() const {
+    stream_evaluator e(*this);
+    e.state_ = empty_state();
+    return e;
+  }
+
+  [[nodiscard]] const std::vector<category_info>& categories() const noexcept { return cfg_->cats; }
+  /// The parameters, resolved except for img_ids (which finalize fills with the frames seen when empty).
+  [[nodiscard]] const params& parameters() const noexcept { return cfg_->p; }
+  [[nodiscard]] const std::vector<slice_spec>& specs() const noexcept { return cfg_->specs; }
+  [[nodiscard]] const acc_dims& dims() const noexcept { return cfg_->dims; }
+  [[nodiscard]] const stream_state& state() const noexcept { return state_; }
+  [[nodiscard]] std::size_t frames() const noexcept { return state_.frames.size(); }
+  [[nodiscard]] std::uint64_t ground_truths() const noexcept { return state_.ground_truths; }
+  [[nodiscard]] std::uint64_t detections() const noexcept { return state_.detections; }
+
+  /// Validates, groups and matches one frame. Throws input_error naming the frame and the field on a category
+  /// that was not declared, a non-finite or negative box, area or size, a score outside [0, 1] or arrays of
+  /// different lengths; the state is left unchanged then.
+  void add(const frame& f) {
+    validate(f);
+    const auto& c = *cfg_;
+    state_.frames.push_back(f.id);
+    state_.ground_truths += f.gt.size();
+    state_.detections += f.dt.size();
+    if (c.restrict_images && c.images.find(f.id) == detail::id_index::npos) return;
+    if (c.specs.empty()) {
+      match_frame(f, state_.all);
+      return;
+    }
+    frame_acc_.clear();
+    match_frame(f, frame_acc_);
+    state_.all.merge(frame_acc_);
+    for (std::size_t s = 0; s < c.specs.size(); ++s) {
+      if (!slice_name(f, c.specs[s], name_)) continue;
+      auto& cells = state_.slices[s];
+      auto it = cells.find(std::string_view(name_));
+      if (it == cells.end())
+        it = cells.emplace(name_, stream_state::slice{{}, exact_accumulator(c.dims)}).first;
+      it->second.frames.push_back(f.id);
+      it->second.acc.merge(frame_acc_);
+    }
+  }
+
+  /// Merges the state of another evaluator of the same configuration (throws usage_error otherwise).
+  stream_evaluator& merge(const stream_evaluator& o) {
+    if (!same_configuration(o))
+      throw usage_error("stream_evaluator::merge: the two evaluators are configured differently");
+    return merge(o.state_);
+  }
+  stream_evaluator& operator+=(const stream_evaluator& o) { return merge(o); }
+
+  /// Merges a state produced by an evaluator of the same configuration (e.g. received from another process).
+  /// Throws usage_error when its shape differs (number of slicings, accumulator dimensions).
+  stream_evaluator& merge(const stream_state& o) {
+    const auto& c = *cfg_;
+    if (o.slices.size() != c.specs.size())
+      throw usage_error("stream_evaluator::merge: the state has " + std::to_string(o.slices.size()) +
+                        " slicings, this evaluator " + std::to_string(c.specs.size()));
+    if (!(o.all.dims() == c.dims)) throw usage_error("stream_evaluator::merge: the state has another shape");
+    for (std::size_t s = 0; s < c.specs.size(); ++s)
+      for (const auto& [name, sl] : o.slices[s])
+        if (!(sl.acc.dims() == c.dims))
+          throw usage_error("stream_evaluator::merge: slice '" + name + "' has another shape");
+    state_.frames.insert(state_.frames.end(), o.frames.begin(), o.frames.end());
+    state_.ground_truths += o.ground_truths;
+    state_.detections += o.detections;
+    state_.all.merge(o.all);
+    for (std::size_t s = 0; s < c.specs.size(); ++s) {
+      for (const auto& [name, sl] : o.slices[s]) {
+        auto it = state_.slices[s].find(name);
+        if (it == state_.slices[s].end()) {
+          state_.slices[s].emplace(name, sl);
+        } else {
+          it->second.frames.insert(it->second.frames.end(), sl.frames.begin(), sl.frames.end());
+          it->second.acc.merge(sl.acc);
+        }
+      }
+    }
+    return *this;
+  }
+
+  /// accumulate + summarize for all frames and every slice. Throws input_error when a frame id was added more
+  /// than once (possible only across merged states or direct calls: the JSONL reader rejects duplicates).
+  [[nodiscard]] sliced_evaluation finalize() const {
+    const auto& c = *cfg_;
+    std::vector<std::int64_t> ids = state_.frames;
+    std::sort(ids.begin(), ids.end());
+    if (auto it = std::adjacent_find(ids.begin(), ids.end()); it != ids.end())
+      throw input_error("stream: frame " + std::to_string(*it) + " was added more than once");
+    sliced_evaluation out;
+    out.all.p = c.p;
+    if (!c.restrict_images) out.all.p.img_ids = std::move(ids);
+    const auto& rp = out.all.p;
+    out.all.arrays = state_.all.finalize(rp);
+    out.all.stats = summarize(out.all.arrays, rp);
+    const detail::id_index position(rp.img_ids);
+    for (std::size_t s = 0; s < c.specs.size(); ++s) {
+      for (const auto& [name, sl] : state_.slices[s]) {
+        slice_def def{name, {}};
+        evaluation ev;
+        ev.p = rp;
+        ev.p.img_ids = sl.frames;
+        std::sort(ev.p.img_ids.begin(), ev.p.img_ids.end());
+        for (auto id : ev.p.img_ids) def.images.push_back(position.find(id));
+        ev.arrays = sl.acc.finalize(rp);
+        ev.stats = summarize(ev.arrays, rp);
+        out.slices.push_back(std::move(def));
+        out.per_slice.push_back(std::move(ev));
+      }
+    }
+    return out;
+  }
+
+ private:
+  struct config {
+    std::vector<category_info> cats;
+    params p;
+    std::vector<slice_spec> specs;
+    bool restrict_images = false;
+    detail::id_index declared{no_ids()}, kmap{no_ids()}, images{no_ids()};
+    static std::vector<std::int64_t> no_ids() { return {}; }
+    acc_dims dims;
+  };
+
+  [[nodiscard]] stream_state empty_state() const {
+    stream_state s;
+    s.all = exact_accumulator(cfg_->dims);
+    s.slices.resize(cfg_->specs.size());
+    return s;
+  }
+
+  [[noreturn]] static void fail(const frame& f, const std::string& field, const std::string& what) {
+    throw input_error("frame " + std::to_string(f.id) + ": " + field + ": " + what);
+  }
+
+  void validate(const frame& f) const {
+    const auto& g = f.gt;
+    const auto& d = f.dt;
+    const std::size_t ng = g.size(), nd = d.size();
+    if (g.category_id.size() != ng || g.x.size() != ng || g.y.size() != ng || g.w.size() != ng ||
+        g.h.size() != ng || g.area.size() != ng || g.crowd.size() != ng)
+      fail(f, "gt", "arrays of different lengths");
+    if (d.x.size() != nd || d.y.size() != nd || d.w.size() != nd || d.h.size() != nd || d.score.size() != nd)
+      fail(f, "dt", "arrays of different lengths");
+    if (!(std::isfinite(f.width) && f.width >= 0)) fail(f, "width", "expected a finite number >= 0");
+    if (!(std::isfinite(f.height) && f.height >= 0)) fail(f, "height", "expected a finite number >= 0");
+    auto check_box = [&](const char* what, std::size_t i, double x, double y, double w, double h) {
+      if (!(std::isfinite(x) && std::isfinite(y) && std::isfinite(w) && std::isfinite(h)))
+        fail(f, std::string(what) + "[" + std::to_string(i) + "].bbox", "not a finite box");
+      if (w < 0 || h < 0)
+        fail(f, std::string(what) + "[" + std::to_string(i) + "].bbox", "negative width or height");
+    };
+    const auto& declared = cfg_->declared;
+    for (std::size_t i = 0; i < ng; ++i) {
+      if (declared.find(g.category_id[i]) == detail::id_index::npos)
+        fail(f, "gt[" + std::to_string(i) + "].category_id",
+             "category " + std::to_string(g.category_id[i]) + " is not declared");
+      check_box("gt", i, g.x[i], g.y[i], g.w[i], g.h[i]);
+      if (!(std::isfinite(g.area[i]) && g.area[i] >= 0))
+        fail(f, "gt[" + std::to_string(i) + "].area", "expected a finite number >= 0");
+    }
+    for (std::size_t i = 0; i < nd; ++i) {
+      if (declared.find(d.category_id[i]) == detail::id_index::npos)
+        fail(f, "dt[" + std::to_string(i) + "].category_id",
+             "category " + std::to_string(d.category_id[i]) + " is not declared");
+      check_box("dt", i, d.x[i], d.y[i], d.w[i], d.h[i]);
+      if (!(d.score[i] >= 0 && d.score[i] <= 1))
+        fail(f, "dt[" + std::to_string(i) + "].score", "score outside [0, 1]");
+    }
+  }
+
+  /// The frame's cell of `spec` ("k1=v1&k2=v2"), false when the frame lacks one of the keys (as make_slices).
+  static bool slice_name(const frame& f, const slice_spec& spec, std::string& name) {
+    name.clear();
+    for (const auto& key : spec.keys) {
+      const std::string* v =
+          key == "provenance" ? (f.provenance.empty() ? nullptr : &f.provenance) : f.attribute(key);
+      if (!v) return false;
+      if (!name.empty()) name += '&';
+      name += key;
+      name += '=';
+      name += *v;
+    }
+    return true;
+  }
+
+  /// Groups the frame by category (counting sort: ascending category id, input order within) and matches.
+  void match_frame(const frame& f, exact_accumulator& acc) {
+    const auto& c = *cfg_;
+    const std::size_t K = c.p.cat_ids.size();
+    constexpr std::size_t npos = detail::id_index::npos;
+    goff_.assign(K + 1, 0);
+    doff_.assign(K + 1, 0);
+    gk_.resize(f.gt.size());
+    dk_.resize(f.dt.size());
+    for (std::size_t i = 0; i < f.gt.size(); ++i)
+      if ((gk_[i] = c.kmap.find(f.gt.category_id[i])) != npos) ++goff_[gk_[i] + 1];
+    for (std::size_t i = 0; i < f.dt.size(); ++i)
+      if ((dk_[i] = c.kmap.find(f.dt.category_id[i])) != npos) ++doff_[dk_[i] + 1];
+    for (std::size_t k = 0; k < K; ++k) goff_[k + 1] += goff_[k], doff_[k + 1] += doff_[k];
+    g_.resize(goff_[K]);
+    d_.resize(doff_[K]);
+    fill_.assign(goff_.begin(), goff_.end() - 1);
+    for (std::size_t i = 0; i < f.gt.size(); ++i) {
+      if (gk_[i] == npos) continue;
+      const auto j = fill_[gk_[i]]++;
+      g_.x[j] = f.gt.x[i], g_.y[j] = f.gt.y[i], g_.w[j] = f.gt.w[i], g_.h[j] = f.gt.h[i],
+      g_.area[j] = f.gt.area[i];
+      g_.crowd[j] = f.gt.crowd[i];
+      g_.id[j] = f.gt.id[i];
+    }
+    fill_.assign(doff_.begin(), doff_.end() - 1);
+    for (std::size_t i = 0; i < f.dt.size(); ++i) {
+      if (dk_[i] == npos) continue;
+      const auto j = fill_[dk_[i]]++;
+      d_.x[j] = f.dt.x[i], d_.y[j] = f.dt.y[i], d_.w[j] = f.dt.w[i], d_.h[j] = f.dt.h[i],
+      d_.score[j] = f.dt.score[i];
+    }
+    if (c.p.use_cats) {
+      for (std::size_t k = 0; k < K; ++k)
+        if (goff_[k + 1] > goff_[k] || doff_[k + 1] > doff_[k])
+          mt_->match(gts(k, k + 1), dts(k, k + 1), f.id, k, acc);
+    } else {
+      mt_->match(gts(0, K), dts(0, K), f.id, 0, acc);
+    }
+  }
+
+  [[nodiscard]] gt_span gts(std::size_t k0, std::size_t k1) const noexcept {
+    const auto b = goff_[k0];
+    return {goff_[k1] - b,   g_.x.data() + b,    g_.y.data() + b,     g_.w.data() + b,
+            g_.h.data() + b, g_.area.data() + b, g_.crowd.data() + b, g_.id.data() + b};
+  }
+  [[nodiscard]] dt_span dts(std::size_t k0, std::size_t k1) const noexcept {
+    const auto b = doff_[k0];
+    return {doff_[k1] - b,   d_.x.data() + b, d_.y.data() + b,
+            d_.w.data() + b, d_.h.data() + b, d_.score.data() + b};
+  }
+
+  [[nodiscard]] bool same_configuration(const stream_evaluator& o) const {
+    if (cfg_ == o.cfg_) return true;
+    const auto& a = *cfg_;
+    const auto& b = *o.cfg_;
+    if (a.p.iou_thrs != b.p.iou_thrs || a.p.rec_thrs != b.p.rec_thrs || a.p.max_dets != b.p.max_dets ||
+        a.p.area_rngs != b.p.area_rngs || a.p.use_cats != b.p.use_cats || a.p.img_ids != b.p.img_ids ||
+        a.p.cat_ids != b.p.cat_ids || a.specs.size() != b.specs.size() || a.cats.size() != b.cats.size())
+      return false;
+    for (std::size_t s = 0; s < a.specs.size(); ++s)
+      if (a.specs[s].keys != b.specs[s].keys) return false;
+    for (std::size_t i = 0; i < a.cats.size(); ++i)
+      if (a.cats[i].id != b.cats[i].id) return false;
+    return true;
+  }
+
+  // A frame regrouped by category (buffers reused from frame to frame).
+  struct grouped_gts {
+    std::vector<double> x, y, w, h, area;
+    std::vector<unsigned char> crowd;
+    std::vector<std::int64_t> id;
+    void resize(std::size_t n) {
+      for (auto* v : {&x, &y, &w, &h, &area}) v->resize(n);
+      crowd.resize(n);
+      id.resize(n);
+    }
+  };
+  struct grouped_dts {
+    std::vector<double> x, y, w, h, score;
+    void resize(std::size_t n) {
+      for (auto* v : {&x, &y, &w, &h, &score}) v->resize(n);
+    }
+  };
+
+  std::shared_ptr<const config> cfg_;  // immutable once built, shared by copies
+  stream_state state_;
+  exact_accumulator frame_acc_;
+  std::unique_ptr<matcher> mt_;  // refers to cfg_->p
+  grouped_gts g_;
+  grouped_dts d_;
+  std::vector<std::size_t> goff_, doff_, fill_, gk_, dk_;
+  std::string name_;
+};
+
+/// Feeds every frame from `next` into `ev`. `next` is a callable `bool(frame&)` that fills the frame it is
+/// given (which may hold a previous frame: it must clear it) and returns false at the end of the stream.
+/// threads == 1: one thread reads and matches. threads >= 2 (0 = all hardware threads): the calling thread
+/// reads, `threads` workers match, each into its own evaluator, and the workers' states are merged into `ev`
+/// at the end; at most 2 * threads + 2 frames are in flight. The result does not depend on `threads`. An
+/// exception from `next` or from matching stops every thread and is rethrown (the first one).
+template <class Source>
+void run_stream(Source&& next, stream_evaluator& ev, unsigned threads = 1) {
+  threads = resolve_threads(threads);
+  if (threads <= 1) {
+    frame f;
+    while (next(f)) ev.add(f);
+    return;
+  }
+  std::mutex m;
+  std::condition_variable ready_cv, free_cv;
+  std::vector<std::unique_ptr<frame>> pool;
+  std::deque<frame*> ready, free_frames;
+  for (unsigned i = 0; i < 2 * threads + 2; ++i) {
+    pool.push_back(std::make_unique<frame>());
+    free_frames.push_back(pool.back().get());
+  }
+  bool done = false, failed = false;
+  std::exception_ptr worker_error;
+  std::vector<stream_evaluator> parts;
+  parts.reserve(threads);
+  for (unsigned t = 0; t < threads; ++t) parts.push_back(ev.fresh());
+  auto work = [&](unsigned t) {
+    for (;;) {
+      frame* f = nullptr;
+      {
+        std::unique_lock lk(m);
+        ready_cv.wait(lk, [&] { return !ready.empty() || done || failed; });
+        if (failed || ready.empty()) return;
+        f = ready.front();
+        ready.pop_front();
+      }
+      try {
+        parts[t].add(*f);
+      } catch (...) {
+        std::lock_guard lk(m);
+        if (!failed) worker_error = std::current_exception();
+        failed = true;
+        ready_cv.notify_all();
+        free_cv.notify_all();
+        return;
+      }
+      {
+        std::lock_guard lk(m);
+        free_frames.push_back(f);
+      }
+      free_cv.notify_one();
+    }
+  };
+  std::vector<std::thread> pool_threads;
+  pool_threads.reserve(threads);
+  auto stop = [&](bool error) {
+    {
+      std::lock_guard lk(m);
+      (error ? failed : done) = true;
+    }
+    ready_cv.notify_all();
+    for (auto& th : pool_threads) th.join();
+  };
+  try {
+    for (unsigned t = 0; t < threads; ++t) pool_threads.emplace_back(work, t);
+    for (;;) {
+      frame* f = nullptr;
+      {
+        std::unique_lock lk(m);
+        free_cv.wait(lk, [&] { return !free_frames.empty() || failed; });
+        if (failed) break;
+        f = free_frames.front();
+        free_frames.pop_front();
+      }
+      if (!next(*f)) break;
+      {
+        std::lock_guard lk(m);
+        ready.push_back(f);
+      }
+      ready_cv.notify_one();
+    }
+  } catch (...) {
+    stop(true);
+    throw;
+  }
+  stop(false);
+  if (worker_error) std::rethrow_exception(worker_error);
+  for (auto& part : parts) ev.merge(part.state());
+}
+
+/// Calls fn(const frame&) for every image of a COCO ground truth, in the order of gt.images, with the image's
+/// annotations and detections in input order (one frame object, reused). Throws input_error on an annotation
+/// or detection whose image is not in gt.images.
+template <class Fn>
+void for_each_coco_frame(const ground_truth& gt, const detection_set& dt, Fn&& fn) {
+  std::vector<std::int64_t> ids;
+  ids.reserve(gt.images.size());
+  for (const auto& im : gt.images) ids.push_back(im.id);
+  const detail::id_index index(ids);
+  const std::size_t n = ids.size();
+  auto group = [&](const std::vector<std::int64_t>& image_id, const char* what) {
+    std::vector<std::size_t> off(n + 1, 0), order(image_id.size());
+    for (std::size_t i = 0; i < image_id.size(); ++i) {
+      const auto j = index.find(image_id[i]);
+      if (j == detail::id_index::npos)
+        throw input_error(std::string(what) + "[" + std::to_string(i) + "].image_id: image " +
+                          std::to_string(image_id[i]) + " is not in the ground truth's images");
+      ++off[j + 1];
+    }
+    for (std::size_t j = 0; j < n; ++j) off[j + 1] += off[j];
+    std::vector<std::size_t> fill(off.begin(), off.end() - 1);
+    for (std::size_t i = 0; i < image_id.size(); ++i) order[fill[index.find(image_id[i])]++] = i;
+    return std::pair{std::move(off), std::move(order)};
+  };
+  const auto [goff, gorder] = group(gt.image_id, "annotations");
+  const auto [doff, dorder] = group(dt.image_id, "detections");
+  frame f;
+  for (std::size_t j = 0; j < n; ++j) {
+    f.clear();
+    const auto& im = gt.images[j];
+    f.id = im.id;
+    f.attrs = im.attrs;
+    f.provenance = im.provenance;
+    f.width = im.width;
+    f.height = im.height;
+    for (std::size_t r = goff[j]; r < goff[j + 1]; ++r) {
+      const auto i = gorder[r];
+      f.gt.add(gt.id[i], gt.category_id[i], gt.x[i], gt.y[i], gt.w[i], gt.h[i], gt.area[i], gt.crowd[i] != 0);
+    }
+    for (std::size_t r = doff[j]; r < doff[j + 1]; ++r) {
+      const auto i = dorder[r];
+      f.dt.add(dt.category_id[i], dt.x[i], dt.y[i], dt.w[i], dt.h[i], dt.score[i]);
+    }
+    fn(static_cast<const frame&>(f));
+  }
+}
+
+/// The frames of a COCO ground truth and results (see for_each_coco_frame).
+[[nodiscard]] inline std::vector<frame> frames_from_coco(const ground_truth& gt, const detection_set& dt) {
+  std::vector<frame> out;
+  out.reserve(gt.images.size());
+  for_each_coco_frame(gt, dt, [&](const frame& f) { out.push_back(f); });
+  return out;
+}
+
+}  // namespace stratum::coco

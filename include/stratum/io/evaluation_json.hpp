@@ -1,0 +1,100 @@
+// The JSON summary of a (sliced) COCO evaluation, as printed by `stratum coco --json`, `stratum stream
+// --json` and the MPI example (examples/mpi): the same bytes for the same numbers, whichever path produced
+// them.
+//
+//   {
+//     "n_images": N, "n_ground_truths": G, "n_detections": D,
+//     "stats": [12 numbers, pycocotools' summarize() order],
+//     "per_category": {"<category id>" (or "all" when class-agnostic): {"ap", "ap50", "ap75", "ar100"}},
+//     "slices": {"<name>": {"n_images", "stats", "per_category"}}      (only when slicing was asked for)
+//   }
+//
+// Numbers are printed with %.17g (they read back to the same double); a non-finite number prints as null.
+// n_ground_truths and n_detections count every object read, including those of images or categories that
+// params excluded from the evaluation.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "../coco/slices.hpp"
+
+namespace stratum::io {
+
+namespace detail {
+
+inline std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+inline std::string json_quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+inline std::string stats_json(const std::array<double, 12>& st) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < st.size(); ++i) out += (i ? ", " : "") + json_number(st[i]);
+  return out + "]";
+}
+
+inline std::string per_category_json(const coco::evaluation& ev, const std::string& indent) {
+  std::string out = "{";
+  const std::size_t K = ev.arrays.K;
+  for (std::size_t k = 0; k < K; ++k) {
+    const auto c = ev.category(k);
+    const std::string id = ev.p.use_cats ? std::to_string(ev.p.cat_ids[k]) : "all";
+    out += (k ? ",\n" : "\n") + indent + "  " + json_quoted(id) + ": {\"ap\": " + json_number(c.ap) +
+           ", \"ap50\": " + json_number(c.ap50) + ", \"ap75\": " + json_number(c.ap75) +
+           ", \"ar100\": " + json_number(c.ar100) + "}";
+  }
+  return out + "\n" + indent + "}";
+}
+
+}  // namespace detail
+
+/// The summary document (ending with a newline). `with_slices` writes the "slices" object (possibly empty).
+[[nodiscard]] inline std::string evaluation_json(const coco::sliced_evaluation& res,
+                                                 std::uint64_t n_ground_truths, std::uint64_t n_detections,
+                                                 bool with_slices) {
+  using namespace detail;
+  const auto& ev = res.all;
+  std::string out = "{\n  \"n_images\": " + std::to_string(ev.p.img_ids.size()) +
+                    ",\n  \"n_ground_truths\": " + std::to_string(n_ground_truths) +
+                    ",\n  \"n_detections\": " + std::to_string(n_detections) +
+                    ",\n  \"stats\": " + stats_json(ev.stats) +
+                    ",\n  \"per_category\": " + per_category_json(ev, "  ");
+  if (with_slices) {
+    out += ",\n  \"slices\": {";
+    for (std::size_t s = 0; s < res.slices.size(); ++s) {
+      out += (s ? ",\n    " : "\n    ") + json_quoted(res.slices[s].name) +
+             ": {\"n_images\": " + std::to_string(res.slices[s].images.size()) +
+             ", \"stats\": " + stats_json(res.per_slice[s].stats) +
+             ", \"per_category\": " + per_category_json(res.per_slice[s], "    ") + "}";
+    }
+    out += "\n  }";
+  }
+  out += "\n}\n";
+  return out;
+}
+
+}  // namespace stratum::io

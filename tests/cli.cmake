@@ -1,0 +1,258 @@
+# Tests of the `stratum` command-line program (tools/stratum.cpp, target stratum_cli) on the conformance cases:
+#   - `coco --json` parsed by Python: the 12 stats and the per-category AP equal pycocotools' (expected.json)
+#     to 1e-12;
+#   - `convert` + `stream --json` prints the same bytes as `coco --json` (pooled and sliced), with --threads 1,
+#     2 and 3 (identical output), from a file and from stdin, and without the header line given --categories;
+#   - on stratum_synth output: its JSONL stream (given the categories of its ground truth) evaluates to the same
+#     bytes as `coco` on its COCO files;
+#   - bad input exits with status 1 and a message naming the record (line, field); bad usage exits with 2.
+# The checks are in cli_check.py, written into the build tree below.
+
+if(NOT TARGET stratum_cli)
+  return()
+endif()
+
+set(cli_dir ${CMAKE_CURRENT_BINARY_DIR}/cli)
+set(cli_check ${CMAKE_CURRENT_BINARY_DIR}/cli_check.py)
+file(MAKE_DIRECTORY ${cli_dir})
+
+file(WRITE ${cli_check} [=[
+"""Checks of the stratum CLI (generated from tests/cli.cmake).
+
+  cli_check.py coco-expected STRATUM CASE_DIR
+  cli_check.py stream-same STRATUM CASE_DIR WORK_DIR
+  cli_check.py synth-same STRATUM GT DT FRAMES
+  cli_check.py expect STATUS MESSAGE_PART -- PROGRAM ARGS...
+"""
+import json
+import os
+import subprocess
+import sys
+
+failures = []
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+    return cond
+
+
+def finish():
+    for f in failures[:50]:
+        print("FAIL:", f)
+    if failures:
+        print(f"{len(failures)} failed checks")
+        sys.exit(1)
+    print("ok")
+    sys.exit(0)
+
+
+def run(args, stdin=None):
+    r = subprocess.run(args, capture_output=True, stdin=stdin, timeout=600)
+    if r.returncode != 0:
+        print("command failed:", " ".join(args), "\n", r.stderr.decode(errors="replace"))
+        sys.exit(1)
+    return r.stdout
+
+
+def close(a, b, tol=1e-12):
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= tol
+
+
+def coco_expected(stratum, case):
+    out = run([stratum, "coco", f"{case}/gt.json", f"{case}/dt.json", "--params", f"{case}/params.json", "--json"])
+    got = json.loads(out)
+    with open(f"{case}/expected.json") as f:
+        want = json.load(f)
+    with open(f"{case}/gt.json") as f:
+        gt = json.load(f)
+    with open(f"{case}/dt.json") as f:
+        dt = json.load(f)
+    check(got["n_images"] == len(gt["images"]), f"n_images {got['n_images']} vs {len(gt['images'])}")
+    check(got["n_ground_truths"] == len(gt["annotations"]), "n_ground_truths")
+    check(got["n_detections"] == len(dt), "n_detections")
+    check(len(got["stats"]) == 12, "12 stats")
+    if want["stats"] is None:  # pycocotools' summarize() cannot run with these maxDets: per-category only
+        print("no reference stats (pycocotools summarize() fails with these parameters)")
+    else:
+        for i, (a, b) in enumerate(zip(got["stats"], want["stats"])):
+            check(close(a, b), f"stats[{i}]: {a!r} vs pycocotools {b!r}")
+    check(set(got["per_category"]) == set(want["per_category"]),
+          f"per_category keys {sorted(got['per_category'])} vs {sorted(want['per_category'])}")
+    for k, w in want["per_category"].items():
+        g = got["per_category"].get(k)
+        if g is None:
+            continue
+        wap = -1.0 if w["ap"] is None else w["ap"]
+        check(close(g["ap"], wap), f"per_category[{k}].ap: {g['ap']!r} vs pycocotools {wap!r}")
+        for name, idx in (("ap50", 0), ("ap75", 5)):
+            if len(w["ap_per_iou"]) == 10:
+                wv = w["ap_per_iou"][idx]
+                check(close(g[name], -1.0 if wv is None else wv), f"per_category[{k}].{name}")
+    print(f"{case}: stats {got['stats']}")
+    finish()
+
+
+SLICES = ["--slice-by", "weather,timeofday,provenance", "--joint", "weather*timeofday", "--joint", "weather*rig*timeofday"]
+
+
+def stream_same(stratum, case, work):
+    os.makedirs(work, exist_ok=True)
+    frames = os.path.join(work, "frames.jsonl")
+    gt, dt, params = f"{case}/gt.json", f"{case}/dt.json", f"{case}/params.json"
+    run([stratum, "convert", gt, dt, "-o", frames])
+    with open(frames, "rb") as f:
+        text = f.read()
+    check(run([stratum, "convert", gt, dt]) == text, "convert to stdout differs from convert -o")
+    lines = text.split(b"\n")
+    header = json.loads(lines[0])
+    check(header.get("stratum_stream") == 1 and "categories" in header, f"header line {lines[0][:200]!r}")
+    with open(gt) as f:
+        check(len(lines) - 2 == len(json.load(f)["images"]), "one line per image")
+    headerless = os.path.join(work, "frames_no_header.jsonl")
+    with open(headerless, "wb") as f:
+        f.write(b"\n".join(lines[1:]))
+    for extra in ([], SLICES):
+        want = run([stratum, "coco", gt, dt, "--params", params, "--json", "--threads", "1"] + extra)
+        json.loads(want)
+        outs = {}
+        for threads in ("1", "3") if extra else ("1", "2", "3"):
+            outs[f"stream --threads {threads}"] = run([stratum, "stream", frames, "--params", params, "--json",
+                                                       "--threads", threads] + extra)
+        with open(frames, "rb") as f:
+            outs["stream - (stdin)"] = run([stratum, "stream", "-", "--params", params, "--json", "--threads", "2"]
+                                           + extra, stdin=f)
+        if not extra:  # the sliced runs of the large case take seconds each: the variants without slices
+            outs["stream without header, --categories"] = run([stratum, "stream", headerless, "--categories", gt,
+                                                               "--params", params, "--json"])
+            outs["stream with header and --categories"] = run([stratum, "stream", frames, "--categories", gt,
+                                                               "--params", params, "--json"])
+        for name, got in outs.items():
+            check(got == want, f"{name} {' '.join(extra)}: output differs from coco --json")
+    # the text summary too
+    want_txt = run([stratum, "coco", gt, dt, "--params", params, "--slice-by", "weather"])
+    got_txt = run([stratum, "stream", frames, "--params", params, "--slice-by", "weather"])
+    check(got_txt == want_txt, "text summary differs")
+    finish()
+
+
+def synth_same(stratum, gt, dt, frames):
+    for extra in ([], SLICES):
+        want = run([stratum, "coco", gt, dt, "--json"] + extra)
+        for threads in ("1", "2"):
+            got = run([stratum, "stream", frames, "--categories", gt, "--json", "--threads", threads] + extra)
+            check(got == want, f"stream of the generator's JSONL (--threads {threads} {' '.join(extra)}) differs from coco")
+    print(json.loads(want)["stats"])
+    finish()
+
+
+def expect(status, part, program):
+    r = subprocess.run(program, capture_output=True, text=True, timeout=120)
+    check(r.returncode == status, f"exit status {r.returncode}, expected {status}; stderr: {r.stderr!r}")
+    check(r.stdout == "", f"something was printed on stdout: {r.stdout[:300]!r}")
+    check(r.stderr.startswith("stratum: "), f"stderr does not start with 'stratum: ': {r.stderr!r}")
+    check(part in r.stderr, f"stderr does not mention {part!r}: {r.stderr!r}")
+    print(r.stderr.strip().splitlines()[0] if r.stderr.strip() else "(no message)")
+    finish()
+
+
+def main():
+    mode, args = sys.argv[1], sys.argv[2:]
+    if mode == "coco-expected":
+        coco_expected(*args)
+    elif mode == "stream-same":
+        stream_same(*args)
+    elif mode == "synth-same":
+        synth_same(*args)
+    elif mode == "expect":
+        assert args[2] == "--"
+        expect(int(args[0]), args[1], args[3:])
+    else:
+        sys.exit(f"unknown mode {mode}")
+
+
+main()
+]=])
+
+set(stratum_bin $<TARGET_FILE:stratum_cli>)
+set(cli_cases ${CMAKE_CURRENT_SOURCE_DIR}/data/coco)
+
+file(GLOB cli_case_dirs LIST_DIRECTORIES true ${cli_cases}/*)
+foreach(dir IN LISTS cli_case_dirs)
+  if(NOT EXISTS ${dir}/expected.json)
+    continue()
+  endif()
+  get_filename_component(case ${dir} NAME)
+  add_test(NAME cli_coco_json_${case} COMMAND ${STRATUM_PYTHON} ${cli_check} coco-expected ${stratum_bin} ${dir})
+  add_test(NAME cli_stream_same_${case}
+           COMMAND ${STRATUM_PYTHON} ${cli_check} stream-same ${stratum_bin} ${dir} ${cli_dir}/${case})
+endforeach()
+
+# The generator's own JSONL stream (no header line: the categories come from its ground truth).
+if(TARGET stratum_synth)
+  file(MAKE_DIRECTORY ${cli_dir}/synth)
+  add_test(NAME cli_synth_generate
+           COMMAND $<TARGET_FILE:stratum_synth> --images 400 --seed 11 --gt ${cli_dir}/synth/gt.json
+                   --dt ${cli_dir}/synth/dt.json --jsonl ${cli_dir}/synth/frames.jsonl)
+  set_tests_properties(cli_synth_generate PROPERTIES FIXTURES_SETUP fx_cli_synth)
+  add_test(NAME cli_stream_same_synth
+           COMMAND ${STRATUM_PYTHON} ${cli_check} synth-same ${stratum_bin} ${cli_dir}/synth/gt.json
+                   ${cli_dir}/synth/dt.json ${cli_dir}/synth/frames.jsonl)
+  set_tests_properties(cli_stream_same_synth PROPERTIES FIXTURES_REQUIRED fx_cli_synth)
+endif()
+
+# Bad input: exit status 1, a message naming the file, the line (or record) and the field.
+set(bad_dir ${cli_dir}/bad)
+file(MAKE_DIRECTORY ${bad_dir})
+set(hdr [=[{"stratum_stream": 1, "categories": [{"id": 1, "name": "car"}]}]=])
+set(ok [=[{"frame_id": 1, "gt": [{"id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100}], "dt": [{"category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.9}]}]=])
+file(WRITE ${bad_dir}/malformed.jsonl "${hdr}\n${ok}\n{\"frame_id\": 2, \"dt\": [}\n")
+file(WRITE ${bad_dir}/truncated.jsonl "${hdr}\n${ok}\n{\"frame_id\": 2, \"dt\": [{\"category_id\": 1, \"bb")
+file(WRITE ${bad_dir}/duplicate.jsonl "${hdr}\n${ok}\n${ok}\n")
+file(WRITE ${bad_dir}/no_id.jsonl "${hdr}\n${ok}\n{\"gt\": [], \"dt\": []}\n")
+file(WRITE ${bad_dir}/unknown_category.jsonl "${hdr}\n${ok}\n{\"frame_id\": 2, \"dt\": [{\"category_id\": 3, \"bbox\": [0, 0, 1, 1], \"score\": 0.5}]}\n")
+file(WRITE ${bad_dir}/score.jsonl "${hdr}\n{\"frame_id\": 2, \"dt\": [{\"category_id\": 1, \"bbox\": [0, 0, 1, 1], \"score\": 1.2}]}\n")
+file(WRITE ${bad_dir}/negative_size.jsonl "${hdr}\n{\"frame_id\": 2, \"width\": -640, \"height\": 480}\n")
+file(WRITE ${bad_dir}/no_categories.jsonl "${ok}\n")
+file(WRITE ${bad_dir}/gt_bad.json [=[{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 1], "area": 1}]}]=])
+set(good_gt ${cli_cases}/basic/gt.json)
+set(good_dt ${cli_cases}/basic/dt.json)
+
+function(cli_expect name status message)
+  add_test(NAME cli_${name} COMMAND ${STRATUM_PYTHON} ${cli_check} expect ${status} ${message} -- ${stratum_bin} ${ARGN})
+endfunction()
+
+cli_expect(bad_malformed_line 1 "malformed.jsonl: line 3: malformed JSON" stream ${bad_dir}/malformed.jsonl --json)
+cli_expect(bad_truncated 1 "truncated.jsonl: line 3: truncated last line" stream ${bad_dir}/truncated.jsonl --threads 2)
+cli_expect(bad_duplicate_frame 1 "duplicate.jsonl: line 3 (frame 1): frame_id: duplicate frame id 1 (first on line 2) (1 frame read before this line)"
+           stream ${bad_dir}/duplicate.jsonl --threads 2)
+cli_expect(bad_missing_frame_id 1 "no_id.jsonl: line 3: frame_id: missing field" stream ${bad_dir}/no_id.jsonl)
+cli_expect(bad_unknown_category 1 "unknown_category.jsonl: line 3 (frame 2): dt[0].category_id: category 3 is not declared"
+           stream ${bad_dir}/unknown_category.jsonl --threads 3)
+cli_expect(bad_score 1 "score.jsonl: line 2 (frame 2): dt[0].score: score 1.200000 is outside [0, 1]"
+           stream ${bad_dir}/score.jsonl)
+cli_expect(bad_negative_size 1 "negative_size.jsonl: line 2 (frame 2): width: negative image size" stream ${bad_dir}/negative_size.jsonl)
+cli_expect(bad_no_categories 1 "no_categories.jsonl: line 1: the stream declares no categories" stream ${bad_dir}/no_categories.jsonl)
+cli_expect(bad_categories_differ 1 "line 1: categories: the header declares other categories than those given"
+           stream ${bad_dir}/score.jsonl --categories ${good_gt})
+cli_expect(bad_missing_stream 1 "no/such.jsonl: cannot open file" stream ${bad_dir}/no/such.jsonl)
+cli_expect(bad_coco_gt 1 "gt_bad.json: annotations[0].bbox: expected an array of 4 numbers" coco ${bad_dir}/gt_bad.json ${good_dt})
+cli_expect(bad_convert_gt 1 "gt_bad.json: annotations[0].bbox" convert ${bad_dir}/gt_bad.json ${good_dt})
+cli_expect(bad_convert_output 1 "cannot open for writing" convert ${good_gt} ${good_dt} -o ${bad_dir}/no/such/dir/f.jsonl)
+
+# Bad usage: exit status 2.
+cli_expect(usage_no_command 2 "usage: stratum coco")
+cli_expect(usage_unknown_command 2 "unknown command 'evaluate'" evaluate ${good_gt})
+cli_expect(usage_stream_no_file 2 "stream needs one FRAMES.jsonl" stream)
+cli_expect(usage_stream_two_files 2 "stream needs one FRAMES.jsonl" stream a.jsonl b.jsonl)
+cli_expect(usage_stream_unknown_option 2 "unknown option --frames" stream ${bad_dir}/score.jsonl --frames 3)
+cli_expect(usage_stream_threads 2 "--threads: 'many' is not an integer" stream ${bad_dir}/score.jsonl --threads many)
+cli_expect(usage_stream_threads_range 2 "--threads: expected 0 (all cores) to 1024" stream ${bad_dir}/score.jsonl --threads 5000)
+cli_expect(usage_stream_categories_value 2 "--categories needs a value" stream ${bad_dir}/score.jsonl --categories)
+cli_expect(usage_coco_categories 2 "unknown option --categories" coco ${good_gt} ${good_dt} --categories ${good_gt})
+cli_expect(usage_convert_one_file 2 "convert needs GT.json and DT.json" convert ${good_gt})
+cli_expect(usage_convert_output_twice 2 "-o given twice" convert ${good_gt} ${good_dt} -o a -o b)
+cli_expect(usage_coco_use_cats 2 "--use-cats: expected 0 or 1" coco ${good_gt} ${good_dt} --use-cats 2)
