@@ -114,18 +114,11 @@ dataset make_random(std::uint64_t seed) {
   return d;
 }
 
-// matcher feeding any accumulator, image by image (as coco::match_images does for the exact one)
+// matcher feeding any accumulator, image by image
 template <class Acc>
 void match_image(const coco::grouped_data& data, const coco::params& p, std::size_t i, Acc& acc,
                  coco::matcher& mt) {
-  const std::size_t K = data.categories();
-  const auto id = p.img_ids[i];
-  if (p.use_cats) {
-    for (std::size_t k = 0; k < K; ++k)
-      mt.match(data.gts(i * K + k, i * K + k + 1), data.dts(i * K + k, i * K + k + 1), id, k, acc);
-  } else {
-    mt.match(data.gts(i * K, (i + 1) * K), data.dts(i * K, (i + 1) * K), id, 0, acc);
-  }
+  coco::match_images(data, p, i, i + 1, acc, mt);
 }
 
 coco::binned_accumulator binned_pass(const dataset& d, std::size_t bins) {

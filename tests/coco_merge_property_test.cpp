@@ -35,29 +35,34 @@ struct rng {
 
 struct fixture {
   std::string name;
+  coco::ground_truth gt;  // grouped_data refers to these
+  coco::detection_set dt;
   coco::params p;  // resolved
   coco::acc_dims dims;
   coco::grouped_data data;
   coco::exact_accumulator single;
   coco::eval_arrays want;
   std::array<double, 12> want_stats{};
+
+  fixture(std::string n, coco::ground_truth g, coco::detection_set d, const coco::params& rp)
+      : name(std::move(n)),
+        gt(std::move(g)),
+        dt(std::move(d)),
+        p(rp),
+        dims{p.iou_thrs.size(), p.use_cats ? p.cat_ids.size() : 1, p.area_rngs.size()},
+        data(gt, dt, p),
+        single(coco::accumulate(gt, dt, p)),
+        want(single.finalize(p)),
+        want_stats(coco::summarize(want, p)) {}
+  fixture(const fixture&) = delete;  // data points into gt and dt
+  fixture& operator=(const fixture&) = delete;
 };
 
 fixture load(const fs::path& dir) {
-  const auto gt = io::load_coco_ground_truth((dir / "gt.json").string());
-  const auto dt = io::load_coco_results((dir / "dt.json").string(), gt);
+  auto gt = io::load_coco_ground_truth((dir / "gt.json").string());
+  auto dt = io::load_coco_results((dir / "dt.json").string(), gt);
   const auto p = coco::resolve_params(gt, io::load_coco_params((dir / "params.json").string()));
-  fixture f{dir.filename().string(),
-            p,
-            {p.iou_thrs.size(), p.use_cats ? p.cat_ids.size() : 1, p.area_rngs.size()},
-            coco::grouped_data(gt, dt, p),
-            {},
-            {},
-            {}};
-  f.single = coco::accumulate(gt, dt, p);
-  f.want = f.single.finalize(p);
-  f.want_stats = coco::summarize(f.want, p);
-  return f;
+  return fixture(dir.filename().string(), std::move(gt), std::move(dt), p);
 }
 
 std::vector<fs::path> case_dirs() {

@@ -57,6 +57,20 @@ struct eval_arrays {
   }
 };
 
+/// A state's records sorted into evaluation order, per category, with the non-ignored ground-truth counts:
+/// what `accumulate` reads. Sorting once serves every area range, maxDets value, and bootstrap replicate.
+struct sorted_records {
+  acc_dims dims;
+  struct category {
+    std::vector<double> score;
+    std::vector<std::int64_t> image;
+    std::vector<std::uint32_t> rank;
+    std::vector<std::uint64_t> tp, fp;  // A words per record
+  };
+  std::vector<category> cats;
+  std::vector<std::int64_t> npig;  // K * A
+};
+
 class exact_accumulator {
  public:
   exact_accumulator() = default;
@@ -136,7 +150,14 @@ class exact_accumulator {
   [[nodiscard]] eval_arrays finalize(const params& p) const;
 
   /// The records sorted into evaluation order (see sorted_records).
-  [[nodiscard]] struct sorted_records sorted() const;
+  [[nodiscard]] sorted_records sorted() const;
+  /// Non-ignored ground truths per (category, area range), K * A.
+  [[nodiscard]] std::vector<std::int64_t> npig() const;
+
+ private:
+  void sort_category(std::size_t k, sorted_records::category& o) const;
+
+ public:
 
   friend bool operator==(const exact_accumulator&, const exact_accumulator&) = default;
 
@@ -195,39 +216,32 @@ inline void precision_at_recall(pr_events& ev, double npig, const std::vector<do
   }
 }
 
-/// A state's records sorted into evaluation order, per category, with the non-ignored ground-truth counts:
-/// what `accumulate` reads. Sorting once serves every area range, maxDets value, and bootstrap replicate.
-struct sorted_records {
-  acc_dims dims;
-  struct category {
-    std::vector<double> score;
-    std::vector<std::int64_t> image;
-    std::vector<std::uint32_t> rank;
-    std::vector<std::uint64_t> tp, fp;  // A words per record
-  };
-  std::vector<category> cats;
-  std::vector<std::int64_t> npig;  // K * A
-};
+inline void exact_accumulator::sort_category(std::size_t k, sorted_records::category& o) const {
+  const std::size_t A = dims_.A;
+  const auto& c = cats_[k];
+  const auto idx = order(k);
+  const std::size_t n = idx.size();
+  o.score.resize(n), o.image.resize(n), o.rank.resize(n), o.tp.resize(n * A), o.fp.resize(n * A);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto j = idx[i];
+    o.score[i] = c.score[j], o.image[i] = c.image[j], o.rank[i] = c.rank[j];
+    for (std::size_t a = 0; a < A; ++a) o.tp[i * A + a] = c.tp[j * A + a], o.fp[i * A + a] = c.fp[j * A + a];
+  }
+}
+
+inline std::vector<std::int64_t> exact_accumulator::npig() const {
+  std::vector<std::int64_t> out(dims_.K * dims_.A);
+  for (std::size_t k = 0; k < dims_.K; ++k)
+    for (std::size_t a = 0; a < dims_.A; ++a) out[k * dims_.A + a] = cats_[k].npig[a];
+  return out;
+}
 
 inline sorted_records exact_accumulator::sorted() const {
   sorted_records out;
   out.dims = dims_;
   out.cats.resize(dims_.K);
-  out.npig.resize(dims_.K * dims_.A);
-  const std::size_t A = dims_.A;
-  for (std::size_t k = 0; k < dims_.K; ++k) {
-    const auto& c = cats_[k];
-    for (std::size_t a = 0; a < A; ++a) out.npig[k * A + a] = c.npig[a];
-    const auto idx = order(k);
-    auto& o = out.cats[k];
-    const std::size_t n = idx.size();
-    o.score.resize(n), o.image.resize(n), o.rank.resize(n), o.tp.resize(n * A), o.fp.resize(n * A);
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto j = idx[i];
-      o.score[i] = c.score[j], o.image[i] = c.image[j], o.rank[i] = c.rank[j];
-      for (std::size_t a = 0; a < A; ++a) o.tp[i * A + a] = c.tp[j * A + a], o.fp[i * A + a] = c.fp[j * A + a];
-    }
-  }
+  out.npig = npig();
+  for (std::size_t k = 0; k < dims_.K; ++k) sort_category(k, out.cats[k]);
   return out;
 }
 
@@ -236,53 +250,60 @@ inline sorted_records exact_accumulator::sorted() const {
 /// evaluation of the data set in which every image is repeated that many times, the copies of an image placed
 /// right after it (ids in between its own and the next image's): records of equal score from the copies of one
 /// image follow each other copy by copy, in rank order within a copy. With Weighted = false every weight is 1.
-template <bool Weighted, class WeightFn>
-[[nodiscard]] eval_arrays accumulate_sorted(const sorted_records& sr, const params& p, WeightFn&& weight,
-                                            const std::vector<std::int64_t>& npig) {
+namespace detail {
+
+/// Output arrays of the shape of `dims` and `p`, filled with -1.
+inline eval_arrays make_eval_arrays(const acc_dims& dims, const params& p, std::size_t npig_size) {
   eval_arrays e;
-  e.T = sr.dims.T;
+  e.T = dims.T;
   e.R = p.rec_thrs.size();
-  e.K = sr.dims.K;
-  e.A = sr.dims.A;
+  e.K = dims.K;
+  e.A = dims.A;
   e.M = p.max_dets.size();
-  if (p.iou_thrs.size() != e.T || p.area_rngs.size() != e.A || npig.size() != e.K * e.A)
+  if (p.iou_thrs.size() != e.T || p.area_rngs.size() != e.A || npig_size != e.K * e.A)
     throw usage_error("accumulate: parameters do not match the accumulator's shape");
   e.precision.assign(e.T * e.R * e.K * e.A * e.M, -1.0);
   e.scores.assign(e.precision.size(), -1.0);
   e.recall.assign(e.T * e.K * e.A * e.M, -1.0);
+  return e;
+}
 
-  std::vector<pr_events> events(e.T);
-  std::vector<double> tsum(e.T), fsum(e.T);
-  std::vector<std::uint32_t> w;
-  const std::size_t stride = e.K * e.A * e.M, A = e.A;
-  for (std::size_t k = 0; k < e.K; ++k) {
-    const auto& c = sr.cats[k];
+/// accumulate for category k (see accumulate_sorted), writing into e; buffers reused across calls.
+class category_accumulation {
+ public:
+  template <bool Weighted, class WeightFn>
+  void run(const sorted_records::category& c, std::size_t k, const params& p, WeightFn&& weight,
+           const std::vector<std::int64_t>& npig, eval_arrays& e) {
+    const std::size_t A = e.A, stride = e.K * e.A * e.M;
     bool any_gt = false;
     for (std::size_t a = 0; a < A; ++a) any_gt |= npig[k * A + a] > 0;
-    if (!any_gt) continue;
+    if (!any_gt) return;
+    events_.resize(e.T);
+    tsum_.resize(e.T);
+    fsum_.resize(e.T);
     const std::size_t n_rec = c.score.size();
     if constexpr (Weighted) {
-      w.resize(n_rec);
-      for (std::size_t i = 0; i < n_rec; ++i) w[i] = static_cast<std::uint32_t>(weight(c.image[i]));
+      w_.resize(n_rec);
+      for (std::size_t i = 0; i < n_rec; ++i) w_[i] = static_cast<std::uint32_t>(weight(c.image[i]));
     }
     for (std::size_t a = 0; a < A; ++a) {
       const auto n_gt = npig[k * A + a];
       if (n_gt == 0) continue;
       for (std::size_t m = 0; m < e.M; ++m) {
         const auto max_det = static_cast<std::uint32_t>(p.max_dets[m]);
-        for (auto& ev : events) ev.clear();
-        std::fill(tsum.begin(), tsum.end(), 0.0);
-        std::fill(fsum.begin(), fsum.end(), 0.0);
+        for (auto& ev : events_) ev.clear();
+        std::fill(tsum_.begin(), tsum_.end(), 0.0);
+        std::fill(fsum_.begin(), fsum_.end(), 0.0);
         std::size_t nd = 0;
         double first_score = 0;
         auto visit = [&](std::size_t i) {
           if (nd++ == 0) first_score = c.score[i];
-          for (std::uint64_t fw = c.fp[i * A + a]; fw; fw &= fw - 1) fsum[static_cast<std::size_t>(std::countr_zero(fw))] += 1;
+          for (std::uint64_t fw = c.fp[i * A + a]; fw; fw &= fw - 1) fsum_[static_cast<std::size_t>(std::countr_zero(fw))] += 1;
           for (std::uint64_t tw = c.tp[i * A + a]; tw; tw &= tw - 1) {
             const auto t = static_cast<std::size_t>(std::countr_zero(tw));
-            auto& ev = events[t];
-            ev.tp.push_back(tsum[t] += 1);
-            ev.fp.push_back(fsum[t]);
+            auto& ev = events_[t];
+            ev.tp.push_back(tsum_[t] += 1);
+            ev.fp.push_back(fsum_[t]);
             ev.score.push_back(c.score[i]);
           }
         };
@@ -293,7 +314,7 @@ template <bool Weighted, class WeightFn>
           for (std::size_t i = 0; i < n_rec;) {
             std::size_t j = i + 1;  // the run of records with this score from this image
             while (j < n_rec && c.score[j] == c.score[i] && c.image[j] == c.image[i]) ++j;
-            for (std::uint32_t copy = 0; copy < w[i]; ++copy)
+            for (std::uint32_t copy = 0; copy < w_[i]; ++copy)
               for (std::size_t r = i; r < j; ++r)
                 if (c.rank[r] < max_det) visit(r);
             i = j;
@@ -301,22 +322,53 @@ template <bool Weighted, class WeightFn>
         }
         const double n = static_cast<double>(n_gt);
         for (std::size_t t = 0; t < e.T; ++t) {
-          auto& ev = events[t];
+          auto& ev = events_[t];
           ev.nd = nd;
           ev.first_score = first_score;
-          e.recall[e.r_index(t, k, a, m)] = nd ? tsum[t] / n : 0.0;
+          e.recall[e.r_index(t, k, a, m)] = nd ? tsum_[t] / n : 0.0;
           precision_at_recall(ev, n, p.rec_thrs, &e.precision[e.p_index(t, 0, k, a, m)],
                               &e.scores[e.p_index(t, 0, k, a, m)], stride);
         }
       }
     }
   }
+
+ private:
+  std::vector<pr_events> events_;
+  std::vector<double> tsum_, fsum_;
+  std::vector<std::uint32_t> w_;
+};
+
+}  // namespace detail
+
+/// pycocotools' `accumulate` over sorted records in which image `id` appears `weight(id)` times (a whole
+/// number; 0 drops the image), with `npig[k * A + a]` non-ignored ground truths. This is exactly the
+/// evaluation of the data set in which every image is repeated that many times, the copies of an image placed
+/// right after it (ids in between its own and the next image's): records of equal score from the copies of one
+/// image follow each other copy by copy, in rank order within a copy. With Weighted = false every weight is 1.
+template <bool Weighted, class WeightFn>
+[[nodiscard]] eval_arrays accumulate_sorted(const sorted_records& sr, const params& p, WeightFn&& weight,
+                                            const std::vector<std::int64_t>& npig) {
+  auto e = detail::make_eval_arrays(sr.dims, p, npig.size());
+  detail::category_accumulation run;
+  for (std::size_t k = 0; k < e.K; ++k) run.run<Weighted>(sr.cats[k], k, p, weight, npig, e);
   return e;
 }
 
 inline eval_arrays exact_accumulator::finalize(const params& p) const {
-  const auto sr = sorted();
-  return accumulate_sorted<false>(sr, p, [](std::int64_t) { return 1u; }, sr.npig);
+  // one category sorted at a time: the memory of one category's records, not of all of them
+  const auto np = npig();
+  auto e = detail::make_eval_arrays(dims_, p, np.size());
+  detail::category_accumulation run;
+  sorted_records::category buf;
+  for (std::size_t k = 0; k < e.K; ++k) {
+    bool any_gt = false;
+    for (std::size_t a = 0; a < e.A; ++a) any_gt |= np[k * e.A + a] > 0;
+    if (!any_gt) continue;
+    sort_category(k, buf);
+    run.run<false>(buf, k, p, [](std::int64_t) { return 1u; }, np, e);
+  }
+  return e;
 }
 
 }  // namespace stratum::coco

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -38,101 +39,111 @@ struct evaluation {
   return p;
 }
 
-/// Ground truths and detections regrouped by (image, category) for matching: a counting sort that keeps the
-/// input order within each group, which is the order pycocotools sees them in.
+/// Ground truths and detections grouped by image, and by category within an image, for matching: a stable
+/// two-pass counting sort of row indices (no copy of the data), so each group keeps the input order, the order
+/// pycocotools sees them in. Memory is proportional to the rows, not to images x categories. It refers to
+/// the ground truth and detections, which must outlive it.
 class grouped_data {
  public:
   grouped_data(const ground_truth& gt, const detection_set& dt, const params& p)
-      : n_img_(p.img_ids.size()), n_cat_(p.cat_ids.size()) {
+      : gt_(&gt), dt_(&dt), n_img_(p.img_ids.size()), n_cat_(p.cat_ids.size()) {
+    if (gt.size() >= UINT32_MAX || dt.size() >= UINT32_MAX) throw usage_error("evaluate: 2^32 or more records");
     const detail::id_index img(p.img_ids), cat(p.cat_ids);
-    auto key_of = [&](std::int64_t im, std::int64_t c) -> std::size_t {
-      const auto i = img.find(im), k = cat.find(c);
-      if (i == detail::id_index::npos || k == detail::id_index::npos) return npos;
-      return i * n_cat_ + k;
-    };
-    const std::size_t groups = n_img_ * n_cat_;
-    // ground truth
-    {
-      std::vector<std::size_t> key(gt.size());
-      goff_.assign(groups + 1, 0);
-      for (std::size_t i = 0; i < gt.size(); ++i) {
-        key[i] = key_of(gt.image_id[i], gt.category_id[i]);
-        if (key[i] != npos) ++goff_[key[i] + 1];
-      }
-      for (std::size_t g = 0; g < groups; ++g) goff_[g + 1] += goff_[g];
-      const std::size_t n = goff_[groups];
-      for (auto* v : {&gx_, &gy_, &gw_, &gh_, &garea_}) v->resize(n);
-      gcrowd_.resize(n);
-      gid_.resize(n);
-      std::vector<std::size_t> fill(goff_.begin(), goff_.end() - 1);
-      for (std::size_t i = 0; i < gt.size(); ++i) {
-        if (key[i] == npos) continue;
-        const auto j = fill[key[i]]++;
-        gx_[j] = gt.x[i], gy_[j] = gt.y[i], gw_[j] = gt.w[i], gh_[j] = gt.h[i], garea_[j] = gt.area[i];
-        gcrowd_[j] = gt.crowd[i];
-        gid_[j] = gt.id[i];
-      }
-    }
-    // detections
-    {
-      std::vector<std::size_t> key(dt.size());
-      doff_.assign(groups + 1, 0);
-      for (std::size_t i = 0; i < dt.size(); ++i) {
-        key[i] = key_of(dt.image_id[i], dt.category_id[i]);
-        if (key[i] != npos) ++doff_[key[i] + 1];
-      }
-      for (std::size_t g = 0; g < groups; ++g) doff_[g + 1] += doff_[g];
-      const std::size_t n = doff_[groups];
-      for (auto* v : {&dx_, &dy_, &dw_, &dh_, &dscore_}) v->resize(n);
-      std::vector<std::size_t> fill(doff_.begin(), doff_.end() - 1);
-      for (std::size_t i = 0; i < dt.size(); ++i) {
-        if (key[i] == npos) continue;
-        const auto j = fill[key[i]]++;
-        dx_[j] = dt.x[i], dy_[j] = dt.y[i], dw_[j] = dt.w[i], dh_[j] = dt.h[i], dscore_[j] = dt.score[i];
-      }
-    }
+    group(img, cat, gt.image_id, gt.category_id, goff_, grow_, gk_);
+    group(img, cat, dt.image_id, dt.category_id, doff_, drow_, dk_);
   }
 
   [[nodiscard]] std::size_t images() const noexcept { return n_img_; }
   [[nodiscard]] std::size_t categories() const noexcept { return n_cat_; }
 
-  /// Ground truths of groups [g0, g1) (consecutive groups are consecutive categories of one image).
-  [[nodiscard]] gt_span gts(std::size_t g0, std::size_t g1) const noexcept {
-    const auto b = goff_[g0];
-    return {goff_[g1] - b, gx_.data() + b, gy_.data() + b, gw_.data() + b, gh_.data() + b, garea_.data() + b,
-            gcrowd_.data() + b, gid_.data() + b};
+  /// Calls f(k, gts, dts) for each category k with ground truths or detections in image i, ascending k.
+  template <class F>
+  void for_each_category(std::size_t i, F&& f) const {
+    std::size_t g = goff_[i], d = doff_[i];
+    const std::size_t g1 = goff_[i + 1], d1 = doff_[i + 1];
+    while (g < g1 || d < d1) {
+      const auto k = std::min(g < g1 ? gk_[g] : UINT32_MAX, d < d1 ? dk_[d] : UINT32_MAX);
+      std::size_t ge = g, de = d;
+      while (ge < g1 && gk_[ge] == k) ++ge;
+      while (de < d1 && dk_[de] == k) ++de;
+      f(static_cast<std::size_t>(k), gts(g, ge), dts(d, de));
+      g = ge, d = de;
+    }
   }
-  [[nodiscard]] dt_span dts(std::size_t g0, std::size_t g1) const noexcept {
-    const auto b = doff_[g0];
-    return {doff_[g1] - b, dx_.data() + b, dy_.data() + b, dw_.data() + b, dh_.data() + b, dscore_.data() + b};
-  }
+  /// Every ground truth and detection of image i (categories in ascending order).
+  [[nodiscard]] gt_span image_gts(std::size_t i) const noexcept { return gts(goff_[i], goff_[i + 1]); }
+  [[nodiscard]] dt_span image_dts(std::size_t i) const noexcept { return dts(doff_[i], doff_[i + 1]); }
 
  private:
   static constexpr std::size_t npos = detail::id_index::npos;
+
+  [[nodiscard]] gt_span gts(std::size_t r0, std::size_t r1) const noexcept {
+    const auto& g = *gt_;
+    return {r1 - r0, g.x.data(), g.y.data(), g.w.data(), g.h.data(), g.area.data(), g.crowd.data(), g.id.data(),
+            grow_.data() + r0};
+  }
+  [[nodiscard]] dt_span dts(std::size_t r0, std::size_t r1) const noexcept {
+    const auto& d = *dt_;
+    return {r1 - r0, d.x.data(), d.y.data(), d.w.data(), d.h.data(), d.score.data(), drow_.data() + r0};
+  }
+
+  void group(const detail::id_index& img, const detail::id_index& cat, const std::vector<std::int64_t>& image_id,
+             const std::vector<std::int64_t>& category_id, std::vector<std::size_t>& off,
+             std::vector<std::uint32_t>& rows, std::vector<std::uint32_t>& keys) const {
+    const std::size_t n = image_id.size();
+    std::vector<std::uint32_t> im(n), ct(n);
+    std::vector<std::size_t> cat_off(n_cat_ + 1, 0);
+    off.assign(n_img_ + 1, 0);
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto a = img.find(image_id[i]), k = cat.find(category_id[i]);
+      if (a == npos || k == npos) {
+        im[i] = UINT32_MAX;
+        continue;
+      }
+      im[i] = static_cast<std::uint32_t>(a), ct[i] = static_cast<std::uint32_t>(k);
+      ++cat_off[k + 1], ++off[a + 1], ++kept;
+    }
+    // pass 1: stable by category
+    for (std::size_t k = 0; k < n_cat_; ++k) cat_off[k + 1] += cat_off[k];
+    std::vector<std::uint32_t> by_cat(kept);
+    for (std::size_t i = 0; i < n; ++i)
+      if (im[i] != UINT32_MAX) by_cat[cat_off[ct[i]]++] = static_cast<std::uint32_t>(i);
+    // pass 2: stable by image
+    for (std::size_t a = 0; a < n_img_; ++a) off[a + 1] += off[a];
+    rows.resize(kept);
+    keys.resize(kept);
+    std::vector<std::size_t> fill(off.begin(), off.end() - 1);
+    for (const auto r : by_cat) {
+      const auto j = fill[im[r]]++;
+      rows[j] = r;
+      keys[j] = ct[r];
+    }
+  }
+
+  const ground_truth* gt_;
+  const detection_set* dt_;
   std::size_t n_img_, n_cat_;
   std::vector<std::size_t> goff_, doff_;
-  std::vector<double> gx_, gy_, gw_, gh_, garea_, dx_, dy_, dw_, dh_, dscore_;
-  std::vector<unsigned char> gcrowd_;
-  std::vector<std::int64_t> gid_;
+  std::vector<std::uint32_t> grow_, drow_, gk_, dk_;
 };
 
 /// Matches images [i0, i1) of `data` into `acc`.
+template <class Accumulator>
 inline void match_images(const grouped_data& data, const params& p, std::size_t i0, std::size_t i1,
-                         exact_accumulator& acc, matcher& mt) {
-  const std::size_t K = data.categories();
+                         Accumulator& acc, matcher& mt) {
   for (std::size_t i = i0; i < i1; ++i) {
     const auto image_id = p.img_ids[i];
-    if (p.use_cats) {
-      for (std::size_t k = 0; k < K; ++k)
-        mt.match(data.gts(i * K + k, i * K + k + 1), data.dts(i * K + k, i * K + k + 1), image_id, k, acc);
-    } else {
-      mt.match(data.gts(i * K, (i + 1) * K), data.dts(i * K, (i + 1) * K), image_id, 0, acc);
-    }
+    if (p.use_cats)
+      data.for_each_category(i, [&](std::size_t k, const gt_span& g, const dt_span& d) { mt.match(g, d, image_id, k, acc); });
+    else
+      mt.match(data.image_gts(i), data.image_dts(i), image_id, 0, acc);
   }
 }
 
+template <class Accumulator>
 inline void match_images(const grouped_data& data, const params& p, std::size_t i0, std::size_t i1,
-                         exact_accumulator& acc) {
+                         Accumulator& acc) {
   matcher mt(p);
   match_images(data, p, i0, i1, acc, mt);
 }

@@ -25,18 +25,21 @@
 
 namespace stratum::coco {
 
-/// Ground truths of one frame and category, structure of arrays, in input order.
+/// Ground truths of one frame and category, structure of arrays, in input order: element i is at row i of
+/// the arrays, or at row index[i] when `index` is given (a view into larger arrays, no copy).
 struct gt_span {
   std::size_t n = 0;
   const double *x = nullptr, *y = nullptr, *w = nullptr, *h = nullptr, *area = nullptr;
   const unsigned char* crowd = nullptr;
   const std::int64_t* id = nullptr;
+  const std::uint32_t* index = nullptr;
 };
 
-/// Detections of one frame and category, structure of arrays, in input order.
+/// Detections of one frame and category, structure of arrays, in input order (rows as in gt_span).
 struct dt_span {
   std::size_t n = 0;
   const double *x = nullptr, *y = nullptr, *w = nullptr, *h = nullptr, *score = nullptr;
+  const std::uint32_t* index = nullptr;
 };
 
 /// Reusable matching buffers (one per thread); no allocation per frame once warmed up.
@@ -49,15 +52,20 @@ class matcher {
   /// Matches one group and adds its records to category k of `acc` (an exact_accumulator, a
   /// binned_accumulator, or any type with their add_ground_truths and add_detection members).
   template <class Accumulator>
-  void match(const gt_span& gt, const dt_span& dt, std::int64_t image_id, std::size_t k, Accumulator& acc) {
+  void match(const gt_span& gt_in, const dt_span& dt, std::int64_t image_id, std::size_t k, Accumulator& acc) {
+    const gt_span gt = gt_in.index ? gather(gt_in) : gt_in;
     const std::size_t G = gt.n;
     if (G == 0 && dt.n == 0) return;
     const std::size_t T = thr_.size(), A = p_->area_rngs.size();
     const std::size_t D = std::min<std::size_t>(dt.n, static_cast<std::size_t>(p_->max_dets.back()));
 
     // Detection order: score descending, stable.
+    // dorder_ holds rows of the detection arrays
     dorder_.resize(dt.n);
-    std::iota(dorder_.begin(), dorder_.end(), std::size_t{0});
+    if (dt.index)
+      for (std::size_t i = 0; i < dt.n; ++i) dorder_[i] = dt.index[i];
+    else
+      std::iota(dorder_.begin(), dorder_.end(), std::size_t{0});
     auto by_score = [&dt](std::size_t i, std::size_t j) { return dt.score[i] > dt.score[j]; };
     if (dt.n <= 32) {  // insertion sort: stable, and no temporary buffer for the common small groups
       for (std::size_t i = 1; i < dt.n; ++i) {
@@ -131,6 +139,20 @@ class matcher {
   }
 
  private:
+  /// Copies the ground truths of an indexed view into contiguous buffers (they are few per group).
+  gt_span gather(const gt_span& g) {
+    for (auto* v : {&gx_, &gy_, &gw_, &gh_, &garea_}) v->resize(g.n);
+    gcrowd_.resize(g.n);
+    gid_.resize(g.n);
+    for (std::size_t i = 0; i < g.n; ++i) {
+      const auto r = g.index[i];
+      gx_[i] = g.x[r], gy_[i] = g.y[r], gw_[i] = g.w[r], gh_[i] = g.h[r], garea_[i] = g.area[r];
+      gcrowd_[i] = g.crowd[r];
+      gid_[i] = g.id[r];
+    }
+    return {g.n, gx_.data(), gy_.data(), gw_.data(), gh_.data(), garea_.data(), gcrowd_.data(), gid_.data(), nullptr};
+  }
+
   enum class outcome : unsigned char { unmatched, true_positive, ignored };
 
   /// Greedy matching at every IoU threshold for the ignore flags in ign_ (by input index); writes the outcome
@@ -178,7 +200,9 @@ class matcher {
   std::vector<double> thr_;
   std::vector<std::size_t> dorder_, gorder_;
   std::vector<unsigned char> ig_, taken_;
-  std::vector<double> ious_, best_, darea_;
+  std::vector<double> ious_, best_, darea_, gx_, gy_, gw_, gh_, garea_;
+  std::vector<unsigned char> gcrowd_;
+  std::vector<std::int64_t> gid_;
   std::vector<unsigned char> ign_;
   std::vector<unsigned char> patterns_;  // n_patterns_ ignore patterns of G flags each
   std::size_t n_patterns_ = 0;
