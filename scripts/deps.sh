@@ -4,6 +4,7 @@ set -euo pipefail
 pkgs=(build-essential cmake git libeigen3-dev libxsimd-dev libboost-dev libboost-math-dev libsimdjson-dev
       doctest-dev libbenchmark-dev python3 python3-numpy python3-scipy python3-statsmodels
       libopenmpi-dev openmpi-bin)
+pkgs+=(python3-sklearn)  # tests/oracles/calibration.py: sklearn calibration_curve, brier_score_loss
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
