@@ -2,6 +2,8 @@
 // or a silently wrong number.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <stratum/io/coco_json.hpp>
@@ -117,4 +119,59 @@ TEST_CASE("unknown references and duplicates") {
 TEST_CASE("missing file") {
   CHECK_THROWS_WITH_AS((void)io::load_coco_ground_truth("/nonexistent/gt.json"),
                        doctest::Contains("/nonexistent/gt.json: cannot read file"), input_error);
+}
+
+TEST_CASE("block-wise reading of results files equals one parse, errors keep their record index") {
+  namespace fs = std::filesystem;
+  std::size_t files = 0;
+  for (const auto& d : fs::directory_iterator(STRATUM_TEST_DATA_DIR "/coco")) {
+    const auto gt = io::load_coco_ground_truth((d.path() / "gt.json").string());
+    const auto path = (d.path() / "dt.json").string();
+    const auto whole = io::parse_coco_results(simdjson::padded_string::load(path).value(), path, gt);
+    for (std::size_t block : {64, 333, 4096, 1 << 20}) {
+      const auto dt = io::load_coco_results(path, gt, block);
+      INFO(path, " block ", block);
+      CHECK(dt.score == whole.score);
+      CHECK(dt.x == whole.x);
+      CHECK(dt.h == whole.h);
+      CHECK(dt.image_id == whole.image_id);
+      CHECK(dt.category_id == whole.category_id);
+    }
+    ++files;
+  }
+  CHECK(files >= 11);
+
+  // a bad record deep in a pretty-printed file: the error names it, whatever the block size
+  const auto gt = io::parse_coco_ground_truth(simdjson::padded_string(std::string(kGt)), "gt.json");
+  const auto tmp = (fs::temp_directory_path() / "stratum_block_test.json").string();
+  for (const char* bad : {R"("score": 7)", R"("score": 0.5, "bbox": [1, 2, -3, 4])", R"("score": 0.5}})"}) {
+    std::string text = "[\n";
+    for (int i = 0; i < 2000; ++i) {
+      text += std::string(i ? ",\n" : "") + "  {\"image_id\": 1, \"category_id\": 5, \"bbox\": [1, 2, 3, 4], ";
+      text += i == 1234 ? bad : R"("score": 0.5)";
+      text += "}";
+    }
+    text += "\n]\n";
+    {
+      std::ofstream out(tmp);
+      out << text;
+    }
+    for (std::size_t block : {64, 1000, 1 << 20}) {
+      try {
+        (void)io::load_coco_results(tmp, gt, block);
+        FAIL("no error for ", bad);
+      } catch (const input_error& e) {
+        const std::string msg = e.what();
+        INFO(msg);
+        CHECK((msg.find("[1234]") != std::string::npos || msg.find("invalid JSON") != std::string::npos));
+      }
+    }
+  }
+  // a truncated file
+  {
+    std::ofstream out(tmp);
+    out << "[{\"image_id\": 1, \"category_id\": 5, \"bbox\": [1, 2, 3, 4], \"score\": 0.5}, {\"image_id\": 1, ";
+  }
+  CHECK_THROWS_WITH_AS((void)io::load_coco_results(tmp, gt, 64), doctest::Contains("invalid JSON"), input_error);
+  fs::remove(tmp);
 }

@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <type_traits>
 #include <string>
 #include <string_view>
@@ -234,60 +236,174 @@ inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::elemen
   return parse_coco_ground_truth(detail::read_file(path), path);
 }
 
+namespace detail {
+
+/// Reads results records from parsed arrays, validating each against the ground truth.
+class results_reader {
+ public:
+  results_reader(const std::string& source, const coco::ground_truth& gt)
+      : c_{source}, imgs_(ids_of(gt.images)), cats_(ids_of(gt.categories)) {}
+
+  /// Adds the records of `arr`; `first_index` is the index of its first record in the whole file.
+  void read(simdjson::dom::array arr, std::size_t first_index, coco::detection_set& dt) const {
+    std::size_t i = first_index;
+    for (auto e : arr) {
+      const loc rec{"", i++};
+      const auto o = get_object(c_, e, rec);
+      // one pass over the fields (faster than a look-up per key); unknown fields are ignored as loadRes does
+      simdjson::dom::element img_e, cat_e, box_e, score_e;
+      bool has_img = false, has_cat = false, has_box = false, has_score = false;
+      for (auto field : o) {
+        const std::string_view key = field.key;
+        if (key == "image_id") img_e = field.value, has_img = true;
+        else if (key == "category_id") cat_e = field.value, has_cat = true;
+        else if (key == "bbox") box_e = field.value, has_box = true;
+        else if (key == "score") score_e = field.value, has_score = true;
+      }
+      if (!has_img) c_.fail(rec.at("image_id"), "missing field");
+      if (!has_cat) c_.fail(rec.at("category_id"), "missing field");
+      if (!has_box) c_.fail(rec.at("bbox"), "missing field");
+      if (!has_score) c_.fail(rec.at("score"), "missing field");
+      const auto img = get_int(c_, img_e, rec.at("image_id"));
+      if (imgs_.find(img) == coco::detail::id_index::npos)
+        c_.fail(rec.at("image_id"), "image " + std::to_string(img) + " is not in the ground truth");
+      const auto cat = get_int(c_, cat_e, rec.at("category_id"));
+      if (cats_.find(cat) == coco::detail::id_index::npos)
+        c_.fail(rec.at("category_id"), "category " + std::to_string(cat) + " is not in the ground truth's categories");
+      const auto b = get_bbox(c_, box_e, rec);
+      const double s = get_number(c_, score_e, rec.at("score"));
+      if (s < 0 || s > 1) c_.fail(rec.at("score"), "score " + std::to_string(s) + " is outside [0, 1]");
+      dt.add(img, cat, b.x, b.y, b.w, b.h, s);
+    }
+  }
+  [[nodiscard]] const json_ctx& ctx() const noexcept { return c_; }
+
+ private:
+  template <class V>
+  static std::vector<std::int64_t> ids_of(const V& v) {
+    std::vector<std::int64_t> out;
+    for (const auto& x : v) out.push_back(x.id);
+    return out;
+  }
+  json_ctx c_;
+  coco::detail::id_index imgs_, cats_;
+};
+
+inline bool is_ws(char ch) noexcept { return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t'; }
+
+inline void reserve(coco::detection_set& dt, std::size_t n) {
+  for (auto* v : {&dt.x, &dt.y, &dt.w, &dt.h, &dt.score}) v->reserve(n);
+  dt.image_id.reserve(n);
+  dt.category_id.reserve(n);
+}
+
+}  // namespace detail
+
 /// Parses a COCO results (detections) document against the ground truth it will be evaluated on: every image
 /// id must exist in the ground truth and every category id in its categories; scores must be in [0, 1].
 [[nodiscard]] inline coco::detection_set parse_coco_results(const simdjson::padded_string& json,
                                                             const std::string& source,
                                                             const coco::ground_truth& gt) {
   using namespace detail;
-  const json_ctx c{source};
+  const results_reader reader(source, gt);
   simdjson::dom::parser parser;
   const auto doc = parse_document(parser, json, source);
   simdjson::dom::array arr;
-  if (doc.get_array().get(arr)) c.fail("(document)", "expected a JSON array of detections");
-  std::vector<std::int64_t> img_ids, cat_ids;
-  for (const auto& im : gt.images) img_ids.push_back(im.id);
-  for (const auto& ct : gt.categories) cat_ids.push_back(ct.id);
-  const coco::detail::id_index imgs(img_ids), cats(cat_ids);
+  if (doc.get_array().get(arr)) reader.ctx().fail("(document)", "expected a JSON array of detections");
   coco::detection_set dt;
-  const auto n = arr.size();
-  for (auto* v : {&dt.x, &dt.y, &dt.w, &dt.h, &dt.score}) v->reserve(n);
-  dt.image_id.reserve(n);
-  dt.category_id.reserve(n);
-  std::size_t i = 0;
-  for (auto e : arr) {
-    const loc rec{"", i++};
-    const auto o = get_object(c, e, rec);
-    // one pass over the fields (faster than a look-up per key); unknown fields are ignored as loadRes does
-    simdjson::dom::element img_e, cat_e, box_e, score_e;
-    bool has_img = false, has_cat = false, has_box = false, has_score = false;
-    for (auto field : o) {
-      const std::string_view key = field.key;
-      if (key == "image_id") img_e = field.value, has_img = true;
-      else if (key == "category_id") cat_e = field.value, has_cat = true;
-      else if (key == "bbox") box_e = field.value, has_box = true;
-      else if (key == "score") score_e = field.value, has_score = true;
-    }
-    if (!has_img) c.fail(rec.at("image_id"), "missing field");
-    if (!has_cat) c.fail(rec.at("category_id"), "missing field");
-    if (!has_box) c.fail(rec.at("bbox"), "missing field");
-    if (!has_score) c.fail(rec.at("score"), "missing field");
-    const auto img = get_int(c, img_e, rec.at("image_id"));
-    if (imgs.find(img) == coco::detail::id_index::npos)
-      c.fail(rec.at("image_id"), "image " + std::to_string(img) + " is not in the ground truth");
-    const auto cat = get_int(c, cat_e, rec.at("category_id"));
-    if (cats.find(cat) == coco::detail::id_index::npos)
-      c.fail(rec.at("category_id"), "category " + std::to_string(cat) + " is not in the ground truth's categories");
-    const auto b = get_bbox(c, box_e, rec);
-    const double s = get_number(c, score_e, rec.at("score"));
-    if (s < 0 || s > 1) c.fail(rec.at("score"), "score " + std::to_string(s) + " is outside [0, 1]");
-    dt.add(img, cat, b.x, b.y, b.w, b.h, s);
-  }
+  reserve(dt, arr.size());
+  reader.read(arr, 0, dt);
   return dt;
 }
 
-[[nodiscard]] inline coco::detection_set load_coco_results(const std::string& path, const coco::ground_truth& gt) {
-  return parse_coco_results(detail::read_file(path), path, gt);
+/// Reads a COCO results file in blocks of about `block` bytes, each parsed on its own by one reused parser, so
+/// the parser's memory is that of a block rather than of the file (a results file is a flat array of small
+/// records). A block ends after a record ("}" "," "{" between records: a cut anywhere else leaves brackets
+/// unbalanced, so its parse fails); on any parse failure the whole file is parsed at once, which reports the
+/// error with the exact record index. The result is the same as parse_coco_results on the whole file.
+[[nodiscard]] inline coco::detection_set load_coco_results(const std::string& path, const coco::ground_truth& gt,
+                                                           std::size_t block = std::size_t{1} << 20) {
+  using namespace detail;
+  auto fallback = [&] { return parse_coco_results(read_file(path), path, gt); };
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return fallback();  // reports the error
+  struct closer {
+    std::FILE* f;
+    ~closer() { std::fclose(f); }
+  } close_f{f};
+  if (block < 64) block = 64;
+  if (std::fseek(f, 0, SEEK_END) == 0) {
+    const long size = std::ftell(f);
+    if (size < 0 || std::fseek(f, 0, SEEK_SET) != 0) return fallback();
+    if (static_cast<std::size_t>(size) <= block) return fallback();  // small: one parse
+  }
+  const results_reader reader(path, gt);
+  coco::detection_set dt;
+  simdjson::dom::parser parser;
+  std::string pending;
+  std::vector<char> chunk;
+  bool eof = false, started = false;
+  std::size_t index = 0;
+  while (true) {
+    if (!eof) {
+      const std::size_t old = pending.size();
+      pending.resize(old + block);
+      const std::size_t got = std::fread(pending.data() + old, 1, block, f);
+      pending.resize(old + got);
+      if (got < block) {
+        if (std::ferror(f)) throw input_error(path + ": read error");
+        eof = true;
+      }
+    }
+    if (!started) {
+      std::size_t skip = 0;
+      while (skip < pending.size() && is_ws(pending[skip])) ++skip;
+      if (skip == pending.size()) {
+        if (eof) return fallback();
+        continue;
+      }
+      if (pending[skip] != '[') return fallback();
+      pending.erase(0, skip + 1);
+      started = true;
+      const long pos = std::ftell(f);
+      if (pos > 0 && std::fseek(f, 0, SEEK_END) == 0) {  // records are 80 bytes or more
+        reserve(dt, static_cast<std::size_t>(std::ftell(f)) / 80);
+        std::fseek(f, pos, SEEK_SET);
+      }
+    }
+    // the end of the last complete record in `pending`: "}" ws* "," ws* "{" seen from the right
+    std::size_t cut = std::string::npos;
+    if (eof) {
+      cut = pending.size();
+    } else {
+      for (std::size_t i = pending.size(); i-- > 0;) {
+        if (pending[i] != ',') continue;
+        std::size_t a = i, b = i + 1;
+        while (a > 0 && is_ws(pending[a - 1])) --a;
+        while (b < pending.size() && is_ws(pending[b])) ++b;
+        if (a > 0 && pending[a - 1] == '}' && b < pending.size() && pending[b] == '{') {
+          cut = i;
+          break;
+        }
+      }
+      if (cut == std::string::npos) continue;  // one record longer than the block: read more
+    }
+    // "[" + records + "]" (the final block already ends with the file's "]")
+    const std::size_t len = 1 + cut + (eof ? 0 : 1);
+    chunk.resize(len + simdjson::SIMDJSON_PADDING);
+    chunk[0] = '[';
+    std::memcpy(chunk.data() + 1, pending.data(), cut);
+    if (!eof) chunk[len - 1] = ']';
+    simdjson::dom::element doc;
+    simdjson::dom::array arr;
+    if (parser.parse(chunk.data(), len, false).get(doc) || doc.get_array().get(arr)) return fallback();
+    const std::size_t n_before = dt.size();
+    reader.read(arr, index, dt);
+    index += dt.size() - n_before;
+    if (eof) break;
+    pending.erase(0, cut + 1);
+  }
+  return dt;
 }
 
 /// Parses evaluation parameters in the form of pycocotools' Params (keys iouThrs, recThrs, maxDets, areaRng,
