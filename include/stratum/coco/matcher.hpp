@@ -122,16 +122,13 @@ class matcher {
       std::int64_t npig = 0;
       for (std::size_t g = 0; g < G; ++g) npig += !ign_[g];
       acc.add_ground_truths(k, a, npig);
-      const auto& out = outcome_[pat];
-      for (std::size_t t = 0; t < T; ++t) {
-        const std::uint64_t bit = std::uint64_t{1} << t;
-        for (std::size_t d = 0; d < D; ++d) {
-          const auto o = out[t * D + d];
-          if (o == outcome::true_positive)
-            tp_[d * A + a] |= bit;
-          else if (o == outcome::unmatched && !(darea_[d] < rng.lo || darea_[d] > rng.hi))
-            fp_[d * A + a] |= bit;
-        }
+      const auto& out = outcome_[pat];  // D pairs of masks: true positive, ignored by its match
+      const std::uint64_t all = T == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << T) - 1;
+      for (std::size_t d = 0; d < D; ++d) {
+        const std::uint64_t tp = out[2 * d], ig = out[2 * d + 1];
+        tp_[d * A + a] = tp;
+        // unmatched (or matched to an annotation with id 0) and inside the range: false positive
+        if (!(darea_[d] < rng.lo || darea_[d] > rng.hi)) fp_[d * A + a] = all & ~(tp | ig);
       }
     }
     for (std::size_t d = 0; d < D; ++d)
@@ -153,11 +150,11 @@ class matcher {
     return {g.n, gx_.data(), gy_.data(), gw_.data(), gh_.data(), garea_.data(), gcrowd_.data(), gid_.data(), nullptr};
   }
 
-  enum class outcome : unsigned char { unmatched, true_positive, ignored };
-
-  /// Greedy matching at every IoU threshold for the ignore flags in ign_ (by input index); writes the outcome
-  /// of detection d at threshold t to out[t * D + d].
-  void match_pattern(const gt_span& gt, std::size_t D, std::size_t G, std::size_t T, std::vector<outcome>& out) {
+  /// Greedy matching at every IoU threshold for the ignore flags in ign_ (by input index). For detection d,
+  /// out[2d] has bit t set when it is a true positive at threshold t, out[2d+1] when it matched an ignored
+  /// ground truth (so it is ignored); neither bit: unmatched, or matched to an annotation with id 0, which the
+  /// reference counts as unmatched.
+  void match_pattern(const gt_span& gt, std::size_t D, std::size_t G, std::size_t T, std::vector<std::uint64_t>& out) {
     gorder_.resize(G);
     ig_.resize(G);
     taken_.resize(G);
@@ -168,9 +165,10 @@ class matcher {
     for (std::size_t g = 0; g < G; ++g)
       if (ign_[g]) gorder_[pos++] = g;
     for (std::size_t s = 0; s < G; ++s) ig_[s] = s >= npig;
-    out.assign(T * D, outcome::unmatched);
+    out.assign(2 * D, 0);
     for (std::size_t t = 0; t < T; ++t) {
       std::fill(taken_.begin(), taken_.end(), 0);
+      const std::uint64_t bit = std::uint64_t{1} << t;
       for (std::size_t d = 0; d < D; ++d) {
         const double* row = ious_.data() + d * G;
         double best = thr_[t];
@@ -188,10 +186,9 @@ class matcher {
         const auto ms = static_cast<std::size_t>(m);
         taken_[ms] = 1;
         if (ig_[ms])
-          out[t * D + d] = outcome::ignored;
+          out[2 * d + 1] |= bit;
         else if (gt.id[gorder_[ms]] != 0)
-          out[t * D + d] = outcome::true_positive;
-        // else: matched to an annotation with id 0, which the reference counts as unmatched
+          out[2 * d] |= bit;
       }
     }
   }
@@ -206,7 +203,7 @@ class matcher {
   std::vector<unsigned char> ign_;
   std::vector<unsigned char> patterns_;  // n_patterns_ ignore patterns of G flags each
   std::size_t n_patterns_ = 0;
-  std::vector<std::vector<outcome>> outcome_;
+  std::vector<std::vector<std::uint64_t>> outcome_;
   std::vector<std::uint64_t> tp_, fp_;
   gt_boxes boxes_;
 };
