@@ -1,5 +1,5 @@
-// Benchmarks of the drift statistics: exact and asymptotic KS, MMD with permutations, Wasserstein, histogram and
-// quantile-sketch fills and merges. Figures and the measuring setup are recorded in docs/bench_drift.md.
+// Benchmarks of the drift statistics: exact and asymptotic KS, MMD with permutations, Wasserstein, histogram
+// and quantile-sketch fills and merges. Figures and the measuring setup are recorded in docs/bench_drift.md.
 #include <stratum/stats/divergence.hpp>
 #include <stratum/stats/embedding_drift.hpp>
 #include <stratum/stats/histogram.hpp>
@@ -23,11 +23,13 @@ std::vector<double> normal_sample(std::size_t n, double shift, std::uint64_t see
   return v;
 }
 
-// Exact two-sided KS on samples of sizes n and m (shift 0.1: a moderate statistic, so a realistic band width).
+// Exact two-sided KS on samples of sizes n and m (shift 0.1: a moderate statistic, so a realistic band
+// width).
 void BM_ks_exact_two_sided(benchmark::State& st) {
   const auto x = normal_sample(static_cast<std::size_t>(st.range(0)), 0.0, 1);
   const auto y = normal_sample(static_cast<std::size_t>(st.range(1)), 0.1, 2);
-  for (auto _ : st) benchmark::DoNotOptimize(ks_2samp(x, y, ks_alternative::two_sided, ks_method::exact).pvalue);
+  for (auto _ : st)
+    benchmark::DoNotOptimize(ks_2samp(x, y, ks_alternative::two_sided, ks_method::exact).pvalue);
 }
 BENCHMARK(BM_ks_exact_two_sided)
     ->Args({1000, 1000})
@@ -40,14 +42,16 @@ BENCHMARK(BM_ks_exact_two_sided)
 void BM_ks_exact_one_sided(benchmark::State& st) {
   const auto x = normal_sample(static_cast<std::size_t>(st.range(0)), 0.0, 1);
   const auto y = normal_sample(static_cast<std::size_t>(st.range(1)), 0.1, 2);
-  for (auto _ : st) benchmark::DoNotOptimize(ks_2samp(x, y, ks_alternative::greater, ks_method::exact).pvalue);
+  for (auto _ : st)
+    benchmark::DoNotOptimize(ks_2samp(x, y, ks_alternative::greater, ks_method::exact).pvalue);
 }
 BENCHMARK(BM_ks_exact_one_sided)->Args({1000, 999})->Args({5000, 4999})->Unit(benchmark::kMillisecond);
 
 void BM_ks_asymptotic(benchmark::State& st) {
   const auto x = normal_sample(static_cast<std::size_t>(st.range(0)), 0.0, 1);
   const auto y = normal_sample(static_cast<std::size_t>(st.range(0)), 0.01, 2);
-  for (auto _ : st) benchmark::DoNotOptimize(ks_2samp(x, y, ks_alternative::two_sided, ks_method::asymptotic).pvalue);
+  for (auto _ : st)
+    benchmark::DoNotOptimize(ks_2samp(x, y, ks_alternative::two_sided, ks_method::asymptotic).pvalue);
 }
 BENCHMARK(BM_ks_asymptotic)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond);
 
@@ -57,7 +61,11 @@ void BM_kolmogorov_n_sf(benchmark::State& st) {
   const double d = std::sqrt(static_cast<double>(st.range(1)) / static_cast<double>(n));
   for (auto _ : st) benchmark::DoNotOptimize(kolmogorov_n_sf(n, d));
 }
-BENCHMARK(BM_kolmogorov_n_sf)->Args({1000, 1})->Args({100000, 1})->Args({1000, 3})->Args({100000, 3})
+BENCHMARK(BM_kolmogorov_n_sf)
+    ->Args({1000, 1})
+    ->Args({100000, 1})
+    ->Args({1000, 3})
+    ->Args({100000, 3})
     ->Unit(benchmark::kMicrosecond);
 
 Eigen::MatrixXd gaussian_points(Eigen::Index n, Eigen::Index d, double shift, std::uint64_t seed) {
@@ -78,7 +86,11 @@ void BM_mmd(benchmark::State& st) {
   o.seed = 7;
   for (auto _ : st) benchmark::DoNotOptimize(mmd(x, y, o).pvalue);
 }
-BENCHMARK(BM_mmd)->Args({2000, 64, 0})->Args({2000, 64, 200})->Args({500, 64, 200})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_mmd)
+    ->Args({2000, 64, 0})
+    ->Args({2000, 64, 200})
+    ->Args({500, 64, 200})
+    ->Unit(benchmark::kMillisecond);
 
 void BM_centroid_shift(benchmark::State& st) {
   const auto b = gaussian_points(10000, st.range(0), 0.0, 1), w = gaussian_points(1000, st.range(0), 0.1, 2);

@@ -52,11 +52,13 @@ TEST_CASE("chi_square_homogeneity matches scipy.stats.chi2_contingency") {
     if (!close(r.statistic, stat) || !close(r.pvalue, p) || r.dof != dof || r.dropped_rows != dr ||
         r.dropped_columns != dc)
       FAIL_CHECK("chi2.txt line " << n << " (" << rows << "x" << cols << "): got X2 " << r.statistic << " p "
-                                  << r.pvalue << " dof " << r.dof << ", want " << stat << " " << p << " " << dof);
+                                  << r.pvalue << " dof " << r.dof << ", want " << stat << " " << p << " "
+                                  << dof);
   }
   REQUIRE(n >= 10000);
-  MESSAGE("chi2_contingency: " << n << " tables (" << dropped << " with all-zero rows/columns), max rel err X2 "
-                               << worst_stat << ", p " << worst_p);
+  MESSAGE("chi2_contingency: " << n << " tables (" << dropped
+                               << " with all-zero rows/columns), max rel err X2 " << worst_stat << ", p "
+                               << worst_p);
 }
 
 TEST_CASE("chi_square_homogeneity edge cases and bad input") {
@@ -71,7 +73,8 @@ TEST_CASE("chi_square_homogeneity edge cases and bad input") {
   CHECK(chi_square_homogeneity(zeros, 3, 2).pvalue == 1.0);
   const std::vector<double> neg{1, -1, 2, 3}, nan{1, std::nan(""), 2, 3};
   CHECK_THROWS_WITH_AS((void)chi_square_homogeneity(neg, 2, 2),
-                       "chi_square_homogeneity: observed[0][1] is negative or not finite", std::invalid_argument);
+                       "chi_square_homogeneity: observed[0][1] is negative or not finite",
+                       std::invalid_argument);
   CHECK_THROWS_AS((void)chi_square_homogeneity(nan, 2, 2), std::invalid_argument);
   CHECK_THROWS_AS((void)chi_square_homogeneity(neg, 3, 2), std::invalid_argument);
   CHECK_THROWS_AS((void)chi_square_homogeneity({}, 0, 2), std::invalid_argument);

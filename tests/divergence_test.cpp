@@ -1,4 +1,5 @@
-// Differential tests of <stratum/stats/divergence.hpp> against scipy 1.10.1 / numpy (tests/oracles/divergence.py).
+// Differential tests of <stratum/stats/divergence.hpp> against scipy 1.10.1 / numpy
+// (tests/oracles/divergence.py).
 #include <stratum/stats/divergence.hpp>
 
 #include <doctest/doctest.h>
@@ -73,8 +74,8 @@ void differential(const std::string& file, F fn) {
     if (e > worst) worst = e, worst_line = l;
     if (!close(got, want)) FAIL_CHECK(file << " line " << l + 1 << ": got " << got << " want " << want);
   }
-  MESSAGE(file << ": " << lines.size() << " cases (" << n_inf << " infinite), max rel err " << worst << " (line "
-               << worst_line + 1 << ")");
+  MESSAGE(file << ": " << lines.size() << " cases (" << n_inf << " infinite), max rel err " << worst
+               << " (line " << worst_line + 1 << ")");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Differential tests of <stratum/stats/embedding_drift.hpp> against numpy / scipy (tests/oracles/embedding_drift.py).
+// Differential tests of <stratum/stats/embedding_drift.hpp> against numpy / scipy
+// (tests/oracles/embedding_drift.py).
 #include <stratum/stats/embedding_drift.hpp>
 
 #include <doctest/doctest.h>
@@ -78,10 +79,12 @@ TEST_CASE("centroid_shift: z-scores and Mahalanobis match numpy / scipy.spatial.
       FAIL_CHECK("centroid.txt line " << l + 1 << ": mahalanobis " << r.mahalanobis << " want " << mah);
     for (Eigen::Index j = 0; j < d; ++j) {
       worst_z = std::max(worst_z, rel_err(r.z(j), z(j)));
-      if (!close(r.z(j), z(j))) FAIL_CHECK("centroid.txt line " << l + 1 << ": z[" << j << "] " << r.z(j) << " want " << z(j));
+      if (!close(r.z(j), z(j)))
+        FAIL_CHECK("centroid.txt line " << l + 1 << ": z[" << j << "] " << r.z(j) << " want " << z(j));
     }
   }
-  MESSAGE("centroid_shift: " << lines.size() << " cases, max rel err z " << worst_z << ", mahalanobis " << worst_m);
+  MESSAGE("centroid_shift: " << lines.size() << " cases, max rel err z " << worst_z << ", mahalanobis "
+                             << worst_m);
 }
 
 TEST_CASE("mmd: biased and unbiased MMD^2 and the median bandwidth match numpy / scipy cdist") {
@@ -102,8 +105,8 @@ TEST_CASE("mmd: biased and unbiased MMD^2 and the median bandwidth match numpy /
     worst = std::max(worst, rel_err(r.mmd2, want));
     worst_sigma = std::max(worst_sigma, rel_err(r.bandwidth, sigma));
     if (!close(r.mmd2, want) || !close(r.bandwidth, sigma))
-      FAIL_CHECK("mmd.txt line " << l + 1 << ": mmd2 " << r.mmd2 << " sigma " << r.bandwidth << ", want " << want
-                                 << " " << sigma);
+      FAIL_CHECK("mmd.txt line " << l + 1 << ": mmd2 " << r.mmd2 << " sigma " << r.bandwidth << ", want "
+                                 << want << " " << sigma);
   }
   MESSAGE("mmd: " << lines.size() << " cases, max rel err mmd2 " << worst << ", bandwidth " << worst_sigma);
 }
@@ -152,13 +155,15 @@ TEST_CASE("mmd: same seed, same p-value; the p-value is never 0 and detects a sh
 }
 
 TEST_CASE("embedding drift rejects bad input") {
-  Eigen::MatrixXd b = Eigen::MatrixXd::Random(10, 3), w = Eigen::MatrixXd::Random(4, 3), w2 = Eigen::MatrixXd::Random(4, 2);
+  Eigen::MatrixXd b = Eigen::MatrixXd::Random(10, 3), w = Eigen::MatrixXd::Random(4, 3),
+                  w2 = Eigen::MatrixXd::Random(4, 2);
   CHECK_THROWS_AS((void)centroid_shift(b.topRows(1), w), std::invalid_argument);
   CHECK_THROWS_AS((void)centroid_shift(b, w2), std::invalid_argument);
   CHECK_THROWS_AS((void)centroid_shift(b, w, -1.0), std::invalid_argument);
   Eigen::MatrixXd bad = w;
   bad(2, 1) = std::nan("");
-  CHECK_THROWS_WITH_AS((void)centroid_shift(b, bad), "centroid_shift: window(2, 1) is not finite", std::invalid_argument);
+  CHECK_THROWS_WITH_AS((void)centroid_shift(b, bad), "centroid_shift: window(2, 1) is not finite",
+                       std::invalid_argument);
   // singular covariance without a ridge
   Eigen::MatrixXd sing(5, 2);
   sing << 1, 2, 2, 4, 3, 6, 4, 8, 5, 10;

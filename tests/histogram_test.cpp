@@ -27,7 +27,8 @@ std::vector<std::string> read_lines(const std::string& name) {
   return lines;
 }
 
-// Splits xs into `parts` random shards, fills one histogram per shard, merges them in a random order and tree.
+// Splits xs into `parts` random shards, fills one histogram per shard, merges them in a random order and
+// tree.
 histogram split_and_merge(const std::vector<double>& edges, const std::vector<double>& xs, std::size_t parts,
                           std::mt19937_64& rng) {
   std::vector<histogram> shards(parts, histogram(edges));
@@ -78,13 +79,13 @@ TEST_CASE("quantile_edges match numpy.quantile (linear), ties dropped") {
     for (auto& x : xs) s >> x;
     REQUIRE_MESSAGE(!s.fail(), "quantile_edges.txt line " << l + 1 << " is malformed");
     const auto got = quantile_edges(xs, bins);
-    REQUIRE_MESSAGE(got.size() == want.size(), "quantile_edges.txt line " << l + 1 << ": " << got.size() << " edges, want "
-                                                                          << want.size());
+    REQUIRE_MESSAGE(got.size() == want.size(), "quantile_edges.txt line " << l + 1 << ": " << got.size()
+                                                                          << " edges, want " << want.size());
     for (std::size_t i = 0; i < k; ++i) {
       const double d = std::abs(got[i] - want[i]);
       worst = std::max(worst, d / std::max(1.0, std::abs(want[i])));
-      CHECK_MESSAGE(d <= 1e-12 * std::max(1.0, std::abs(want[i])), "quantile_edges.txt line " << l + 1 << " edge "
-                                                                                               << i);
+      CHECK_MESSAGE(d <= 1e-12 * std::max(1.0, std::abs(want[i])),
+                    "quantile_edges.txt line " << l + 1 << " edge " << i);
     }
   }
   MESSAGE("quantile_edges: " << lines.size() << " cases, max rel err " << worst);

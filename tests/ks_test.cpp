@@ -4,8 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -58,7 +58,8 @@ bool close(double got, double want, double rel = 1e-10, double abs = 1e-12) {
   return diff <= abs || diff <= rel * std::abs(want);
 }
 
-// Relative error (reported), 0 when equal or when both are within 1e-12 of 0 (the absolute rule applies there).
+// Relative error (reported), 0 when equal or when both are within 1e-12 of 0 (the absolute rule applies
+// there).
 double rel_err(double got, double want) {
   if (got == want) return 0.0;
   if (std::abs(want) <= 1e-12 && std::abs(got - want) <= 1e-12) return 0.0;
@@ -84,7 +85,8 @@ TEST_CASE("kolmogorov_sf matches scipy.stats.kstwobign.sf") {
     const double x = s.num(), want = s.num();
     const double got = kolmogorov_sf(x);
     w.update(rel_err(got, want), l);
-    if (!close(got, want)) FAIL_CHECK("kstwobign.txt line " << l + 1 << ": x=" << x << " got " << got << " want " << want);
+    if (!close(got, want))
+      FAIL_CHECK("kstwobign.txt line " << l + 1 << ": x=" << x << " got " << got << " want " << want);
   }
   MESSAGE("kstwobign: " << lines.size() << " cases, max rel err " << w.err);
 }
@@ -99,7 +101,8 @@ TEST_CASE("smirnov_sf matches scipy.special.smirnov") {
     const double got = smirnov_sf(n, d);
     w.update(rel_err(got, want), l);
     if (!close(got, want))
-      FAIL_CHECK("smirnov.txt line " << l + 1 << ": n=" << n << " d=" << d << " got " << got << " want " << want);
+      FAIL_CHECK("smirnov.txt line " << l + 1 << ": n=" << n << " d=" << d << " got " << got << " want "
+                                     << want);
   }
   MESSAGE("smirnov: " << lines.size() << " cases, max rel err " << w.err << " (line " << w.line + 1 << ")");
 }
@@ -114,7 +117,8 @@ TEST_CASE("kolmogorov_n_sf matches scipy.stats.kstwo.sf") {
     const double got = kolmogorov_n_sf(n, d);
     w.update(rel_err(got, want), l);
     if (!close(got, want))
-      FAIL_CHECK("kstwo.txt line " << l + 1 << ": n=" << n << " d=" << d << " got " << got << " want " << want);
+      FAIL_CHECK("kstwo.txt line " << l + 1 << ": n=" << n << " d=" << d << " got " << got << " want "
+                                   << want);
   }
   MESSAGE("kstwo: " << lines.size() << " cases, max rel err " << w.err << " (line " << w.line + 1 << ")");
 }
@@ -134,7 +138,7 @@ TEST_CASE("ks_2samp matches scipy.stats.ks_2samp (exact, asymp, auto; ties)") {
     for (auto& v : x) v = s.num();
     for (auto& v : y) v = s.num();
     REQUIRE_MESSAGE(s.ok, "ks_2samp.txt line " << l + 1 << " is malformed");
-    const auto alt = alt_s == "t" ? ks_alternative::two_sided
+    const auto alt = alt_s == "t"   ? ks_alternative::two_sided
                      : alt_s == "l" ? ks_alternative::less
                                     : ks_alternative::greater;
     const auto method = method_s == "exact"   ? ks_method::exact
@@ -145,7 +149,8 @@ TEST_CASE("ks_2samp matches scipy.stats.ks_2samp (exact, asymp, auto; ties)") {
                               " n1=" + std::to_string(n1) + " n2=" + std::to_string(n2) + ")";
     const double es = rel_err(r.statistic, stat);
     w_stat.update(es, l);
-    if (!close(r.statistic, stat, 1e-14, 0.0)) FAIL_CHECK(where << ": statistic " << r.statistic << " want " << stat);
+    if (!close(r.statistic, stat, 1e-14, 0.0))
+      FAIL_CHECK(where << ": statistic " << r.statistic << " want " << stat);
     CHECK_MESSAGE(r.location == loc, where << ": location " << r.location << " want " << loc);
     CHECK_MESSAGE(r.sign == sign, where << ": sign " << r.sign << " want " << sign);
     if (!std::isnan(ref)) {
@@ -178,7 +183,8 @@ TEST_CASE("ks_2samp matches scipy.stats.ks_2samp (exact, asymp, auto; ties)") {
                        << w_p.err << " (line " << w_p.line + 1 << "); " << n_ref
                        << " checked against exact rationals, max rel err " << w_ref.err << "; " << n_fallback
                        << " scipy fallbacks to asymp; " << n_scipy_inexact
-                       << " cases where scipy's one-sided exact value is off by up to " << w_scipy_vs_ref.err);
+                       << " cases where scipy's one-sided exact value is off by up to "
+                       << w_scipy_vs_ref.err);
 }
 
 TEST_CASE("exact p-values: closed forms, recursion and symmetries agree") {
@@ -190,7 +196,8 @@ TEST_CASE("exact p-values: closed forms, recursion and symmetries agree") {
       CHECK(ks_2samp_exact_pvalue(n, n, h, ks_alternative::greater) ==
             doctest::Approx(stratum::stats::detail::ks::lattice_pvalue(n, n, h, false)).epsilon(1e-12));
     }
-  // For D > 1/2, D+ >= d and D- >= d exclude each other: two-sided p = 2 x one-sided p. Symmetry in the sizes.
+  // For D > 1/2, D+ >= d and D- >= d exclude each other: two-sided p = 2 x one-sided p. Symmetry in the
+  // sizes.
   for (std::int64_t n1 = 1; n1 <= 25; n1 += 3)
     for (std::int64_t n2 = 1; n2 <= 25; n2 += 4) {
       const std::int64_t lcm = std::lcm(n1, n2);
@@ -198,8 +205,10 @@ TEST_CASE("exact p-values: closed forms, recursion and symmetries agree") {
         const double two = ks_2samp_exact_pvalue(n1, n2, h, ks_alternative::two_sided);
         const double one = ks_2samp_exact_pvalue(n1, n2, h, ks_alternative::greater);
         if (2 * h > lcm) CHECK(two == doctest::Approx(2 * one).epsilon(1e-12));
-        CHECK(two == doctest::Approx(ks_2samp_exact_pvalue(n2, n1, h, ks_alternative::two_sided)).epsilon(1e-12));
-        CHECK(one == doctest::Approx(ks_2samp_exact_pvalue(n2, n1, h, ks_alternative::greater)).epsilon(1e-12));
+        CHECK(two ==
+              doctest::Approx(ks_2samp_exact_pvalue(n2, n1, h, ks_alternative::two_sided)).epsilon(1e-12));
+        CHECK(one ==
+              doctest::Approx(ks_2samp_exact_pvalue(n2, n1, h, ks_alternative::greater)).epsilon(1e-12));
       }
     }
 }

@@ -1,7 +1,7 @@
 // Tests of <stratum/stats/quantile_sketch.hpp>: the documented rank and value error bounds against exact
 // quantiles (numpy's 'inverted_cdf' definition, computed here by sorting), merge invariance, checked
-// serialization, and the KS / Wasserstein bounds against the exact statistics of ks.hpp / divergence.hpp (which
-// are themselves checked against scipy in ks_test.cpp and divergence_test.cpp).
+// serialization, and the KS / Wasserstein bounds against the exact statistics of ks.hpp / divergence.hpp
+// (which are themselves checked against scipy in ks_test.cpp and divergence_test.cpp).
 #include <stratum/stats/quantile_sketch.hpp>
 
 #include <doctest/doctest.h>
@@ -23,11 +23,20 @@ std::vector<double> draw(std::mt19937_64& rng, std::size_t n, int kind) {
   std::uniform_int_distribution<int> ui(-5, 5);
   for (auto& x : v) {
     switch (kind) {
-      case 0: x = nd(rng) * 3 + 1; break;
-      case 1: x = ln(rng); break;                                  // heavy tail, 10+ octaves
-      case 2: x = ui(rng); break;                                  // ties and zeros
-      case 3: x = (rng() % 2 ? -1 : 1) * ln(rng) * 1e-3; break;   // both signs
-      default: x = std::ldexp(1.0, static_cast<int>(rng() % 200) - 100) * (1 + nd(rng) * 1e-3);
+      case 0:
+        x = nd(rng) * 3 + 1;
+        break;
+      case 1:
+        x = ln(rng);
+        break;  // heavy tail, 10+ octaves
+      case 2:
+        x = ui(rng);
+        break;  // ties and zeros
+      case 3:
+        x = (rng() % 2 ? -1 : 1) * ln(rng) * 1e-3;
+        break;  // both signs
+      default:
+        x = std::ldexp(1.0, static_cast<int>(rng() % 200) - 100) * (1 + nd(rng) * 1e-3);
     }
   }
   return v;
@@ -56,15 +65,16 @@ TEST_CASE("quantiles: value error <= 2^-(p+1) |x_q| and rank error <= bucket mas
     std::uniform_real_distribution<double> uq(0, 1);
     for (int i = 0; i <= 200; ++i) {
       const double q = i <= 100 ? i / 100.0 : uq(rng);
-      const auto r = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(q * static_cast<double>(n))));
+      const auto r =
+          std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(q * static_cast<double>(n))));
       const double exact = v[std::min(r, n) - 1];  // inverted_cdf
       const double est = s.quantile(q);
       const double bound = s.rank_error_bound(q);
       const double rank_err = std::abs(ecdf(v, est) - q);
       ++checks;
       REQUIRE_MESSAGE(rank_err <= bound + 1e-15, "trial " << trial << " p=" << p << " q=" << q);
-      REQUIRE_MESSAGE(std::abs(est - exact) <= rel * std::abs(exact), "trial " << trial << " p=" << p << " q=" << q
-                                                                              << " est " << est << " exact " << exact);
+      REQUIRE_MESSAGE(std::abs(est - exact) <= rel * std::abs(exact),
+                      "trial " << trial << " p=" << p << " q=" << q << " est " << est << " exact " << exact);
       worst_rank = std::max(worst_rank, rank_err);
       if (bound > 0) worst_rank_ratio = std::max(worst_rank_ratio, rank_err / bound);
       if (exact != 0) worst_value = std::max(worst_value, std::abs(est - exact) / std::abs(exact) / rel);
@@ -111,7 +121,8 @@ TEST_CASE("memory is bounded by the buckets spanned, not by the stream length") 
   // |x| in [2^-20, 2^3) spans ~23 octaves per sign, 128 buckets each; a few values land lower
   CHECK(s.count() == 2000000);
   CHECK(s.bucket_count() < 2 * 30 * 128);
-  MESSAGE("2e6 normal values: " << s.bucket_count() << " buckets, " << s.serialize().size() << " bytes serialized");
+  MESSAGE("2e6 normal values: " << s.bucket_count() << " buckets, " << s.serialize().size()
+                                << " bytes serialized");
 }
 
 TEST_CASE("KS between sketches brackets the exact statistic") {
@@ -135,8 +146,9 @@ TEST_CASE("KS between sketches brackets the exact statistic") {
     std::vector<double> xb, yb;
     for (double v : x) xb.push_back(static_cast<double>(a.key(v)));
     for (double v : y) yb.push_back(static_cast<double>(b.key(v)));
-    CHECK(est.statistic == doctest::Approx(ks_2samp(xb, yb, ks_alternative::two_sided,
-                                                    ks_method::asymptotic).statistic).epsilon(1e-14));
+    CHECK(est.statistic ==
+          doctest::Approx(ks_2samp(xb, yb, ks_alternative::two_sided, ks_method::asymptotic).statistic)
+              .epsilon(1e-14));
     worst_gap = std::max(worst_gap, est.upper_bound - est.statistic);
   }
   MESSAGE("max D_upper - D_lower over 400 pairs: " << worst_gap);
@@ -156,8 +168,8 @@ TEST_CASE("Wasserstein between sketches is within its error bound of the exact d
     const auto est = wasserstein_distance(a, b);
     const double exact = wasserstein_distance(x, y);
     const double err = std::abs(est.distance - exact);
-    REQUIRE_MESSAGE(err <= est.error_bound * (1 + 1e-9) + 1e-300, "trial " << trial << " err " << err << " bound "
-                                                                           << est.error_bound);
+    REQUIRE_MESSAGE(err <= est.error_bound * (1 + 1e-9) + 1e-300,
+                    "trial " << trial << " err " << err << " bound " << est.error_bound);
     double m1 = 0, m2 = 0;
     for (double v : x) m1 += std::abs(v);
     for (double v : y) m2 += std::abs(v);

@@ -26,12 +26,12 @@
 //   two-sided  p = kstwo.sf(D, round(en))  (the exact one-sample Kolmogorov distribution at n = round(en)),
 //   one-sided  p = exp(-2 z^2 - 2 z (m + 2n) / (3 sqrt(m n (m + n)))),  z = sqrt(en) D   (Hodges 1958, eq. 5.3).
 //
-// Method selection as scipy: 'auto' is exact when max(n1, n2) <= 10000, else asymptotic; 'exact' falls back to
-// asymptotic when n1/g >= (2^31 - 1) / (n2/g). One documented difference: for one-sided tests with n1 != n2,
-// scipy's exact branch sums binomial coefficients in floating point, overflows when n1 + n2 exceeds about 1030
-// and then silently switches to the asymptotic formula (it also loses digits to cancellation before that). Here
-// the exact one-sided p-value is always computed with the stable recursion above; tests check it against exact
-// rational arithmetic where scipy's value is not exact (see docs/statistics/drift.md).
+// Method selection as scipy: 'auto' is exact when max(n1, n2) <= 10000, else asymptotic; 'exact' falls back
+// to asymptotic when n1/g >= (2^31 - 1) / (n2/g). One documented difference: for one-sided tests with n1 !=
+// n2, scipy's exact branch sums binomial coefficients in floating point, overflows when n1 + n2 exceeds about
+// 1030 and then switches to the asymptotic formula (with a RuntimeWarning). Here the exact one-sided p-value
+// is always computed with the stable recursion above; tests check it against exact rational arithmetic as
+// well as against scipy where scipy's exact branch succeeds (see docs/statistics/drift.md).
 #pragma once
 
 #include <algorithm>
