@@ -86,6 +86,13 @@ class exact_accumulator {
     return n;
   }
 
+  /// Reserves room for n more records of category k (avoids regrowth when the count is known).
+  void reserve(std::size_t k, std::size_t n) {
+    auto& c = cats_[k];
+    c.score.reserve(c.size() + n), c.image.reserve(c.size() + n), c.rank.reserve(c.size() + n);
+    c.tp.reserve((c.size() + n) * dims_.A), c.fp.reserve((c.size() + n) * dims_.A);
+  }
+
   /// Adds one detection record of category k; tp and fp point to A words each.
   void add_detection(std::size_t k, double score, std::int64_t image, std::uint32_t rank, const std::uint64_t* tp,
                      const std::uint64_t* fp) {

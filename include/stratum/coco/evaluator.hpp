@@ -6,7 +6,9 @@
 #include <array>
 #include <cstdint>
 #include <cstdint>
+#include <numeric>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "../core/error.hpp"
@@ -55,6 +57,13 @@ class grouped_data {
 
   [[nodiscard]] std::size_t images() const noexcept { return n_img_; }
   [[nodiscard]] std::size_t categories() const noexcept { return n_cat_; }
+
+  /// Detections per category index in images [i0, i1).
+  [[nodiscard]] std::vector<std::size_t> detections_per_category(std::size_t i0, std::size_t i1) const {
+    std::vector<std::size_t> n(n_cat_, 0);
+    for (std::size_t r = doff_[i0]; r < doff_[i1]; ++r) ++n[dk_[r]];
+    return n;
+  }
 
   /// Calls f(k, gts, dts) for each category k with ground truths or detections in image i, ascending k.
   template <class F>
@@ -144,6 +153,13 @@ inline void match_images(const grouped_data& data, const params& p, std::size_t 
 template <class Accumulator>
 inline void match_images(const grouped_data& data, const params& p, std::size_t i0, std::size_t i1,
                          Accumulator& acc) {
+  if constexpr (std::is_same_v<Accumulator, exact_accumulator>) {
+    const auto n = data.detections_per_category(i0, i1);
+    if (p.use_cats)
+      for (std::size_t k = 0; k < n.size(); ++k) acc.reserve(k, n[k]);
+    else
+      acc.reserve(0, std::accumulate(n.begin(), n.end(), std::size_t{0}));
+  }
   matcher mt(p);
   match_images(data, p, i0, i1, acc, mt);
 }

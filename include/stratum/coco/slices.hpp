@@ -92,7 +92,7 @@ struct sliced_evaluation {
     matcher mt(rp);
     const std::size_t i0 = n * t / threads, i1 = n * (t + 1) / threads;
     if (S == 0) {  // no slices: straight into the pooled state
-      match_images(data, rp, i0, i1, accs[t][0], mt);
+      match_images(data, rp, i0, i1, accs[t][0]);
       return;
     }
     for (std::size_t i = i0; i < i1; ++i) {
