@@ -62,6 +62,29 @@ BENCHMARK(BM_bootstrap_mean)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 
+// Rows grouped in units (e.g. detections in frames): n rows in n / 10 units of 10 rows, added with add_rows,
+// so the weights are drawn once per unit. Items = row x replicate pairs.
+void BM_bootstrap_mean_grouped(benchmark::State& state) {
+  const auto B = static_cast<std::uint32_t>(state.range(0));
+  const auto n = static_cast<std::size_t>(state.range(1));
+  const auto x = points(n);
+  std::vector<double> block(20);
+  for (auto _ : state) {
+    st::bootstrap_sums s(7, B, 2);
+    for (std::size_t u = 0; u < n / 10; ++u) {
+      for (std::size_t k = 0; k < 10; ++k) {
+        block[2 * k] = x[u * 10 + k];
+        block[2 * k + 1] = 1.0;
+      }
+      s.add_rows(u, block);
+    }
+    const auto ci = st::percentile_interval(s.replicate_statistics(mean_of), 0.95);
+    benchmark::DoNotOptimize(ci);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n) * B);
+}
+BENCHMARK(BM_bootstrap_mean_grouped)->Args({1000, 1000000})->Unit(benchmark::kMillisecond)->Iterations(1);
+
 // Finalisation alone: B replicate statistics (exact sums rounded) and the percentile interval.
 void BM_bootstrap_finalize(benchmark::State& state) {
   const auto B = static_cast<std::uint32_t>(state.range(0));

@@ -352,6 +352,22 @@ TEST_CASE("determinism: any sharding and merge order gives bit-identical state")
       CHECK(shard[0] == single);
       CHECK(shard[0].rows() == rows);
     }
+    // add_rows (the unit's rows at once) gives the same state as one add per row.
+    {
+      std::vector<std::size_t> idx(rows);
+      for (std::size_t i = 0; i < rows; ++i) idx[i] = i;
+      std::stable_sort(idx.begin(), idx.end(),
+                       [&](std::size_t a, std::size_t b) { return unit[a] < unit[b]; });
+      st::bootstrap_sums grouped(123, 257, 3, keep);
+      for (std::size_t k = 0; k < rows;) {
+        std::vector<double> block;
+        const auto u = unit[idx[k]];
+        for (; k < rows && unit[idx[k]] == u; ++k)
+          block.insert(block.end(), val[idx[k]].begin(), val[idx[k]].end());
+        grouped.add_rows(u, block);
+      }
+      CHECK(grouped.serialize() == bytes);
+    }
     // The weights the state uses are the pure function of (seed, unit, replicate).
     CHECK(single.weight(17, 5) == st::poisson_weight(123, 17, 5));
     // Replicate sums by hand for one column: S_b = sum w_b(unit) x.
@@ -448,9 +464,14 @@ TEST_CASE("bad arguments get clear exceptions") {
   CHECK_THROWS_AS(st::bootstrap_sums(1, 10, 0), std::invalid_argument);
   st::bootstrap_sums s(1, 10, 2);
   CHECK_THROWS_AS(s.add(3, {1.0}), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(s.add(3, {1.0, std::nan("")}), doctest::Contains("unit 3: values[1] is not finite"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(s.add(3, {1.0, std::nan("")}),
+                       doctest::Contains("unit 3: row 0 values[1] is not finite"), std::invalid_argument);
   CHECK_THROWS_AS(s.add(3, {HUGE_VAL, 1.0}), std::invalid_argument);
+  CHECK_THROWS_AS(s.add_rows(3, std::vector<double>{1.0, 2.0, 3.0}), std::invalid_argument);
+  CHECK_THROWS_AS(s.add_rows(3, std::vector<double>{}), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(s.add_rows(3, std::vector<double>{1.0, 2.0, 3.0, std::nan("")}),
+                       doctest::Contains("row 1 values[1]"), std::invalid_argument);
+  CHECK(s.rows() == 0);  // nothing was added by the failed calls
   st::bootstrap_sums empty;
   CHECK_THROWS_AS(empty.add(1, {1.0}), std::invalid_argument);
   CHECK_THROWS_AS(s += st::bootstrap_sums(2, 10, 2), std::invalid_argument);

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <vector>
 
 namespace st = stratum::stats;
@@ -141,6 +142,22 @@ TEST_CASE("integer thresholds: x >= T(k) exactly when x * 2^-53 >= F(k)") {
     }
   }
   CHECK(st::detail::poisson1_from_bits53(0) == 0);
+  // The lookup path equals the reference inversion on random 53-bit values and on every lookup range
+  // boundary.
+  std::mt19937_64 gen(1);
+  std::size_t mismatches = 0;
+  for (int i = 0; i < 1000000; ++i) {
+    const std::uint64_t x = gen() >> 11;
+    mismatches +=
+        st::detail::poisson1_from_bits53(x) != st::poisson1_from_uniform(static_cast<double>(x) * 0x1p-53);
+  }
+  for (std::uint64_t j = 0; j <= 256; ++j)
+    for (std::uint64_t x : {(j << 45) - 1, j << 45}) {
+      if (x >= (std::uint64_t{1} << 53)) continue;
+      mismatches +=
+          st::detail::poisson1_from_bits53(x) != st::poisson1_from_uniform(static_cast<double>(x) * 0x1p-53);
+    }
+  CHECK(mismatches == 0);
   CHECK(st::detail::poisson1_from_bits53((std::uint64_t{1} << 53) - 1) == st::poisson_weight_max);
 }
 

@@ -75,7 +75,9 @@ inline constexpr std::uint64_t exact_pending_limit = std::uint64_t{1} << 24;
 
 struct exact_split {
   std::int64_t part[3] = {0, 0, 0};  // signed 32/32/21-bit pieces, lowest first
-  int chunk = 0;                     // limb index of part[0]
+  std::uint32_t mag[3] = {0, 0, 0};  // their magnitudes
+  bool negative = false;
+  int chunk = 0;  // limb index of part[0]
 };
 
 /// x (finite) as three signed limb contributions.
@@ -94,9 +96,11 @@ struct exact_split {
   exact_split r;
   r.chunk = p >> 5;
   const std::int64_t sign = (bits >> 63) ? -1 : 1;
-  r.part[0] = sign * static_cast<std::int64_t>(lo);
-  r.part[1] = sign * static_cast<std::int64_t>(t & 0xffffffffu);
-  r.part[2] = sign * static_cast<std::int64_t>(t >> 32);
+  r.negative = sign < 0;
+  r.mag[0] = static_cast<std::uint32_t>(lo);
+  r.mag[1] = static_cast<std::uint32_t>(t & 0xffffffffu);
+  r.mag[2] = static_cast<std::uint32_t>(t >> 32);
+  for (int q = 0; q < 3; ++q) r.part[q] = sign * static_cast<std::int64_t>(r.mag[q]);
   return r;
 }
 
@@ -550,37 +554,59 @@ class bootstrap_sums {
   /// Adds one row of `unit`: S_bj += w_b(unit) * values[j], T_j += values[j]. Throws std::invalid_argument on
   /// a size mismatch, a non-finite value, or an empty (default-constructed) state.
   void add(std::uint64_t unit, std::span<const double> values) {
-    if (empty())
-      throw std::invalid_argument(
-          "bootstrap_sums::add: the state has no configuration (default-constructed)");
-    if (values.size() != width_)
+    if (!empty() && values.size() != width_)
       throw std::invalid_argument("bootstrap_sums::add: unit " + std::to_string(unit) + ": values has " +
                                   std::to_string(values.size()) + " entries, width is " +
                                   std::to_string(width_));
-    for (std::size_t j = 0; j < width_; ++j)
-      if (!std::isfinite(values[j]))
-        throw std::invalid_argument("bootstrap_sums::add: unit " + std::to_string(unit) + ": values[" +
-                                    std::to_string(j) + "] is not finite");
+    add_rows(unit, values);
+  }
+
+  /// Adds several rows of the same unit (values holds k rows of `width` values, row after row), drawing the
+  /// unit's weights once: the same state as k calls of add(unit, row). Throws std::invalid_argument when
+  /// values.size() is not a positive multiple of the width, on a non-finite value (nothing is added then), or
+  /// on an empty state.
+  void add_rows(std::uint64_t unit, std::span<const double> values) {
+    if (empty())
+      throw std::invalid_argument(
+          "bootstrap_sums::add: the state has no configuration (default-constructed)");
+    if (values.empty() || values.size() % width_ != 0)
+      throw std::invalid_argument("bootstrap_sums::add_rows: unit " + std::to_string(unit) + ": values has " +
+                                  std::to_string(values.size()) +
+                                  " entries, not a positive multiple of the width " + std::to_string(width_));
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (!std::isfinite(values[i]))
+        throw std::invalid_argument("bootstrap_sums::add: unit " + std::to_string(unit) + ": row " +
+                                    std::to_string(i / width_) + " values[" + std::to_string(i % width_) +
+                                    "] is not finite");
     const std::size_t R = rows_per_limb();
     weights_.resize(R);
-    fill_poisson_weights(seed_, unit, 0, std::span<std::int64_t>(weights_.data(), replicates_));
+    fill_poisson_weights(seed_, unit, 0, std::span<std::uint32_t>(weights_.data(), replicates_));
     weights_[replicates_] = 1;  // the full-sample row
-    for (std::size_t j = 0; j < width_; ++j) {
-      const auto s = detail::split_double(values[j]);
-      for (int q = 0; q < 3; ++q) {
-        const std::int64_t part = s.part[q];
-        if (part == 0) continue;
-        std::int64_t* row = limbs_.data() + (static_cast<std::size_t>(s.chunk + q) * width_ + j) * R;
-        const std::int64_t* w = weights_.data();
-        for (std::size_t r = 0; r < R; ++r) row[r] += w[r] * part;
+    const std::uint32_t* w = weights_.data();
+    for (std::size_t k = 0; k < values.size(); k += width_) {
+      for (std::size_t j = 0; j < width_; ++j) {
+        const auto s = detail::split_double(values[k + j]);
+        for (int q = 0; q < 3; ++q) {
+          const std::uint32_t mag = s.mag[q];
+          if (mag == 0) continue;
+          // The limbs are updated as uint64 (the same bits as int64 two's complement arithmetic, which never
+          // overflows within the carry budget): a 32 x 32 -> 64-bit product the compiler vectorises.
+          auto* row = reinterpret_cast<std::uint64_t*>(
+              limbs_.data() + (static_cast<std::size_t>(s.chunk + q) * width_ + j) * R);
+          if (s.negative)
+            for (std::size_t r = 0; r < R; ++r) row[r] -= std::uint64_t{w[r]} * mag;
+          else
+            for (std::size_t r = 0; r < R; ++r) row[r] += std::uint64_t{w[r]} * mag;
+        }
       }
+      if (keep_units_) {
+        units_.push_back(unit);
+        unit_values_.insert(unit_values_.end(), values.begin() + static_cast<std::ptrdiff_t>(k),
+                            values.begin() + static_cast<std::ptrdiff_t>(k + width_));
+      }
+      ++rows_;
+      if (++pending_ >= detail::exact_pending_limit) normalize();
     }
-    if (keep_units_) {
-      units_.push_back(unit);
-      unit_values_.insert(unit_values_.end(), values.begin(), values.end());
-    }
-    ++rows_;
-    if (++pending_ >= detail::exact_pending_limit) normalize();
   }
   void add(std::uint64_t unit, std::initializer_list<double> values) {
     add(unit, std::span<const double>(values.begin(), values.size()));
@@ -793,8 +819,8 @@ class bootstrap_sums {
   std::uint64_t pending_ = 0;
   std::vector<std::int64_t> limbs_;  // [limb][column][row r = 0..B], r == B the totals
   std::vector<std::uint64_t> units_;
-  std::vector<double> unit_values_;    // rows x width
-  std::vector<std::int64_t> weights_;  // scratch: weights of the current unit
+  std::vector<double> unit_values_;     // rows x width
+  std::vector<std::uint32_t> weights_;  // scratch: weights of the current unit
 };
 
 }  // namespace stratum::stats

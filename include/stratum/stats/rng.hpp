@@ -132,22 +132,38 @@ namespace detail {
 }
 inline constexpr std::array<std::uint64_t, 18> poisson1_thresholds = make_poisson1_thresholds();
 
-/// poisson1_from_uniform(x * 2^-53) for the 53-bit integer x, branch-free for k <= 4 (P(K > 4) = 0.0037).
+/// Lookup on the top 8 of the 53 bits: entry j is the weight shared by every x in [j 2^45, (j + 1) 2^45) when
+/// no threshold falls inside that range, else 0x80 | (the weight at the range's start).
+[[nodiscard]] constexpr std::array<std::uint8_t, 256> make_poisson1_lut() noexcept {
+  std::array<std::uint8_t, 256> lut{};
+  auto weight = [](std::uint64_t x) {
+    std::uint8_t k = 0;
+    while (k < poisson1_thresholds.size() && x >= poisson1_thresholds[k]) ++k;
+    return k;
+  };
+  for (std::uint64_t j = 0; j < 256; ++j) {
+    const std::uint8_t lo = weight(j << 45), hi = weight(((j + 1) << 45) - 1);
+    lut[j] = lo == hi ? lo : static_cast<std::uint8_t>(0x80 | lo);
+  }
+  return lut;
+}
+inline constexpr std::array<std::uint8_t, 256> poisson1_lut = make_poisson1_lut();
+
+/// poisson1_from_uniform(x * 2^-53) for the 53-bit integer x: a table lookup, with a threshold scan only in
+/// the few ranges that contain a threshold (about 2% of draws).
 [[nodiscard]] constexpr std::uint32_t poisson1_from_bits53(std::uint64_t x) noexcept {
-  const auto& t = poisson1_thresholds;
-  std::uint32_t k = static_cast<std::uint32_t>(x >= t[0]) + static_cast<std::uint32_t>(x >= t[1]) +
-                    static_cast<std::uint32_t>(x >= t[2]) + static_cast<std::uint32_t>(x >= t[3]) +
-                    static_cast<std::uint32_t>(x >= t[4]);
-  if (k == 5)
-    while (k < t.size() && x >= t[k]) ++k;
+  const std::uint8_t e = poisson1_lut[static_cast<std::size_t>(x >> 45)];
+  if (!(e & 0x80)) return e;
+  std::uint32_t k = e & 0x7f;
+  while (k < poisson1_thresholds.size() && x >= poisson1_thresholds[k]) ++k;
   return k;
 }
 }  // namespace detail
 
 /// Weights of `unit` in replicates first, first + 1, ..., first + out.size() - 1, written to `out`:
 /// out[i] == poisson_weight(seed, unit, first + i). This is the replicate loop to reuse: one Philox block
-/// serves two replicates, and blocks are generated eight at a time (independent lanes the processor
-/// overlaps). Replicate indices are taken modulo 2^32, as the uint32 argument of poisson_weight.
+/// serves two replicates and the inversion is a table lookup (detail::poisson1_from_bits53). Replicate
+/// indices are taken modulo 2^32, as the uint32 argument of poisson_weight.
 template <class T>
 constexpr void fill_poisson_weights(std::uint64_t seed, std::uint64_t unit, std::uint32_t first,
                                     std::span<T> out) noexcept {
@@ -158,47 +174,10 @@ constexpr void fill_poisson_weights(std::uint64_t seed, std::uint64_t unit, std:
     out[0] = static_cast<T>(poisson_weight(seed, unit, first));
     i = 1;
   }
-  constexpr std::size_t lanes = 8;
-  const auto ulo = static_cast<std::uint32_t>(unit), uhi = static_cast<std::uint32_t>(unit >> 32);
-  const auto k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
-  for (; i + 2 * lanes <= n; i += 2 * lanes) {
-    const auto block0 = static_cast<std::uint32_t>(first + i) >> 1;  // even replicate: block0 + l < 2^31 + 8
-    std::uint32_t c0[lanes], c1[lanes], c2[lanes], c3[lanes];
-    for (std::size_t l = 0; l < lanes; ++l) {
-      c0[l] = (block0 + static_cast<std::uint32_t>(l)) & 0x7fffffffu;  // (replicate mod 2^32) >> 1
-      c1[l] = ulo;
-      c2[l] = uhi;
-      c3[l] = poisson_domain;
-    }
-    std::uint32_t key0 = k0, key1 = k1;
-    for (unsigned r = 0; r < 10; ++r) {  // Philox4x32-10, lane by lane (same rounds as philox4x32<10>)
-      if (r != 0) {
-        key0 = static_cast<std::uint32_t>(key0 + 0x9E3779B9u);
-        key1 = static_cast<std::uint32_t>(key1 + 0xBB67AE85u);
-      }
-      for (std::size_t l = 0; l < lanes; ++l) {
-        const std::uint64_t p0 = std::uint64_t{0xD2511F53u} * c0[l];
-        const std::uint64_t p1 = std::uint64_t{0xCD9E8D57u} * c2[l];
-        const auto n0 = static_cast<std::uint32_t>(p1 >> 32) ^ c1[l] ^ key0;
-        const auto n2 = static_cast<std::uint32_t>(p0 >> 32) ^ c3[l] ^ key1;
-        c1[l] = static_cast<std::uint32_t>(p1);
-        c3[l] = static_cast<std::uint32_t>(p0);
-        c0[l] = n0;
-        c2[l] = n2;
-      }
-    }
-    for (std::size_t l = 0; l < lanes; ++l) {
-      const std::uint64_t x0 = ((std::uint64_t{c1[l]} << 32) | c0[l]) >> 11;
-      const std::uint64_t x1 = ((std::uint64_t{c3[l]} << 32) | c2[l]) >> 11;
-      out[i + 2 * l] = static_cast<T>(detail::poisson1_from_bits53(x0));
-      out[i + 2 * l + 1] = static_cast<T>(detail::poisson1_from_bits53(x1));
-    }
-  }
   for (; i + 1 < n; i += 2) {
-    const auto r = static_cast<std::uint32_t>(first + i);
-    const auto b = stream_block(seed, unit, r >> 1, poisson_domain);
-    out[i] = static_cast<T>(poisson1_from_uniform(uniform_from_words(b[0], b[1])));
-    out[i + 1] = static_cast<T>(poisson1_from_uniform(uniform_from_words(b[2], b[3])));
+    const auto b = stream_block(seed, unit, static_cast<std::uint32_t>(first + i) >> 1, poisson_domain);
+    out[i] = static_cast<T>(detail::poisson1_from_bits53(((std::uint64_t{b[1]} << 32) | b[0]) >> 11));
+    out[i + 1] = static_cast<T>(detail::poisson1_from_bits53(((std::uint64_t{b[3]} << 32) | b[2]) >> 11));
   }
   if (i < n) out[i] = static_cast<T>(poisson_weight(seed, unit, static_cast<std::uint32_t>(first + i)));
 }
