@@ -13,7 +13,11 @@ Usage: proportion.py <output dir>. Writes, one case per line, numbers as %.17g:
                    binomial tail equations P(X <= x | p) = alpha/2 and P(X >= x | p) = alpha/2 at 45 digits;
                    scipy 1.10.1's beta.ppf/isf lose ~1.5e-17 n of relative precision there (2e-8 at n = 1e9),
                    beyond the 1e-10 the C++ test asks for; Boost 1.74 (default policy, long-double evaluation)
-                   stays within ~1.3e-11.
+                   stays within ~1.3e-11;
+                 - 'beta' and 'jeffreys' with min(x, n - x) >= 1e9 (n up to 2^53): ref_* from the Cornish-Fisher
+                   expansion of the Beta quantile to second order (skewness and kurtosis terms) at 40 digits
+                   (ref_kind 'cf'); the omitted terms are O(skew^3 z^4) sd, below 1e-17 relative there, while
+                   scipy's quantiles are off by up to ~1e-8 relative at n = 2^53.
   mp_quantile.txt  method x n alpha lower upper: Clopper-Pearson and Jeffreys ends solved with mpmath at 40
                  digits (an independent check of the quantiles, including the tiny-alpha cases).
   one_sided.txt  x n alpha cp_upper cp_lower kind: scipy beta.isf(alpha, x+1, n-x) (1 at x = n) and
@@ -93,10 +97,10 @@ def edge_cases():
         for x in range(n + 1):
             for a in [1e-12, 1e-6, 0.05, 0.5]:
                 rows.append((x, n, a))
-    big = 10 ** 9
-    for x in [0, 1, 2, 3, big // 2, big - 2, big - 1, big]:
-        for a in [1e-12, 1e-6, 0.05, 0.5]:
-            rows.append((x, big, a))
+    for big in [10 ** 9, 10 ** 10, 10 ** 12, 2 ** 53]:
+        for x in [0, 1, 2, 3, 5, big // 3, big // 2, big - 2, big - 1, big]:
+            for a in [1e-12, 1e-6, 0.05, 0.5]:
+                rows.append((x, big, a))
     return rows
 
 
@@ -173,6 +177,26 @@ def mp_cp_lower(x, n, q):
     return 1 - _solve_upper_small(n - x, n, q, st.beta.isf(q, n - x + 1, x))
 
 
+CF_MIN_SHAPE = 10 ** 9
+
+
+def cf_beta_quantile(q, a, b, upper):
+    """Beta(a, b) quantile at lower-tail probability q (upper-tail when `upper`) by the Cornish-Fisher
+    expansion w = z + (z^2 - 1) g1/6 + (z^3 - 3z) g2/24 - (2z^3 - 5z) g1^2/36 around the mean, with the exact
+    Beta skewness g1 and excess kurtosis g2; accurate for large a and b."""
+    a, b, q = mp.mpf(a), mp.mpf(b), mp.mpf(q)
+    z = mp.sqrt(2) * mp.erfinv(1 - 2 * q)
+    if not upper:
+        z = -z
+    s = a + b
+    mu = a / s
+    sd = mp.sqrt(a * b / (s * s * (s + 1)))
+    g1 = 2 * (b - a) * mp.sqrt(s + 1) / ((s + 2) * mp.sqrt(a * b))
+    g2 = 6 * ((a - b) ** 2 * (s + 1) - a * b * (s + 2)) / (a * b * (s + 2) * (s + 3))
+    w = z + (z * z - 1) * g1 / 6 + (z ** 3 - 3 * z) * g2 / 24 - (2 * z ** 3 - 5 * z) * g1 * g1 / 36
+    return mu + sd * w
+
+
 def use_mp_tails(x, n):
     return n >= MP_TAIL_MIN_N and min(x, n - x) <= MP_TAIL_MAX
 
@@ -193,7 +217,9 @@ for method in METHODS:
     n = np.concatenate([n, np.array([e[1] for e in edges], dtype=np.int64)])
     x = np.concatenate([x, np.array([e[0] for e in edges], dtype=np.int64)])
     alpha = np.concatenate([alpha, np.array([e[2] for e in edges])])
-    lo, up = proportion_confint(x, n, alpha, method)
+    # Counts go in as float64 (exact up to 2^53): with int64 counts statsmodels' Wilson branch squares nobs in
+    # int64, which overflows for n > 3.04e9 (e.g. x = 5, n = 1e10 gives a negative lower end).
+    lo, up = proportion_confint(x.astype(np.float64), n.astype(np.float64), alpha, method)
     lo = np.asarray(lo, dtype=float)
     up = np.asarray(up, dtype=float)
     if method == "jeffreys":
@@ -206,7 +232,16 @@ for method in METHODS:
     assert np.all(np.isfinite(lo)) and np.all(np.isfinite(up)), method
     for i in range(len(n)):
         ref, kind = (fmt(lo[i]), fmt(up[i])), "sm"
-        if method == "jeffreys":
+        xi, ni = int(x[i]), int(n[i])
+        if method in ("beta", "jeffreys") and min(xi, ni - xi) >= CF_MIN_SHAPE:
+            h = 0.5 if method == "jeffreys" else 0.0
+            # Shapes as the C++ side forms them in double (x + 0.5 is rounded near 2^53).
+            la, lb = float(xi) + (h or 0.0), float(ni - xi) + (h or 1.0)
+            ua, ub = float(xi) + (h or 1.0), float(ni - xi) + (h or 0.0)
+            q = float(alpha[i]) / 2
+            ref = (mpf_str(cf_beta_quantile(q, la, lb, False)), mpf_str(cf_beta_quantile(q, ua, ub, True)))
+            kind = "cf"
+        elif method == "jeffreys":
             ref, kind = (fmt(rlo[i]), fmt(rup[i])), "direct"
         elif method == "beta" and use_mp_tails(int(x[i]), int(n[i])):
             xi, ni, q = int(x[i]), int(n[i]), float(alpha[i]) / 2
