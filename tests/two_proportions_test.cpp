@@ -222,8 +222,9 @@ TEST_CASE("Fisher two-sided p-value equals the direct sum over all tables no mor
           CHECK(got == doctest::Approx(want).epsilon(1e-12));
           ++checked;
         }
-  // Symmetric tables: the mirror table is exactly as probable and must be counted (p = 1 for [[a, b], [b, a]]
-  // only when it is the mode; here the classic tea-tasting table).
+  // Fisher's tea-tasting tables (rows of equal totals): the mirror-image table is exactly as probable as the
+  // observed one and must be counted by the 1e-14 rule. [[3, 1], [1, 3]]: (1 + 16 + 16 + 1) / 70; [[4, 0], [0, 4]]:
+  // 2 / 70 two-sided, 1 / 70 one-sided.
   CHECK(ss::fisher_exact(3, 1, 1, 3).p_value == doctest::Approx(0.48571428571428565).epsilon(1e-14));
   CHECK(ss::fisher_exact(4, 0, 0, 4).p_value == doctest::Approx(2.0 / 70.0).epsilon(1e-14));
   CHECK(ss::fisher_exact(4, 0, 0, 4, ss::proportion_alternative::greater).p_value ==
