@@ -5,7 +5,7 @@
 
 Runs, N times each (default 3), every tool in its own child process:
 
-  stratum           `stratum coco GT DT --json`
+  stratum           `stratum coco GT DT --json --threads N` (N = --threads, default 1)
   pycocotools       COCO(GT), loadRes(DT), COCOeval(.., "bbox"): evaluate, accumulate, summarize
   faster_coco_eval  COCO(GT), loadRes(DT), COCOeval_faster(.., "bbox"): evaluate, accumulate, summarize
 
@@ -112,8 +112,8 @@ def fail(message):
     sys.exit(1)
 
 
-def run_stratum(binary, gt, dt, repeat):
-    cmd = [binary, "coco", gt, dt, "--json"]
+def run_stratum(binary, gt, dt, repeat, threads):
+    cmd = [binary, "coco", gt, dt, "--json", "--threads", str(threads)]
     runs = []
     for _ in range(repeat):
         wall, rss, rc, out, err = run_measured(cmd)
@@ -175,6 +175,8 @@ def main():
     parser.add_argument("dt", help="COCO results JSON")
     parser.add_argument("--stratum", required=True, help="path to the stratum program")
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool (default 3); the median is reported")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="stratum worker threads (default 1: single-threaded, like the peers)")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the peers (default: this one)")
     parser.add_argument("--json-out", help="also write the results to this JSON file")
     args = parser.parse_args()
@@ -189,7 +191,7 @@ def main():
     print(f"ground truth {args.gt} ({os.path.getsize(args.gt) / 2 ** 20:.1f} MiB), "
           f"results {args.dt} ({os.path.getsize(args.dt) / 2 ** 20:.1f} MiB), {args.repeat} run(s) per tool, "
           f"{os.cpu_count()} logical CPUs")
-    entries = [run_stratum(args.stratum, args.gt, args.dt, args.repeat)]
+    entries = [run_stratum(args.stratum, args.gt, args.dt, args.repeat, args.threads)]
     for kind in ("pycocotools", "faster_coco_eval"):
         entry = run_peer(kind, args.python, args.gt, args.dt, args.repeat)
         if entry is not None:
