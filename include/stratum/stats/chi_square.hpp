@@ -5,13 +5,14 @@
 //   E_ij = R_i C_j / N,   X^2 = sum_ij (O_ij - E_ij)^2 / E_ij,   dof = (r - 1)(c - 1),
 //   p = P(chi2_dof >= X^2) (Boost.Math chi_squared complement cdf = regularized upper incomplete gamma
 //   Q(dof/2, X^2/2), as scipy's chdtrc).
-// With `yates` (scipy's correction=True) and dof = 1, each O_ij moves towards E_ij by min(0.5, |E_ij - O_ij|).
+// With `yates` (scipy's correction=True) and dof = 1, each O_ij moves towards E_ij by min(0.5, |E_ij -
+// O_ij|).
 //
 // All-zero rows and columns: scipy raises ValueError (an expected frequency is 0). Here a category never
-// observed in any sample, or a sample with no observations, carries no information about homogeneity: such rows
-// and columns are dropped and the test runs on the remaining r' x c' table (dof = (r' - 1)(c' - 1), reported
-// with the counts of dropped rows and columns). When r' < 2 or c' < 2 (including an all-zero table) there is
-// nothing to compare: statistic 0, dof 0, p-value 1 -- what scipy returns for a dof = 0 table.
+// observed in any sample, or a sample with no observations, carries no information about homogeneity: such
+// rows and columns are dropped and the test runs on the remaining r' x c' table (dof = (r' - 1)(c' - 1),
+// reported with the counts of dropped rows and columns). When r' < 2 or c' < 2 (including an all-zero table)
+// there is nothing to compare: statistic 0, dof 0, p-value 1 -- what scipy returns for a dof = 0 table.
 #pragma once
 
 #include <boost/math/distributions/chi_squared.hpp>
@@ -36,10 +37,12 @@ struct chi_square_result {
   std::vector<double> expected;     ///< expected frequencies of the reduced table, row-major r' x c'
 };
 
-/// Chi-square test of homogeneity of the r x c table `observed` (row-major: observed[i * cols + j] is the count
-/// of category i in sample j). Counts must be finite and >= 0 (std::invalid_argument naming the cell otherwise).
-[[nodiscard]] inline chi_square_result chi_square_homogeneity(std::span<const double> observed, std::size_t rows,
-                                                              std::size_t cols, bool yates = false) {
+/// Chi-square test of homogeneity of the r x c table `observed` (row-major: observed[i * cols + j] is the
+/// count of category i in sample j). Counts must be finite and >= 0 (std::invalid_argument naming the cell
+/// otherwise).
+[[nodiscard]] inline chi_square_result chi_square_homogeneity(std::span<const double> observed,
+                                                              std::size_t rows, std::size_t cols,
+                                                              bool yates = false) {
   if (rows == 0 || cols == 0) throw std::invalid_argument("chi_square_homogeneity: the table is empty");
   if (observed.size() != rows * cols)
     throw std::invalid_argument("chi_square_homogeneity: observed has " + std::to_string(observed.size()) +

@@ -1,5 +1,5 @@
-// Distances and divergences between two distributions for drift: Wasserstein-1 between samples, and the binned
-// PSI, Kullback-Leibler, Jensen-Shannon and Hellinger measures between histograms or count vectors.
+// Distances and divergences between two distributions for drift: Wasserstein-1 between samples, and the
+// binned PSI, Kullback-Leibler, Jensen-Shannon and Hellinger measures between histograms or count vectors.
 //
 // References (formulas in each function's comment):
 //   wasserstein_distance   scipy 1.10.1 scipy.stats.wasserstein_distance (optionally weighted)
@@ -9,7 +9,8 @@
 //   hellinger_distance     (1/sqrt 2) || sqrt p - sqrt q ||_2 (Hellinger 1909; no scipy function: checked
 //                          against a numpy oracle written from this formula)
 //   psi                    sum_i (a_i - e_i) ln(a_i / e_i) (population stability index; no single reference:
-//                          binning and the zero rule below are this library's choice, see docs/statistics/drift.md)
+//                          binning and the zero rule below are this library's choice, see
+//                          docs/statistics/drift.md)
 //
 // Count vectors are normalised to proportions, as scipy does. The histogram overloads compare the k + 1 cells
 // underflow, bins..., overflow of two histograms with identical edges (std::invalid_argument otherwise).
@@ -17,9 +18,9 @@
 // Zero cells. PSI and KL are infinite when a cell is empty on one side only. The smoothed forms use additive
 // smoothing of the proportions,
 //   p_i = (c_i / n + eps) / (1 + K eps),   K = number of cells,
-// which keeps a probability vector and leaves cells with equal counts equal. psi() defaults to eps = 1e-4; the
-// KL / JS / Hellinger histogram overloads default to eps = 0 (scipy's unsmoothed definitions: KL = inf when
-// q_i = 0 < p_i; JS and Hellinger are always finite).
+// which keeps a probability vector and leaves cells with equal counts equal. psi() defaults to eps = 1e-4;
+// the KL / JS / Hellinger histogram overloads default to eps = 0 (scipy's unsmoothed definitions: KL = inf
+// when q_i = 0 < p_i; JS and Hellinger are always finite).
 #pragma once
 
 #include <algorithm>
@@ -41,8 +42,8 @@ namespace stratum::stats {
 ///   W1 = integral |U(t) - V(t)| dt = sum_i |U(x_i) - V(x_i)| (x_{i+1} - x_i)
 /// over the sorted pooled values x_i, with U, V the (weighted) right-continuous CDFs. Matches
 /// scipy.stats.wasserstein_distance(u, v, u_weights, v_weights). Empty weights = equal weights. Throws
-/// std::invalid_argument for an empty sample, a non-finite value, a size mismatch with the weights, a negative
-/// or non-finite weight or a weight sum that is not positive and finite.
+/// std::invalid_argument for an empty sample, a non-finite value, a size mismatch with the weights, a
+/// negative or non-finite weight or a weight sum that is not positive and finite.
 [[nodiscard]] double wasserstein_distance(std::span<const double> u, std::span<const double> v,
                                           std::span<const double> u_weights = {},
                                           std::span<const double> v_weights = {});
@@ -51,21 +52,21 @@ namespace stratum::stats {
 /// (scipy.stats.entropy(pk, base)). Throws for an empty, negative, non-finite or all-zero p.
 [[nodiscard]] double entropy(std::span<const double> p, double base = 0);
 
-/// Kullback-Leibler divergence D(p || q) = sum_i p_i ln(p_i / q_i) of the normalised p, q (terms with p_i = 0 are
-/// 0; +inf when q_i = 0 < p_i), divided by ln(base) when base > 0 (scipy.stats.entropy(pk, qk, base)).
+/// Kullback-Leibler divergence D(p || q) = sum_i p_i ln(p_i / q_i) of the normalised p, q (terms with p_i = 0
+/// are 0; +inf when q_i = 0 < p_i), divided by ln(base) when base > 0 (scipy.stats.entropy(pk, qk, base)).
 [[nodiscard]] double kl_divergence(std::span<const double> p, std::span<const double> q, double base = 0);
 
-/// Jensen-Shannon distance sqrt(JSD), JSD = (D(p || m) + D(q || m)) / 2, m = (p + q) / 2, natural logarithm, or
-/// log base `base` when base > 0 (scipy.spatial.distance.jensenshannon(p, q, base)). In [0, sqrt(ln 2)], or
-/// [0, 1] with base 2.
+/// Jensen-Shannon distance sqrt(JSD), JSD = (D(p || m) + D(q || m)) / 2, m = (p + q) / 2, natural logarithm,
+/// or log base `base` when base > 0 (scipy.spatial.distance.jensenshannon(p, q, base)). In [0, sqrt(ln 2)],
+/// or [0, 1] with base 2.
 [[nodiscard]] double js_distance(std::span<const double> p, std::span<const double> q, double base = 0);
 
 /// Hellinger distance H = (1/sqrt 2) sqrt(sum_i (sqrt p_i - sqrt q_i)^2) of the normalised p, q; in [0, 1].
 [[nodiscard]] double hellinger_distance(std::span<const double> p, std::span<const double> q);
 
 /// Population stability index sum_i (a_i - e_i) ln(a_i / e_i) between expected (baseline) counts and actual
-/// (window) counts, proportions smoothed with `eps` as in the header comment (eps = 0: no smoothing, +inf when a
-/// cell is empty on exactly one side, cells empty on both sides contribute 0).
+/// (window) counts, proportions smoothed with `eps` as in the header comment (eps = 0: no smoothing, +inf
+/// when a cell is empty on exactly one side, cells empty on both sides contribute 0).
 [[nodiscard]] double psi(std::span<const double> expected, std::span<const double> actual, double eps = 1e-4);
 
 /// The same on the cells (underflow, bins, overflow) of two histograms with identical edges.
@@ -74,7 +75,8 @@ namespace stratum::stats {
 [[nodiscard]] double js_distance(const histogram& p, const histogram& q, double eps = 0, double base = 0);
 [[nodiscard]] double hellinger_distance(const histogram& p, const histogram& q, double eps = 0);
 
-/// Proportions c_i / n smoothed as (c_i / n + eps) / (1 + K eps); validates the counts (name used in messages).
+/// Proportions c_i / n smoothed as (c_i / n + eps) / (1 + K eps); validates the counts (name used in
+/// messages).
 [[nodiscard]] std::vector<double> smoothed_proportions(std::span<const double> counts, double eps,
                                                        const char* name);
 
@@ -85,8 +87,9 @@ namespace detail::divergence {
 
 inline void check_weights(std::span<const double> w, std::size_t n, const char* name) {
   if (w.size() != n)
-    throw std::invalid_argument(std::string("wasserstein_distance: ") + name + " has " + std::to_string(w.size()) +
-                                " values for " + std::to_string(n) + " observations");
+    throw std::invalid_argument(std::string("wasserstein_distance: ") + name + " has " +
+                                std::to_string(w.size()) + " values for " + std::to_string(n) +
+                                " observations");
   double sum = 0;
   for (std::size_t i = 0; i < w.size(); ++i) {
     if (!(w[i] >= 0) || !std::isfinite(w[i]))
@@ -95,7 +98,8 @@ inline void check_weights(std::span<const double> w, std::size_t n, const char* 
     sum += w[i];
   }
   if (!(sum > 0) || !std::isfinite(sum))
-    throw std::invalid_argument(std::string("wasserstein_distance: ") + name + " must have a positive finite sum");
+    throw std::invalid_argument(std::string("wasserstein_distance: ") + name +
+                                " must have a positive finite sum");
 }
 
 /// Sorted (value, cumulative weight up to and including it) for a sample; cumulative weights end at `total`.
@@ -157,14 +161,16 @@ inline double rel_entr(double x, double y) noexcept {
 inline double log_base(double base, const char* fn) {
   if (base == 0) return 1.0;
   if (!(base > 0) || base == 1.0 || !std::isfinite(base))
-    throw std::invalid_argument(std::string(fn) + ": base must be positive, finite and not 1 (0 = natural log)");
+    throw std::invalid_argument(std::string(fn) +
+                                ": base must be positive, finite and not 1 (0 = natural log)");
   return std::log(base);
 }
 
 inline void check_histograms(const histogram& a, const histogram& b, const char* fn) {
   if (a.edges().empty() || b.edges().empty())
     throw std::invalid_argument(std::string(fn) + ": a histogram has no edges");
-  if (a.edges() != b.edges()) throw std::invalid_argument(std::string(fn) + ": the histograms have different edges");
+  if (a.edges() != b.edges())
+    throw std::invalid_argument(std::string(fn) + ": the histograms have different edges");
 }
 
 }  // namespace detail::divergence
@@ -234,7 +240,8 @@ inline double js_distance(std::span<const double> p, std::span<const double> q, 
 inline double hellinger_distance(std::span<const double> p, std::span<const double> q) {
   using namespace detail::divergence;
   check_same_size(p, q, "hellinger_distance");
-  const auto pn = checked_counts(p, "hellinger_distance", "p"), qn = checked_counts(q, "hellinger_distance", "q");
+  const auto pn = checked_counts(p, "hellinger_distance", "p"),
+             qn = checked_counts(q, "hellinger_distance", "q");
   double s = 0;
   for (std::size_t i = 0; i < pn.size(); ++i) {
     const double d = std::sqrt(pn[i]) - std::sqrt(qn[i]);
@@ -243,8 +250,10 @@ inline double hellinger_distance(std::span<const double> p, std::span<const doub
   return std::min(1.0, std::sqrt(s / 2.0));
 }
 
-inline std::vector<double> smoothed_proportions(std::span<const double> counts, double eps, const char* name) {
-  if (!(eps >= 0) || !std::isfinite(eps)) throw std::invalid_argument("smoothing eps must be finite and >= 0");
+inline std::vector<double> smoothed_proportions(std::span<const double> counts, double eps,
+                                                const char* name) {
+  if (!(eps >= 0) || !std::isfinite(eps))
+    throw std::invalid_argument("smoothing eps must be finite and >= 0");
   auto p = detail::divergence::checked_counts(counts, "psi", name);
   if (eps > 0) {
     const double norm = 1.0 + static_cast<double>(p.size()) * eps;
@@ -273,17 +282,20 @@ inline double psi(const histogram& expected, const histogram& actual, double eps
 
 inline double kl_divergence(const histogram& p, const histogram& q, double eps, double base) {
   detail::divergence::check_histograms(p, q, "kl_divergence");
-  return kl_divergence(smoothed_proportions(p.cells(), eps, "p"), smoothed_proportions(q.cells(), eps, "q"), base);
+  return kl_divergence(smoothed_proportions(p.cells(), eps, "p"), smoothed_proportions(q.cells(), eps, "q"),
+                       base);
 }
 
 inline double js_distance(const histogram& p, const histogram& q, double eps, double base) {
   detail::divergence::check_histograms(p, q, "js_distance");
-  return js_distance(smoothed_proportions(p.cells(), eps, "p"), smoothed_proportions(q.cells(), eps, "q"), base);
+  return js_distance(smoothed_proportions(p.cells(), eps, "p"), smoothed_proportions(q.cells(), eps, "q"),
+                     base);
 }
 
 inline double hellinger_distance(const histogram& p, const histogram& q, double eps) {
   detail::divergence::check_histograms(p, q, "hellinger_distance");
-  return hellinger_distance(smoothed_proportions(p.cells(), eps, "p"), smoothed_proportions(q.cells(), eps, "q"));
+  return hellinger_distance(smoothed_proportions(p.cells(), eps, "p"),
+                            smoothed_proportions(q.cells(), eps, "q"));
 }
 
 }  // namespace stratum::stats

@@ -1,35 +1,39 @@
 // Embedding drift: how far a window of embedding vectors has moved from a baseline set.
 //
-// Inputs are matrices with one observation per row (n x d), as Eigen::MatrixXd (or anything Eigen::Ref accepts).
+// Inputs are matrices with one observation per row (n x d), as Eigen::MatrixXd (or anything Eigen::Ref
+// accepts).
 //
-// 1. Centroid shift (centroid_shift). With baseline mean mu_b, sample covariance S (ddof = 1, numpy.cov) and the
+// 1. Centroid shift (centroid_shift). With baseline mean mu_b, sample covariance S (ddof = 1, numpy.cov) and
+// the
 //    window mean mu_w, delta = mu_w - mu_b:
 //      ridge       lambda = ridge * tr(S) / d  (ridge * 1 when tr(S) = 0); default ridge = 1e-6
-//      z_j         = delta_j / sqrt(S_jj + lambda)             per-dimension shift in baseline standard deviations
-//      mahalanobis = sqrt(delta^T (S + lambda I)^-1 delta)     scipy.spatial.distance.mahalanobis(mu_w, mu_b, VI)
+//      z_j         = delta_j / sqrt(S_jj + lambda)             per-dimension shift in baseline standard
+//      deviations mahalanobis = sqrt(delta^T (S + lambda I)^-1 delta)
+//      scipy.spatial.distance.mahalanobis(mu_w, mu_b, VI)
 //                                                              with VI = inv(S + lambda I)
 //    The ridge makes S + lambda I positive definite when S is singular (d >= n, collinear or constant
-//    dimensions), and is relative to the average variance so that it does not depend on the units; with ridge = 0
-//    and a singular S, std::domain_error is thrown. The solve uses Eigen's LDLT of S + lambda I.
+//    dimensions), and is relative to the average variance so that it does not depend on the units; with ridge
+//    = 0 and a singular S, std::domain_error is thrown. The solve uses Eigen's LDLT of S + lambda I.
 //
 // 2. Maximum mean discrepancy (mmd) with the Gaussian RBF kernel k(x, y) = exp(-||x - y||^2 / (2 sigma^2))
 //    (Gretton et al. 2012, "A kernel two-sample test", JMLR 13). For X (m rows) and Y (n rows):
 //      biased    MMD^2_b = 1/m^2 sum_ij k(x_i, x_j) + 1/n^2 sum_ij k(y_i, y_j) - 2/(mn) sum_ij k(x_i, y_j)
 //      unbiased  MMD^2_u = 1/(m(m-1)) sum_{i!=j} k(x_i, x_j) + 1/(n(n-1)) sum_{i!=j} k(y_i, y_j)
-//                          - 2/(mn) sum_ij k(x_i, y_j)                       (needs m, n >= 2; may be negative)
-//    Bandwidth (median heuristic): sigma = median of the pairwise Euclidean distances ||z_i - z_j||, i < j, of the
-//    pooled sample Z = [X; Y] (numpy.median: mean of the two middle values for an even count). If that median is
-//    0 (more than half of the pairs coincide) the median of the nonzero distances is used; if every point
-//    coincides sigma = 1 (then MMD^2 = 0). A positive `bandwidth` argument overrides the heuristic.
-//    Permutation p-value: B permutations of the pooled sample, p = (1 + #{b : MMD^2(perm_b) >= MMD^2}) / (1 + B)
-//    (Phipson & Smyth 2010: never 0). The bandwidth stays fixed across permutations. Randomness: std::mt19937_64
-//    seeded with the caller's seed (the engine is fully specified by the C++ standard, so the draws are the same on
-//    every platform); permutation b is a Fisher-Yates shuffle of the identity 0..N-1 (i = N-1 down to 1, swap i
-//    with j uniform in [0, i]), with j drawn by rejection: u = next 64-bit output, redrawn while
-//    u >= 2^64 - (2^64 mod (i + 1)), then j = u mod (i + 1) (std::uniform_int_distribution is not specified
-//    exactly, so it is not used). Rows perm[0..m-1] form the permuted X.
-//    The N x N kernel matrix is built once (N = m + n; 8 N^2 bytes); permutations are evaluated 32 at a time as
-//    one matrix product K A with A the N x 32 matrix of their X-indicators.
+//                          - 2/(mn) sum_ij k(x_i, y_j)                       (needs m, n >= 2; may be
+//                          negative)
+//    Bandwidth (median heuristic): sigma = median of the pairwise Euclidean distances ||z_i - z_j||, i < j,
+//    of the pooled sample Z = [X; Y] (numpy.median: mean of the two middle values for an even count). If that
+//    median is 0 (more than half of the pairs coincide) the median of the nonzero distances is used; if every
+//    point coincides sigma = 1 (then MMD^2 = 0). A positive `bandwidth` argument overrides the heuristic.
+//    Permutation p-value: B permutations of the pooled sample, p = (1 + #{b : MMD^2(perm_b) >= MMD^2}) / (1 +
+//    B) (Phipson & Smyth 2010: never 0). The bandwidth stays fixed across permutations. Randomness:
+//    std::mt19937_64 seeded with the caller's seed (the engine is fully specified by the C++ standard, so the
+//    draws are the same on every platform); permutation b is a Fisher-Yates shuffle of the identity 0..N-1 (i
+//    = N-1 down to 1, swap i with j uniform in [0, i]), with j drawn by rejection: u = next 64-bit output,
+//    redrawn while u >= 2^64 - (2^64 mod (i + 1)), then j = u mod (i + 1) (std::uniform_int_distribution is
+//    not specified exactly, so it is not used). Rows perm[0..m-1] form the permuted X. The N x N kernel
+//    matrix is built once (N = m + n; 8 N^2 bytes); permutations are evaluated 32 at a time as one matrix
+//    product K A with A the N x 32 matrix of their X-indicators.
 #pragma once
 
 #include <Eigen/Dense>
@@ -45,19 +49,19 @@
 namespace stratum::stats {
 
 struct centroid_shift_result {
-  Eigen::VectorXd z;         ///< per-dimension shift in baseline standard deviations
-  double max_abs_z = 0;      ///< max_j |z_j|
-  double mahalanobis = 0;    ///< sqrt(delta^T (S + lambda I)^-1 delta)
-  double ridge_lambda = 0;   ///< the lambda actually added to the diagonal
+  Eigen::VectorXd z;        ///< per-dimension shift in baseline standard deviations
+  double max_abs_z = 0;     ///< max_j |z_j|
+  double mahalanobis = 0;   ///< sqrt(delta^T (S + lambda I)^-1 delta)
+  double ridge_lambda = 0;  ///< the lambda actually added to the diagonal
 };
 
 enum class mmd_estimator { unbiased, biased };
 
 struct mmd_options {
   mmd_estimator estimator = mmd_estimator::unbiased;
-  double bandwidth = 0;            ///< sigma; <= 0 selects the median heuristic
-  std::size_t permutations = 0;    ///< 0: no p-value
-  std::uint64_t seed = 0;          ///< seed of std::mt19937_64 for the permutations
+  double bandwidth = 0;          ///< sigma; <= 0 selects the median heuristic
+  std::size_t permutations = 0;  ///< 0: no p-value
+  std::uint64_t seed = 0;        ///< seed of std::mt19937_64 for the permutations
 };
 
 struct mmd_result {
@@ -75,8 +79,8 @@ struct mmd_result {
                                                    double ridge = 1e-6);
 
 /// MMD^2 between x and y (rows = observations) with the RBF kernel; see the header comment.
-[[nodiscard]] mmd_result mmd(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::Ref<const Eigen::MatrixXd>& y,
-                             const mmd_options& options = {});
+[[nodiscard]] mmd_result mmd(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                             const Eigen::Ref<const Eigen::MatrixXd>& y, const mmd_options& options = {});
 
 /// Median of the pairwise Euclidean distances of the rows of z (the median heuristic, as in mmd).
 [[nodiscard]] double median_heuristic_bandwidth(const Eigen::Ref<const Eigen::MatrixXd>& z);
@@ -94,8 +98,8 @@ inline void check_finite(const Eigen::Ref<const Eigen::MatrixXd>& m, const char*
                                     std::to_string(j) + ") is not finite");
 }
 
-/// Squared distances between all pairs of columns of zt (d x N), by explicit differences (no cancellation, and
-/// exactly 0 for coinciding points).
+/// Squared distances between all pairs of columns of zt (d x N), by explicit differences (no cancellation,
+/// and exactly 0 for coinciding points).
 inline Eigen::MatrixXd pairwise_sq_dist(const Eigen::MatrixXd& zt) {
   const Eigen::Index n = zt.cols();
   Eigen::MatrixXd d2(n, n);
@@ -130,7 +134,8 @@ inline double median_of_upper(const Eigen::MatrixXd& d2) {
   return median(v);
 }
 
-/// Uniform integer in [0, bound) from a 64-bit engine by rejection (exactly specified, see the header comment).
+/// Uniform integer in [0, bound) from a 64-bit engine by rejection (exactly specified, see the header
+/// comment).
 inline std::uint64_t bounded(std::mt19937_64& g, std::uint64_t bound) {
   // 2^64 mod bound, computed without 128-bit arithmetic: (2^64 - bound) mod bound
   const std::uint64_t rem = (0 - bound) % bound;
@@ -150,7 +155,8 @@ inline centroid_shift_result centroid_shift(const Eigen::Ref<const Eigen::Matrix
   if (baseline.cols() < 1 || baseline.cols() != window.cols())
     throw std::invalid_argument("centroid_shift: baseline has " + std::to_string(baseline.cols()) +
                                 " columns, window " + std::to_string(window.cols()));
-  if (!(ridge >= 0) || !std::isfinite(ridge)) throw std::invalid_argument("centroid_shift: ridge must be >= 0");
+  if (!(ridge >= 0) || !std::isfinite(ridge))
+    throw std::invalid_argument("centroid_shift: ridge must be >= 0");
   detail::embedding::check_finite(baseline, "centroid_shift", "baseline");
   detail::embedding::check_finite(window, "centroid_shift", "window");
   const Eigen::Index d = baseline.cols();
@@ -171,8 +177,9 @@ inline centroid_shift_result centroid_shift(const Eigen::Ref<const Eigen::Matrix
   a.diagonal().array() += r.ridge_lambda;
   const Eigen::LDLT<Eigen::MatrixXd> ldlt(a);
   if (ldlt.info() != Eigen::Success || !ldlt.isPositive() || (ldlt.vectorD().array() <= 0).any())
-    throw std::domain_error("centroid_shift: the baseline covariance plus ridge is not positive definite "
-                            "(use ridge > 0)");
+    throw std::domain_error(
+        "centroid_shift: the baseline covariance plus ridge is not positive definite "
+        "(use ridge > 0)");
   const Eigen::VectorXd sol = ldlt.solve(delta);
   r.mahalanobis = std::sqrt(std::max(0.0, delta.dot(sol)));
   return r;
@@ -193,7 +200,8 @@ inline mmd_result mmd(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::R
     throw std::invalid_argument(std::string("mmd: each sample needs at least ") + (unbiased ? "2" : "1") +
                                 " rows, got " + std::to_string(m) + " and " + std::to_string(n));
   if (x.cols() < 1 || x.cols() != y.cols())
-    throw std::invalid_argument("mmd: x has " + std::to_string(x.cols()) + " columns, y " + std::to_string(y.cols()));
+    throw std::invalid_argument("mmd: x has " + std::to_string(x.cols()) + " columns, y " +
+                                std::to_string(y.cols()));
   if (std::isnan(options.bandwidth) || std::isinf(options.bandwidth))
     throw std::invalid_argument("mmd: bandwidth must be finite");
   detail::embedding::check_finite(x, "mmd", "x");
@@ -212,13 +220,14 @@ inline mmd_result mmd(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::R
     if (unbiased) return (sxx - dm) / (dm * (dm - 1)) + (syy - dn) / (dn * (dn - 1)) - 2.0 * sxy / (dm * dn);
     return sxx / (dm * dm) + syy / (dn * dn) - 2.0 * sxy / (dm * dn);
   };
-  r.mmd2 = statistic(k.topLeftCorner(m, m).sum(), k.bottomRightCorner(n, n).sum(), k.topRightCorner(m, n).sum());
+  r.mmd2 =
+      statistic(k.topLeftCorner(m, m).sum(), k.bottomRightCorner(n, n).sum(), k.topRightCorner(m, n).sum());
   r.permutations = options.permutations;
   if (options.permutations == 0) return r;
-  // Permutation statistics from a = indicator of the permuted X: Sxx = a'Ka, Sxy = a'r - Sxx, Syy = T - Sxx - 2 Sxy,
-  // with r = K 1 and T = 1'r. Indicators are processed in blocks of a fixed width (one matrix product K A per
-  // block, padded with zero columns), so every column goes through the same arithmetic: the observed split is
-  // column 0 of the first block, and a permutation that reproduces it gives the same bits.
+  // Permutation statistics from a = indicator of the permuted X: Sxx = a'Ka, Sxy = a'r - Sxx, Syy = T - Sxx -
+  // 2 Sxy, with r = K 1 and T = 1'r. Indicators are processed in blocks of a fixed width (one matrix product
+  // K A per block, padded with zero columns), so every column goes through the same arithmetic: the observed
+  // split is column 0 of the first block, and a permutation that reproduces it gives the same bits.
   const Eigen::VectorXd rowsum = k.rowwise().sum();
   const double total = rowsum.sum();
   constexpr Eigen::Index block = 32;
@@ -230,7 +239,8 @@ inline mmd_result mmd(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::R
   std::size_t at_least = 0;
   for (std::size_t start = 0; start < columns; start += static_cast<std::size_t>(block)) {
     a.setZero();
-    const auto width = static_cast<Eigen::Index>(std::min<std::size_t>(static_cast<std::size_t>(block), columns - start));
+    const auto width =
+        static_cast<Eigen::Index>(std::min<std::size_t>(static_cast<std::size_t>(block), columns - start));
     for (Eigen::Index c = 0; c < width; ++c) {
       if (start + static_cast<std::size_t>(c) == 0) {
         a.col(c).head(m).setOnes();
@@ -238,7 +248,8 @@ inline mmd_result mmd(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::R
       }
       for (Eigen::Index i = 0; i < nn; ++i) perm[static_cast<std::size_t>(i)] = i;
       for (Eigen::Index i = nn - 1; i >= 1; --i) {
-        const auto j = static_cast<std::size_t>(detail::embedding::bounded(gen, static_cast<std::uint64_t>(i) + 1));
+        const auto j =
+            static_cast<std::size_t>(detail::embedding::bounded(gen, static_cast<std::uint64_t>(i) + 1));
         std::swap(perm[static_cast<std::size_t>(i)], perm[j]);
       }
       for (Eigen::Index i = 0; i < m; ++i) a(perm[static_cast<std::size_t>(i)], c) = 1.0;
@@ -249,8 +260,10 @@ inline mmd_result mmd(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::R
       const double sxy = a.col(c).dot(rowsum) - sxx;
       const double syy = total - sxx - 2.0 * sxy;
       const double v = statistic(sxx, syy, sxy);
-      if (start + static_cast<std::size_t>(c) == 0) observed = v;
-      else if (v >= observed) ++at_least;
+      if (start + static_cast<std::size_t>(c) == 0)
+        observed = v;
+      else if (v >= observed)
+        ++at_least;
     }
   }
   r.pvalue = static_cast<double>(1 + at_least) / static_cast<double>(1 + options.permutations);

@@ -1,20 +1,21 @@
-// A mergeable histogram with fixed edges: the state behind the binned drift divergences (PSI, KL, JS, Hellinger).
+// A mergeable histogram with fixed edges: the state behind the binned drift divergences (PSI, KL, JS,
+// Hellinger).
 //
 // Bins follow numpy.histogram: with edges e_0 < e_1 < ... < e_k, bin i holds e_i <= x < e_{i+1} for i < k - 1
-// and the last bin is closed, e_{k-1} <= x <= e_k. Values below e_0 (including -inf) go to `underflow()`, values
-// above e_k (including +inf) to `overflow()`: both are bins of the distribution for the divergences, so mass
-// that leaves the baseline's range counts as drift. NaN is rejected.
+// and the last bin is closed, e_{k-1} <= x <= e_k. Values below e_0 (including -inf) go to `underflow()`,
+// values above e_k (including +inf) to `overflow()`: both are bins of the distribution for the divergences,
+// so mass that leaves the baseline's range counts as drift. NaN is rejected.
 //
 // It is a regular value type: a default-constructed histogram (no edges) is the identity of `merge`; `add` or
 // the call operator fills it; `merge` / `+=` add counts bin by bin and throw std::invalid_argument when both
-// sides have edges and they differ (bit for bit). Counts are 64-bit integers, so any split of the data merged in
-// any order gives the same state, bit for bit.
+// sides have edges and they differ (bit for bit). Counts are 64-bit integers, so any split of the data merged
+// in any order gives the same state, bit for bit.
 //
-// Serialization uses the common stratum state header (include/stratum/detail/binary.hpp: magic, format version,
-// kind, sizes, FNV-1a 64 checksum over header and payload) with kind 16 and dims[0] = number of edges. Payload:
-// edges (f64 little-endian bit patterns), then underflow, overflow and the k - 1 bin counts (u64). `deserialize`
-// checks every length before reading and validates the edges (finite, strictly increasing); any corruption or
-// truncation throws stratum::input_error naming the problem and its offset.
+// Serialization uses the common stratum state header (include/stratum/detail/binary.hpp: magic, format
+// version, kind, sizes, FNV-1a 64 checksum over header and payload) with kind 16 and dims[0] = number of
+// edges. Payload: edges (f64 little-endian bit patterns), then underflow, overflow and the k - 1 bin counts
+// (u64). `deserialize` checks every length before reading and validates the edges (finite, strictly
+// increasing); any corruption or truncation throws stratum::input_error naming the problem and its offset.
 #pragma once
 
 #include <algorithm>
@@ -36,13 +37,15 @@ class histogram {
   /// The identity: no edges, no counts.
   histogram() = default;
 
-  /// Histogram with the given edges: at least 2, finite, strictly increasing (std::invalid_argument otherwise).
+  /// Histogram with the given edges: at least 2, finite, strictly increasing (std::invalid_argument
+  /// otherwise).
   explicit histogram(std::vector<double> edges) : edges_(std::move(edges)) {
     check_edges(edges_, "histogram");
     counts_.assign(edges_.size() - 1, 0);
   }
 
-  /// `bins` equal-width bins over [lo, hi], edges lo + i (hi - lo) / bins as numpy.linspace(lo, hi, bins + 1).
+  /// `bins` equal-width bins over [lo, hi], edges lo + i (hi - lo) / bins as numpy.linspace(lo, hi, bins +
+  /// 1).
   [[nodiscard]] static histogram uniform(double lo, double hi, std::size_t bins) {
     if (bins == 0) throw std::invalid_argument("histogram::uniform: bins must be >= 1");
     if (!(std::isfinite(lo) && std::isfinite(hi) && lo < hi))
@@ -58,15 +61,20 @@ class histogram {
   void add(double x, std::uint64_t weight = 1) {
     if (edges_.empty()) throw std::invalid_argument("histogram::add: the histogram has no edges");
     if (std::isnan(x)) throw std::invalid_argument("histogram::add: x is NaN");
-    if (x < edges_.front()) underflow_ += weight;
-    else if (x > edges_.back()) overflow_ += weight;
-    else counts_[bin_of(x)] += weight;
+    if (x < edges_.front())
+      underflow_ += weight;
+    else if (x > edges_.back())
+      overflow_ += weight;
+    else
+      counts_[bin_of(x)] += weight;
   }
   void operator()(double x) { add(x); }
-  /// Adds every value of xs; on a NaN at index i throws std::invalid_argument naming i (values before i stay).
+  /// Adds every value of xs; on a NaN at index i throws std::invalid_argument naming i (values before i
+  /// stay).
   void add(std::span<const double> xs) {
     for (std::size_t i = 0; i < xs.size(); ++i) {
-      if (std::isnan(xs[i])) throw std::invalid_argument("histogram::add: x[" + std::to_string(i) + "] is NaN");
+      if (std::isnan(xs[i]))
+        throw std::invalid_argument("histogram::add: x[" + std::to_string(i) + "] is NaN");
       add(xs[i]);
     }
   }
@@ -90,7 +98,8 @@ class histogram {
 
   /// Equal edges (bit for bit) and equal counts.
   friend bool operator==(const histogram& a, const histogram& b) noexcept {
-    return a.same_edges(b) && a.underflow_ == b.underflow_ && a.overflow_ == b.overflow_ && a.counts_ == b.counts_;
+    return a.same_edges(b) && a.underflow_ == b.underflow_ && a.overflow_ == b.overflow_ &&
+           a.counts_ == b.counts_;
   }
 
   [[nodiscard]] const std::vector<double>& edges() const noexcept { return edges_; }
@@ -128,15 +137,17 @@ class histogram {
 
   [[nodiscard]] static histogram deserialize(std::span<const std::byte> bytes) {
     const auto h = ::stratum::detail::read_state_header(bytes.data(), bytes.size(), kind);
-    ::stratum::detail::byte_reader r(bytes.data() + ::stratum::detail::state_header_size, static_cast<std::size_t>(h.payload_size),
-                          ::stratum::detail::state_header_size);
+    ::stratum::detail::byte_reader r(bytes.data() + ::stratum::detail::state_header_size,
+                                     static_cast<std::size_t>(h.payload_size),
+                                     ::stratum::detail::state_header_size);
     const std::uint64_t n_edges = h.dims[0];
     histogram out;
     if (n_edges == 0) {
       if (r.remaining() != 0) throw input_error("serialized histogram: payload present without edges");
       return out;
     }
-    if (n_edges < 2) throw input_error("serialized histogram: " + std::to_string(n_edges) + " edges (need >= 2)");
+    if (n_edges < 2)
+      throw input_error("serialized histogram: " + std::to_string(n_edges) + " edges (need >= 2)");
     r.need_array(n_edges, 8, "edges");
     out.edges_.resize(static_cast<std::size_t>(n_edges));
     for (auto& e : out.edges_) e = r.f64();
@@ -150,7 +161,8 @@ class histogram {
     out.counts_.resize(out.edges_.size() - 1);
     for (auto& c : out.counts_) c = r.u64();
     if (r.remaining() != 0)
-      throw input_error("serialized histogram: " + std::to_string(r.remaining()) + " unexpected trailing bytes");
+      throw input_error("serialized histogram: " + std::to_string(r.remaining()) +
+                        " unexpected trailing bytes");
     return out;
   }
 
@@ -187,8 +199,9 @@ class histogram {
 };
 
 /// Edges at the baseline's quantiles: q_i = numpy.quantile(baseline, i / bins) (linear interpolation, numpy's
-/// default method 7, evaluated as numpy 1.24 does), i = 0..bins, with repeated values dropped (ties give fewer
-/// bins). A baseline with fewer than 2 distinct values has no bin of positive width: std::invalid_argument.
+/// default method 7, evaluated as numpy 1.24 does), i = 0..bins, with repeated values dropped (ties give
+/// fewer bins). A baseline with fewer than 2 distinct values has no bin of positive width:
+/// std::invalid_argument.
 [[nodiscard]] inline std::vector<double> quantile_edges(std::span<const double> baseline, std::size_t bins) {
   if (bins == 0) throw std::invalid_argument("quantile_edges: bins must be >= 1");
   if (baseline.empty()) throw std::invalid_argument("quantile_edges: baseline is empty");
@@ -213,7 +226,8 @@ class histogram {
     if (i == bins) v = s.back();
     if (e.empty() || v > e.back()) e.push_back(v);
   }
-  if (e.size() < 2) throw std::invalid_argument("quantile_edges: the baseline has fewer than 2 distinct values");
+  if (e.size() < 2)
+    throw std::invalid_argument("quantile_edges: the baseline has fewer than 2 distinct values");
   return e;
 }
 

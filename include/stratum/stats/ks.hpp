@@ -5,16 +5,17 @@
 // (= `scipy.special.kolmogorov`) and `scipy.special.smirnov(n, d)`. Boost 1.74 has no Kolmogorov-Smirnov
 // distribution, so the distributions are implemented here from the papers cited at each function.
 //
-// Statistic. With F and G the right-continuous empirical CDFs of x (size n1) and y (size n2), evaluated at every
-// pooled observation (so ties within and across samples are handled by counting every copy before comparing):
+// Statistic. With F and G the right-continuous empirical CDFs of x (size n1) and y (size n2), evaluated at
+// every pooled observation (so ties within and across samples are handled by counting every copy before
+// comparing):
 //   D+ = max_t (F(t) - G(t)),  D- = max(0, max_t (G(t) - F(t))),  D = max(D+, D-).
 // alternative 'greater' tests with D+, 'less' with D-, 'two-sided' with D (D- is reported only when D- > D+).
 //
 // Exact p-values (lattice-path counting, Hodges 1958). With g = gcd(n1, n2) and L = n1 n2 / g, a path of n1
 // x-steps and n2 y-steps at (i, j) has F - G = (i n2/g - j n1/g) / L, and D >= h / L with h = round(D L).
-// Under H0 all C(n1+n2, n1) paths are equally likely. Let P(i, j) be the fraction of paths from (0,0) to (i,j)
-// that touch the rejection region R = {|i n2/g - j n1/g| >= h} (one boundary for the one-sided tests). Since a
-// fraction i/(i+j) of those paths arrive from (i-1, j):
+// Under H0 all C(n1+n2, n1) paths are equally likely. Let P(i, j) be the fraction of paths from (0,0) to
+// (i,j) that touch the rejection region R = {|i n2/g - j n1/g| >= h} (one boundary for the one-sided tests).
+// Since a fraction i/(i+j) of those paths arrive from (i-1, j):
 //   P(i, j) = 1 on R,  P(i, j) = (i P(i-1, j) + j P(i, j-1)) / (i + j) elsewhere,  p = P(n1, n2).
 // This recursion of probabilities (Viehmann 2021, arXiv:2102.08037) only adds and averages numbers in [0, 1],
 // so it neither overflows nor cancels, and small p-values keep their relative accuracy. For n1 = n2 = n the
@@ -24,7 +25,8 @@
 //
 // Asymptotic p-values (as scipy 1.10.1): with m >= n the two sizes and en = m n / (m + n),
 //   two-sided  p = kstwo.sf(D, round(en))  (the exact one-sample Kolmogorov distribution at n = round(en)),
-//   one-sided  p = exp(-2 z^2 - 2 z (m + 2n) / (3 sqrt(m n (m + n)))),  z = sqrt(en) D   (Hodges 1958, eq. 5.3).
+//   one-sided  p = exp(-2 z^2 - 2 z (m + 2n) / (3 sqrt(m n (m + n)))),  z = sqrt(en) D   (Hodges 1958,
+//   eq. 5.3).
 //
 // Method selection as scipy: 'auto' is exact when max(n1, n2) <= 10000, else asymptotic; 'exact' falls back
 // to asymptotic when n1/g >= (2^31 - 1) / (n2/g). One documented difference: for one-sided tests with n1 !=
@@ -52,8 +54,8 @@ enum class ks_method { automatic, exact, asymptotic };
 struct ks_result {
   double statistic = 0;  ///< D (two-sided), D+ ('greater') or D- ('less'); in exact mode h / lcm(n1, n2)
   double pvalue = 1;
-  double d_plus = 0;   ///< max (F - G)
-  double d_minus = 0;  ///< max (G - F), clipped at 0
+  double d_plus = 0;    ///< max (F - G)
+  double d_minus = 0;   ///< max (G - F), clipped at 0
   double location = 0;  ///< the observation where the statistic is attained (scipy's statistic_location)
   int sign = 1;         ///< +1 when the statistic is D+, -1 when it is D- (scipy's statistic_sign)
   ks_method method = ks_method::exact;  ///< the method actually used (never `automatic`)
@@ -80,13 +82,15 @@ struct ks_result {
 [[nodiscard]] double kolmogorov_n_sf(std::int64_t n, double d);
 
 /// Exact p-value of the two-sample test for sizes n1, n2 and lattice statistic h / lcm(n1, n2), h >= 0.
-[[nodiscard]] double ks_2samp_exact_pvalue(std::int64_t n1, std::int64_t n2, std::int64_t h, ks_alternative alt);
+[[nodiscard]] double ks_2samp_exact_pvalue(std::int64_t n1, std::int64_t n2, std::int64_t h,
+                                           ks_alternative alt);
 
 /// Asymptotic p-value of the two-sample test (scipy 1.10.1 'asymp').
-[[nodiscard]] double ks_2samp_asymptotic_pvalue(std::int64_t n1, std::int64_t n2, double d, ks_alternative alt);
+[[nodiscard]] double ks_2samp_asymptotic_pvalue(std::int64_t n1, std::int64_t n2, double d,
+                                                ks_alternative alt);
 
-/// Two-sample Kolmogorov-Smirnov test (scipy.stats.ks_2samp). Throws std::invalid_argument on an empty sample or a
-/// NaN value. Infinite values are allowed (they order like any other value).
+/// Two-sample Kolmogorov-Smirnov test (scipy.stats.ks_2samp). Throws std::invalid_argument on an empty sample
+/// or a NaN value. Infinite values are allowed (they order like any other value).
 [[nodiscard]] ks_result ks_2samp(std::span<const double> x, std::span<const double> y,
                                  ks_alternative alternative = ks_alternative::two_sided,
                                  ks_method method = ks_method::automatic);
@@ -106,8 +110,8 @@ inline long double log_factorial_over_power(std::int64_t n) {
 
 /// P(D_n < d) by the Durbin matrix, Marsaglia-Tsang-Wang (2003) formulation. Write n d = k - h with k integer
 /// and 0 <= h < 1, m = 2k - 1. H is m x m with H[i][j] = 1/(i-j+1)! for i - j + 1 >= 0 (0 otherwise), first
-/// column and last row corrected by -h^(i+1)/(i+1)! and -h^(m-j)/(m-j)!, and H[m-1][0] += max(0, 2h-1)^m / m!.
-/// Then P(D_n < d) = n!/n^n (H^n)[k-1][k-1]. Powers are rescaled by 2^-256 steps to stay in range.
+/// column and last row corrected by -h^(i+1)/(i+1)! and -h^(m-j)/(m-j)!, and H[m-1][0] += max(0, 2h-1)^m /
+/// m!. Then P(D_n < d) = n!/n^n (H^n)[k-1][k-1]. Powers are rescaled by 2^-256 steps to stay in range.
 inline double durbin_cdf(std::int64_t n, double d) {
   const double nd = static_cast<double>(n) * d;
   if (d >= 1.0) return 1.0;
@@ -173,8 +177,9 @@ inline double durbin_cdf(std::int64_t n, double d) {
   return std::ldexp(p, result_exp);
 }
 
-/// Pelz & Good (1976) expansion of P(D_n <= x) = K0(z) + K1(z)/sqrt(n) + K2(z)/n + K3(z)/n^(3/2), z = x sqrt(n),
-/// in the theta-function form of Simard & L'Ecuyer (2011), eq. (1.5)-(1.8). Sums run over k = 1..ceil(16 z/pi).
+/// Pelz & Good (1976) expansion of P(D_n <= x) = K0(z) + K1(z)/sqrt(n) + K2(z)/n + K3(z)/n^(3/2), z = x
+/// sqrt(n), in the theta-function form of Simard & L'Ecuyer (2011), eq. (1.5)-(1.8). Sums run over k
+/// = 1..ceil(16 z/pi).
 inline double pelz_good_cdf(std::int64_t n, double x) {
   if (x <= 0.0) return 0.0;
   if (x >= 1.0) return 1.0;
@@ -191,7 +196,9 @@ inline double pelz_good_cdf(std::int64_t n, double x) {
     const double e = std::exp(-mo2 * pi2 / (8.0 * z2));
     s0 += e;
     s1 += (pi2 * mo2 / 4.0 - z2) * e;
-    s2 += (6.0 * z6 + 2.0 * z4 + (2.0 * z4 - 5.0 * z2) * pi2 * mo2 / 4.0 + pi4 * (1.0 - 2.0 * z2) * mo4 / 16.0) * e;
+    s2 += (6.0 * z6 + 2.0 * z4 + (2.0 * z4 - 5.0 * z2) * pi2 * mo2 / 4.0 +
+           pi4 * (1.0 - 2.0 * z2) * mo4 / 16.0) *
+          e;
     s3 += (pi6 * mo6 * (5.0 - 30.0 * z2) / 64.0 + pi4 * mo4 * (-60.0 * z2 + 212.0 * z4) / 16.0 +
            pi2 * mo2 * (135.0 * z4 - 96.0 * z6) / 4.0 - 30.0 * z6 - 90.0 * z8) *
           e;
@@ -257,7 +264,8 @@ inline double kolmogorov_sf(double x) {
   if (x <= pi / std::sqrt(746.0 * 8.0)) return 1.0;  // the first theta term underflows
   double sf;
   if (x <= 0.82) {
-    // cdf = sqrt(2 pi)/x (u + u^9 + u^25 + u^49 + ...), u = exp(-pi^2/(8 x^2)); 4 terms reach double precision
+    // cdf = sqrt(2 pi)/x (u + u^9 + u^25 + u^49 + ...), u = exp(-pi^2/(8 x^2)); 4 terms reach double
+    // precision
     const double w = std::sqrt(2.0 * pi) / x;
     const double a = -pi * pi / (8.0 * x * x);
     double s = 0;
@@ -286,8 +294,9 @@ inline double smirnov_sf(std::int64_t n, double d) {
   const double dn = static_cast<double>(n);
   const auto [nd_floor, nd_integer] = detail::ks::exact_floor_product(n, d);
   if (nd_floor == 0 || (nd_floor == 1 && nd_integer)) {  // d <= 1/n: sf = 1 - d (1 + d)^(n-1)
-    return 1.0 - static_cast<double>(static_cast<long double>(d) *
-                                     std::pow(1.0L + static_cast<long double>(d), static_cast<long double>(n - 1)));
+    return 1.0 -
+           static_cast<double>(static_cast<long double>(d) *
+                               std::pow(1.0L + static_cast<long double>(d), static_cast<long double>(n - 1)));
   }
   if (-2.0 * dn * d * d < -7.08396418532264106224e2) return 0.0;  // below DBL_MIN, as cephes MINLOG
   if (nd_floor >= n - 1) {                                        // d >= 1 - 1/n: sf = (1 - d)^n
@@ -313,8 +322,10 @@ inline double smirnov_sf(std::int64_t n, double d) {
     lt += (v == 0) ? -std::log(up) : (lv - 1.0L) * std::log(up);
     const long double term = std::exp(lt);
     sum += term;
-    if (term > peak) peak = term;
-    else if (term < sum * 1e-24L) break;  // past the peak and negligible (terms are unimodal in v)
+    if (term > peak)
+      peak = term;
+    else if (term < sum * 1e-24L)
+      break;  // past the peak and negligible (terms are unimodal in v)
     log_binom += std::log(static_cast<long double>(n - v) / (lv + 1.0L));
   }
   return std::clamp(static_cast<double>(ld * sum), 0.0, 1.0);
@@ -335,8 +346,8 @@ inline double kolmogorov_n_sf(std::int64_t n, double x) {
   }
   if (t >= dn - 1.0) {  // Ruben & Gambino: P(D_n >= x) = 2 (1 - x)^n for x >= 1 - 1/n
     return std::clamp(
-        static_cast<double>(2.0L * std::pow(1.0L - static_cast<long double>(x), static_cast<long double>(n))), 0.0,
-        1.0);
+        static_cast<double>(2.0L * std::pow(1.0L - static_cast<long double>(x), static_cast<long double>(n))),
+        0.0, 1.0);
   }
   if (x >= 0.5) return std::clamp(2.0 * smirnov_sf(n, x), 0.0, 1.0);  // exact: D+ and D- cannot both be >= x
   const double nx2 = t * x;
@@ -347,8 +358,10 @@ inline double kolmogorov_n_sf(std::int64_t n, double x) {
   if (nx2 >= 370.0) return 0.0;
   if (nx2 >= 2.2) return std::clamp(2.0 * smirnov_sf(n, x), 0.0, 1.0);
   double cdf;
-  if (n <= 100000 && dn * std::pow(x, 1.5) <= 1.4) cdf = detail::ks::durbin_cdf(n, x);
-  else cdf = detail::ks::pelz_good_cdf(n, x);
+  if (n <= 100000 && dn * std::pow(x, 1.5) <= 1.4)
+    cdf = detail::ks::durbin_cdf(n, x);
+  else
+    cdf = detail::ks::pelz_good_cdf(n, x);
   return std::clamp(1.0 - cdf, 0.0, 1.0);
 }
 
@@ -378,16 +391,19 @@ inline double ks_2samp_exact_pvalue(std::int64_t n1, std::int64_t n2, std::int64
 }
 
 inline double ks_2samp_asymptotic_pvalue(std::int64_t n1, std::int64_t n2, double d, ks_alternative alt) {
-  if (n1 <= 0 || n2 <= 0) throw std::invalid_argument("ks_2samp_asymptotic_pvalue: sample sizes must be positive");
+  if (n1 <= 0 || n2 <= 0)
+    throw std::invalid_argument("ks_2samp_asymptotic_pvalue: sample sizes must be positive");
   const double m = static_cast<double>(std::max(n1, n2)), n = static_cast<double>(std::min(n1, n2));
   const double en = m * n / (m + n);
   double p;
   if (alt == ks_alternative::two_sided) {
     const double ne = std::nearbyint(en);  // round half to even, as numpy.round
-    // ne = 0 only for n1 = n2 = 1 (en = 0.5), where scipy evaluates kstwo with n = 0 and returns NaN. D is then
-    // 0 or 1 with certainty and the exact p-value is 1: that is returned.
-    if (ne < 1.0 || d <= 0.5 / ne) p = 1.0;
-    else p = kolmogorov_n_sf(static_cast<std::int64_t>(ne), d);
+    // ne = 0 only for n1 = n2 = 1 (en = 0.5), where scipy evaluates kstwo with n = 0 and returns NaN. D is
+    // then 0 or 1 with certainty and the exact p-value is 1: that is returned.
+    if (ne < 1.0 || d <= 0.5 / ne)
+      p = 1.0;
+    else
+      p = kolmogorov_n_sf(static_cast<std::int64_t>(ne), d);
   } else {
     const double z = std::sqrt(en) * d;
     p = std::exp(-2.0 * z * z - 2.0 * z * (m + 2.0 * n) / std::sqrt(m * n * (m + n)) / 3.0);
@@ -409,9 +425,9 @@ inline ks_result ks_2samp(std::span<const double> x, std::span<const double> y, 
   const auto n1 = static_cast<std::int64_t>(xs.size()), n2 = static_cast<std::int64_t>(ys.size());
   const std::int64_t g = std::gcd(n1, n2);
   const std::int64_t a = n2 / g, b = n1 / g;
-  // Walk the distinct pooled values. At each, F - G = c1/n1 - c2/n2 (as scipy evaluates it, in double) and the
-  // exact lattice value c1 a - c2 b. scipy's location is the first pooled index (sorted x, then sorted y) where
-  // the extreme is reached: the smallest such value present in x, else the smallest present in y.
+  // Walk the distinct pooled values. At each, F - G = c1/n1 - c2/n2 (as scipy evaluates it, in double) and
+  // the exact lattice value c1 a - c2 b. scipy's location is the first pooled index (sorted x, then sorted y)
+  // where the extreme is reached: the smallest such value present in x, else the smallest present in y.
   struct extreme {
     double diff;
     std::int64_t lattice;
@@ -423,12 +439,15 @@ inline ks_result ks_2samp(std::span<const double> x, std::span<const double> y, 
   std::size_t i = 0, j = 0;
   while (i < xs.size() || j < ys.size()) {
     double v;
-    if (j == ys.size() || (i < xs.size() && xs[i] <= ys[j])) v = xs[i];
-    else v = ys[j];
+    if (j == ys.size() || (i < xs.size() && xs[i] <= ys[j]))
+      v = xs[i];
+    else
+      v = ys[j];
     bool has_x = false, has_y = false;
     while (i < xs.size() && xs[i] == v) ++i, has_x = true;
     while (j < ys.size() && ys[j] == v) ++j, has_y = true;
-    const double diff = static_cast<double>(i) / static_cast<double>(n1) - static_cast<double>(j) / static_cast<double>(n2);
+    const double diff =
+        static_cast<double>(i) / static_cast<double>(n1) - static_cast<double>(j) / static_cast<double>(n2);
     const std::int64_t lat = static_cast<std::int64_t>(i) * a - static_cast<std::int64_t>(j) * b;
     auto update = [&](extreme& e, bool better, bool equal) {
       if (better) e = extreme{diff, lat, 0, 0, false, false};
@@ -443,8 +462,8 @@ inline ks_result ks_2samp(std::span<const double> x, std::span<const double> y, 
   ks_result r;
   r.d_plus = mx.diff;
   r.d_minus = std::clamp(-mn.diff, 0.0, 1.0);
-  const bool use_minus =
-      alternative == ks_alternative::less || (alternative == ks_alternative::two_sided && r.d_minus > r.d_plus);
+  const bool use_minus = alternative == ks_alternative::less ||
+                         (alternative == ks_alternative::two_sided && r.d_minus > r.d_plus);
   const extreme& e = use_minus ? mn : mx;
   r.statistic = use_minus ? r.d_minus : r.d_plus;
   r.location = e.in_x ? e.loc_x : e.loc_y;
@@ -452,7 +471,8 @@ inline ks_result ks_2samp(std::span<const double> x, std::span<const double> y, 
   const std::int64_t h = std::max<std::int64_t>(0, use_minus ? -e.lattice : e.lattice);
 
   ks_method m = method;
-  if (m == ks_method::automatic) m = std::max(n1, n2) <= 10000 ? ks_method::exact : ks_method::asymptotic;
+  if (m == ks_method::automatic)
+    m = std::max(n1, n2) <= 10000 ? ks_method::exact : ks_method::asymptotic;
   else if (m == ks_method::exact && static_cast<double>(b) >= 2147483647.0 / static_cast<double>(a))
     m = ks_method::asymptotic;  // lcm too large (scipy's rule)
   r.method = m;
