@@ -26,8 +26,12 @@ void run_interval(benchmark::State& state, F&& f) {
   state.SetItemsProcessed(state.iterations());
 }
 
-void bm_wald(benchmark::State& s) { run_interval(s, [](auto x, auto n) { return ss::wald_interval(x, n); }); }
-void bm_wilson(benchmark::State& s) { run_interval(s, [](auto x, auto n) { return ss::wilson_interval(x, n); }); }
+void bm_wald(benchmark::State& s) {
+  run_interval(s, [](auto x, auto n) { return ss::wald_interval(x, n); });
+}
+void bm_wilson(benchmark::State& s) {
+  run_interval(s, [](auto x, auto n) { return ss::wilson_interval(x, n); });
+}
 void bm_agresti_coull(benchmark::State& s) {
   run_interval(s, [](auto x, auto n) { return ss::agresti_coull_interval(x, n); });
 }

@@ -78,9 +78,9 @@ TEST_CASE("adjusted p-values and decisions match statsmodels multipletests") {
     ++families[name];
     values[name] += static_cast<std::int64_t>(m);
     for (std::size_t j = 0; j < m; ++j) {
-      INFO("multipletests.txt line " << i + 1 << ": " << name << " alpha=" << alpha << " m=" << m << " index " << j
-                                     << " p=" << p[j] << " got " << got.adjusted[j] << "/" << got.reject[j]
-                                     << " statsmodels " << adjusted[j] << "/" << reject[j]);
+      INFO("multipletests.txt line " << i + 1 << ": " << name << " alpha=" << alpha << " m=" << m << " index "
+                                     << j << " p=" << p[j] << " got " << got.adjusted[j] << "/"
+                                     << got.reject[j] << " statsmodels " << adjusted[j] << "/" << reject[j]);
       // The same operations in the same order: equal to rounding (1e-15 relative leaves room for none but
       // the last bit; 1e-10 is the project-wide bar).
       CHECK(rel_err(got.adjusted[j], adjusted[j]) <= 1e-15);
@@ -162,7 +162,8 @@ TEST_CASE("bad input throws, naming the argument") {
   for (double bad : {nan, -0.1, 1.5, std::numeric_limits<double>::infinity()}) {
     const std::vector<double> p = {0.01, bad, 0.2};
     INFO("bad=" << bad);
-    CHECK_THROWS_WITH_AS((void)ss::benjamini_hochberg(p), doctest::Contains("p_values[1]"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ss::benjamini_hochberg(p), doctest::Contains("p_values[1]"),
+                         std::invalid_argument);
     CHECK_THROWS_AS((void)ss::bonferroni(p), std::invalid_argument);
   }
   const std::vector<double> ok = {0.01, 0.2};

@@ -1,5 +1,5 @@
-// Tests for <stratum/stats/proportion.hpp> against statsmodels 0.13.5 / scipy 1.10.1 / mpmath (reference values
-// written by tests/oracles/proportion.py into STRATUM_ORACLE_DIR), plus exact coverage and edge cases.
+// Tests for <stratum/stats/proportion.hpp> against statsmodels 0.13.5 / scipy 1.10.1 / mpmath (reference
+// values written by tests/oracles/proportion.py into STRATUM_ORACLE_DIR), plus exact coverage and edge cases.
 #include <doctest/doctest.h>
 
 #include <stratum/stats/proportion.hpp>
@@ -87,8 +87,8 @@ TEST_CASE("two-sided intervals match statsmodels proportion_confint") {
     // Clopper-Pearson and Jeffreys are quantiles: relative precision all the way down to 0. The closed forms
     // (Wald, Wilson, Agresti-Coull) are compared with an absolute floor of 1e-12 because statsmodels' own
     // evaluation cancels near 0 and 1 (e.g. Wilson at x = 0 returns +-1e-17 instead of 0).
-    const bool quantile = method == ss::proportion_method::clopper_pearson ||
-                          method == ss::proportion_method::jeffreys;
+    const bool quantile =
+        method == ss::proportion_method::clopper_pearson || method == ss::proportion_method::jeffreys;
     const double abs_tol = quantile ? 0.0 : 1e-12;
     CHECK(close(got.lower, ref_lo, 1e-10, abs_tol));
     CHECK(close(got.upper, ref_up, 1e-10, abs_tol));
@@ -100,8 +100,8 @@ TEST_CASE("two-sided intervals match statsmodels proportion_confint") {
     if (std::abs(ref_lo) > 1e-12) w.rel = std::max(w.rel, rel_err(got.lower, ref_lo));
     if (std::abs(ref_up) > 1e-12) w.rel = std::max(w.rel, rel_err(got.upper, ref_up));
     if (method == ss::proportion_method::jeffreys && alpha >= 1e-6 && kind == "direct") {
-      // statsmodels' own Jeffreys values, where its 1 - alpha round trip keeps 1e-10 and scipy's quantiles are
-      // accurate (not at n = 2^53, kind "cf"; docs: proportions.md).
+      // statsmodels' own Jeffreys values, where its 1 - alpha round trip keeps 1e-10 and scipy's quantiles
+      // are accurate (not at n = 2^53, kind "cf"; docs: proportions.md).
       CHECK(close(got.lower, sm_lo, 1e-10, 0.0));
       CHECK(close(got.upper, sm_up, 1e-10, 0.0));
       auto& v = vs_statsmodels_jeffreys["jeffreys"];
@@ -167,14 +167,15 @@ TEST_CASE("one-sided Clopper-Pearson bounds match scipy beta.isf / beta.ppf") {
     worst_rel = std::max({worst_rel, rel_err(got_up, up), rel_err(got_lo, lo)});
   }
   MESSAGE("one-sided bounds: " << lines.size() << " cases (" << kinds["sm"] << " scipy, " << kinds["mp"]
-                                << " mpmath), worst relative difference " << worst_rel);
-  // Boost 1.74's ibeta_inv fails to converge at the median of a symmetric Beta (here Beta(5, 5), the one-sided
-  // alpha = 0.5 bound for x = 5 of n = 9); the bisection fallback gives the exact 0.5.
+                               << " mpmath), worst relative difference " << worst_rel);
+  // Boost 1.74's ibeta_inv fails to converge at the median of a symmetric Beta (here Beta(5, 5), the
+  // one-sided alpha = 0.5 bound for x = 5 of n = 9); the bisection fallback gives the exact 0.5.
   CHECK(ss::clopper_pearson_lower_bound(5, 9, 0.5) == doctest::Approx(0.5).epsilon(1e-15));
   CHECK(ss::clopper_pearson_upper_bound(4, 9, 0.5) == doctest::Approx(0.5).epsilon(1e-15));
 }
 
-TEST_CASE("zero-failure bound 1 - alpha^(1/n) matches mpmath; the rule of three is its conservative version") {
+TEST_CASE(
+    "zero-failure bound 1 - alpha^(1/n) matches mpmath; the rule of three is its conservative version") {
   const auto lines = read_oracle("zero_fail.txt");
   CHECK(lines.size() >= 10000);
   double worst_rel = 0.0;
@@ -231,8 +232,8 @@ TEST_CASE("exact coverage of the 95% intervals over a grid of (n, p)") {
     double p = 0, cov = 0;
     REQUIRE(static_cast<bool>(is >> name >> n >> p >> cov));
     const auto method = method_of(name);
-    const double got =
-        exact_coverage(n, p, [&](std::int64_t x, std::int64_t nn) { return ss::proportion_confint(x, nn, 0.05, method); });
+    const double got = exact_coverage(
+        n, p, [&](std::int64_t x, std::int64_t nn) { return ss::proportion_confint(x, nn, 0.05, method); });
     INFO("coverage.txt line " << i + 1 << ": " << name << " n=" << n << " p=" << p);
     CHECK(std::abs(got - cov) <= 1e-12);
     by_method[name].push_back(got);
@@ -251,15 +252,15 @@ TEST_CASE("exact coverage of the 95% intervals over a grid of (n, p)") {
   // effect), dipping to (1 - p)^n when the x = 1 interval already excludes p -- here 0.99^10 = 0.904 at
   // n = 10, p = 0.01 -- and rising above 0.95 elsewhere. Brown, Cai & DasGupta (2001, sec. 4 and fig. 5-6)
   // show their mean coverage over p is close to the nominal level; over this coarse 16-point grid the mean is
-  // 0.948 (Wilson) and 0.955 (Jeffreys), so we require |mean - 0.95| <= 0.01 -- the scale of the oscillation's
-  // average over a handful of points, and well inside the gap to the Wald interval (mean 0.77 here).
+  // 0.948 (Wilson) and 0.955 (Jeffreys), so we require |mean - 0.95| <= 0.01 -- the scale of the
+  // oscillation's average over a handful of points, and well inside the gap to the Wald interval (mean 0.77
+  // here).
   const double wilson = mean(by_method["wilson"]);
   const double jeffreys = mean(by_method["jeffreys"]);
   const double wald = mean(by_method["normal"]);
-  MESSAGE("mean exact coverage over the grid: Wilson " << wilson << ", Jeffreys " << jeffreys
-                                                       << ", Clopper-Pearson " << mean(by_method["beta"])
-                                                       << ", Agresti-Coull " << mean(by_method["agresti_coull"])
-                                                       << ", Wald " << wald);
+  MESSAGE("mean exact coverage over the grid: Wilson "
+          << wilson << ", Jeffreys " << jeffreys << ", Clopper-Pearson " << mean(by_method["beta"])
+          << ", Agresti-Coull " << mean(by_method["agresti_coull"]) << ", Wald " << wald);
   CHECK(std::abs(wilson - 0.95) <= 0.01);
   CHECK(std::abs(jeffreys - 0.95) <= 0.01);
   CHECK(wald < 0.9);  // the documented defect of the Wald interval near 0 and 1
@@ -274,11 +275,12 @@ TEST_CASE("exact coverage of the 95% intervals over a grid of (n, p)") {
     for (std::int64_t x = 0; x <= n; ++x) {
       const auto ci = ss::clopper_pearson_interval(x, n, 0.05);
       for (double e : {ci.lower, ci.upper})
-        if (e > 0.0 && e < 1.0) dense.insert(dense.end(), {e, std::nextafter(e, 0.0), std::nextafter(e, 1.0)});
+        if (e > 0.0 && e < 1.0)
+          dense.insert(dense.end(), {e, std::nextafter(e, 0.0), std::nextafter(e, 1.0)});
     }
     for (double p : dense) {
-      const double c =
-          exact_coverage(n, p, [](std::int64_t x, std::int64_t nn) { return ss::clopper_pearson_interval(x, nn, 0.05); });
+      const double c = exact_coverage(
+          n, p, [](std::int64_t x, std::int64_t nn) { return ss::clopper_pearson_interval(x, nn, 0.05); });
       INFO("Clopper-Pearson n=" << n << " p=" << p);
       CHECK(c >= 0.95 - 1e-12);
     }
@@ -315,7 +317,8 @@ TEST_CASE("x = 0 and x = n conventions") {
     CHECK(jnb.lower == jn.lower);
   }
   // Between the ends the two Jeffreys variants are the same interval.
-  CHECK(ss::jeffreys_interval(3, 10) == ss::jeffreys_interval(3, 10, 0.05, ss::jeffreys_endpoints::brown_cai_dasgupta));
+  CHECK(ss::jeffreys_interval(3, 10) ==
+        ss::jeffreys_interval(3, 10, 0.05, ss::jeffreys_endpoints::brown_cai_dasgupta));
 }
 
 TEST_CASE("symmetry: the interval for n - x is the mirror of the interval for x") {
@@ -370,10 +373,12 @@ TEST_CASE("bad arguments throw, naming the argument") {
   CHECK_THROWS_AS((void)ss::zero_failure_upper_bound(0), std::domain_error);
   CHECK_THROWS_AS((void)ss::rule_of_three_upper_bound(0), std::domain_error);
   CHECK_THROWS_AS((void)ss::wald_interval(0, (std::int64_t{1} << 53) + 1), std::domain_error);
-  CHECK_THROWS_WITH_AS((void)ss::wilson_interval(-1, 10), doctest::Contains("x (= -1)"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS((void)ss::wilson_interval(-1, 10), doctest::Contains("x (= -1)"),
+                       std::invalid_argument);
   CHECK_THROWS_WITH_AS((void)ss::wilson_interval(11, 10), doctest::Contains("must not exceed n"),
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS((void)ss::wilson_interval(1, -10), doctest::Contains("n (= -10)"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS((void)ss::wilson_interval(1, -10), doctest::Contains("n (= -10)"),
+                       std::invalid_argument);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (double alpha : {0.0, 1.0, -0.1, 1.5, nan, std::numeric_limits<double>::infinity()}) {
     INFO("alpha=" << alpha);

@@ -1,5 +1,6 @@
-// Tests for <stratum/stats/sample_size.hpp> against statsmodels 0.13.5 samplesize_confint_proportion, brute-force
-// searches and mpmath (reference values written by tests/oracles/sample_size.py into STRATUM_ORACLE_DIR).
+// Tests for <stratum/stats/sample_size.hpp> against statsmodels 0.13.5 samplesize_confint_proportion,
+// brute-force searches and mpmath (reference values written by tests/oracles/sample_size.py into
+// STRATUM_ORACLE_DIR).
 #include <doctest/doctest.h>
 
 #include <stratum/stats/proportion.hpp>
@@ -32,7 +33,8 @@ std::vector<std::string> read_oracle(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("Wald sample size: statsmodels samplesize_confint_proportion rounded up, and a brute-force search") {
+TEST_CASE(
+    "Wald sample size: statsmodels samplesize_confint_proportion rounded up, and a brute-force search") {
   const auto lines = read_oracle("wald.txt");
   CHECK(lines.size() >= 10000);
   std::int64_t largest = 0;
@@ -42,8 +44,8 @@ TEST_CASE("Wald sample size: statsmodels samplesize_confint_proportion rounded u
     std::int64_t n_search = 0;
     REQUIRE(static_cast<bool>(is >> rate >> h >> alpha >> n_sm >> n_search));
     const std::int64_t got = ss::wald_sample_size(rate, h, alpha);
-    INFO("wald.txt line " << i + 1 << ": rate=" << rate << " half_width=" << h << " alpha=" << alpha << " got "
-                          << got << ", statsmodels " << n_sm << ", search " << n_search);
+    INFO("wald.txt line " << i + 1 << ": rate=" << rate << " half_width=" << h << " alpha=" << alpha
+                          << " got " << got << ", statsmodels " << n_sm << ", search " << n_search);
     CHECK(got == std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(n_sm))));
     CHECK(got == n_search);
     largest = std::max(largest, got);
@@ -106,9 +108,9 @@ TEST_CASE("zero-failure sample size: exact (mpmath), brute-force search, and the
     REQUIRE(static_cast<bool>(is >> p >> alpha >> n_search >> n_mp >> n_rule3));
     const std::int64_t got = ss::zero_failure_sample_size(p, alpha);
     const std::int64_t got3 = ss::rule_of_three_sample_size(p, alpha);
-    INFO("zero.txt line " << i + 1 << ": max_rate=" << p << " alpha=" << alpha << " got " << got << " (search "
-                          << n_search << ", mpmath " << n_mp << "), rule of three " << got3 << " vs "
-                          << n_rule3);
+    INFO("zero.txt line " << i + 1 << ": max_rate=" << p << " alpha=" << alpha << " got " << got
+                          << " (search " << n_search << ", mpmath " << n_mp << "), rule of three " << got3
+                          << " vs " << n_rule3);
     CHECK(got == n_search);
     CHECK(got == n_mp);
     CHECK(got3 == n_rule3);
@@ -121,7 +123,8 @@ TEST_CASE("zero-failure sample size: exact (mpmath), brute-force search, and the
   }
   MESSAGE("zero failures: " << lines.size() << " cases, all equal to the search and to mpmath; largest n "
                             << largest);
-  // The classic figures: 95% confidence that the rate is below 1% needs 299 clean trials (rule of three: 300).
+  // The classic figures: 95% confidence that the rate is below 1% needs 299 clean trials (rule of three:
+  // 300).
   CHECK(ss::zero_failure_sample_size(0.01, 0.05) == 299);
   CHECK(ss::rule_of_three_sample_size(0.01, 0.05) == 300);
   CHECK(ss::zero_failure_sample_size(1.0, 0.05) == 1);
@@ -131,7 +134,8 @@ TEST_CASE("bad arguments throw, naming the argument") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (double rate : {-0.1, 1.1, nan}) {
     INFO("rate=" << rate);
-    CHECK_THROWS_WITH_AS((void)ss::wald_sample_size(rate, 0.01), doctest::Contains("rate"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ss::wald_sample_size(rate, 0.01), doctest::Contains("rate"),
+                         std::invalid_argument);
     CHECK_THROWS_AS((void)ss::wilson_sample_size(rate, 0.01), std::invalid_argument);
     CHECK_THROWS_AS((void)ss::wilson_half_width(rate, 10), std::invalid_argument);
   }

@@ -112,8 +112,8 @@ TEST_CASE("pooled two-proportion z-test matches statsmodels proportions_ztest") 
     const double p = parse_double(ps);
     const auto got = ss::two_proportion_z_test(x1, n1, x2, n2, alternative_of(alt));
     INFO("ztest.txt line " << i + 1 << ": x1=" << x1 << " n1=" << n1 << " x2=" << x2 << " n2=" << n2 << " "
-                           << alt << " got z=" << got.statistic << " p=" << got.p_value << ", statsmodels z="
-                           << z << " p=" << p);
+                           << alt << " got z=" << got.statistic << " p=" << got.p_value
+                           << ", statsmodels z=" << z << " p=" << p);
     // z: relative 1e-10 (z = 0 exactly when p1 = p2 in double; both then give exactly 0). p: relative 1e-10
     // down to the smallest normal doubles (both sides compute the normal tail directly, not as 1 - cdf).
     CHECK((rel_err(got.statistic, z) <= 1e-10 || std::abs(got.statistic - z) <= 1e-12));
@@ -126,8 +126,8 @@ TEST_CASE("pooled two-proportion z-test matches statsmodels proportions_ztest") 
 }
 
 TEST_CASE("z-test: a pooled proportion of 0 or 1 throws instead of returning 0/0") {
-  CHECK_THROWS_WITH_AS((void)ss::two_proportion_z_test(0, 10, 0, 20), doctest::Contains("pooled proportion is 0"),
-                       std::domain_error);
+  CHECK_THROWS_WITH_AS((void)ss::two_proportion_z_test(0, 10, 0, 20),
+                       doctest::Contains("pooled proportion is 0"), std::domain_error);
   CHECK_THROWS_WITH_AS((void)ss::two_proportion_z_test(10, 10, 20, 20),
                        doctest::Contains("pooled proportion is 1"), std::domain_error);
   // The three alternatives partition: p(less) + p(greater) = 1, p(two-sided) = 2 min(less, greater).
@@ -223,8 +223,8 @@ TEST_CASE("Fisher two-sided p-value equals the direct sum over all tables no mor
           ++checked;
         }
   // Fisher's tea-tasting tables (rows of equal totals): the mirror-image table is exactly as probable as the
-  // observed one and must be counted by the 1e-14 rule. [[3, 1], [1, 3]]: (1 + 16 + 16 + 1) / 70; [[4, 0], [0, 4]]:
-  // 2 / 70 two-sided, 1 / 70 one-sided.
+  // observed one and must be counted by the 1e-14 rule. [[3, 1], [1, 3]]: (1 + 16 + 16 + 1) / 70; [[4, 0],
+  // [0, 4]]: 2 / 70 two-sided, 1 / 70 one-sided.
   CHECK(ss::fisher_exact(3, 1, 1, 3).p_value == doctest::Approx(0.48571428571428565).epsilon(1e-14));
   CHECK(ss::fisher_exact(4, 0, 0, 4).p_value == doctest::Approx(2.0 / 70.0).epsilon(1e-14));
   CHECK(ss::fisher_exact(4, 0, 0, 4, ss::proportion_alternative::greater).p_value ==
@@ -242,7 +242,8 @@ TEST_CASE("Fisher: degenerate tables and bad input") {
   CHECK_THROWS_WITH_AS((void)ss::fisher_exact(-1, 2, 3, 4), doctest::Contains("a (row 1, column 1)"),
                        std::invalid_argument);
   CHECK_THROWS_AS((void)ss::fisher_exact(1, 2, 3, std::int64_t{1} << 30), std::domain_error);
-  CHECK_THROWS_AS((void)ss::fisher_exact(std::int64_t{1} << 29, std::int64_t{1} << 29, 3, 4), std::domain_error);
+  CHECK_THROWS_AS((void)ss::fisher_exact(std::int64_t{1} << 29, std::int64_t{1} << 29, 3, 4),
+                  std::domain_error);
   CHECK_THROWS_AS((void)ss::sample_odds_ratio(1, -2, 3, 4), std::invalid_argument);
   // The largest supported table works.
   const std::int64_t m = ((std::int64_t{1} << 30) - 1) / 4;

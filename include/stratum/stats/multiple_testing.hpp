@@ -58,8 +58,8 @@ struct multiple_testing_result {
     throw std::invalid_argument(fn + "alpha (= " + std::to_string(alpha) + ") must lie in (0, 1)");
   for (std::size_t i = 0; i < p_values.size(); ++i) {
     if (!(p_values[i] >= 0.0 && p_values[i] <= 1.0))
-      throw std::invalid_argument(fn + "p_values[" + std::to_string(i) + "] (= " +
-                                  std::to_string(p_values[i]) + ") must lie in [0, 1]");
+      throw std::invalid_argument(fn + "p_values[" + std::to_string(i) +
+                                  "] (= " + std::to_string(p_values[i]) + ") must lie in [0, 1]");
   }
 
   const std::size_t m = p_values.size();
@@ -118,7 +118,8 @@ struct multiple_testing_result {
 }
 
 /// Bonferroni-adjusted p-values and decisions (statsmodels multipletests method='bonferroni').
-[[nodiscard]] inline multiple_testing_result bonferroni(std::span<const double> p_values, double alpha = 0.05) {
+[[nodiscard]] inline multiple_testing_result bonferroni(std::span<const double> p_values,
+                                                        double alpha = 0.05) {
   return adjust_p_values(p_values, p_value_adjustment::bonferroni, alpha);
 }
 

@@ -1,4 +1,5 @@
-// Confidence intervals for a binomial proportion: x successes (failures, in an audit) in n independent trials.
+// Confidence intervals for a binomial proportion: x successes (failures, in an audit) in n independent
+// trials.
 //
 // Two-sided intervals at level 1 - alpha, matching statsmodels 0.13.5
 // `statsmodels.stats.proportion.proportion_confint(x, n, alpha, method)`:
@@ -7,7 +8,7 @@
 //   wilson_interval          method='wilson'         Wilson (1927) score interval
 //   agresti_coull_interval   method='agresti_coull'  Agresti & Coull (1998), clipped to [0, 1]
 //   clopper_pearson_interval method='beta'           Clopper & Pearson (1934), exact (beta quantiles)
-//   jeffreys_interval        method='jeffreys'       equal-tailed Beta(x + 1/2, n - x + 1/2) posterior interval
+//   jeffreys_interval        method='jeffreys'       equal-tailed Beta(x + 1/2, n - x + 1/2) interval
 //
 // where p = x / n and z = Phi^{-1}(1 - alpha / 2). References: Brown, Cai & DasGupta (2001), "Interval
 // Estimation for a Binomial Proportion", Statistical Science 16(2):101-133, for the definitions and their
@@ -23,13 +24,14 @@
 //   - x and n are counts (std::int64_t so that a negative value is caught, not wrapped): 0 <= x <= n,
 //     else std::invalid_argument; n = 0 throws std::domain_error (no trials, no estimate); n > 2^53 throws
 //     std::domain_error (x / n would no longer be exact in double).
-//   - alpha must lie in the open interval (0, 1), else std::invalid_argument (NaN included). Any tiny positive
-//     alpha is accepted (1e-12, 1e-300): the quantiles are computed from the tail probability alpha / 2
-//     directly, never as 1 - alpha / 2.
-//   - x = 0 and x = n: Wald collapses to [0, 0] / [1, 1] (a known defect, kept as in statsmodels); Wilson gives
-//     exactly 0 / 1 at the closed end (statsmodels may return +-1e-17 there from rounding); Agresti-Coull is
-//     clipped; Clopper-Pearson sets the closed end to exactly 0 / 1; Jeffreys keeps the central quantile at the
-//     closed end like statsmodels unless jeffreys_endpoints::brown_cai_dasgupta is requested (0 / 1 there).
+//   - alpha must lie in the open interval (0, 1), else std::invalid_argument (NaN included). Any tiny
+//     positive alpha is accepted (1e-12, 1e-300): the quantiles are computed from the tail probability alpha
+//     / 2 directly, never as 1 - alpha / 2.
+//   - x = 0 and x = n: Wald collapses to [0, 0] / [1, 1] (a known defect, kept as in statsmodels); Wilson
+//     gives exactly 0 / 1 at the closed end (statsmodels may return +-1e-17 there from rounding);
+//     Agresti-Coull is clipped; Clopper-Pearson sets the closed end to exactly 0 / 1; Jeffreys keeps the
+//     central quantile at the closed end like statsmodels unless jeffreys_endpoints::brown_cai_dasgupta is
+//     requested (0 / 1 there).
 #pragma once
 
 #include <algorithm>
@@ -81,7 +83,9 @@ namespace proportion_detail {
 
 inline constexpr std::int64_t max_exact_count = std::int64_t{1} << 53;
 
-inline std::string where(const char* fn) { return std::string("stratum::stats::") + fn + ": "; }
+inline std::string where(const char* fn) {
+  return std::string("stratum::stats::") + fn + ": ";
+}
 
 /// Validates a count pair: 0 <= x <= n, 0 < n <= 2^53.
 inline void check_counts(const char* fn, std::int64_t x, std::int64_t n) {
@@ -91,8 +95,8 @@ inline void check_counts(const char* fn, std::int64_t x, std::int64_t n) {
     throw std::domain_error(where(fn) + "n (= " + std::to_string(n) + ") exceeds 2^53, not exact in double");
   if (x < 0) throw std::invalid_argument(where(fn) + "x (= " + std::to_string(x) + ") must be >= 0");
   if (x > n)
-    throw std::invalid_argument(where(fn) + "x (= " + std::to_string(x) + ") must not exceed n (= " +
-                                std::to_string(n) + ")");
+    throw std::invalid_argument(where(fn) + "x (= " + std::to_string(x) +
+                                ") must not exceed n (= " + std::to_string(n) + ")");
 }
 
 /// Validates a significance level: alpha in (0, 1), not NaN.
@@ -108,10 +112,10 @@ inline void check_alpha(const char* fn, double alpha) {
 }
 
 /// Inverts the regularized incomplete beta function by bisection over the bit patterns of the doubles in
-/// [0, 1] (64 steps at most): the t where I_t(a, b) (upper = false) or 1 - I_t(a, b) (upper = true) crosses q.
-/// A fallback only: Boost 1.74's Newton iteration in ibeta_inv stops with an evaluation_error at a few points
-/// (e.g. the median of the symmetric Beta(5, 5), which the one-sided Clopper-Pearson bound at alpha = 0.5
-/// asks for).
+/// [0, 1] (64 steps at most): the t where I_t(a, b) (upper = false) or 1 - I_t(a, b) (upper = true) crosses
+/// q. A fallback only: Boost 1.74's Newton iteration in ibeta_inv stops with an evaluation_error at a few
+/// points (e.g. the median of the symmetric Beta(5, 5), which the one-sided Clopper-Pearson bound at alpha =
+/// 0.5 asks for).
 [[nodiscard]] inline double beta_quantile_bisect(double q, double a, double b, bool upper) {
   const auto f = [&](double t) { return upper ? boost::math::ibetac(a, b, t) : boost::math::ibeta(a, b, t); };
   std::uint64_t lo = std::bit_cast<std::uint64_t>(0.0);
@@ -167,7 +171,8 @@ inline void check_alpha(const char* fn, double alpha) {
 /// (p + k + s) / (p + k + s) and use (p + k)^2 - s^2 = p^2 (1 + 2k)), and the upper end as
 /// (p + k + s) / (1 + 2k) for p < 1/2 and 1 - q^2 / (q + k + s) with q = 1 - p otherwise. The two forms
 /// agree with statsmodels to rounding, and give exactly 0 at x = 0 and exactly 1 at x = n.
-[[nodiscard]] inline proportion_interval wilson_interval(std::int64_t x, std::int64_t n, double alpha = 0.05) {
+[[nodiscard]] inline proportion_interval wilson_interval(std::int64_t x, std::int64_t n,
+                                                         double alpha = 0.05) {
   proportion_detail::check_counts("wilson_interval", x, n);
   proportion_detail::check_alpha("wilson_interval", alpha);
   const double nd = static_cast<double>(n);
@@ -273,8 +278,8 @@ inline void check_alpha(const char* fn, double alpha) {
 }
 
 /// Exact one-sided upper bound on the rate after 0 events in n trials, at confidence 1 - alpha: the p with
-/// (1 - p)^n = alpha, i.e. 1 - alpha^(1/n), evaluated as -expm1(ln(alpha) / n) to keep full relative precision
-/// for large n. Equal to clopper_pearson_upper_bound(0, n, alpha). Clopper & Pearson (1934).
+/// (1 - p)^n = alpha, i.e. 1 - alpha^(1/n), evaluated as -expm1(ln(alpha) / n) to keep full relative
+/// precision for large n. Equal to clopper_pearson_upper_bound(0, n, alpha). Clopper & Pearson (1934).
 [[nodiscard]] inline double zero_failure_upper_bound(std::int64_t n, double alpha = 0.05) {
   proportion_detail::check_counts("zero_failure_upper_bound", 0, n);
   proportion_detail::check_alpha("zero_failure_upper_bound", alpha);

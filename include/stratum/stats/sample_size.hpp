@@ -1,15 +1,15 @@
 // Sample-size planning per slice: how many observations a scenario slice needs before its failure rate can be
 // stated with the precision a release review asks for.
 //
-//   wald_sample_size(rate, h, alpha)      ceil(rate (1 - rate) / (h / z)^2): the Wald interval's half-width at
-//                                         the anticipated rate is <= h. statsmodels 0.13.5
+//   wald_sample_size(rate, h, alpha)      ceil(rate (1 - rate) / (h / z)^2): the Wald interval's
+//                                         half-width at the anticipated rate is <= h. statsmodels 0.13.5
 //                                         samplesize_confint_proportion(rate, h, alpha, method='normal')
 //                                         returns the same number before rounding up.
 //   wilson_sample_size(rate, h, alpha)    the smallest n whose Wilson interval, at the anticipated rate, has
 //                                         half-width <= h (wilson_half_width below).
 //   zero_failure_sample_size(p, alpha)    the smallest n such that observing 0 failures in n trials shows the
-//                                         rate is below p at confidence 1 - alpha: (1 - p)^n <= alpha, i.e. the
-//                                         one-sided Clopper-Pearson bound 1 - alpha^(1/n) <= p.
+//                                         rate is below p at confidence 1 - alpha: (1 - p)^n <= alpha, i.e.
+//                                         the one-sided Clopper-Pearson bound 1 - alpha^(1/n) <= p.
 //   rule_of_three_sample_size(p, alpha)   ceil(-ln(alpha) / p), i.e. 3/p at 95% (Hanley & Lippman-Hand 1983);
 //                                         never smaller than the exact zero_failure_sample_size.
 //
@@ -116,7 +116,8 @@ inline std::int64_t to_count(const char* fn, double v) {
 
 /// The smallest n >= 1 such that zero failures in n trials bound the failure rate below `max_rate` at
 /// confidence 1 - alpha: (1 - max_rate)^n <= alpha, evaluated as n log1p(-max_rate) <= ln(alpha) (exact for
-/// the binomial; equivalently zero_failure_upper_bound(n, alpha) <= max_rate). max_rate in (0, 1] (1 gives 1).
+/// the binomial; equivalently zero_failure_upper_bound(n, alpha) <= max_rate). max_rate in (0, 1] (1 gives
+/// 1).
 [[nodiscard]] inline std::int64_t zero_failure_sample_size(double max_rate, double alpha = 0.05) {
   constexpr const char* fn = "zero_failure_sample_size";
   if (!(max_rate > 0.0 && max_rate <= 1.0))

@@ -66,8 +66,9 @@ struct fisher_exact_result {
 /// Newcombe's hybrid score interval for p1 - p2 at level 1 - alpha. With (l_i, u_i) the Wilson interval of
 /// sample i at the same alpha and d = p1 - p2:
 ///   lower = d - sqrt((p1 - l1)^2 + (u2 - p2)^2),   upper = d + sqrt((p2 - l2)^2 + (u1 - p1)^2).
-/// Newcombe (1998), method 10; statsmodels 0.13.5 confint_proportions_2indep(method='newcomb', compare='diff').
-/// Argument checks as wilson_interval (n1, n2 = 0 throw std::domain_error). The result lies in [-1, 1].
+/// Newcombe (1998), method 10; statsmodels 0.13.5 confint_proportions_2indep(method='newcomb',
+/// compare='diff'). Argument checks as wilson_interval (n1, n2 = 0 throw std::domain_error). The result lies
+/// in [-1, 1].
 [[nodiscard]] inline proportion_difference_interval newcombe_interval(std::int64_t x1, std::int64_t n1,
                                                                       std::int64_t x2, std::int64_t n2,
                                                                       double alpha = 0.05) {
@@ -91,20 +92,19 @@ struct fisher_exact_result {
 /// Pooled two-proportion z-test of H0: p1 = p2. With p = (x1 + x2) / (n1 + n2):
 ///   z = (p1 - p2) / sqrt(p (1 - p) (1/n1 + 1/n2)),
 /// p-value 2 (1 - Phi(|z|)) (two_sided), 1 - Phi(z) (greater), Phi(z) (less), tails computed directly.
-/// statsmodels 0.13.5 proportions_ztest(count=[x1, x2], nobs=[n1, n2]) with its default value=0, prop_var=False.
-/// When the pooled proportion is 0 or 1 (no failure, or nothing but failures, in both samples) the statistic
-/// is 0/0 (statsmodels returns NaN with a warning): this throws std::domain_error instead; fisher_exact is
-/// defined there (p-value 1).
+/// statsmodels 0.13.5 proportions_ztest(count=[x1, x2], nobs=[n1, n2]) with its default value=0,
+/// prop_var=False. When the pooled proportion is 0 or 1 (no failure, or nothing but failures, in both
+/// samples) the statistic is 0/0 (statsmodels returns NaN with a warning): this throws std::domain_error
+/// instead; fisher_exact is defined there (p-value 1).
 [[nodiscard]] inline proportion_test_result two_proportion_z_test(
     std::int64_t x1, std::int64_t n1, std::int64_t x2, std::int64_t n2,
     proportion_alternative alternative = proportion_alternative::two_sided) {
   proportion_detail::check_counts("two_proportion_z_test (sample 1)", x1, n1);
   proportion_detail::check_counts("two_proportion_z_test (sample 2)", x2, n2);
   if (x1 + x2 == 0 || x1 + x2 == n1 + n2)
-    throw std::domain_error(
-        "stratum::stats::two_proportion_z_test: the pooled proportion is " +
-        std::string(x1 + x2 == 0 ? "0" : "1") +
-        ", so the z statistic is 0/0; use fisher_exact (p-value 1) for such slices");
+    throw std::domain_error("stratum::stats::two_proportion_z_test: the pooled proportion is " +
+                            std::string(x1 + x2 == 0 ? "0" : "1") +
+                            ", so the z statistic is 0/0; use fisher_exact (p-value 1) for such slices");
   const double n1d = static_cast<double>(n1);
   const double n2d = static_cast<double>(n2);
   const double diff = static_cast<double>(x1) / n1d - static_cast<double>(x2) / n2d;
@@ -208,11 +208,13 @@ template <class F>
 /// The sample odds ratio of the table [[a, b], [c, d]] with scipy 1.10.1 fisher_exact's conventions:
 /// (a d) / (b c) when b > 0 and c > 0; +infinity when b = 0 or c = 0 (with every margin positive);
 /// NaN when a row or a column of the table sums to 0. Negative cells throw std::invalid_argument.
-[[nodiscard]] inline double sample_odds_ratio(std::int64_t a, std::int64_t b, std::int64_t c, std::int64_t d) {
+[[nodiscard]] inline double sample_odds_ratio(std::int64_t a, std::int64_t b, std::int64_t c,
+                                              std::int64_t d) {
   proportion_detail::check_table("sample_odds_ratio", a, b, c, d);
   if (a + b == 0 || c + d == 0 || a + c == 0 || b + d == 0) return std::numeric_limits<double>::quiet_NaN();
   if (b > 0 && c > 0)
-    return static_cast<double>(a) * static_cast<double>(d) / (static_cast<double>(b) * static_cast<double>(c));
+    return static_cast<double>(a) * static_cast<double>(d) /
+           (static_cast<double>(b) * static_cast<double>(c));
   return std::numeric_limits<double>::infinity();
 }
 
@@ -252,8 +254,7 @@ template <class F>
     case proportion_alternative::two_sided: {
       // The mode as scipy computes it: the exact integer product, rounded to double, divided, truncated.
       const auto prod = static_cast<std::uint64_t>(n + 1) * static_cast<std::uint64_t>(n1 + 1);
-      const auto mode =
-          static_cast<std::int64_t>(static_cast<double>(prod) / static_cast<double>(total + 2));
+      const auto mode = static_cast<std::int64_t>(static_cast<double>(prod) / static_cast<double>(total + 2));
       const double pexact = h.pmf(a);
       const double pmode = h.pmf(mode);
       constexpr double epsilon = 1e-14;
@@ -262,14 +263,14 @@ template <class F>
       if (a < mode) {
         const double plower = h.cdf(a);
         if (h.pmf(n) > pexact * gamma) return {odds_ratio, plower};
-        const std::int64_t guess = proportion_detail::last_at_most(
-            [&h](std::int64_t k) { return -h.pmf(k); }, -pexact * gamma, mode, n);
+        const std::int64_t guess = proportion_detail::last_at_most([&h](std::int64_t k) { return -h.pmf(k); },
+                                                                   -pexact * gamma, mode, n);
         p = plower + h.sf(guess);
       } else {
         const double pupper = h.sf(a - 1);
         if (h.pmf(0) > pexact * gamma) return {odds_ratio, pupper};
-        const std::int64_t guess = proportion_detail::last_at_most(
-            [&h](std::int64_t k) { return h.pmf(k); }, pexact * gamma, 0, mode);
+        const std::int64_t guess = proportion_detail::last_at_most([&h](std::int64_t k) { return h.pmf(k); },
+                                                                   pexact * gamma, 0, mode);
         p = pupper + h.cdf(guess);
       }
       break;
