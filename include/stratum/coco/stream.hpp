@@ -23,6 +23,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -36,8 +37,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <cmath>
 
 #include "../core/error.hpp"
 #include "accumulator.hpp"
@@ -461,7 +460,8 @@ class stream_evaluator {
 /// threads == 1: one thread reads and matches. threads >= 2 (0 = all hardware threads): the calling thread
 /// reads, `threads` workers match, each into its own evaluator, and the workers' states are merged into `ev`
 /// at the end; at most 2 * threads + 2 frames are in flight. The result does not depend on `threads`. An
-/// exception from `next` or from matching stops every thread and is rethrown (the first one).
+/// exception from `next` or from matching stops every thread and is rethrown (the first one); `ev` then holds
+/// an unspecified part of the stream and should be discarded.
 template <class Source>
 void run_stream(Source&& next, stream_evaluator& ev, unsigned threads = 1) {
   threads = resolve_threads(threads);
