@@ -100,8 +100,7 @@ class exact_accumulator {
     c.score.push_back(score);
     c.image.push_back(image);
     c.rank.push_back(rank);
-    c.tp.insert(c.tp.end(), tp, tp + dims_.A);
-    c.fp.insert(c.fp.end(), fp, fp + dims_.A);
+    for (std::size_t a = 0; a < dims_.A; ++a) c.tp.push_back(tp[a]), c.fp.push_back(fp[a]);
   }
   void add_ground_truths(std::size_t k, std::size_t a, std::int64_t non_ignored) { cats_[k].npig[a] += non_ignored; }
 

@@ -47,6 +47,7 @@ class matcher {
  public:
   explicit matcher(const params& p) : p_(&p) {
     for (double t : p.iou_thrs) thr_.push_back(std::min(t, 1 - 1e-10));
+    thr_min_ = *std::min_element(thr_.begin(), thr_.end());
   }
 
   /// Matches one group and adds its records to category k of `acc` (an exact_accumulator, a
@@ -166,10 +167,17 @@ class matcher {
       if (ign_[g]) gorder_[pos++] = g;
     for (std::size_t s = 0; s < G; ++s) ig_[s] = s >= npig;
     out.assign(2 * D, 0);
+    // only detections with an IoU reaching some threshold can match (others stay unmatched at every t)
+    cand_.clear();
+    double top = 0;
+    for (std::size_t d = 0; d < D; ++d)
+      if (best_[d] >= thr_min_) cand_.push_back(d), top = std::max(top, best_[d]);
+    if (cand_.empty()) return;
     for (std::size_t t = 0; t < T; ++t) {
+      if (thr_[t] > top) continue;  // nothing reaches this threshold
       std::fill(taken_.begin(), taken_.end(), 0);
       const std::uint64_t bit = std::uint64_t{1} << t;
-      for (std::size_t d = 0; d < D; ++d) {
+      for (const std::size_t d : cand_) {
         const double* row = ious_.data() + d * G;
         double best = thr_[t];
         if (best_[d] < best) continue;  // nothing reaches the threshold
@@ -195,6 +203,8 @@ class matcher {
 
   const params* p_;
   std::vector<double> thr_;
+  double thr_min_ = 0;
+  std::vector<std::size_t> cand_;
   std::vector<std::size_t> dorder_, gorder_;
   std::vector<unsigned char> ig_, taken_;
   std::vector<double> ious_, best_, darea_, gx_, gy_, gw_, gh_, garea_;

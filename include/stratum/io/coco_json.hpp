@@ -162,7 +162,7 @@ inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::elemen
   const auto root = get_object(c, doc, "(document)");
   coco::ground_truth gt;
 
-  std::unordered_set<std::int64_t> img_ids, cat_ids, ann_ids;
+  std::unordered_set<std::int64_t> img_ids, cat_ids;
   std::size_t i = 0;
   for (auto e : get_array(c, root, "images", true)) {
     const loc rec{"images", i++};
@@ -205,29 +205,68 @@ inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::elemen
     ci.name = std::string(name);
     gt.categories.push_back(std::move(ci));
   }
+  // annotations: one pass over each record's fields; ids checked against dense indexes, duplicates found by
+  // sorting (the error names the first record that repeats an earlier id)
+  std::vector<std::int64_t> img_list, cat_list;
+  for (const auto& im : gt.images) img_list.push_back(im.id);
+  for (const auto& ct : gt.categories) cat_list.push_back(ct.id);
+  const coco::detail::id_index imgs(img_list), cats(cat_list);
+  const auto anns = get_array(c, root, "annotations", false);
+  {
+    const auto n = anns.size();
+    for (auto* v : {&gt.x, &gt.y, &gt.w, &gt.h, &gt.area}) v->reserve(n);
+    for (auto* v : {&gt.id, &gt.image_id, &gt.category_id}) v->reserve(n);
+    gt.crowd.reserve(n);
+  }
   i = 0;
-  for (auto e : get_array(c, root, "annotations", false)) {
+  for (auto e : anns) {
     const loc rec{"annotations", i++};
     const auto o = get_object(c, e, rec);
-    const auto id = get_int(c, o, "id", rec);
-    if (!ann_ids.insert(id).second) c.fail(rec.at("id"), "duplicate annotation id " + std::to_string(id));
-    const auto img = get_int(c, o, "image_id", rec);
-    if (!img_ids.count(img)) c.fail(rec.at("image_id"), "image " + std::to_string(img) + " is not in images");
-    const auto cat = get_int(c, o, "category_id", rec);
-    if (!cat_ids.count(cat)) c.fail(rec.at("category_id"), "category " + std::to_string(cat) + " is not in categories");
-    const auto b = get_bbox(c, o, rec);
-    const double area = get_number(c, o, "area", rec);
+    simdjson::dom::element id_e, img_e, cat_e, box_e, area_e, crowd_e;
+    unsigned seen = 0;
+    for (auto field : o) {
+      const std::string_view key = field.key;
+      if (key == "id") id_e = field.value, seen |= 1;
+      else if (key == "image_id") img_e = field.value, seen |= 2;
+      else if (key == "category_id") cat_e = field.value, seen |= 4;
+      else if (key == "bbox") box_e = field.value, seen |= 8;
+      else if (key == "area") area_e = field.value, seen |= 16;
+      else if (key == "iscrowd") crowd_e = field.value, seen |= 32;
+    }
+    if (!(seen & 1)) c.fail(rec.at("id"), "missing field");
+    const auto id = get_int(c, id_e, rec.at("id"));
+    if (!(seen & 2)) c.fail(rec.at("image_id"), "missing field");
+    const auto img = get_int(c, img_e, rec.at("image_id"));
+    if (imgs.find(img) == coco::detail::id_index::npos)
+      c.fail(rec.at("image_id"), "image " + std::to_string(img) + " is not in images");
+    if (!(seen & 4)) c.fail(rec.at("category_id"), "missing field");
+    const auto cat = get_int(c, cat_e, rec.at("category_id"));
+    if (cats.find(cat) == coco::detail::id_index::npos)
+      c.fail(rec.at("category_id"), "category " + std::to_string(cat) + " is not in categories");
+    if (!(seen & 8)) c.fail(rec.at("bbox"), "missing field");
+    const auto b = get_bbox(c, box_e, rec);
+    if (!(seen & 16)) c.fail(rec.at("area"), "missing field");
+    const double area = get_number(c, area_e, rec.at("area"));
     if (area < 0) c.fail(rec.at("area"), "negative area");
     bool crowd = false;
-    simdjson::dom::element ce;
-    if (!o["iscrowd"].get(ce)) {
+    if (seen & 32) {
       std::int64_t v;
       bool bv;
-      if (!ce.get_int64().get(v) && (v == 0 || v == 1)) crowd = v == 1;
-      else if (!ce.get_bool().get(bv)) crowd = bv;
+      if (!crowd_e.get_int64().get(v) && (v == 0 || v == 1)) crowd = v == 1;
+      else if (!crowd_e.get_bool().get(bv)) crowd = bv;
       else c.fail(rec.at("iscrowd"), "expected 0 or 1");
     }
     gt.add(id, img, cat, b.x, b.y, b.w, b.h, area, crowd);
+  }
+  {
+    std::vector<std::pair<std::int64_t, std::size_t>> ids(gt.size());
+    for (std::size_t r = 0; r < gt.size(); ++r) ids[r] = {gt.id[r], r};
+    std::sort(ids.begin(), ids.end());
+    std::size_t first_repeat = gt.size();
+    for (std::size_t r = 1; r < ids.size(); ++r)
+      if (ids[r].first == ids[r - 1].first) first_repeat = std::min(first_repeat, ids[r].second);
+    if (first_repeat < gt.size())
+      c.fail(loc{"annotations", first_repeat}.at("id"), "duplicate annotation id " + std::to_string(gt.id[first_repeat]));
   }
   return gt;
 }
