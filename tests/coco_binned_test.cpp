@@ -483,6 +483,8 @@ TEST_CASE("bin edges and bad input") {
   CHECK_THROWS_AS(acc.add_detection(0, std::nan(""), 1, 0, tp, fp), input_error);
   CHECK_THROWS_WITH_AS(acc.add_detection(1, 0.5, 1, 0, tp, fp), doctest::Contains("category index 1"),
                        usage_error);
+  CHECK_THROWS_WITH_AS(acc.add_ground_truths(0, 0, -1), doctest::Contains("negative count -1"), usage_error);
+  CHECK_THROWS_AS(acc.add_ground_truths(0, 4, 1), usage_error);
   CHECK_THROWS_AS(coco::binned_accumulator(p, 0), usage_error);
   CHECK_THROWS_AS(coco::binned_accumulator(p, coco::binned_accumulator::max_bins + 1), usage_error);
   // other parameters, bins or shapes cannot be merged or finalized together

@@ -156,6 +156,9 @@ class binned_accumulator {
     if (k >= dims_.K || a >= dims_.A)
       throw usage_error("binned_accumulator::add_ground_truths: index out of range (k=" + std::to_string(k) +
                         ", a=" + std::to_string(a) + ")");
+    if (non_ignored < 0)
+      throw usage_error("binned_accumulator::add_ground_truths: negative count " +
+                        std::to_string(non_ignored));
     npig_[k * dims_.A + a] += non_ignored;
   }
 
