@@ -131,24 +131,40 @@ class exact_accumulator {
   }
   exact_accumulator& operator+=(const exact_accumulator& o) { return merge(o); }
 
-  /// Records of category k in evaluation order: score descending, then image id, then rank.
+  /// Records of category k in evaluation order: score descending, then image id, then rank. Records usually
+  /// arrive already in (image, rank) order (a batch pass or an in-order merge); then a stable sort on the score
+  /// alone gives that order, which is cheaper than comparing the full key.
   [[nodiscard]] std::vector<std::uint32_t> order(std::size_t k) const {
     const auto& c = cats_[k];
+    const std::size_t n = c.size();
+    bool in_order = true;
+    for (std::size_t i = 1; i < n && in_order; ++i)
+      in_order = c.image[i - 1] < c.image[i] || (c.image[i - 1] == c.image[i] && c.rank[i - 1] < c.rank[i]);
+    std::vector<std::uint32_t> idx(n);
+    if (in_order) {
+      struct key {
+        double score;
+        std::uint32_t index;
+      };
+      std::vector<key> keys(n);
+      for (std::size_t i = 0; i < n; ++i) keys[i] = {c.score[i], static_cast<std::uint32_t>(i)};
+      std::stable_sort(keys.begin(), keys.end(), [](const key& a, const key& b) { return a.score > b.score; });
+      for (std::size_t i = 0; i < n; ++i) idx[i] = keys[i].index;
+      return idx;
+    }
     struct key {
       double score;
       std::int64_t image;
       std::uint32_t rank, index;
     };
-    std::vector<key> keys(c.size());
-    for (std::size_t i = 0; i < keys.size(); ++i)
-      keys[i] = {c.score[i], c.image[i], c.rank[i], static_cast<std::uint32_t>(i)};
+    std::vector<key> keys(n);
+    for (std::size_t i = 0; i < n; ++i) keys[i] = {c.score[i], c.image[i], c.rank[i], static_cast<std::uint32_t>(i)};
     std::sort(keys.begin(), keys.end(), [](const key& a, const key& b) {
       if (a.score != b.score) return a.score > b.score;
       if (a.image != b.image) return a.image < b.image;
       return a.rank < b.rank;
     });
-    std::vector<std::uint32_t> idx(keys.size());
-    for (std::size_t i = 0; i < keys.size(); ++i) idx[i] = keys[i].index;
+    for (std::size_t i = 0; i < n; ++i) idx[i] = keys[i].index;
     return idx;
   }
 
