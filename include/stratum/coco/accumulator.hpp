@@ -96,6 +96,8 @@ class exact_accumulator {
   /// Adds one detection record of category k; tp and fp point to A words each.
   void add_detection(std::size_t k, double score, std::int64_t image, std::uint32_t rank, const std::uint64_t* tp,
                      const std::uint64_t* fp) {
+    // the ordering needs comparable scores (NaN would make the sort undefined)
+    if (!(score >= 0 && score <= 1)) throw usage_error("exact_accumulator: detection score outside [0, 1]");
     auto& c = cats_[k];
     c.score.push_back(score);
     c.image.push_back(image);

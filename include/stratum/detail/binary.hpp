@@ -138,7 +138,7 @@ inline constexpr std::uint16_t state_format_version = 1;
 inline constexpr std::size_t state_header_size = 64;
 inline constexpr std::size_t state_checksum_offset = 56;
 
-enum class state_kind : std::uint16_t { coco_exact = 1, coco_binned = 2 };
+enum class state_kind : std::uint16_t { coco_exact = 1, coco_binned = 2, histogram = 16, quantile_sketch = 17 };
 
 inline std::string state_kind_name(std::uint16_t kind) {
   switch (kind) {
@@ -146,6 +146,10 @@ inline std::string state_kind_name(std::uint16_t kind) {
       return "a COCO exact accumulator (kind 1)";
     case static_cast<std::uint16_t>(state_kind::coco_binned):
       return "a COCO binned accumulator (kind 2)";
+    case static_cast<std::uint16_t>(state_kind::histogram):
+      return "a histogram (kind 16)";
+    case static_cast<std::uint16_t>(state_kind::quantile_sketch):
+      return "a quantile sketch (kind 17)";
     default:
       return "an unknown kind of state (kind " + std::to_string(kind) + ")";
   }

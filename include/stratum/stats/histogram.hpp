@@ -167,7 +167,7 @@ class histogram {
   }
 
   /// Serialized-state kind of a histogram in the common header.
-  static constexpr auto kind = static_cast<::stratum::detail::state_kind>(16);
+  static constexpr auto kind = ::stratum::detail::state_kind::histogram;
 
  private:
   static void check_edges(const std::vector<double>& e, const char* who) {

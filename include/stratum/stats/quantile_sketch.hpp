@@ -65,7 +65,7 @@ class quantile_sketch {
  public:
   static constexpr int default_precision = 7;
   static constexpr int max_precision = 16;
-  static constexpr auto kind = static_cast<::stratum::detail::state_kind>(17);
+  static constexpr auto kind = ::stratum::detail::state_kind::quantile_sketch;
 
   /// An empty sketch with precision p: 2^p buckets per octave, relative bucket width <= 2^-p.
   explicit quantile_sketch(int precision = default_precision) : p_(precision) {
