@@ -5,6 +5,7 @@ pkgs=(build-essential cmake git libeigen3-dev libxsimd-dev libboost-dev libboost
       doctest-dev libbenchmark-dev python3 python3-numpy python3-scipy python3-statsmodels
       libopenmpi-dev openmpi-bin)
 pkgs+=(python3-sklearn)  # tests/oracles/calibration.py: sklearn calibration_curve, brier_score_loss
+pkgs+=(python3-mpmath)   # tests/oracles/{proportion,two_proportions,sample_size}.py: high-precision references
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
