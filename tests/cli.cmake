@@ -5,6 +5,8 @@
 #     2 and 3 (identical output), from a file and from stdin, and without the header line given --categories;
 #   - on stratum_synth output: its JSONL stream (given the categories of its ground truth) evaluates to the same
 #     bytes as `coco` on its COCO files;
+#   - `coco --bootstrap`: the same point estimates as without it, intervals in JSON for the pool and every
+#     slice, identical bytes for --threads 1 and 2, another seed gives other intervals, the text table;
 #   - bad input exits with status 1 and a message naming the record (line, field); bad usage exits with 2.
 # The checks are in cli_check.py, written into the build tree below.
 
@@ -22,6 +24,7 @@ file(WRITE ${cli_check} [=[
   cli_check.py coco-expected STRATUM CASE_DIR
   cli_check.py stream-same STRATUM CASE_DIR WORK_DIR
   cli_check.py synth-same STRATUM GT DT FRAMES
+  cli_check.py bootstrap STRATUM CASE_DIR
   cli_check.py expect STATUS MESSAGE_PART -- PROGRAM ARGS...
 """
 import json
@@ -149,6 +152,44 @@ def synth_same(stratum, gt, dt, frames):
     finish()
 
 
+def bootstrap(stratum, case):
+    gt, dt, params = f"{case}/gt.json", f"{case}/dt.json", f"{case}/params.json"
+    base = [stratum, "coco", gt, dt, "--params", params, "--slice-by", "weather", "--joint", "weather*timeofday"]
+    plain = json.loads(run(base + ["--json"]))
+    boot = [*base, "--bootstrap", "40", "--seed", "5", "--confidence", "0.9", "--json"]
+    one = run(boot + ["--threads", "1"])
+    check(run(boot + ["--threads", "2"]) == one, "--bootstrap output depends on --threads")
+    got = json.loads(one)
+    check(got["bootstrap"] == {"method": "percentile", "unit": "image", "replicates": 40, "seed": 5,
+                               "confidence_level": 0.9}, f"bootstrap block {got.get('bootstrap')}")
+    stripped = {k: v for k, v in got.items() if k not in ("bootstrap", "stats_ci", "stats_ci_undefined")}
+    stripped["slices"] = {name: {k: v for k, v in sl.items() if k not in ("stats_ci", "stats_ci_undefined")}
+                          for name, sl in got["slices"].items()}
+    check(stripped == plain, "point estimates with --bootstrap differ from those without")
+    check(len(got["slices"]) > 2, "slices")
+    defined = 0
+    for name, node in [("all", got), *got["slices"].items()]:
+        ci, undef = node["stats_ci"], node["stats_ci_undefined"]
+        check(len(ci) == 12 and len(undef) == 12, f"{name}: 12 intervals")
+        for i in range(12):
+            lo, hi = ci[i]
+            if lo is None or hi is None:
+                check(lo is None and hi is None and (undef[i] > 0 or node["stats"][i] < 0),
+                      f"{name}: interval {i} null without reason")
+            else:
+                defined += 1
+                check(undef[i] == 0 and 0 <= lo <= hi <= 1, f"{name}: interval {i} = {ci[i]}")
+    check(defined >= 12, f"only {defined} defined intervals")
+    other = json.loads(run([*base, "--bootstrap", "40", "--seed", "6", "--confidence", "0.9", "--json"]))
+    check(other["stats_ci"] != got["stats_ci"], "another seed gives the same pooled intervals")
+    text = run([*base, "--bootstrap", "40", "--seed", "5", "--confidence", "0.9"]).decode()
+    check("90% image-bootstrap percentile intervals (40 replicates, seed 5)" in text, "text table header")
+    first = [ln for ln in text.splitlines() if ln.startswith("all ")]
+    check(len(first) == 1 and "[" in first[0], f"text table pooled row {first}")
+    print("pooled AP interval", got["stats_ci"][0], "AP", got["stats"][0])
+    finish()
+
+
 def expect(status, part, program):
     r = subprocess.run(program, capture_output=True, text=True, timeout=120)
     check(r.returncode == status, f"exit status {r.returncode}, expected {status}; stderr: {r.stderr!r}")
@@ -167,6 +208,8 @@ def main():
         stream_same(*args)
     elif mode == "synth-same":
         synth_same(*args)
+    elif mode == "bootstrap":
+        bootstrap(*args)
     elif mode == "expect":
         assert args[2] == "--"
         expect(int(args[0]), args[1], args[3:])
@@ -190,6 +233,8 @@ foreach(dir IN LISTS cli_case_dirs)
   add_test(NAME cli_stream_same_${case}
            COMMAND ${STRATUM_PYTHON} ${cli_check} stream-same ${stratum_bin} ${dir} ${cli_dir}/${case})
 endforeach()
+
+add_test(NAME cli_coco_bootstrap COMMAND ${STRATUM_PYTHON} ${cli_check} bootstrap ${stratum_bin} ${cli_cases}/basic)
 
 # The generator's own JSONL stream (no header line: the categories come from its ground truth).
 if(TARGET stratum_synth)
@@ -256,3 +301,7 @@ cli_expect(usage_coco_categories 2 "unknown option --categories" coco ${good_gt}
 cli_expect(usage_convert_one_file 2 "convert needs GT.json and DT.json" convert ${good_gt})
 cli_expect(usage_convert_output_twice 2 "-o given twice" convert ${good_gt} ${good_dt} -o a -o b)
 cli_expect(usage_coco_use_cats 2 "--use-cats: expected 0 or 1" coco ${good_gt} ${good_dt} --use-cats 2)
+cli_expect(usage_bootstrap_zero 2 "--bootstrap: expected 1 to 1000000 replicates" coco ${good_gt} ${good_dt} --bootstrap 0)
+cli_expect(usage_bootstrap_seed 2 "--seed: expected an integer in [0, 2^64 - 1], got '-1'" coco ${good_gt} ${good_dt} --bootstrap 5 --seed -1)
+cli_expect(usage_bootstrap_confidence 2 "--confidence: expected a level in (0, 1)" coco ${good_gt} ${good_dt} --bootstrap 5 --confidence 1)
+cli_expect(usage_stream_bootstrap 2 "unknown option --bootstrap" stream ${bad_dir}/score.jsonl --bootstrap 5)

@@ -1,6 +1,6 @@
-// The image-level bootstrap of COCO metrics reproduces literal resampling exactly: for replicate weights w(id),
-// evaluating the data set in which every image is repeated w(id) times (copies right after the image) gives
-// the same precision / recall / scores arrays, bit for bit, as the weighted accumulation.
+// The image-level bootstrap of COCO metrics reproduces literal resampling exactly: for replicate weights
+// w(id), evaluating the data set in which every image is repeated w(id) times (copies right after the image)
+// gives the same precision / recall / scores arrays, bit for bit, as the weighted accumulation.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -17,7 +17,8 @@ namespace {
 // The literal resample: image at position r (ascending id) with weight w becomes w images with ids
 // r * 32 + c (c < w <= 18), keeping annotation and detection order.
 template <class WeightFn>
-std::pair<coco::ground_truth, coco::detection_set> resample(const coco::ground_truth& gt, const coco::detection_set& dt,
+std::pair<coco::ground_truth, coco::detection_set> resample(const coco::ground_truth& gt,
+                                                            const coco::detection_set& dt,
                                                             WeightFn&& weight) {
   std::vector<std::int64_t> ids;
   for (const auto& im : gt.images) ids.push_back(im.id);
@@ -35,7 +36,8 @@ std::pair<coco::ground_truth, coco::detection_set> resample(const coco::ground_t
   for (std::size_t i = 0; i < gt.size(); ++i) {
     const auto r = static_cast<std::int64_t>(pos.find(gt.image_id[i]));
     for (std::uint32_t c = 0; c < weight(gt.image_id[i]); ++c)
-      out.add(ann_id++, r * 32 + c, gt.category_id[i], gt.x[i], gt.y[i], gt.w[i], gt.h[i], gt.area[i], gt.crowd[i]);
+      out.add(ann_id++, r * 32 + c, gt.category_id[i], gt.x[i], gt.y[i], gt.w[i], gt.h[i], gt.area[i],
+              gt.crowd[i]);
   }
   coco::detection_set od;
   for (std::size_t i = 0; i < dt.size(); ++i) {
@@ -58,7 +60,9 @@ TEST_CASE("weighted accumulation equals literal resampling of images, bit for bi
     const auto sr = coco::accumulate(gt, dt, p).sorted();
     const auto gp = coco::ground_truth_presence(gt, p);
     for (std::uint32_t b = 0; b < 3; ++b) {
-      auto w = [b](std::int64_t id) { return stats::poisson_weight(2026, static_cast<std::uint64_t>(id), b); };
+      auto w = [b](std::int64_t id) {
+        return stats::poisson_weight(2026, static_cast<std::uint64_t>(id), b);
+      };
       const auto weighted = coco::weighted_arrays(sr, gp, p, w);
       const auto [rgt, rdt] = resample(gt, dt, w);
       auto lp = params;  // the literal data set has its own image ids
@@ -67,9 +71,10 @@ TEST_CASE("weighted accumulation equals literal resampling of images, bit for bi
       INFO(d.path().filename().string(), " replicate ", b);
       REQUIRE(literal.arrays.precision.size() == weighted.precision.size());
       for (std::size_t i = 0; i < weighted.precision.size(); ++i)
-        if (weighted.precision[i] != literal.arrays.precision[i] || weighted.scores[i] != literal.arrays.scores[i]) {
+        if (weighted.precision[i] != literal.arrays.precision[i] ||
+            weighted.scores[i] != literal.arrays.scores[i]) {
           FAIL_CHECK("precision/scores differ at flat index " << i << ": " << weighted.precision[i] << " vs "
-                                                             << literal.arrays.precision[i]);
+                                                              << literal.arrays.precision[i]);
           break;
         }
       CHECK(weighted.recall == literal.arrays.recall);
@@ -93,4 +98,97 @@ TEST_CASE("bootstrap replicates are deterministic and independent of the thread 
   CHECK(ci.upper > a.point.stats[0]);
   const auto c = coco::bootstrap(gt, dt, {}, 40, 8, 1);
   CHECK(c.replicates != a.replicates);  // another seed, other weights
+}
+
+namespace {
+
+// The images of `ids` (ascending) with their annotations and detections, in file order.
+std::pair<coco::ground_truth, coco::detection_set> subset(const coco::ground_truth& gt,
+                                                          const coco::detection_set& dt,
+                                                          const std::vector<std::int64_t>& ids) {
+  auto in = [&](std::int64_t id) { return std::binary_search(ids.begin(), ids.end(), id); };
+  coco::ground_truth out;
+  out.categories = gt.categories;
+  for (const auto& im : gt.images)
+    if (in(im.id)) out.images.push_back(im);
+  for (std::size_t i = 0; i < gt.size(); ++i)
+    if (in(gt.image_id[i]))
+      out.add(gt.id[i], gt.image_id[i], gt.category_id[i], gt.x[i], gt.y[i], gt.w[i], gt.h[i], gt.area[i],
+              gt.crowd[i]);
+  coco::detection_set od;
+  for (std::size_t i = 0; i < dt.size(); ++i)
+    if (in(dt.image_id[i]))
+      od.add(dt.image_id[i], dt.category_id[i], dt.x[i], dt.y[i], dt.w[i], dt.h[i], dt.score[i]);
+  return {std::move(out), std::move(od)};
+}
+
+}  // namespace
+
+TEST_CASE("per-slice bootstrap intervals equal those of literally resampling each slice's images") {
+  // For every slice: cut the slice's images out of the files, resample them literally with the same
+  // per-image weights, evaluate each replicate from scratch, take percentile intervals (NaN when a
+  // replicate leaves the number undefined): bootstrap_slices must give the same bits.
+  const std::size_t B = 12;
+  const std::uint64_t seed = 99;
+  std::size_t slices_checked = 0, undefined_seen = 0;
+  for (const char* name : {"basic", "large"}) {
+    const fs::path d = fs::path(STRATUM_TEST_DATA_DIR "/coco") / name;
+    const auto params = io::load_coco_params((d / "params.json").string());
+    const auto gt = io::load_coco_ground_truth((d / "gt.json").string());
+    const auto dt = io::load_coco_results((d / "dt.json").string(), gt);
+    const std::vector<coco::slice_spec> specs = {{{"weather"}}, {{"weather", "timeofday"}}};
+    const auto res = coco::evaluate_sliced(gt, dt, params, specs, 1);
+    const auto ci = coco::bootstrap_slices(gt, dt, res, B, seed, 0.9, 2);
+    REQUIRE(ci.per_slice.size() == res.slices.size());
+    for (std::size_t s = 0; s <= res.slices.size(); ++s) {
+      std::vector<std::int64_t> ids;
+      if (s == res.slices.size()) {
+        ids = res.all.p.img_ids;
+      } else {
+        for (auto i : res.slices[s].images) ids.push_back(res.all.p.img_ids[i]);
+      }
+      const auto& got = s == res.slices.size() ? ci.all : ci.per_slice[s];
+      const auto [sgt, sdt] = subset(gt, dt, ids);
+      std::array<std::vector<double>, 12> reps;
+      for (std::uint32_t b = 0; b < B; ++b) {
+        auto w = [b](std::int64_t id) {
+          return stats::poisson_weight(seed, static_cast<std::uint64_t>(id), b);
+        };
+        const auto [rgt, rdt] = resample(sgt, sdt, w);
+        auto lp = params;
+        lp.img_ids.clear();
+        const auto st = coco::evaluate(rgt, rdt, lp).stats;
+        for (std::size_t i = 0; i < 12; ++i) reps[i].push_back(st[i]);
+      }
+      const auto point = coco::evaluate(sgt, sdt, params).stats;
+      INFO(name, " slice ", s == res.slices.size() ? std::string("all") : res.slices[s].name);
+      for (std::size_t i = 0; i < 12; ++i) {
+        const auto undefined = static_cast<std::size_t>(
+            std::count_if(reps[i].begin(), reps[i].end(), [](double v) { return v < 0; }));
+        CHECK(got.undefined[i] == undefined);
+        if (undefined > 0 || point[i] < 0) {
+          CHECK(std::isnan(got.lower[i]));
+          CHECK(std::isnan(got.upper[i]));
+          ++undefined_seen;
+        } else {
+          const auto want = stats::percentile_interval(reps[i], 0.9);
+          CHECK(got.lower[i] == want.lower);
+          CHECK(got.upper[i] == want.upper);
+        }
+      }
+      ++slices_checked;
+    }
+  }
+  CHECK(slices_checked >= 10);
+  CHECK(undefined_seen > 0);  // the rule for undefined numbers was exercised
+}
+
+TEST_CASE("bootstrap_slices rejects zero replicates and levels outside (0, 1)") {
+  const fs::path d = STRATUM_TEST_DATA_DIR "/coco/basic";
+  const auto gt = io::load_coco_ground_truth((d / "gt.json").string());
+  const auto dt = io::load_coco_results((d / "dt.json").string(), gt);
+  const auto res = coco::evaluate_sliced(gt, dt, {}, {}, 1);
+  CHECK_THROWS_AS((void)coco::bootstrap_slices(gt, dt, res, 0, 1), std::invalid_argument);
+  CHECK_THROWS_AS((void)coco::bootstrap_slices(gt, dt, res, 10, 1, 1.0), std::invalid_argument);
+  CHECK_THROWS_AS((void)coco::bootstrap_slices(gt, dt, res, 10, 1, 0.0), std::invalid_argument);
 }

@@ -6,7 +6,9 @@
 //   stratum convert GT.json DT.json [-o FRAMES.jsonl]
 //
 // Exit status: 0 on success, 1 on bad input data, 2 on bad usage.
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +22,7 @@
 
 #include <unistd.h>
 
+#include <stratum/coco/bootstrap.hpp>
 #include <stratum/coco/slices.hpp>
 #include <stratum/coco/stream.hpp>
 #include <stratum/io/coco_json.hpp>
@@ -51,6 +54,10 @@ const char* const kUsage =
     "  --threads N           worker threads (default: all cores); results do not depend on N\n"
     "                        (stream: the main thread reads, N threads match; N = 1 reads and matches)\n"
     "  --json                print one JSON object instead of the summary\n"
+    "  --bootstrap B         (coco) image-level bootstrap with B replicates: percentile intervals of the\n"
+    "                        12 numbers, pooled and per slice (docs/statistics/bootstrap.md)\n"
+    "  --seed S              (coco) bootstrap seed, 0..2^64-1 (default 0); same seed, same intervals\n"
+    "  --confidence C        (coco) interval confidence level in (0, 1) (default 0.95)\n"
     "  --categories GT.json  (stream) the categories of this COCO ground truth; a header line in the\n"
     "                        stream, if any, must declare the same ids\n"
     "environment:\n"
@@ -151,6 +158,9 @@ void print_summary(const coco::evaluation& ev, std::FILE* out) {
 struct eval_options {
   coco::params p;
   bool json = false;
+  std::size_t bootstrap = 0;  // coco only: replicates (0 = no intervals)
+  std::uint64_t seed = 0;
+  double confidence = 0.95;
   unsigned threads = 0;
   std::vector<coco::slice_spec> specs;
   std::string categories_file;  // stream only
@@ -202,6 +212,22 @@ bool parse_eval_options(const std::vector<std::string>& args, bool stream, eval_
       const long v = parse_long(value(), a);
       if (v < 0 || v > 1024) usage_fail("--threads: expected 0 (all cores) to 1024");
       o.threads = static_cast<unsigned>(v);
+    } else if (!stream && a == "--bootstrap") {
+      const long v = parse_long(value(), a);
+      if (v < 1 || v > 1000000) usage_fail("--bootstrap: expected 1 to 1000000 replicates");
+      o.bootstrap = static_cast<std::size_t>(v);
+    } else if (!stream && a == "--seed") {
+      const std::string& v = value();
+      char* end = nullptr;
+      errno = 0;
+      const unsigned long long seed = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || v[0] == '-' || end == v.c_str() || *end != '\0' || errno == ERANGE)
+        usage_fail("--seed: expected an integer in [0, 2^64 - 1], got '" + v + "'");
+      o.seed = seed;
+    } else if (!stream && a == "--confidence") {
+      const double v = parse_double(value(), a);
+      if (!(v > 0 && v < 1)) usage_fail("--confidence: expected a level in (0, 1)");
+      o.confidence = v;
     } else if (stream && a == "--categories") {
       o.categories_file = value();
       if (o.categories_file.empty()) usage_fail("--categories needs a non-empty path");
@@ -221,17 +247,59 @@ bool parse_eval_options(const std::vector<std::string>& args, bool stream, eval_
   return true;
 }
 
+std::string fixed3(double v) {
+  if (v < 0 || !std::isfinite(v)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+std::string interval3(const coco::stats_intervals& ci, std::size_t i) {
+  if (!std::isfinite(ci.lower[i])) return "[n/a]";
+  return "[" + fixed3(ci.lower[i]) + ", " + fixed3(ci.upper[i]) + "]";
+}
+
+/// One line per slice (the pool first): images, AP, AP50, AP75, APs/m/l, AR100 and, with a bootstrap, the
+/// intervals of AP and AR100.
+void print_slice_table(const coco::sliced_evaluation& res, const coco::sliced_intervals* ci) {
+  std::size_t w = 5;
+  for (const auto& sl : res.slices) w = std::max(w, sl.name.size());
+  const int nw = static_cast<int>(w);
+  std::printf("\nper slice: AP and AR at IoU=%0.2f:%0.2f, area=all, maxDets=%d", res.all.p.iou_thrs.front(),
+              res.all.p.iou_thrs.back(), res.all.p.max_dets.back());
+  if (ci != nullptr)
+    std::printf("; %g%% image-bootstrap percentile intervals (%zu replicates, seed %llu)",
+                ci->confidence_level * 100, ci->replicates, static_cast<unsigned long long>(ci->seed));
+  std::printf("\n%-*s %7s %6s%s %6s %6s %6s %6s %6s %6s%s\n", nw, "slice", "images", "AP",
+              ci ? "  interval      " : "", "AP50", "AP75", "APs", "APm", "APl", "AR100",
+              ci ? "  interval" : "");
+  auto row = [&](const std::string& name, std::size_t n, const coco::evaluation& ev,
+                 const coco::stats_intervals* iv) {
+    const auto& st = ev.stats;
+    std::string ap_ci, ar_ci;
+    if (iv != nullptr) {
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "  %-14s", interval3(*iv, 0).c_str());
+      ap_ci = buf;
+      ar_ci = "  " + interval3(*iv, 8);
+    }
+    std::printf("%-*s %7zu %6s%s %6s %6s %6s %6s %6s %6s%s\n", nw, name.c_str(), n, fixed3(st[0]).c_str(),
+                ap_ci.c_str(), fixed3(st[1]).c_str(), fixed3(st[2]).c_str(), fixed3(st[3]).c_str(),
+                fixed3(st[4]).c_str(), fixed3(st[5]).c_str(), fixed3(st[8]).c_str(), ar_ci.c_str());
+  };
+  row("all", res.all.p.img_ids.size(), res.all, ci ? &ci->all : nullptr);
+  for (std::size_t s = 0; s < res.slices.size(); ++s)
+    row(res.slices[s].name, res.slices[s].images.size(), res.per_slice[s], ci ? &ci->per_slice[s] : nullptr);
+}
+
 void print_result(const coco::sliced_evaluation& res, const eval_options& o, std::uint64_t n_gt,
-                  std::uint64_t n_dt) {
+                  std::uint64_t n_dt, const coco::sliced_intervals* ci = nullptr) {
   if (!o.json) {
     print_summary(res.all, stdout);
-    for (std::size_t s = 0; s < res.slices.size(); ++s) {
-      std::printf("\n%s (%zu images)\n", res.slices[s].name.c_str(), res.slices[s].images.size());
-      print_summary(res.per_slice[s], stdout);
-    }
+    if (!o.specs.empty() || ci != nullptr) print_slice_table(res, ci);
     return;
   }
-  std::fputs(io::evaluation_json(res, n_gt, n_dt, !o.specs.empty()).c_str(), stdout);
+  std::fputs(io::evaluation_json(res, n_gt, n_dt, !o.specs.empty(), ci).c_str(), stdout);
 }
 
 int cmd_coco(const std::vector<std::string>& args) {
@@ -243,7 +311,12 @@ int cmd_coco(const std::vector<std::string>& args) {
   const auto gt = io::load_coco_ground_truth(o.positional[0]);
   const auto dt = io::load_coco_results(o.positional[1], gt);
   const auto res = coco::evaluate_sliced(gt, dt, o.p, o.specs, o.threads);
-  print_result(res, o, gt.size(), dt.size());
+  if (o.bootstrap > 0) {
+    const auto ci = coco::bootstrap_slices(gt, dt, res, o.bootstrap, o.seed, o.confidence, o.threads);
+    print_result(res, o, gt.size(), dt.size(), &ci);
+  } else {
+    print_result(res, o, gt.size(), dt.size());
+  }
   return 0;
 }
 

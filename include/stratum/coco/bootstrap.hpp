@@ -1,21 +1,26 @@
 // Image-level bootstrap of the COCO metrics (AP, AR, ... with confidence intervals).
 //
-// Replicate b gives image `id` the Poisson(1) multiplicity w_b(id) = stats::poisson_weight(seed, id, b), a pure
-// function of (seed, image id, replicate), so every shard of a distributed run draws the same weights. Frames are
-// matched once; replicate b re-runs only the accumulation with each image counted w_b times
+// Replicate b gives image `id` the Poisson(1) multiplicity w_b(id) = stats::poisson_weight(seed, id, b), a
+// pure function of (seed, image id, replicate), so every shard of a distributed run draws the same weights.
+// Frames are matched once; replicate b re-runs only the accumulation with each image counted w_b times
 // (accumulate_sorted<true>), which is exactly the evaluation of the data set in which every image is repeated
 // w_b times (copies placed right after the image, in ascending id order) -- tested against that literal
-// resampling on the conformance cases. Intervals: percentile (stats::percentile_interval, as scipy.stats.bootstrap).
+// resampling on the conformance cases. Intervals: percentile (stats::percentile_interval, as
+// scipy.stats.bootstrap).
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstdint>
+#include <limits>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "../stats/bootstrap.hpp"
 #include "../stats/rng.hpp"
 #include "evaluator.hpp"
+#include "slices.hpp"
 
 namespace stratum::coco {
 
@@ -50,7 +55,8 @@ struct gt_presence {
     std::uint64_t bits = 0;
     if (!gt.crowd[i])
       for (std::size_t a = 0; a < p.area_rngs.size(); ++a)
-        if (!(gt.area[i] < p.area_rngs[a].lo || gt.area[i] > p.area_rngs[a].hi)) bits |= std::uint64_t{1} << a;
+        if (!(gt.area[i] < p.area_rngs[a].lo || gt.area[i] > p.area_rngs[a].hi))
+          bits |= std::uint64_t{1} << a;
     out.image.push_back(gt.image_id[i]);
     out.k.push_back(p.use_cats ? static_cast<std::uint32_t>(k) : 0u);
     out.counted.push_back(bits);
@@ -59,8 +65,8 @@ struct gt_presence {
 }
 
 struct bootstrap_result {
-  evaluation point;                                 // the full-sample evaluation
-  std::vector<std::array<double, 12>> replicates;   // the 12 stats of each replicate
+  evaluation point;                                // the full-sample evaluation
+  std::vector<std::array<double, 12>> replicates;  // the 12 stats of each replicate
   std::uint64_t seed = 0;
 
   /// Replicate values of stat i (0 = AP, ... as in summarize()).
@@ -87,18 +93,21 @@ template <class WeightFn>
 /// Image-level Poisson bootstrap of the 12 summary numbers with `replicates` replicates; replicates are
 /// spread over `threads` workers (results do not depend on it).
 [[nodiscard]] inline bootstrap_result bootstrap(const ground_truth& gt, const detection_set& dt, params p,
-                                                std::size_t replicates, std::uint64_t seed, unsigned threads = 1) {
+                                                std::size_t replicates, std::uint64_t seed,
+                                                unsigned threads = 1) {
   bootstrap_result out;
   out.seed = seed;
   out.point.p = resolve_params(gt, std::move(p));
   const auto& rp = out.point.p;
   const auto acc = accumulate(gt, dt, rp, threads);
   const auto sr = acc.sorted();
-  out.point.arrays = accumulate_sorted<false>(sr, rp, [](std::int64_t) { return 1u; }, sr.npig);
+  out.point.arrays = accumulate_sorted<false>(
+      sr, rp, [](std::int64_t) { return 1u; }, sr.npig);
   out.point.stats = summarize(out.point.arrays, rp);
   const auto gp = ground_truth_presence(gt, rp);
   out.replicates.resize(replicates);
-  threads = std::min<unsigned>(resolve_threads(threads), static_cast<unsigned>(std::max<std::size_t>(1, replicates)));
+  threads = std::min<unsigned>(resolve_threads(threads),
+                               static_cast<unsigned>(std::max<std::size_t>(1, replicates)));
   auto work = [&](unsigned t) {
     for (std::size_t b = t; b < replicates; b += threads) {
       auto w = [&, b](std::int64_t id) {
@@ -113,6 +122,75 @@ template <class WeightFn>
     std::vector<std::thread> pool;
     for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work, t);
     for (auto& th : pool) th.join();
+  }
+  return out;
+}
+
+/// Percentile intervals of the 12 summary numbers. A number is undefined (-1 in summarize()) in a replicate
+/// that holds no counted ground truth for it (say, no small object among the drawn images); its interval is
+/// then NaN and `undefined` counts those replicates: dropping them would condition the bootstrap on the
+/// number existing, and keeping -1 would mix a sentinel into the percentiles.
+struct stats_intervals {
+  std::array<double, 12> lower{}, upper{};
+  std::array<std::size_t, 12> undefined{};
+};
+
+[[nodiscard]] inline stats_intervals percentile_intervals(const bootstrap_result& r,
+                                                          double confidence_level) {
+  if (r.replicates.empty()) throw std::invalid_argument("percentile_intervals: no replicates");
+  stats_intervals out;
+  for (std::size_t i = 0; i < 12; ++i) {
+    const auto v = r.stat(i);
+    for (double x : v) out.undefined[i] += x < 0 ? 1u : 0u;
+    if (out.undefined[i] > 0 || r.point.stats[i] < 0) {
+      out.lower[i] = out.upper[i] = std::numeric_limits<double>::quiet_NaN();
+      continue;
+    }
+    const auto ci = stats::percentile_interval(v, confidence_level);
+    out.lower[i] = ci.lower;
+    out.upper[i] = ci.upper;
+  }
+  return out;
+}
+
+/// Bootstrap intervals of a sliced evaluation: the pooled numbers and each slice's.
+struct sliced_intervals {
+  std::size_t replicates = 0;
+  std::uint64_t seed = 0;
+  double confidence_level = 0.95;
+  stats_intervals all;
+  std::vector<stats_intervals> per_slice;  // parallel to sliced_evaluation::slices
+};
+
+/// Image-level percentile intervals for the pooled result and every slice of `res` (from evaluate_sliced
+/// with the same gt, dt). Each slice is bootstrapped on its own images, with the same weight per image as
+/// the pooled run (the weights are keyed by image id), so a slice's replicate b is the slice of the pooled
+/// replicate b. Cost: one matching and `replicates` accumulations per slice and for the pool.
+[[nodiscard]] inline sliced_intervals bootstrap_slices(const ground_truth& gt, const detection_set& dt,
+                                                       const sliced_evaluation& res, std::size_t replicates,
+                                                       std::uint64_t seed, double confidence_level = 0.95,
+                                                       unsigned threads = 1) {
+  if (replicates == 0) throw std::invalid_argument("bootstrap_slices: replicates must be at least 1");
+  if (!(confidence_level > 0 && confidence_level < 1))
+    throw std::invalid_argument("bootstrap_slices: confidence_level must be in (0, 1)");
+  sliced_intervals out;
+  out.replicates = replicates;
+  out.seed = seed;
+  out.confidence_level = confidence_level;
+  out.all = percentile_intervals(bootstrap(gt, dt, res.all.p, replicates, seed, threads), confidence_level);
+  for (const auto& sl : res.slices) {
+    params p = res.all.p;
+    p.img_ids.clear();
+    for (auto i : sl.images) p.img_ids.push_back(res.all.p.img_ids[i]);
+    if (p.img_ids.empty()) {  // an empty img_ids would mean "all images" to resolve_params
+      stats_intervals none;
+      none.lower.fill(std::numeric_limits<double>::quiet_NaN());
+      none.upper = none.lower;
+      out.per_slice.push_back(none);
+      continue;
+    }
+    out.per_slice.push_back(
+        percentile_intervals(bootstrap(gt, dt, std::move(p), replicates, seed, threads), confidence_level));
   }
   return out;
 }

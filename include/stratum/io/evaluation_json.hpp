@@ -9,6 +9,13 @@
 //     "slices": {"<name>": {"n_images", "stats", "per_category"}}      (only when slicing was asked for)
 //   }
 //
+// With bootstrap intervals (coco::bootstrap_slices), the document also holds
+//     "bootstrap": {"method": "percentile", "unit": "image", "replicates": B, "seed": S, "confidence_level":
+//     c}
+// and, next to every "stats" (pooled and per slice), "stats_ci": [[lower, upper] x 12] and
+// "stats_ci_undefined": [12 counts of replicates in which the number was undefined; its interval is then
+// null].
+//
 // Numbers are printed with %.17g (they read back to the same double); a non-finite number prints as null.
 // n_ground_truths and n_detections count every object read, including those of images or categories that
 // params excluded from the evaluation.
@@ -20,6 +27,7 @@
 #include <cstdio>
 #include <string>
 
+#include "../coco/bootstrap.hpp"
 #include "../coco/slices.hpp"
 
 namespace stratum::io {
@@ -70,25 +78,42 @@ inline std::string per_category_json(const coco::evaluation& ev, const std::stri
   return out + "\n" + indent + "}";
 }
 
+inline std::string intervals_json(const coco::stats_intervals& ci) {
+  std::string out = ", \"stats_ci\": [";
+  for (std::size_t i = 0; i < 12; ++i)
+    out += (i ? ", [" : "[") + json_number(ci.lower[i]) + ", " + json_number(ci.upper[i]) + "]";
+  out += "], \"stats_ci_undefined\": [";
+  for (std::size_t i = 0; i < 12; ++i) out += (i ? ", " : "") + std::to_string(ci.undefined[i]);
+  return out + "]";
+}
 }  // namespace detail
 
-/// The summary document (ending with a newline). `with_slices` writes the "slices" object (possibly empty).
+/// The summary document (ending with a newline). `with_slices` writes the "slices" object (possibly empty);
+/// `ci`, when given, adds the bootstrap intervals (its per_slice parallel to res.slices).
 [[nodiscard]] inline std::string evaluation_json(const coco::sliced_evaluation& res,
                                                  std::uint64_t n_ground_truths, std::uint64_t n_detections,
-                                                 bool with_slices) {
+                                                 bool with_slices,
+                                                 const coco::sliced_intervals* ci = nullptr) {
   using namespace detail;
   const auto& ev = res.all;
   std::string out = "{\n  \"n_images\": " + std::to_string(ev.p.img_ids.size()) +
                     ",\n  \"n_ground_truths\": " + std::to_string(n_ground_truths) +
                     ",\n  \"n_detections\": " + std::to_string(n_detections) +
-                    ",\n  \"stats\": " + stats_json(ev.stats) +
-                    ",\n  \"per_category\": " + per_category_json(ev, "  ");
+                    ",\n  \"stats\": " + stats_json(ev.stats);
+  if (ci != nullptr) {
+    out += ",\n  \"bootstrap\": {\"method\": \"percentile\", \"unit\": \"image\", \"replicates\": " +
+           std::to_string(ci->replicates) + ", \"seed\": " + std::to_string(ci->seed) +
+           ", \"confidence_level\": " + json_number(ci->confidence_level) + "}";
+    out += ",\n  " + intervals_json(ci->all).substr(2);
+  }
+  out += ",\n  \"per_category\": " + per_category_json(ev, "  ");
   if (with_slices) {
     out += ",\n  \"slices\": {";
     for (std::size_t s = 0; s < res.slices.size(); ++s) {
       out += (s ? ",\n    " : "\n    ") + json_quoted(res.slices[s].name) +
              ": {\"n_images\": " + std::to_string(res.slices[s].images.size()) +
              ", \"stats\": " + stats_json(res.per_slice[s].stats) +
+             (ci != nullptr ? intervals_json(ci->per_slice.at(s)) : std::string()) +
              ", \"per_category\": " + per_category_json(res.per_slice[s], "    ") + "}";
     }
     out += "\n  }";
