@@ -25,6 +25,7 @@ file(WRITE ${cli_check} [=[
   cli_check.py stream-same STRATUM CASE_DIR WORK_DIR
   cli_check.py synth-same STRATUM GT DT FRAMES
   cli_check.py bootstrap STRATUM CASE_DIR
+  cli_check.py hugepages-same STRATUM CASE_DIR
   cli_check.py expect STATUS MESSAGE_PART -- PROGRAM ARGS...
 """
 import json
@@ -190,6 +191,26 @@ def bootstrap(stratum, case):
     finish()
 
 
+def hugepages_same(stratum, case):
+    # stratum re-executes itself with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 unless told not to: the output
+    # must not depend on it, and a user's own tunables must survive (they are extended, not replaced)
+    args = [stratum, "coco", f"{case}/gt.json", f"{case}/dt.json", "--params", f"{case}/params.json", "--json",
+            "--slice-by", "weather"]
+    def run_env(extra):
+        env = dict(os.environ)
+        env.pop("GLIBC_TUNABLES", None)
+        env.pop("STRATUM_HUGEPAGES", None)
+        env.update(extra)
+        r = subprocess.run(args, capture_output=True, env=env, timeout=600)
+        check(r.returncode == 0, f"{extra}: exit {r.returncode}: {r.stderr!r}")
+        return r.stdout
+    want = run_env({"STRATUM_HUGEPAGES": "0"})
+    check(run_env({}) == want, "default run (re-executed with huge pages) differs from STRATUM_HUGEPAGES=0")
+    check(run_env({"GLIBC_TUNABLES": "glibc.malloc.check=0"}) == want, "with a user's GLIBC_TUNABLES")
+    check(run_env({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"}) == want, "with hugetlb set by the user")
+    finish()
+
+
 def expect(status, part, program):
     r = subprocess.run(program, capture_output=True, text=True, timeout=120)
     check(r.returncode == status, f"exit status {r.returncode}, expected {status}; stderr: {r.stderr!r}")
@@ -210,6 +231,8 @@ def main():
         synth_same(*args)
     elif mode == "bootstrap":
         bootstrap(*args)
+    elif mode == "hugepages-same":
+        hugepages_same(*args)
     elif mode == "expect":
         assert args[2] == "--"
         expect(int(args[0]), args[1], args[3:])
@@ -234,6 +257,7 @@ foreach(dir IN LISTS cli_case_dirs)
            COMMAND ${STRATUM_PYTHON} ${cli_check} stream-same ${stratum_bin} ${dir} ${cli_dir}/${case})
 endforeach()
 
+add_test(NAME cli_hugepages_same COMMAND ${STRATUM_PYTHON} ${cli_check} hugepages-same ${stratum_bin} ${cli_cases}/large)
 add_test(NAME cli_coco_bootstrap COMMAND ${STRATUM_PYTHON} ${cli_check} bootstrap ${stratum_bin} ${cli_cases}/basic)
 
 # The generator's own JSONL stream (no header line: the categories come from its ground truth).

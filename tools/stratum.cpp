@@ -69,26 +69,35 @@ const char* const kUsage =
 // evaluation state faults once. glibc (2.35+) asks for transparent huge pages for its heap when the tunable
 // glibc.malloc.hugetlb=1 is set, but tunables are read only at process start, so the program re-executes
 // itself once with it. Nothing happens when the user already set it, opted out, the kernel has THP off or
-// always on (then it is not needed), or exec fails (the run continues as it is).
+// always on (then it is not needed), the program runs under valgrind, or exec fails (the run continues as
+// it is).
 void reexec_with_huge_pages(char** argv) {
 #if defined(__linux__) && defined(__GLIBC__)
   const char* opt = std::getenv("STRATUM_HUGEPAGES");
   if (opt != nullptr && std::strcmp(opt, "0") == 0) return;
   const char* tunables = std::getenv("GLIBC_TUNABLES");
   if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.hugetlb") != nullptr) return;
+  // Under valgrind the program must stay the process valgrind runs (an exec would leave the tool).
+  const char* preload = std::getenv("LD_PRELOAD");
+  if (preload != nullptr && std::strstr(preload, "vgpreload") != nullptr) return;
   std::FILE* f = std::fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
   if (f == nullptr) return;
   char mode[128] = {};
   const bool read = std::fgets(mode, sizeof mode, f) != nullptr;
   std::fclose(f);
   if (!read || std::strstr(mode, "[madvise]") == nullptr) return;
+  char self[4096];
+  const ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len <= 0 || static_cast<std::size_t>(len) >= sizeof self - 1) return;
+  self[len] = '\0';
   std::string value = "glibc.malloc.hugetlb=1";
   if (tunables != nullptr && *tunables != '\0') value = std::string(tunables) + ":" + value;
+  const std::string saved = tunables != nullptr ? tunables : "";
   if (::setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
-  ::execv("/proc/self/exe", argv);
+  ::execv(self, argv);
   // exec failed: restore the environment and go on without huge pages
   if (tunables != nullptr) {
-    ::setenv("GLIBC_TUNABLES", tunables, 1);
+    ::setenv("GLIBC_TUNABLES", saved.c_str(), 1);
   } else {
     ::unsetenv("GLIBC_TUNABLES");
   }
