@@ -3,8 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSTRATUM_BUILD_TESTS=OFF -DSTRATUM_BUILD_BENCH=OFF \
-      -DSTRATUM_BUILD_EXAMPLES=OFF >/dev/null
+# Same build tree and options as scripts/test.sh (options are cached per tree: switching them off here
+# would silently switch them off for the next test run); only the two programs are built.
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSTRATUM_BUILD_TESTS=ON -DSTRATUM_BUILD_BENCH=ON \
+      -DSTRATUM_BUILD_EXAMPLES=ON >/dev/null
 cmake --build build -j"$(nproc)" --target stratum_cli stratum_synth
 mkdir -p demo
 build/bin/stratum_synth --images 500 --seed 7 --gt demo/gt.json --dt demo/dt.json
