@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "../detail/parallel.hpp"
 #include "../stats/bootstrap.hpp"
 #include "../stats/rng.hpp"
 #include "evaluator.hpp"
@@ -116,13 +117,7 @@ template <class WeightFn>
       out.replicates[b] = summarize(weighted_arrays(sr, gp, rp, w), rp);
     }
   };
-  if (threads == 1) {
-    work(0);
-  } else {
-    std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work, t);
-    for (auto& th : pool) th.join();
-  }
+  stratum::detail::run_workers(threads, work);
   return out;
 }
 

@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstdint>
 #include <numeric>
 #include <thread>
 #include <type_traits>
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../detail/parallel.hpp"
 #include "accumulator.hpp"
 #include "dataset.hpp"
 #include "matcher.hpp"
@@ -27,7 +27,8 @@ struct evaluation {
   [[nodiscard]] category_summary category(std::size_t k) const { return summarize_category(arrays, p, k); }
 };
 
-/// Resolves the image and category ids (sorted, unique; defaults: all of the ground truth) as pycocotools does.
+/// Resolves the image and category ids (sorted, unique; defaults: all of the ground truth) as pycocotools
+/// does.
 [[nodiscard]] inline params resolve_params(const ground_truth& gt, params p) {
   p.validate();
   if (p.img_ids.empty())
@@ -42,14 +43,15 @@ struct evaluation {
 }
 
 /// Ground truths and detections grouped by image, and by category within an image, for matching: a stable
-/// two-pass counting sort of row indices (no copy of the data), so each group keeps the input order, the order
-/// pycocotools sees them in. Memory is proportional to the rows, not to images x categories. It refers to
-/// the ground truth and detections, which must outlive it.
+/// two-pass counting sort of row indices (no copy of the data), so each group keeps the input order, the
+/// order pycocotools sees them in. Memory is proportional to the rows, not to images x categories. It refers
+/// to the ground truth and detections, which must outlive it.
 class grouped_data {
  public:
   grouped_data(const ground_truth& gt, const detection_set& dt, const params& p)
       : gt_(&gt), dt_(&dt), n_img_(p.img_ids.size()), n_cat_(p.cat_ids.size()) {
-    if (gt.size() >= UINT32_MAX || dt.size() >= UINT32_MAX) throw usage_error("evaluate: 2^32 or more records");
+    if (gt.size() >= UINT32_MAX || dt.size() >= UINT32_MAX)
+      throw usage_error("evaluate: 2^32 or more records");
     const detail::id_index img(p.img_ids), cat(p.cat_ids);
     group(img, cat, gt.image_id, gt.category_id, goff_, grow_, gk_);
     group(img, cat, dt.image_id, dt.category_id, doff_, drow_, dk_);
@@ -88,17 +90,18 @@ class grouped_data {
 
   [[nodiscard]] gt_span gts(std::size_t r0, std::size_t r1) const noexcept {
     const auto& g = *gt_;
-    return {r1 - r0, g.x.data(), g.y.data(), g.w.data(), g.h.data(), g.area.data(), g.crowd.data(), g.id.data(),
-            grow_.data() + r0};
+    return {r1 - r0,       g.x.data(),     g.y.data(),  g.w.data(),       g.h.data(),
+            g.area.data(), g.crowd.data(), g.id.data(), grow_.data() + r0};
   }
   [[nodiscard]] dt_span dts(std::size_t r0, std::size_t r1) const noexcept {
     const auto& d = *dt_;
     return {r1 - r0, d.x.data(), d.y.data(), d.w.data(), d.h.data(), d.score.data(), drow_.data() + r0};
   }
 
-  void group(const detail::id_index& img, const detail::id_index& cat, const std::vector<std::int64_t>& image_id,
-             const std::vector<std::int64_t>& category_id, std::vector<std::size_t>& off,
-             std::vector<std::uint32_t>& rows, std::vector<std::uint32_t>& keys) const {
+  void group(const detail::id_index& img, const detail::id_index& cat,
+             const std::vector<std::int64_t>& image_id, const std::vector<std::int64_t>& category_id,
+             std::vector<std::size_t>& off, std::vector<std::uint32_t>& rows,
+             std::vector<std::uint32_t>& keys) const {
     const std::size_t n = image_id.size();
     std::vector<std::uint32_t> im(n), ct(n);
     std::vector<std::size_t> cat_off(n_cat_ + 1, 0);
@@ -144,7 +147,8 @@ inline void match_images(const grouped_data& data, const params& p, std::size_t 
   for (std::size_t i = i0; i < i1; ++i) {
     const auto image_id = p.img_ids[i];
     if (p.use_cats)
-      data.for_each_category(i, [&](std::size_t k, const gt_span& g, const dt_span& d) { mt.match(g, d, image_id, k, acc); });
+      data.for_each_category(
+          i, [&](std::size_t k, const gt_span& g, const dt_span& d) { mt.match(g, d, image_id, k, acc); });
     else
       mt.match(data.image_gts(i), data.image_dts(i), image_id, 0, acc);
   }
@@ -170,10 +174,10 @@ inline void match_images(const grouped_data& data, const params& p, std::size_t 
   return threads;
 }
 
-/// The exact accumulator of a batch evaluation; images are split into contiguous chunks over `threads` workers
-/// whose states are merged (the result does not depend on the number of threads).
-[[nodiscard]] inline exact_accumulator accumulate(const ground_truth& gt, const detection_set& dt, const params& p,
-                                                  unsigned threads = 1) {
+/// The exact accumulator of a batch evaluation; images are split into contiguous chunks over `threads`
+/// workers whose states are merged (the result does not depend on the number of threads).
+[[nodiscard]] inline exact_accumulator accumulate(const ground_truth& gt, const detection_set& dt,
+                                                  const params& p, unsigned threads = 1) {
   const grouped_data data(gt, dt, p);
   const acc_dims dims{p.iou_thrs.size(), p.use_cats ? p.cat_ids.size() : 1, p.area_rngs.size()};
   const std::size_t n = data.images();
@@ -184,10 +188,8 @@ inline void match_images(const grouped_data& data, const params& p, std::size_t 
     return acc;
   }
   std::vector<exact_accumulator> parts(threads, exact_accumulator(dims));
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < threads; ++t)
-    pool.emplace_back([&, t] { match_images(data, p, n * t / threads, n * (t + 1) / threads, parts[t]); });
-  for (auto& th : pool) th.join();
+  stratum::detail::run_workers(
+      threads, [&](unsigned t) { match_images(data, p, n * t / threads, n * (t + 1) / threads, parts[t]); });
   for (unsigned t = 1; t < threads; ++t) parts[0].merge(parts[t]);
   return std::move(parts[0]);
 }

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "../detail/parallel.hpp"
 #include "evaluator.hpp"
 
 namespace stratum::coco {
@@ -23,7 +24,7 @@ struct slice_spec {
 };
 
 struct slice_def {
-  std::string name;                // "k1=v1&k2=v2"
+  std::string name;                 // "k1=v1&k2=v2"
   std::vector<std::size_t> images;  // indices into params.img_ids, ascending
 };
 
@@ -71,8 +72,9 @@ struct sliced_evaluation {
 };
 
 /// Evaluates all images and every slice; frames are matched once. `threads` as in accumulate().
-[[nodiscard]] inline sliced_evaluation evaluate_sliced(const ground_truth& gt, const detection_set& dt, params p,
-                                                       const std::vector<slice_spec>& specs, unsigned threads = 1) {
+[[nodiscard]] inline sliced_evaluation evaluate_sliced(const ground_truth& gt, const detection_set& dt,
+                                                       params p, const std::vector<slice_spec>& specs,
+                                                       unsigned threads = 1) {
   sliced_evaluation out;
   out.all.p = resolve_params(gt, std::move(p));
   const auto& rp = out.all.p;
@@ -86,7 +88,8 @@ struct sliced_evaluation {
   const acc_dims dims{rp.iou_thrs.size(), rp.use_cats ? rp.cat_ids.size() : 1, rp.area_rngs.size()};
   threads = std::min<unsigned>(resolve_threads(threads), static_cast<unsigned>(std::max<std::size_t>(1, n)));
   // accs[t][0] = all images, accs[t][1 + s] = slice s
-  std::vector<std::vector<exact_accumulator>> accs(threads, std::vector<exact_accumulator>(S + 1, exact_accumulator(dims)));
+  std::vector<std::vector<exact_accumulator>> accs(
+      threads, std::vector<exact_accumulator>(S + 1, exact_accumulator(dims)));
   auto work = [&](unsigned t) {
     exact_accumulator frame(dims);
     matcher mt(rp);
@@ -102,15 +105,9 @@ struct sliced_evaluation {
       for (auto s : member[i]) accs[t][1 + s].merge(frame);
     }
   };
-  if (threads == 1) {
-    work(0);
-  } else {
-    std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work, t);
-    for (auto& th : pool) th.join();
-    for (unsigned t = 1; t < threads; ++t)
-      for (std::size_t s = 0; s <= S; ++s) accs[0][s].merge(accs[t][s]);
-  }
+  stratum::detail::run_workers(threads, work);
+  for (unsigned t = 1; t < threads; ++t)
+    for (std::size_t s = 0; s <= S; ++s) accs[0][s].merge(accs[t][s]);
   out.all.arrays = accs[0][0].finalize(rp);
   out.all.stats = summarize(out.all.arrays, rp);
   for (std::size_t s = 0; s < S; ++s) {

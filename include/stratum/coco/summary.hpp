@@ -10,33 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "../detail/numpy.hpp"
 #include "accumulator.hpp"
 #include "params.hpp"
 
 namespace stratum::coco {
 
 namespace detail {
-/// numpy's pairwise summation (numpy/core/src/umath/loops_utils.h.src, pairwise_sum) for a contiguous array.
-inline double pairwise_sum(const double* a, std::size_t n) {
-  if (n < 8) {
-    double res = 0.;
-    for (std::size_t i = 0; i < n; ++i) res += a[i];
-    return res;
-  }
-  if (n <= 128) {
-    double r[8];
-    for (int j = 0; j < 8; ++j) r[j] = a[j];
-    std::size_t i = 8;
-    for (; i < n - (n % 8); i += 8)
-      for (int j = 0; j < 8; ++j) r[j] += a[i + j];
-    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; ++i) res += a[i];
-    return res;
-  }
-  std::size_t n2 = n / 2;
-  n2 -= n2 % 8;
-  return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
-}
+using stratum::detail::numpy_pairwise_sum;
 
 /// numpy.mean(v[v > -1]) or -1 when empty.
 inline double mean_valid(const std::vector<double>& v) {
@@ -45,7 +26,7 @@ inline double mean_valid(const std::vector<double>& v) {
   for (double x : v)
     if (x > -1) kept.push_back(x);
   if (kept.empty()) return -1;
-  return pairwise_sum(kept.data(), kept.size()) / static_cast<double>(kept.size());
+  return numpy_pairwise_sum(kept.data(), kept.size()) / static_cast<double>(kept.size());
 }
 }  // namespace detail
 
@@ -77,7 +58,8 @@ template <class T>
       for (std::size_t r = 0; r < e.R; ++r)
         for (std::size_t kk = 0; kk < e.K; ++kk)
           if (k < 0 || kk == static_cast<std::size_t>(k))
-            sel.push_back(e.precision[e.p_index(t, r, kk, static_cast<std::size_t>(a), static_cast<std::size_t>(m))]);
+            sel.push_back(
+                e.precision[e.p_index(t, r, kk, static_cast<std::size_t>(a), static_cast<std::size_t>(m))]);
     } else {
       for (std::size_t kk = 0; kk < e.K; ++kk)
         if (k < 0 || kk == static_cast<std::size_t>(k))
@@ -92,12 +74,13 @@ template <class T>
 /// there are fewer than 3 values); a selection that does not exist (e.g. no 0.5 threshold) gives -1.
 [[nodiscard]] inline std::array<double, 12> summarize(const eval_arrays& e, const params& p) {
   const auto& md = p.max_dets;
-  const int m0 = md[0], m1 = md[std::min<std::size_t>(1, md.size() - 1)], m2 = md[std::min<std::size_t>(2, md.size() - 1)];
-  return {summarize_one(e, p, true, -1, "all", 100),   summarize_one(e, p, true, 0.5, "all", m2),
-          summarize_one(e, p, true, 0.75, "all", m2),  summarize_one(e, p, true, -1, "small", m2),
-          summarize_one(e, p, true, -1, "medium", m2), summarize_one(e, p, true, -1, "large", m2),
-          summarize_one(e, p, false, -1, "all", m0),   summarize_one(e, p, false, -1, "all", m1),
-          summarize_one(e, p, false, -1, "all", m2),   summarize_one(e, p, false, -1, "small", m2),
+  const int m0 = md[0], m1 = md[std::min<std::size_t>(1, md.size() - 1)],
+            m2 = md[std::min<std::size_t>(2, md.size() - 1)];
+  return {summarize_one(e, p, true, -1, "all", 100),    summarize_one(e, p, true, 0.5, "all", m2),
+          summarize_one(e, p, true, 0.75, "all", m2),   summarize_one(e, p, true, -1, "small", m2),
+          summarize_one(e, p, true, -1, "medium", m2),  summarize_one(e, p, true, -1, "large", m2),
+          summarize_one(e, p, false, -1, "all", m0),    summarize_one(e, p, false, -1, "all", m1),
+          summarize_one(e, p, false, -1, "all", m2),    summarize_one(e, p, false, -1, "small", m2),
           summarize_one(e, p, false, -1, "medium", m2), summarize_one(e, p, false, -1, "large", m2)};
 }
 
@@ -110,7 +93,8 @@ struct category_summary {
   std::vector<double> ap_per_iou, recall_per_iou;
 };
 
-[[nodiscard]] inline category_summary summarize_category(const eval_arrays& e, const params& p, std::size_t k) {
+[[nodiscard]] inline category_summary summarize_category(const eval_arrays& e, const params& p,
+                                                         std::size_t k) {
   category_summary c;
   const auto kk = static_cast<std::ptrdiff_t>(k);
   const int mlast = p.max_dets.back();

@@ -53,6 +53,7 @@
 
 #include "../core/error.hpp"
 #include "../detail/fp_barrier.hpp"
+#include "../detail/numpy.hpp"
 #include "rng.hpp"
 
 namespace stratum::stats {
@@ -332,28 +333,7 @@ class byte_reader {
 // numpy / scipy arithmetic reproduced exactly.
 // ------------------------------------------------------------------------------------------------------------
 
-/// numpy's pairwise summation of float64 (numpy 1.24 pairwise_sum_DOUBLE, block size 128, 8 accumulators),
-/// which np.sum / np.mean use along a contiguous axis.
-[[nodiscard]] inline double numpy_pairwise_sum(const double* a, std::size_t n) noexcept {
-  if (n < 8) {
-    double res = 0.;
-    for (std::size_t i = 0; i < n; ++i) res += a[i];
-    return res;
-  }
-  if (n <= 128) {
-    double r[8];
-    for (int j = 0; j < 8; ++j) r[j] = a[j];
-    std::size_t i = 8;
-    for (; i < n - (n % 8); i += 8)
-      for (std::size_t j = 0; j < 8; ++j) r[j] += a[i + j];
-    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; ++i) res += a[i];
-    return res;
-  }
-  std::size_t n2 = n / 2;
-  n2 -= n2 % 8;
-  return numpy_pairwise_sum(a, n2) + numpy_pairwise_sum(a + n2, n - n2);
-}
+using stratum::detail::numpy_pairwise_sum;
 
 /// numpy.percentile(x, q_percent) (method 'linear', numpy 1.24) of an ascending, non-empty, NaN-free array.
 [[nodiscard]] inline double numpy_percentile_sorted(std::span<const double> x, double q_percent) noexcept {
