@@ -4,8 +4,8 @@
 //   example_coco_eval GT.json DT.json
 #include <cstdio>
 
-#include <stratum/stratum.hpp>
 #include <stratum/io/coco_json.hpp>
+#include <stratum/stratum.hpp>
 
 int main(int argc, char** argv) {
   if (argc != 3) {
@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
     stratum::coco::params p;  // pycocotools' defaults: IoU .50:.05:.95, maxDets 1/10/100, four area ranges
     const auto ev = stratum::coco::evaluate(gt, dt, p, /*threads=*/0);
 
-    const char* names[12] = {"AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"};
+    const char* names[12] = {"AP",  "AP50", "AP75",  "APs", "APm", "APl",
+                             "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"};
     for (int i = 0; i < 12; ++i) std::printf("%-6s %.6f\n", names[i], ev.stats[static_cast<std::size_t>(i)]);
     for (std::size_t k = 0; k < ev.p.cat_ids.size(); ++k)
       std::printf("category %lld: AP %.6f\n", static_cast<long long>(ev.p.cat_ids[k]), ev.category(k).ap);

@@ -93,6 +93,12 @@ TEST_CASE("bootstrap replicates are deterministic and independent of the thread 
   const auto b = coco::bootstrap(gt, dt, {}, 40, 7, 3);
   CHECK(a.replicates == b.replicates);
   CHECK(a.point.stats == coco::evaluate(gt, dt, {}).stats);
+  const auto all = coco::percentile_intervals(a, 0.9);
+  for (std::size_t i = 0; i < 12; ++i) {  // the two interfaces agree, undefined numbers included
+    const auto one = a.percentile(i, 0.9);
+    CHECK(((one.lower == all.lower[i] && one.upper == all.upper[i]) ||
+           (std::isnan(one.lower) && std::isnan(all.lower[i]) && std::isnan(one.upper))));
+  }
   const auto ci = a.percentile(0, 0.95);
   CHECK(ci.lower < a.point.stats[0]);
   CHECK(ci.upper > a.point.stats[0]);
@@ -162,7 +168,13 @@ TEST_CASE("per-slice bootstrap intervals equal those of literally resampling eac
       }
       const auto point = coco::evaluate(sgt, sdt, params).stats;
       INFO(name, " slice ", s == res.slices.size() ? std::string("all") : res.slices[s].name);
+      auto sp = params;  // the single-result interface on the same images
+      sp.img_ids = ids;
+      const auto single = coco::bootstrap(gt, dt, sp, B, seed, 1);
       for (std::size_t i = 0; i < 12; ++i) {
+        const auto one = single.percentile(i, 0.9);
+        CHECK(((one.lower == got.lower[i] && one.upper == got.upper[i]) ||
+               (std::isnan(one.lower) && std::isnan(one.upper) && std::isnan(got.lower[i]))));
         const auto undefined = static_cast<std::size_t>(
             std::count_if(reps[i].begin(), reps[i].end(), [](double v) { return v < 0; }));
         CHECK(got.undefined[i] == undefined);

@@ -9,6 +9,7 @@
 // scipy.stats.bootstrap).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -77,9 +78,15 @@ struct bootstrap_result {
     for (const auto& r : replicates) v.push_back(r[i]);
     return v;
   }
-  /// Percentile interval of stat i.
+  /// Percentile interval of stat i. When the number is undefined (-1) in the full sample or in any replicate,
+  /// the bounds are NaN (see percentile_intervals below: a sentinel must not enter the percentiles).
   [[nodiscard]] stats::bootstrap_interval percentile(std::size_t i, double confidence_level = 0.95) const {
     const auto v = stat(i);
+    if (point.stats.at(i) < 0 || std::any_of(v.begin(), v.end(), [](double x) { return x < 0; })) {
+      stats::detail::check_confidence_level(confidence_level, "percentile");
+      if (v.empty()) throw std::invalid_argument("percentile: no replicates");
+      return {};
+    }
     return stats::percentile_interval(v, confidence_level);
   }
 };
@@ -131,7 +138,7 @@ struct stats_intervals {
 };
 
 [[nodiscard]] inline stats_intervals percentile_intervals(const bootstrap_result& r,
-                                                          double confidence_level) {
+                                                          double confidence_level = 0.95) {
   if (r.replicates.empty()) throw std::invalid_argument("percentile_intervals: no replicates");
   stats_intervals out;
   for (std::size_t i = 0; i < 12; ++i) {
