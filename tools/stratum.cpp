@@ -55,7 +55,7 @@ const char* const kUsage =
     "                        (stream: the main thread reads, N threads match; N = 1 reads and matches)\n"
     "  --json                print one JSON object instead of the summary\n"
     "  --bootstrap B         (coco) image-level bootstrap with B replicates: percentile intervals of the\n"
-    "                        12 numbers, pooled and per slice (docs/statistics/bootstrap.md)\n"
+    "                        12 numbers, pooled and per slice (docs/coco.md)\n"
     "  --seed S              (coco) bootstrap seed, 0..2^64-1 (default 0); same seed, same intervals\n"
     "  --confidence C        (coco) interval confidence level in (0, 1) (default 0.95)\n"
     "  --categories GT.json  (stream) the categories of this COCO ground truth; a header line in the\n"
