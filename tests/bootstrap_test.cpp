@@ -11,74 +11,17 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "oracle_file.hpp"
+
 namespace st = stratum::stats;
+using stratum_test::comparer;
+using stratum_test::read_oracle;
 
 namespace {
-
-std::vector<std::string> read_oracle(const std::string& name) {
-  const std::string path = std::string(STRATUM_ORACLE_DIR) + "/" + name;
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.good(), "missing oracle file " << path << " (run tests/oracles/bootstrap.py)");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  REQUIRE_MESSAGE(!lines.empty(), "empty oracle file " << path);
-  return lines;
-}
-
-std::vector<std::string> tokens(const std::string& line) {
-  std::istringstream is(line);
-  std::vector<std::string> t;
-  for (std::string s; is >> s;) t.push_back(s);
-  return t;
-}
-
-double to_double(const std::string& s) {
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  REQUIRE_MESSAGE(end == s.c_str() + s.size(), "bad number '" << s << "'");
-  return v;
-}
-
-std::uint64_t to_u64(const std::string& s) {
-  return std::stoull(s);
-}
-
-/// The numbers of a line "<tag> v1 v2 ...", checking the tag.
-std::vector<double> numbers(const std::string& line, const char* tag) {
-  auto t = tokens(line);
-  REQUIRE_MESSAGE((!t.empty() && t[0] == tag),
-                  "expected a '" << tag << "' line, got: " << line.substr(0, 60));
-  std::vector<double> v;
-  v.reserve(t.size() - 1);
-  for (std::size_t i = 1; i < t.size(); ++i) v.push_back(to_double(t[i]));
-  return v;
-}
-
-/// |got - want| <= max(1e-10 |want|, 1e-12); NaN and infinities must match exactly. Tracks the worst case.
-struct comparer {
-  double max_rel = 0, max_abs = 0;
-  std::size_t compared = 0, identical = 0;
-  bool operator()(double got, double want) {
-    ++compared;
-    if (std::isnan(want) || std::isnan(got)) return std::isnan(want) && std::isnan(got);
-    if (std::isinf(want) || std::isinf(got)) return got == want;
-    if (got == want) ++identical;
-    const double d = std::abs(got - want);
-    const double scale = std::max(std::abs(got), std::abs(want));
-    if (scale > 1e-2)
-      max_rel = std::max(max_rel, d / scale);
-    else
-      max_abs = std::max(max_abs, d);
-    return d <= 1e-12 || d <= 1e-10 * scale;
-  }
-};
 
 double mean_of(std::span<const double> s) {
   return s[1] > 0 ? s[0] / s[1] : std::numeric_limits<double>::quiet_NaN();
@@ -100,14 +43,14 @@ TEST_CASE(
   comparer cmp;
   std::size_t failures = 0, cases = 0, degenerate = 0;
   for (std::size_t i = 0; i < lines.size(); i += 4) {
-    const auto head = tokens(lines[i]);
+    const auto head = lines.fields(i);
     REQUIRE(head.size() == 5);
-    const double cl = to_double(head[4]);
-    const auto r = numbers(lines[i + 1], "r");
-    const auto j = numbers(lines[i + 2], "j");
-    const auto e = numbers(lines[i + 3], "e");
-    REQUIRE(r.size() == std::stoul(head[2]));
-    REQUIRE(j.size() == std::stoul(head[3]));
+    const double cl = head.num(4);
+    const auto r = lines.numbers(i + 1, "r");
+    const auto j = lines.numbers(i + 2, "j");
+    const auto e = lines.numbers(i + 3, "e");
+    REQUIRE(r.size() == head.u64(2));
+    REQUIRE(j.size() == head.u64(3));
     REQUIRE(e.size() == 9);
     const auto p = st::percentile_interval(r, cl);
     const auto b = st::bca_interval(r, e[0], j, cl);
@@ -137,10 +80,10 @@ TEST_CASE(
 TEST_CASE("Poisson table equals the 80-digit decimal values and scipy.stats.poisson.cdf to 2 ulp") {
   const auto lines = read_oracle("poisson.txt");
   REQUIRE(lines.size() == st::detail::poisson1_cdf.size());
-  for (const auto& line : lines) {
-    const auto t = tokens(line);
-    const auto k = std::stoul(t[0]);
-    const double exact = to_double(t[1]), scipy = to_double(t[2]);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto t = lines.fields(i);
+    const auto k = t.u64(0);
+    const double exact = t.num(1), scipy = t.num(2);
     INFO("k = " << k);
     CHECK(st::detail::poisson1_cdf[k] == exact);
     CHECK(std::abs(st::detail::poisson1_cdf[k] - scipy) <=
@@ -151,14 +94,14 @@ TEST_CASE("Poisson table equals the 80-digit decimal values and scipy.stats.pois
 TEST_CASE("Poisson weights equal an independent numpy Philox4x32-10 implementation") {
   const auto lines = read_oracle("weights.txt");
   std::size_t mismatches = 0;
-  for (const auto& line : lines) {
-    const auto t = tokens(line);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto t = lines.fields(i);
     REQUIRE(t.size() == 66);
-    const auto seed = to_u64(t[0]), unit = to_u64(t[1]);
+    const auto seed = t.u64(0), unit = t.u64(1);
     std::vector<std::uint32_t> w(64);
     st::fill_poisson_weights(seed, unit, 0, std::span<std::uint32_t>(w));
     for (std::size_t b = 0; b < 64; ++b) {
-      const auto want = static_cast<std::uint32_t>(std::stoul(t[b + 2]));
+      const auto want = static_cast<std::uint32_t>(t.u64(b + 2));
       if (w[b] != want || st::poisson_weight(seed, unit, static_cast<std::uint32_t>(b)) != want) {
         ++mismatches;
         if (mismatches < 10) FAIL_CHECK("seed " << seed << " unit " << unit << " replicate " << b);
@@ -174,17 +117,17 @@ TEST_CASE("exact sums equal math.fsum and numpy_pairwise_sum equals np.sum, bit 
   std::size_t bad_exact = 0, bad_pairwise = 0, bad_merge = 0;
   std::mt19937_64 gen(5);
   for (std::size_t li = 0; li < lines.size(); ++li) {
-    const auto t = tokens(lines[li]);
-    const auto n = std::stoul(t[0]);
+    const auto t = lines.fields(li);
+    const auto n = t.u64(0);
     REQUIRE(t.size() == n + 3);
     std::vector<double> x(n);
-    for (std::size_t i = 0; i < n; ++i) x[i] = to_double(t[i + 3]);
+    for (std::size_t i = 0; i < n; ++i) x[i] = t.num(i + 3);
     st::detail::exact_sum s;
     for (double v : x) s.add(v);
-    if (s.value() != to_double(t[1])) {
+    if (s.value() != t.num(1)) {
       if (++bad_exact < 10) FAIL_CHECK("line " << li << ": exact " << s.value() << " fsum " << t[1]);
     }
-    if (st::detail::numpy_pairwise_sum(x.data(), n) != to_double(t[2])) {
+    if (st::detail::numpy_pairwise_sum(x.data(), n) != t.num(2)) {
       if (++bad_pairwise < 10) FAIL_CHECK("line " << li << ": pairwise sum differs from np.sum " << t[2]);
     }
     // Any split and order: the same canonical limbs.
@@ -255,22 +198,22 @@ TEST_CASE(
   std::size_t bad_reps = 0, bad_jack = 0, bad_interval = 0, bad_shard = 0, with_intervals = 0;
   std::mt19937_64 gen(99);
   for (std::size_t i = 0; i < lines.size(); i += 6) {
-    const auto head = tokens(lines[i]);
+    const auto head = lines.fields(i);
     REQUIRE(head.size() == 8);
-    const auto seed = to_u64(head[2]);
-    const auto B = static_cast<std::uint32_t>(std::stoul(head[3]));
-    const auto rows = std::stoul(head[4]);
-    const double cl = to_double(head[6]);
-    const auto ut = tokens(lines[i + 1]);
-    const auto x = numbers(lines[i + 2], "x");
-    const auto r = numbers(lines[i + 3], "r");
-    const auto j = numbers(lines[i + 4], "j");
-    const auto e = numbers(lines[i + 5], "e");
+    const auto seed = head.u64(2);
+    const auto B = static_cast<std::uint32_t>(head.u64(3));
+    const auto rows = head.u64(4);
+    const double cl = head.num(6);
+    const auto ut = lines.fields(i + 1);
+    const auto x = lines.numbers(i + 2, "x");
+    const auto r = lines.numbers(i + 3, "r");
+    const auto j = lines.numbers(i + 4, "j");
+    const auto e = lines.numbers(i + 5, "e");
     REQUIRE(ut.size() == rows + 1);
     REQUIRE(x.size() == rows);
     REQUIRE(r.size() == B);
     std::vector<std::uint64_t> units(rows);
-    for (std::size_t k = 0; k < rows; ++k) units[k] = to_u64(ut[k + 1]);
+    for (std::size_t k = 0; k < rows; ++k) units[k] = ut.u64(k + 1);
 
     st::bootstrap_sums one(seed, B, 2, true);
     for (std::size_t k = 0; k < rows; ++k) one.add(units[k], {x[k], 1.0});

@@ -8,70 +8,16 @@
 
 #include <cmath>
 #include <cstdint>
-#include <fstream>
 #include <limits>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "oracle_file.hpp"
+
 namespace cal = stratum::calibration;
-
-namespace {
-
-std::vector<std::string> read_oracle(const std::string& name) {
-  const std::string path = std::string(STRATUM_ORACLE_DIR) + "/" + name;
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.good(), "missing oracle file " << path << " (run tests/oracles/calibration.py)");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  REQUIRE_MESSAGE(!lines.empty(), "empty oracle file " << path);
-  return lines;
-}
-
-std::vector<std::string> tokens(const std::string& line) {
-  std::istringstream is(line);
-  std::vector<std::string> t;
-  for (std::string s; is >> s;) t.push_back(s);
-  return t;
-}
-
-double to_double(const std::string& s) {
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  REQUIRE_MESSAGE(end == s.c_str() + s.size(), "bad number '" << s << "'");
-  return v;
-}
-
-std::vector<double> numbers(const std::string& line, const char* tag) {
-  auto t = tokens(line);
-  REQUIRE_MESSAGE((!t.empty() && t[0] == tag),
-                  "expected a '" << tag << "' line, got: " << line.substr(0, 60));
-  std::vector<double> v;
-  v.reserve(t.size() - 1);
-  for (std::size_t i = 1; i < t.size(); ++i) v.push_back(to_double(t[i]));
-  return v;
-}
-
-/// |got - want| <= max(1e-10 |want|, 1e-12); NaN must match NaN. Tracks the worst relative error.
-struct comparer {
-  double max_rel = 0, max_abs = 0;
-  std::size_t compared = 0;
-  bool operator()(double got, double want) {
-    ++compared;
-    if (std::isnan(want) || std::isnan(got)) return std::isnan(want) && std::isnan(got);
-    const double d = std::abs(got - want);
-    const double scale = std::max(std::abs(got), std::abs(want));
-    if (scale > 1e-2)
-      max_rel = std::max(max_rel, d / scale);
-    else
-      max_abs = std::max(max_abs, d);
-    return d <= 1e-12 || d <= 1e-10 * scale;
-  }
-};
-
-}  // namespace
+using stratum_test::comparer;
+using stratum_test::read_oracle;
 
 TEST_CASE("classification estimators equal sklearn / statsmodels / numpy on 10,000 random inputs") {
   const auto lines = read_oracle("classification.txt");
@@ -82,14 +28,14 @@ TEST_CASE("classification estimators equal sklearn / statsmodels / numpy on 10,0
     if (!cmp(got, want) && ++failures <= 20) FAIL_CHECK(what << ": got " << got << ", reference " << want);
   };
   for (std::size_t i = 0; i < lines.size(); i += 5) {
-    const auto head = tokens(lines[i]);
-    const auto m = std::stoul(head[3]);
+    const auto head = lines.fields(i);
+    const auto m = head.u64(3);
     const auto kind = head[4] == "0" ? cal::binning::equal_width : cal::binning::equal_mass;
-    const auto c = numbers(lines[i + 1], "c");
-    const auto y = numbers(lines[i + 2], "y");
-    const auto e = numbers(lines[i + 3], "e");
-    const auto b = numbers(lines[i + 4], "b");
-    REQUIRE(c.size() == std::stoul(head[2]));
+    const auto c = lines.numbers(i + 1, "c");
+    const auto y = lines.numbers(i + 2, "y");
+    const auto e = lines.numbers(i + 3, "e");
+    const auto b = lines.numbers(i + 4, "b");
+    REQUIRE(c.size() == head.u64(2));
     REQUIRE(y.size() == c.size());
     const std::string id =
         "case " + head[1] + " (n=" + head[2] + ", bins=" + head[3] + ", strategy=" + head[4] + ")";
@@ -126,11 +72,11 @@ TEST_CASE("ACE equals the numpy implementation of Nixon et al. on 10,000 random 
   comparer cmp;
   std::size_t failures = 0;
   for (std::size_t i = 0; i < lines.size(); i += 4) {
-    const auto head = tokens(lines[i]);
-    const auto n = std::stoul(head[2]), K = std::stoul(head[3]), R = std::stoul(head[4]);
-    const auto p = numbers(lines[i + 1], "p");
-    const auto lt = numbers(lines[i + 2], "l");
-    const auto e = numbers(lines[i + 3], "e");
+    const auto head = lines.fields(i);
+    const auto n = head.u64(2), K = head.u64(3), R = head.u64(4);
+    const auto p = lines.numbers(i + 1, "p");
+    const auto lt = lines.numbers(i + 2, "l");
+    const auto e = lines.numbers(i + 3, "e");
     REQUIRE(p.size() == n * K);
     std::vector<std::int64_t> labels(lt.begin(), lt.end());
     const double got = cal::ace(p, labels, K, R);
@@ -151,12 +97,11 @@ TEST_CASE("D-ECE and LaECE equal the numpy implementations on 10,000 random dete
   const cal::box_feature all[] = {cal::box_feature::cx, cal::box_feature::cy, cal::box_feature::width,
                                   cal::box_feature::height};
   for (std::size_t i = 0; i < lines.size(); i += 3) {
-    const auto head = tokens(lines[i]);
-    const auto m = std::stoul(head[2]), mask = std::stoul(head[3]);
-    const auto conf_bins = std::stoul(head[4]), feat_bins = std::stoul(head[5]),
-               laece_bins = std::stoul(head[6]);
-    const auto d = numbers(lines[i + 1], "d");
-    const auto e = numbers(lines[i + 2], "e");
+    const auto head = lines.fields(i);
+    const auto m = head.u64(2), mask = head.u64(3);
+    const auto conf_bins = head.u64(4), feat_bins = head.u64(5), laece_bins = head.u64(6);
+    const auto d = lines.numbers(i + 1, "d");
+    const auto e = lines.numbers(i + 2, "e");
     REQUIRE(d.size() == 8 * m);
     std::vector<cal::calibration_detection> dets(m);
     for (std::size_t k = 0; k < m; ++k) {

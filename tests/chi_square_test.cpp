@@ -5,58 +5,38 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
-#include <limits>
-#include <sstream>
 #include <string>
 #include <vector>
 
-using namespace stratum::stats;
+#include "oracle_file.hpp"
 
-namespace {
-bool close(double got, double want, double rel = 1e-10, double abs = 1e-12) {
-  if (got == want) return true;
-  if (!std::isfinite(got) || !std::isfinite(want)) return false;
-  const double diff = std::abs(got - want);
-  return diff <= abs || diff <= rel * std::abs(want);
-}
-double rel_err(double got, double want) {
-  if (got == want) return 0.0;
-  if (std::abs(want) <= 1e-12 && std::abs(got - want) <= 1e-12) return 0.0;
-  return std::abs(got - want) / std::max(std::abs(want), std::numeric_limits<double>::min());
-}
-}  // namespace
+using namespace stratum::stats;
+using stratum_test::close;
+using stratum_test::read_oracle;
+using stratum_test::rel_err;
 
 TEST_CASE("chi_square_homogeneity matches scipy.stats.chi2_contingency") {
-  const std::string path = std::string(STRATUM_ORACLE_DIR) + "/chi2.txt";
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.good(), "missing oracle file " << path);
-  std::size_t n = 0, dropped = 0;
+  const auto lines = read_oracle("chi2.txt", 10000);
+  std::size_t dropped = 0;
   double worst_stat = 0, worst_p = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++n;
-    std::istringstream s(line);
-    std::size_t rows, cols, dof, dr, dc;
-    int yates;
-    std::string stat_s, p_s;
-    s >> rows >> cols >> yates >> stat_s >> p_s >> dof >> dr >> dc;
-    std::vector<double> o(rows * cols);
-    for (auto& v : o) s >> v;
-    REQUIRE_MESSAGE(!s.fail(), "chi2.txt line " << n << " is malformed");
-    const double stat = std::strtod(stat_s.c_str(), nullptr), p = std::strtod(p_s.c_str(), nullptr);
-    const auto r = chi_square_homogeneity(o, rows, cols, yates != 0);
+  for (std::size_t l = 0; l < lines.size(); ++l) {
+    auto t = lines.fields(l);
+    const auto rows = t.u64(), cols = t.u64();
+    const bool yates = t.u64() != 0;
+    const double stat = t.num(), p = t.num();
+    const auto dof = t.u64(), dr = t.u64(), dc = t.u64();
+    const auto o = t.nums(rows * cols);
+    const auto r = chi_square_homogeneity(o, rows, cols, yates);
     if (dr + dc > 0) ++dropped;
     worst_stat = std::max(worst_stat, rel_err(r.statistic, stat));
     worst_p = std::max(worst_p, rel_err(r.pvalue, p));
     if (!close(r.statistic, stat) || !close(r.pvalue, p) || r.dof != dof || r.dropped_rows != dr ||
         r.dropped_columns != dc)
-      FAIL_CHECK("chi2.txt line " << n << " (" << rows << "x" << cols << "): got X2 " << r.statistic << " p "
-                                  << r.pvalue << " dof " << r.dof << ", want " << stat << " " << p << " "
-                                  << dof);
+      FAIL_CHECK("chi2.txt line " << l + 1 << " (" << rows << "x" << cols << "): got X2 " << r.statistic
+                                  << " p " << r.pvalue << " dof " << r.dof << ", want " << stat << " " << p
+                                  << " " << dof);
   }
-  REQUIRE(n >= 10000);
-  MESSAGE("chi2_contingency: " << n << " tables (" << dropped
+  MESSAGE("chi2_contingency: " << lines.size() << " tables (" << dropped
                                << " with all-zero rows/columns), max rel err X2 " << worst_stat << ", p "
                                << worst_p);
 }

@@ -22,23 +22,14 @@
 #include <stratum/coco/evaluator.hpp>
 #include <stratum/io/coco_json.hpp>
 
+#include "coco_cases.hpp"
+
 namespace fs = std::filesystem;
 using namespace stratum;
+using stratum_test::coco_case_dirs;
+using rng = stratum_test::splitmix64;
 
 namespace {
-
-// splitmix64 (Steele, Lea, Flood 2014): a small, portable, seeded generator.
-struct rng {
-  std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-};
 
 struct dataset {
   std::string name;
@@ -46,14 +37,6 @@ struct dataset {
   coco::detection_set dt;
   coco::params p;  // resolved
 };
-
-std::vector<fs::path> case_dirs() {
-  std::vector<fs::path> dirs;
-  for (const auto& d : fs::directory_iterator(STRATUM_TEST_DATA_DIR "/coco"))
-    if (fs::exists(d.path() / "expected.json")) dirs.push_back(d.path());
-  std::sort(dirs.begin(), dirs.end());
-  return dirs;
-}
 
 dataset load_case(const fs::path& dir) {
   dataset d;
@@ -241,7 +224,7 @@ std::size_t scores_on_edges(dataset& d, bool& distinct) {
 }  // namespace
 
 TEST_CASE("the exact evaluation lies within the binned bounds on every conformance case") {
-  const auto dirs = case_dirs();
+  const auto dirs = coco_case_dirs();
   REQUIRE(dirs.size() >= 11);
   for (const auto& dir : dirs) {
     const auto d = load_case(dir);
@@ -344,7 +327,7 @@ TEST_CASE("with scores on bin edges the bounds equal the exact arrays wherever b
     cells_total += mixed.size(), cells_mixed += nm;
     return std::pair{nm, n};
   };
-  for (const auto& dir : case_dirs()) {
+  for (const auto& dir : coco_case_dirs()) {
     auto d = load_case(dir);
     bool distinct = false;
     const auto bins = scores_on_edges(d, distinct);
@@ -375,7 +358,7 @@ TEST_CASE("with scores on bin edges the bounds equal the exact arrays wherever b
 
 TEST_CASE("binned merge and serialization: any split gives the same state") {
   std::size_t splits = 0;
-  for (const auto& dir : case_dirs()) {
+  for (const auto& dir : coco_case_dirs()) {
     const auto d = load_case(dir);
     if (d.name == "large") continue;  // covered by the exact property test; keep this one fast
     const coco::grouped_data data(d.gt, d.dt, d.p);

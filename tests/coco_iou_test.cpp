@@ -4,24 +4,22 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <stratum/coco/iou.hpp>
 
+#include "oracle_file.hpp"
+
 TEST_CASE("IoU kernel is bit-exact with the reference arithmetic under -O3 -march=native") {
-  std::ifstream in(STRATUM_ORACLE_DIR "/coco_iou.txt");
-  REQUIRE_MESSAGE(in.good(), "oracle file missing: run the oracle_coco_iou fixture");
-  std::string line;
-  std::size_t lines = 0, pairs = 0;
+  const auto lines = stratum_test::read_oracle("coco_iou.txt");
+  std::size_t pairs = 0;
   std::vector<double> gx, gy, gw, gh, want, got;
   std::vector<unsigned char> crowd;
   stratum::coco::gt_boxes boxes;
-  while (std::getline(in, line)) {
-    ++lines;
-    std::istringstream s(line);
+  for (std::size_t l = 0; l < lines.size(); ++l) {
+    std::istringstream s(lines[l]);
     double d[4];
     std::size_t n;
     s >> d[0] >> d[1] >> d[2] >> d[3] >> n;
@@ -31,7 +29,7 @@ TEST_CASE("IoU kernel is bit-exact with the reference arithmetic under -O3 -marc
       s >> gx[g] >> gy[g] >> gw[g] >> gh[g] >> c >> want[g];
       crowd[g] = static_cast<unsigned char>(c);
     }
-    REQUIRE_MESSAGE(!s.fail(), "bad oracle line ", lines);
+    REQUIRE_MESSAGE(!s.fail(), "coco_iou.txt line " << l + 1 << " is malformed");
     boxes.assign(n, gx.data(), gy.data(), gw.data(), gh.data(), crowd.data());
     boxes.iou_row(d[0], d[1], d[2], d[3], got.data());
     for (std::size_t g = 0; g < n; ++g) {
@@ -39,12 +37,12 @@ TEST_CASE("IoU kernel is bit-exact with the reference arithmetic under -O3 -marc
       const double scalar = stratum::coco::bbox_iou(d, gb, crowd[g] != 0);
       // bitwise equality (memcmp distinguishes what == would not, e.g. -0.0)
       CHECK_MESSAGE(std::memcmp(&got[g], &want[g], sizeof(double)) == 0,
-                    "line " << lines << " gt " << g << ": batch " << got[g] << " reference " << want[g]);
+                    "line " << l + 1 << " gt " << g << ": batch " << got[g] << " reference " << want[g]);
       CHECK_MESSAGE(std::memcmp(&scalar, &want[g], sizeof(double)) == 0,
-                    "line " << lines << " gt " << g << ": scalar " << scalar << " reference " << want[g]);
+                    "line " << l + 1 << " gt " << g << ": scalar " << scalar << " reference " << want[g]);
       ++pairs;
     }
   }
-  CHECK(lines == 3000);
+  CHECK(lines.size() == 3000);
   CHECK(pairs > 20000);
 }

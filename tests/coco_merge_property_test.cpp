@@ -16,22 +16,14 @@
 #include <stratum/coco/serialize.hpp>
 #include <stratum/io/coco_json.hpp>
 
+#include "coco_cases.hpp"
+
 namespace fs = std::filesystem;
 using namespace stratum;
+using stratum_test::coco_case_dirs;
+using rng = stratum_test::splitmix64;
 
 namespace {
-
-// splitmix64 (Steele, Lea, Flood 2014): small, portable, seeded.
-struct rng {
-  std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
-};
 
 struct fixture {
   std::string name;
@@ -65,14 +57,6 @@ fixture load(const fs::path& dir) {
   return fixture(dir.filename().string(), std::move(gt), std::move(dt), p);
 }
 
-std::vector<fs::path> case_dirs() {
-  std::vector<fs::path> dirs;
-  for (const auto& d : fs::directory_iterator(STRATUM_TEST_DATA_DIR "/coco"))
-    if (fs::exists(d.path() / "expected.json")) dirs.push_back(d.path());
-  std::sort(dirs.begin(), dirs.end());
-  return dirs;
-}
-
 std::string same(const coco::eval_arrays& got, const std::array<double, 12>& stats, const fixture& f) {
   if (got.precision != f.want.precision) return "precision differs";
   if (got.recall != f.want.recall) return "recall differs";
@@ -103,7 +87,7 @@ coco::exact_accumulator merge_random_tree(std::vector<coco::exact_accumulator> p
 }  // namespace
 
 TEST_CASE("random splits, orders, round trips and merge trees give the single-pass arrays bit for bit") {
-  const auto dirs = case_dirs();
+  const auto dirs = coco_case_dirs();
   REQUIRE(dirs.size() >= 11);
   const auto start = std::chrono::steady_clock::now();
   std::size_t splits = 0, shards_total = 0, round_trips = 0, empties = 0;
@@ -150,7 +134,7 @@ TEST_CASE("random splits, orders, round trips and merge trees give the single-pa
 }
 
 TEST_CASE("merging an empty state changes nothing") {
-  for (const auto& dir : case_dirs()) {
+  for (const auto& dir : coco_case_dirs()) {
     const auto f = load(dir);
     for (const auto& empty : {coco::exact_accumulator{}, coco::exact_accumulator(f.dims)}) {
       auto a = f.single;

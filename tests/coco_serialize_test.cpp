@@ -18,8 +18,11 @@
 #include <stratum/coco/serialize.hpp>
 #include <stratum/io/coco_json.hpp>
 
+#include "coco_cases.hpp"
+
 namespace fs = std::filesystem;
 using namespace stratum;
+using stratum_test::coco_case_dirs;
 using bytes_t = std::vector<std::byte>;
 
 namespace {
@@ -80,14 +83,6 @@ std::string error_of(F&& f) {
 
 bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
-}
-
-std::vector<fs::path> case_dirs() {
-  std::vector<fs::path> dirs;
-  for (const auto& d : fs::directory_iterator(STRATUM_TEST_DATA_DIR "/coco"))
-    if (fs::exists(d.path() / "expected.json")) dirs.push_back(d.path());
-  std::sort(dirs.begin(), dirs.end());
-  return dirs;
 }
 
 struct loaded {
@@ -199,7 +194,7 @@ TEST_CASE("binned state: byte layout as documented") {
 }
 
 TEST_CASE("exact state: round trip on every conformance case") {
-  const auto dirs = case_dirs();
+  const auto dirs = coco_case_dirs();
   REQUIRE(dirs.size() >= 11);
   for (const auto& dir : dirs) {
     const auto l = load(dir);

@@ -5,70 +5,29 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
-#include <limits>
-#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "oracle_file.hpp"
 
 namespace {
 
 using namespace stratum::stats;
-
-std::vector<std::string> read_lines(const std::string& name) {
-  const std::string path = std::string(STRATUM_ORACLE_DIR) + "/" + name;
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.good(), "missing oracle file " << path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  REQUIRE_MESSAGE(lines.size() >= 10000, "oracle file " << path << " has " << lines.size() << " cases");
-  return lines;
-}
-
-struct tokens {
-  std::istringstream s;
-  bool ok = true;
-  explicit tokens(const std::string& line) : s(line) {}
-  double num() {
-    std::string t;
-    if (!(s >> t)) return ok = false, 0.0;
-    char* end = nullptr;
-    const double v = std::strtod(t.c_str(), &end);
-    if (end != t.c_str() + t.size()) ok = false;
-    return v;
-  }
-  std::vector<double> nums(std::size_t n) {
-    std::vector<double> v(n);
-    for (auto& x : v) x = num();
-    return v;
-  }
-};
-
-bool close(double got, double want, double rel = 1e-10, double abs = 1e-12) {
-  if (got == want) return true;  // includes equal infinities
-  if (std::isnan(got) || std::isnan(want) || std::isinf(got) || std::isinf(want)) return false;
-  const double diff = std::abs(got - want);
-  return diff <= abs || diff <= rel * std::abs(want);
-}
-
-double rel_err(double got, double want) {
-  if (got == want) return 0.0;
-  if (std::abs(want) <= 1e-12 && std::abs(got - want) <= 1e-12) return 0.0;
-  return std::abs(got - want) / std::max(std::abs(want), std::numeric_limits<double>::min());
-}
+using stratum_test::close;
+using stratum_test::read_oracle;
+using stratum_test::rel_err;
+using stratum_test::tokens;
 
 // Runs `fn` on each line, compares with the reference it returns, reports the worst relative error.
 template <class F>
 void differential(const std::string& file, F fn) {
-  const auto lines = read_lines(file);
+  const auto lines = read_oracle(file, 10000);
   double worst = 0;
   std::size_t worst_line = 0, n_inf = 0;
   for (std::size_t l = 0; l < lines.size(); ++l) {
-    tokens t(lines[l]);
+    auto t = lines.fields(l);
     const auto [got, want] = fn(t);
-    REQUIRE_MESSAGE(t.ok, file << " line " << l + 1 << " is malformed");
     if (std::isinf(want)) ++n_inf;
     const double e = rel_err(got, want);
     if (e > worst) worst = e, worst_line = l;

@@ -5,74 +5,40 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
-#include <limits>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "oracle_file.hpp"
+
 using namespace stratum::stats;
+using stratum_test::close;
+using stratum_test::read_oracle;
+using stratum_test::rel_err;
+using stratum_test::tokens;
 
 namespace {
 
-std::vector<std::string> read_lines(const std::string& name, std::size_t min_cases) {
-  const std::string path = std::string(STRATUM_ORACLE_DIR) + "/" + name;
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.good(), "missing oracle file " << path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  REQUIRE_MESSAGE(lines.size() >= min_cases, path << " has " << lines.size() << " cases");
-  return lines;
-}
-
-struct tokens {
-  std::istringstream s;
-  bool ok = true;
-  explicit tokens(const std::string& line) : s(line) {}
-  double num() {
-    std::string t;
-    if (!(s >> t)) return ok = false, 0.0;
-    char* end = nullptr;
-    const double v = std::strtod(t.c_str(), &end);
-    if (end != t.c_str() + t.size()) ok = false;
-    return v;
-  }
-  Eigen::MatrixXd matrix(Eigen::Index rows, Eigen::Index cols) {
-    Eigen::MatrixXd m(rows, cols);
-    for (Eigen::Index i = 0; i < rows; ++i)
-      for (Eigen::Index j = 0; j < cols; ++j) m(i, j) = num();
-    return m;
-  }
-};
-
-bool close(double got, double want, double rel = 1e-10, double abs = 1e-12) {
-  if (got == want) return true;
-  if (!std::isfinite(got) || !std::isfinite(want)) return false;
-  const double diff = std::abs(got - want);
-  return diff <= abs || diff <= rel * std::abs(want);
-}
-double rel_err(double got, double want) {
-  if (got == want) return 0.0;
-  if (std::abs(want) <= 1e-12 && std::abs(got - want) <= 1e-12) return 0.0;
-  return std::abs(got - want) / std::max(std::abs(want), std::numeric_limits<double>::min());
+// The next rows x cols fields of t, row-major.
+Eigen::MatrixXd matrix(tokens& t, Eigen::Index rows, Eigen::Index cols) {
+  Eigen::MatrixXd m(rows, cols);
+  for (Eigen::Index i = 0; i < rows; ++i)
+    for (Eigen::Index j = 0; j < cols; ++j) m(i, j) = t.num();
+  return m;
 }
 
 }  // namespace
 
 TEST_CASE("centroid_shift: z-scores and Mahalanobis match numpy / scipy.spatial.distance.mahalanobis") {
-  const auto lines = read_lines("centroid.txt", 10000);
+  const auto lines = read_oracle("centroid.txt", 10000);
   double worst_z = 0, worst_m = 0;
   for (std::size_t l = 0; l < lines.size(); ++l) {
-    tokens t(lines[l]);
+    auto t = lines.fields(l);
     const auto nb = static_cast<Eigen::Index>(t.num()), nw = static_cast<Eigen::Index>(t.num()),
                d = static_cast<Eigen::Index>(t.num());
     const double ridge = t.num(), mah = t.num();
     Eigen::VectorXd z(d);
     for (Eigen::Index j = 0; j < d; ++j) z(j) = t.num();
-    const auto b = t.matrix(nb, d), w = t.matrix(nw, d);
-    REQUIRE_MESSAGE(t.ok, "centroid.txt line " << l + 1 << " is malformed");
+    const auto b = matrix(t, nb, d), w = matrix(t, nw, d);
     const auto r = centroid_shift(b, w, ridge);
     worst_m = std::max(worst_m, rel_err(r.mahalanobis, mah));
     if (!close(r.mahalanobis, mah))
@@ -88,16 +54,15 @@ TEST_CASE("centroid_shift: z-scores and Mahalanobis match numpy / scipy.spatial.
 }
 
 TEST_CASE("mmd: biased and unbiased MMD^2 and the median bandwidth match numpy / scipy cdist") {
-  const auto lines = read_lines("mmd.txt", 10000);
+  const auto lines = read_oracle("mmd.txt", 10000);
   double worst = 0, worst_sigma = 0;
   for (std::size_t l = 0; l < lines.size(); ++l) {
-    tokens t(lines[l]);
+    auto t = lines.fields(l);
     const auto m = static_cast<Eigen::Index>(t.num()), n = static_cast<Eigen::Index>(t.num()),
                d = static_cast<Eigen::Index>(t.num());
     const bool unbiased = t.num() != 0;
     const double bw = t.num(), want = t.num(), sigma = t.num();
-    const auto x = t.matrix(m, d), y = t.matrix(n, d);
-    REQUIRE_MESSAGE(t.ok, "mmd.txt line " << l + 1 << " is malformed");
+    const auto x = matrix(t, m, d), y = matrix(t, n, d);
     mmd_options o;
     o.estimator = unbiased ? mmd_estimator::unbiased : mmd_estimator::biased;
     o.bandwidth = bw;
@@ -112,22 +77,20 @@ TEST_CASE("mmd: biased and unbiased MMD^2 and the median bandwidth match numpy /
 }
 
 TEST_CASE("mmd: seeded permutation p-values replay the documented mt19937_64 stream") {
-  const auto lines = read_lines("mmd_perm.txt", 300);
+  const auto lines = read_oracle("mmd_perm.txt", 300);
   for (std::size_t l = 0; l < lines.size(); ++l) {
-    tokens t(lines[l]);
+    auto t = lines.fields(l);
     const auto m = static_cast<Eigen::Index>(t.num()), n = static_cast<Eigen::Index>(t.num()),
                d = static_cast<Eigen::Index>(t.num());
     const bool unbiased = t.num() != 0;
-    std::string seed_s;
-    t.s >> seed_s;
+    const auto seed = t.u64();
     const auto b = static_cast<std::size_t>(t.num());
     const double want = t.num(), sigma = t.num(), p = t.num();
-    const auto x = t.matrix(m, d), y = t.matrix(n, d);
-    REQUIRE_MESSAGE(t.ok, "mmd_perm.txt line " << l + 1 << " is malformed");
+    const auto x = matrix(t, m, d), y = matrix(t, n, d);
     mmd_options o;
     o.estimator = unbiased ? mmd_estimator::unbiased : mmd_estimator::biased;
     o.permutations = b;
-    o.seed = std::stoull(seed_s);
+    o.seed = seed;
     const auto r = mmd(x, y, o);
     CHECK_MESSAGE(close(r.mmd2, want), "mmd_perm.txt line " << l + 1);
     CHECK_MESSAGE(close(r.bandwidth, sigma), "mmd_perm.txt line " << l + 1);

@@ -6,27 +6,18 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
+#include <cstdint>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "oracle_file.hpp"
+
 using namespace stratum::stats;
+using stratum_test::read_oracle;
 
 namespace {
-std::vector<std::string> read_lines(const std::string& name) {
-  const std::string path = std::string(STRATUM_ORACLE_DIR) + "/" + name;
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.good(), "missing oracle file " << path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  REQUIRE_MESSAGE(lines.size() >= 10000, path << " has " << lines.size() << " cases");
-  return lines;
-}
-
 // Splits xs into `parts` random shards, fills one histogram per shard, merges them in a random order and
 // tree.
 histogram split_and_merge(const std::vector<double>& edges, const std::vector<double>& xs, std::size_t parts,
@@ -46,7 +37,7 @@ histogram split_and_merge(const std::vector<double>& edges, const std::vector<do
 }  // namespace
 
 TEST_CASE("bin counts match numpy.histogram (last bin closed, under/overflow)") {
-  const auto lines = read_lines("hist.txt");
+  const auto lines = read_oracle("hist.txt", 10000);
   for (std::size_t l = 0; l < lines.size(); ++l) {
     std::istringstream s(lines[l]);
     std::size_t k, n;
@@ -68,7 +59,7 @@ TEST_CASE("bin counts match numpy.histogram (last bin closed, under/overflow)") 
 }
 
 TEST_CASE("quantile_edges match numpy.quantile (linear), ties dropped") {
-  const auto lines = read_lines("quantile_edges.txt");
+  const auto lines = read_oracle("quantile_edges.txt", 10000);
   double worst = 0;
   for (std::size_t l = 0; l < lines.size(); ++l) {
     std::istringstream s(lines[l]);

@@ -7,44 +7,19 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "oracle_file.hpp"
+
 namespace ss = stratum::stats;
+using stratum_test::read_oracle;
+using stratum_test::rel_diff;
 
 namespace {
-
-std::vector<std::string> read_oracle(const std::string& name) {
-  const std::string path = std::string(STRATUM_ORACLE_DIR) + "/" + name;
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.is_open(), "missing oracle file " << path << " (run tests/oracles/multiple_testing.py)");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  REQUIRE_MESSAGE(!lines.empty(), "empty oracle file " << path);
-  return lines;
-}
-
-// strtod accepts subnormal p-values (the oracle writes some near 1e-300 times small factors).
-double next_double(std::istringstream& is) {
-  std::string s;
-  REQUIRE(static_cast<bool>(is >> s));
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  REQUIRE_MESSAGE((end != s.c_str() && *end == '\0'), "not a number: " << s);
-  return v;
-}
-
-double rel_err(double got, double want) {
-  if (got == want) return 0.0;
-  return std::abs(got - want) / std::max(std::abs(got), std::abs(want));
-}
 
 ss::p_value_adjustment method_of(const std::string& s) {
   if (s == "bonferroni") return ss::p_value_adjustment::bonferroni;
@@ -61,17 +36,13 @@ TEST_CASE("adjusted p-values and decisions match statsmodels multipletests") {
   std::map<std::string, double> worst;
   std::int64_t rejections = 0;
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    std::istringstream is(lines[i]);
-    std::string name;
-    std::size_t m = 0;
-    REQUIRE(static_cast<bool>(is >> name));
-    const double alpha = next_double(is);
-    REQUIRE(static_cast<bool>(is >> m));
-    std::vector<double> p(m), adjusted(m);
+    auto t = lines.fields(i);
+    const std::string name = t.word();
+    const double alpha = t.num();
+    const auto m = t.u64();
+    const auto p = t.nums(m), adjusted = t.nums(m);
     std::vector<int> reject(m);
-    for (auto& v : p) v = next_double(is);
-    for (auto& v : adjusted) v = next_double(is);
-    for (auto& v : reject) REQUIRE(static_cast<bool>(is >> v));
+    for (auto& v : reject) v = static_cast<int>(t.u64());
     const auto got = ss::adjust_p_values(p, method_of(name), alpha);
     REQUIRE(got.adjusted.size() == m);
     REQUIRE(got.reject.size() == m);
@@ -83,9 +54,9 @@ TEST_CASE("adjusted p-values and decisions match statsmodels multipletests") {
                                      << got.reject[j] << " statsmodels " << adjusted[j] << "/" << reject[j]);
       // The same operations in the same order: equal to rounding (1e-15 relative leaves room for none but
       // the last bit; 1e-10 is the project-wide bar).
-      CHECK(rel_err(got.adjusted[j], adjusted[j]) <= 1e-15);
+      CHECK(rel_diff(got.adjusted[j], adjusted[j]) <= 1e-15);
       CHECK(got.reject[j] == (reject[j] == 1));
-      worst[name] = std::max(worst[name], rel_err(got.adjusted[j], adjusted[j]));
+      worst[name] = std::max(worst[name], rel_diff(got.adjusted[j], adjusted[j]));
       rejections += reject[j];
     }
   }

@@ -8,36 +8,23 @@
 #include <boost/math/distributions/binomial.hpp>
 #include <cmath>
 #include <cstdint>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "oracle_file.hpp"
+
 namespace ss = stratum::stats;
+using stratum_test::read_oracle;
+using stratum_test::rel_diff;
 
 namespace {
 
-std::vector<std::string> read_oracle(const std::string& name) {
-  const std::string path = std::string(STRATUM_ORACLE_DIR) + "/" + name;
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.is_open(), "missing oracle file " << path << " (run tests/oracles/proportion.py)");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  REQUIRE_MESSAGE(!lines.empty(), "empty oracle file " << path);
-  return lines;
-}
-
-double rel_err(double got, double want) {
-  if (got == want) return 0.0;
-  return std::abs(got - want) / std::max(std::abs(got), std::abs(want));
-}
-
 // Relative 1e-10, or absolute 1e-12 (for the closed-form intervals whose reference cancels near 0 or 1).
 bool close(double got, double want, double rel, double abs_tol) {
-  return rel_err(got, want) <= rel || std::abs(got - want) <= abs_tol;
+  return rel_diff(got, want) <= rel || std::abs(got - want) <= abs_tol;
 }
 
 ss::proportion_method method_of(const std::string& s) {
@@ -75,10 +62,10 @@ TEST_CASE("two-sided intervals match statsmodels proportion_confint") {
         static_cast<bool>(is >> name >> x >> n >> alpha >> sm_lo >> sm_up >> ref_lo >> ref_up >> kind),
         "confint.txt line " << i + 1 << " malformed");
     ++per_method[name];
-    if (kind == "cf") scipy_vs_cf = std::max({scipy_vs_cf, rel_err(sm_lo, ref_lo), rel_err(sm_up, ref_up)});
+    if (kind == "cf") scipy_vs_cf = std::max({scipy_vs_cf, rel_diff(sm_lo, ref_lo), rel_diff(sm_up, ref_up)});
     if (kind == "mp") {
       ++scipy_vs_mp.cases;
-      scipy_vs_mp.rel = std::max({scipy_vs_mp.rel, rel_err(sm_lo, ref_lo), rel_err(sm_up, ref_up)});
+      scipy_vs_mp.rel = std::max({scipy_vs_mp.rel, rel_diff(sm_lo, ref_lo), rel_diff(sm_up, ref_up)});
     }
     const auto method = method_of(name);
     const ss::proportion_interval got = ss::proportion_confint(x, n, alpha, method);
@@ -97,8 +84,8 @@ TEST_CASE("two-sided intervals match statsmodels proportion_confint") {
     CHECK(got.lower <= got.upper);
     auto& w = stats[name + " (reference " + kind + ")"];
     ++w.cases;
-    if (std::abs(ref_lo) > 1e-12) w.rel = std::max(w.rel, rel_err(got.lower, ref_lo));
-    if (std::abs(ref_up) > 1e-12) w.rel = std::max(w.rel, rel_err(got.upper, ref_up));
+    if (std::abs(ref_lo) > 1e-12) w.rel = std::max(w.rel, rel_diff(got.lower, ref_lo));
+    if (std::abs(ref_up) > 1e-12) w.rel = std::max(w.rel, rel_diff(got.upper, ref_up));
     if (method == ss::proportion_method::jeffreys && alpha >= 1e-6 && kind == "direct") {
       // statsmodels' own Jeffreys values, where its 1 - alpha round trip keeps 1e-10 and scipy's quantiles
       // are accurate (not at n = 2^53, kind "cf"; docs: proportions.md).
@@ -106,7 +93,7 @@ TEST_CASE("two-sided intervals match statsmodels proportion_confint") {
       CHECK(close(got.upper, sm_up, 1e-10, 0.0));
       auto& v = vs_statsmodels_jeffreys["jeffreys"];
       ++v.cases;
-      v.rel = std::max({v.rel, rel_err(got.lower, sm_lo), rel_err(got.upper, sm_up)});
+      v.rel = std::max({v.rel, rel_diff(got.lower, sm_lo), rel_diff(got.upper, sm_up)});
     }
   }
   for (const auto& [name, w] : stats) {
@@ -139,9 +126,9 @@ TEST_CASE("Clopper-Pearson and Jeffreys ends match 40-digit mpmath quantiles") {
     INFO("mp_quantile.txt line " << i + 1 << ": " << name << " x=" << x << " n=" << n << " alpha=" << alpha
                                  << " got [" << got.lower << ", " << got.upper << "] mpmath [" << lo << ", "
                                  << up << "]");
-    CHECK(rel_err(got.lower, lo) <= 1e-12);
-    CHECK(rel_err(got.upper, up) <= 1e-12);
-    worst_rel = std::max({worst_rel, rel_err(got.lower, lo), rel_err(got.upper, up)});
+    CHECK(rel_diff(got.lower, lo) <= 1e-12);
+    CHECK(rel_diff(got.upper, up) <= 1e-12);
+    worst_rel = std::max({worst_rel, rel_diff(got.lower, lo), rel_diff(got.upper, up)});
   }
   MESSAGE("beta quantiles vs mpmath: " << lines.size() << " cases, worst relative difference " << worst_rel);
 }
@@ -162,9 +149,9 @@ TEST_CASE("one-sided Clopper-Pearson bounds match scipy beta.isf / beta.ppf") {
     const double got_lo = ss::clopper_pearson_lower_bound(x, n, alpha);
     INFO("one_sided.txt line " << i + 1 << ": x=" << x << " n=" << n << " alpha=" << alpha << " upper "
                                << got_up << " vs " << up << ", lower " << got_lo << " vs " << lo);
-    CHECK(rel_err(got_up, up) <= 1e-10);
-    CHECK(rel_err(got_lo, lo) <= 1e-10);
-    worst_rel = std::max({worst_rel, rel_err(got_up, up), rel_err(got_lo, lo)});
+    CHECK(rel_diff(got_up, up) <= 1e-10);
+    CHECK(rel_diff(got_lo, lo) <= 1e-10);
+    worst_rel = std::max({worst_rel, rel_diff(got_up, up), rel_diff(got_lo, lo)});
   }
   MESSAGE("one-sided bounds: " << lines.size() << " cases (" << kinds["sm"] << " scipy, " << kinds["mp"]
                                << " mpmath), worst relative difference " << worst_rel);
@@ -188,11 +175,11 @@ TEST_CASE(
     const double got3 = ss::rule_of_three_upper_bound(n, alpha);
     INFO("zero_fail.txt line " << i + 1 << ": n=" << n << " alpha=" << alpha << " got " << got << " vs "
                                << exact << ", rule of three " << got3 << " vs " << rule3);
-    CHECK(rel_err(got, exact) <= 1e-13);
-    worst_rel = std::max(worst_rel, rel_err(got, exact));
+    CHECK(rel_diff(got, exact) <= 1e-13);
+    worst_rel = std::max(worst_rel, rel_diff(got, exact));
     // The same bound through the Beta(1, n) quantile.
-    CHECK(rel_err(ss::clopper_pearson_upper_bound(0, n, alpha), got) <= 1e-10);
-    CHECK(rel_err(got3, std::min(1.0, rule3)) <= 1e-15);
+    CHECK(rel_diff(ss::clopper_pearson_upper_bound(0, n, alpha), got) <= 1e-10);
+    CHECK(rel_diff(got3, std::min(1.0, rule3)) <= 1e-15);
     CHECK(got3 >= got);
   }
   MESSAGE("zero-failure bound vs mpmath: " << lines.size() << " cases, worst relative difference "
@@ -303,7 +290,8 @@ TEST_CASE("x = 0 and x = n conventions") {
     CHECK(ss::clopper_pearson_interval(0, n).lower == 0.0);
     CHECK(ss::clopper_pearson_interval(n, n).upper == 1.0);
     // Clopper-Pearson at x = 0 spends alpha/2 only: upper = 1 - (alpha/2)^(1/n).
-    CHECK(rel_err(ss::clopper_pearson_interval(0, n).upper, ss::zero_failure_upper_bound(n, 0.025)) <= 1e-12);
+    CHECK(rel_diff(ss::clopper_pearson_interval(0, n).upper, ss::zero_failure_upper_bound(n, 0.025)) <=
+          1e-12);
     // Jeffreys: central by default (as statsmodels), Brown-Cai-DasGupta on request.
     const auto j0 = ss::jeffreys_interval(0, n);
     CHECK(j0.lower > 0.0);

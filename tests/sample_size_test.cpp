@@ -9,29 +9,16 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <fstream>
 #include <limits>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "oracle_file.hpp"
+
 namespace ss = stratum::stats;
-
-namespace {
-
-std::vector<std::string> read_oracle(const std::string& name) {
-  const std::string path = std::string(STRATUM_ORACLE_DIR) + "/" + name;
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.is_open(), "missing oracle file " << path << " (run tests/oracles/sample_size.py)");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  REQUIRE_MESSAGE(!lines.empty(), "empty oracle file " << path);
-  return lines;
-}
-
-}  // namespace
+using stratum_test::read_oracle;
 
 TEST_CASE(
     "Wald sample size: statsmodels samplesize_confint_proportion rounded up, and a brute-force search") {

@@ -9,45 +9,20 @@
 #include <boost/math/distributions/hypergeometric.hpp>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "oracle_file.hpp"
+
 namespace ss = stratum::stats;
+using stratum_test::read_oracle;
+using stratum_test::rel_diff;
+using stratum_test::to_double;
 
 namespace {
-
-std::vector<std::string> read_oracle(const std::string& name) {
-  const std::string path = std::string(STRATUM_ORACLE_DIR) + "/" + name;
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.is_open(), "missing oracle file " << path << " (run tests/oracles/two_proportions.py)");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  REQUIRE_MESSAGE(!lines.empty(), "empty oracle file " << path);
-  return lines;
-}
-
-double rel_err(double got, double want) {
-  if (got == want) return 0.0;
-  return std::abs(got - want) / std::max(std::abs(got), std::abs(want));
-}
-
-// Reads a double written by Python's "%.17g", which spells the specials nan / inf / -inf.
-double parse_double(const std::string& s) {
-  if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
-  if (s == "inf") return std::numeric_limits<double>::infinity();
-  if (s == "-inf") return -std::numeric_limits<double>::infinity();
-  // strtod, not stod: p-values may be subnormal, which stod rejects as out of range.
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  REQUIRE_MESSAGE((end != s.c_str() && *end == '\0'), "not a number: " << s);
-  return v;
-}
 
 ss::proportion_alternative alternative_of(const std::string& s) {
   if (s == "two_sided") return ss::proportion_alternative::two_sided;
@@ -73,14 +48,14 @@ TEST_CASE("Newcombe hybrid score interval matches statsmodels confint_proportion
                               << " alpha=" << alpha << " got [" << got.lower << ", " << got.upper
                               << "] statsmodels [" << lo << ", " << up << "]");
     // Relative 1e-10, or 1e-12 absolute: the ends are differences d -+ sqrt(...) that cancel near 0.
-    CHECK((rel_err(got.lower, lo) <= 1e-10 || std::abs(got.lower - lo) <= 1e-12));
-    CHECK((rel_err(got.upper, up) <= 1e-10 || std::abs(got.upper - up) <= 1e-12));
+    CHECK((rel_diff(got.lower, lo) <= 1e-10 || std::abs(got.lower - lo) <= 1e-12));
+    CHECK((rel_diff(got.upper, up) <= 1e-10 || std::abs(got.upper - up) <= 1e-12));
     CHECK(got.lower <= got.estimate);
     CHECK(got.estimate <= got.upper);
     CHECK(got.lower >= -1.0);
     CHECK(got.upper <= 1.0);
-    if (std::abs(lo) > 1e-12) worst_rel = std::max(worst_rel, rel_err(got.lower, lo));
-    if (std::abs(up) > 1e-12) worst_rel = std::max(worst_rel, rel_err(got.upper, up));
+    if (std::abs(lo) > 1e-12) worst_rel = std::max(worst_rel, rel_diff(got.lower, lo));
+    if (std::abs(up) > 1e-12) worst_rel = std::max(worst_rel, rel_diff(got.upper, up));
     worst_abs = std::max({worst_abs, std::abs(got.lower - lo), std::abs(got.upper - up)});
   }
   MESSAGE("newcombe: " << lines.size() << " cases, worst relative difference " << worst_rel
@@ -108,18 +83,18 @@ TEST_CASE("pooled two-proportion z-test matches statsmodels proportions_ztest") 
     std::int64_t x1 = 0, n1 = 0, x2 = 0, n2 = 0;
     std::string alt, zs, ps;
     REQUIRE(static_cast<bool>(is >> x1 >> n1 >> x2 >> n2 >> alt >> zs >> ps));
-    const double z = parse_double(zs);
-    const double p = parse_double(ps);
+    const double z = to_double(zs);
+    const double p = to_double(ps);
     const auto got = ss::two_proportion_z_test(x1, n1, x2, n2, alternative_of(alt));
     INFO("ztest.txt line " << i + 1 << ": x1=" << x1 << " n1=" << n1 << " x2=" << x2 << " n2=" << n2 << " "
                            << alt << " got z=" << got.statistic << " p=" << got.p_value
                            << ", statsmodels z=" << z << " p=" << p);
     // z: relative 1e-10 (z = 0 exactly when p1 = p2 in double; both then give exactly 0). p: relative 1e-10
     // down to the smallest normal doubles (both sides compute the normal tail directly, not as 1 - cdf).
-    CHECK((rel_err(got.statistic, z) <= 1e-10 || std::abs(got.statistic - z) <= 1e-12));
-    CHECK((rel_err(got.p_value, p) <= 1e-10 || std::abs(got.p_value - p) <= 1e-300));
-    worst_z = std::max(worst_z, rel_err(got.statistic, z));
-    if (p > 1e-300) worst_p = std::max(worst_p, rel_err(got.p_value, p));
+    CHECK((rel_diff(got.statistic, z) <= 1e-10 || std::abs(got.statistic - z) <= 1e-12));
+    CHECK((rel_diff(got.p_value, p) <= 1e-10 || std::abs(got.p_value - p) <= 1e-300));
+    worst_z = std::max(worst_z, rel_diff(got.statistic, z));
+    if (p > 1e-300) worst_p = std::max(worst_p, rel_diff(got.p_value, p));
   }
   MESSAGE("z-test: " << lines.size() << " cases, worst relative difference z " << worst_z << ", p "
                      << worst_p);
@@ -152,9 +127,9 @@ TEST_CASE("Fisher's exact test matches scipy.stats.fisher_exact (and a high-prec
     std::int64_t a = 0, b = 0, c = 0, d = 0;
     std::string alt, ors, ps, refs, kind;
     REQUIRE(static_cast<bool>(is >> a >> b >> c >> d >> alt >> ors >> ps >> refs >> kind));
-    const double odds = parse_double(ors);
-    const double p_scipy = parse_double(ps);
-    const double p = parse_double(refs);
+    const double odds = to_double(ors);
+    const double p_scipy = to_double(ps);
+    const double p = to_double(refs);
     ++kinds[kind];
     const auto got = ss::fisher_exact(a, b, c, d, alternative_of(alt));
     INFO("fisher.txt line " << i + 1 << ": [[" << a << ", " << b << "], [" << c << ", " << d << "]] " << alt
@@ -165,17 +140,17 @@ TEST_CASE("Fisher's exact test matches scipy.stats.fisher_exact (and a high-prec
       CHECK(std::isnan(got.odds_ratio));
     } else {
       if (std::isinf(odds)) ++inf_or;
-      CHECK(rel_err(got.odds_ratio, odds) <= 1e-15);  // same correctly rounded products and quotient
-      if (std::isfinite(odds)) worst_or = std::max(worst_or, rel_err(got.odds_ratio, odds));
+      CHECK(rel_diff(got.odds_ratio, odds) <= 1e-15);  // same correctly rounded products and quotient
+      if (std::isfinite(odds)) worst_or = std::max(worst_or, rel_diff(got.odds_ratio, odds));
     }
     const double sor = ss::sample_odds_ratio(a, b, c, d);
     CHECK(((std::isnan(sor) && std::isnan(got.odds_ratio)) || sor == got.odds_ratio));
     // Relative 1e-10 down to the normal range; below 1e-300 (subnormal results) an absolute 1e-300.
-    CHECK((rel_err(got.p_value, p) <= 1e-10 || std::abs(got.p_value - p) <= 1e-300));
+    CHECK((rel_diff(got.p_value, p) <= 1e-10 || std::abs(got.p_value - p) <= 1e-300));
     if (p == 0.0) ++zeros;
     if (p > 0.0 && p < 1e-100) ++tiny;
-    if (p > 1e-300) worst_p[kind] = std::max(worst_p[kind], rel_err(got.p_value, p));
-    if (kind == "mp" && p > 1e-300) scipy_vs_mp = std::max(scipy_vs_mp, rel_err(p_scipy, p));
+    if (p > 1e-300) worst_p[kind] = std::max(worst_p[kind], rel_diff(got.p_value, p));
+    if (kind == "mp" && p > 1e-300) scipy_vs_mp = std::max(scipy_vs_mp, rel_diff(p_scipy, p));
     CHECK(got.p_value >= 0.0);
     CHECK(got.p_value <= 1.0);
   }
