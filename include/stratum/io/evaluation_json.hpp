@@ -10,11 +10,11 @@
 //   }
 //
 // With bootstrap intervals (coco::bootstrap_slices), the document also holds
-//     "bootstrap": {"method": "percentile", "unit": "image", "replicates": B, "seed": S, "confidence_level":
-//     c}
-// and, next to every "stats" (pooled and per slice), "stats_ci": [[lower, upper] x 12] and
-// "stats_ci_undefined": [12 counts of replicates in which the number was undefined; its interval is then
-// null].
+//     "bootstrap": {"method": "percentile", "unit": "image", "replicates": B, "seed": S,
+//                   "confidence_level": C}
+// and, next to every "stats" (pooled and per slice),
+//     "stats_ci": [[lower, upper] x 12]    (null bounds where the number is undefined)
+//     "stats_ci_undefined": [12 counts of replicates in which the number was undefined]
 //
 // Numbers are printed with %.17g (they read back to the same double); a non-finite number prints as null.
 // n_ground_truths and n_detections count every object read, including those of images or categories that
