@@ -20,7 +20,7 @@ using stratum_test::comparer;
 using stratum_test::read_oracle;
 
 TEST_CASE("classification estimators equal sklearn / statsmodels / numpy on 10,000 random inputs") {
-  const auto lines = read_oracle("classification.txt");
+  const auto lines = read_oracle("classification.txt", 10000);
   REQUIRE(lines.size() == 5 * 10000);
   comparer cmp;
   std::size_t failures = 0, bins_checked = 0;
@@ -67,7 +67,7 @@ TEST_CASE("classification estimators equal sklearn / statsmodels / numpy on 10,0
 }
 
 TEST_CASE("ACE equals the numpy implementation of Nixon et al. on 10,000 random inputs") {
-  const auto lines = read_oracle("ace.txt");
+  const auto lines = read_oracle("ace.txt", 10000);
   REQUIRE(lines.size() == 4 * 10000);
   comparer cmp;
   std::size_t failures = 0;
@@ -90,7 +90,7 @@ TEST_CASE("ACE equals the numpy implementation of Nixon et al. on 10,000 random 
 }
 
 TEST_CASE("D-ECE and LaECE equal the numpy implementations on 10,000 random detection sets") {
-  const auto lines = read_oracle("detection.txt");
+  const auto lines = read_oracle("detection.txt", 10000);
   REQUIRE(lines.size() == 3 * 10000);
   comparer cmp;
   std::size_t failures = 0;

@@ -47,7 +47,7 @@ struct worst {
 }  // namespace
 
 TEST_CASE("two-sided intervals match statsmodels proportion_confint") {
-  const auto lines = read_oracle("confint.txt");
+  const auto lines = read_oracle("confint.txt", 10000);
   std::map<std::string, worst> stats;
   std::map<std::string, worst> vs_statsmodels_jeffreys;
   std::map<std::string, std::int64_t> per_method;
@@ -134,7 +134,7 @@ TEST_CASE("Clopper-Pearson and Jeffreys ends match 40-digit mpmath quantiles") {
 }
 
 TEST_CASE("one-sided Clopper-Pearson bounds match scipy beta.isf / beta.ppf") {
-  const auto lines = read_oracle("one_sided.txt");
+  const auto lines = read_oracle("one_sided.txt", 10000);
   CHECK(lines.size() >= 10000);
   double worst_rel = 0.0;
   std::map<std::string, std::int64_t> kinds;
@@ -163,7 +163,7 @@ TEST_CASE("one-sided Clopper-Pearson bounds match scipy beta.isf / beta.ppf") {
 
 TEST_CASE(
     "zero-failure bound 1 - alpha^(1/n) matches mpmath; the rule of three is its conservative version") {
-  const auto lines = read_oracle("zero_fail.txt");
+  const auto lines = read_oracle("zero_fail.txt", 10000);
   CHECK(lines.size() >= 10000);
   double worst_rel = 0.0;
   for (std::size_t i = 0; i < lines.size(); ++i) {
