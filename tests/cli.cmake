@@ -30,6 +30,7 @@ file(WRITE ${cli_check} [=[
 """
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -164,7 +165,8 @@ def bootstrap(stratum, case):
     check(got["bootstrap"] == {"method": "percentile", "unit": "image", "replicates": 40, "seed": 5,
                                "confidence_level": 0.9}, f"bootstrap block {got.get('bootstrap')}")
     stripped = {k: v for k, v in got.items() if k not in ("bootstrap", "stats_ci", "stats_ci_undefined")}
-    stripped["slices"] = {name: {k: v for k, v in sl.items() if k not in ("stats_ci", "stats_ci_undefined")}
+    extra_keys = ("stats_ci", "stats_ci_undefined", "delta_ci", "delta_ci_undefined")
+    stripped["slices"] = {name: {k: v for k, v in sl.items() if k not in extra_keys}
                           for name, sl in got["slices"].items()}
     check(stripped == plain, "point estimates with --bootstrap differ from those without")
     check(len(got["slices"]) > 2, "slices")
@@ -181,12 +183,25 @@ def bootstrap(stratum, case):
                 defined += 1
                 check(undef[i] == 0 and 0 <= lo <= hi <= 1, f"{name}: interval {i} = {ci[i]}")
     check(defined >= 12, f"only {defined} defined intervals")
+    deltas = 0
+    for name, sl in got["slices"].items():
+        check(len(sl["delta_ci"]) == 12 and len(sl["delta_ci_undefined"]) == 12, f"{name}: 12 delta intervals")
+        for i, (lo, hi) in enumerate(sl["delta_ci"]):
+            if lo is not None:
+                deltas += 1
+                check(-1 <= lo <= hi <= 1, f"{name}: delta interval {i} = {[lo, hi]}")
+    check(deltas >= 12, f"only {deltas} defined delta intervals")
+    check("delta_ci" not in got, "the pool has no delta to itself")
     other = json.loads(run([*base, "--bootstrap", "40", "--seed", "6", "--confidence", "0.9", "--json"]))
     check(other["stats_ci"] != got["stats_ci"], "another seed gives the same pooled intervals")
     text = run([*base, "--bootstrap", "40", "--seed", "5", "--confidence", "0.9"]).decode()
     check("90% image-bootstrap percentile intervals (40 replicates, seed 5)" in text, "text table header")
     first = [ln for ln in text.splitlines() if ln.startswith("all ")]
     check(len(first) == 1 and "[" in first[0], f"text table pooled row {first}")
+    check("AP vs all" in text, "text table: the 'AP vs all' column")
+    marks = [re.match(r"^\S+\s+\d+\s+\S+\s+\[[^\]]*\]\s+(\S+)", ln).group(1)
+             for ln in text.splitlines() if ln.startswith("weather=")]
+    check(marks and all(m in ("below", "above", "-", "n/a") for m in marks), f"'AP vs all' marks {marks}")
     print("pooled AP interval", got["stats_ci"][0], "AP", got["stats"][0])
     finish()
 

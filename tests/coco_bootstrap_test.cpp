@@ -133,10 +133,11 @@ std::pair<coco::ground_truth, coco::detection_set> subset(const coco::ground_tru
 TEST_CASE("per-slice bootstrap intervals equal those of literally resampling each slice's images") {
   // For every slice: cut the slice's images out of the files, resample them literally with the same
   // per-image weights, evaluate each replicate from scratch, take percentile intervals (NaN when a
-  // replicate leaves the number undefined): bootstrap_slices must give the same bits.
+  // replicate leaves the number undefined): bootstrap_slices must give the same bits. The paired differences
+  // slice - pool are checked the same way against the literal replicates of slice and pool.
   const std::size_t B = 12;
   const std::uint64_t seed = 99;
-  std::size_t slices_checked = 0, undefined_seen = 0;
+  std::size_t slices_checked = 0, undefined_seen = 0, deltas_checked = 0;
   for (const char* name : {"basic", "large"}) {
     const fs::path d = fs::path(STRATUM_TEST_DATA_DIR "/coco") / name;
     const auto params = io::load_coco_params((d / "params.json").string());
@@ -146,7 +147,11 @@ TEST_CASE("per-slice bootstrap intervals equal those of literally resampling eac
     const auto res = coco::evaluate_sliced(gt, dt, params, specs, 1);
     const auto ci = coco::bootstrap_slices(gt, dt, res, B, seed, 0.9, 2);
     REQUIRE(ci.per_slice.size() == res.slices.size());
-    for (std::size_t s = 0; s <= res.slices.size(); ++s) {
+    REQUIRE(ci.per_slice_delta.size() == res.slices.size());
+    std::array<std::vector<double>, 12> pool_reps;
+    std::array<double, 12> pool_point{};
+    for (std::size_t k = 0; k <= res.slices.size(); ++k) {
+      const std::size_t s = k == 0 ? res.slices.size() : k - 1;  // the pool first
       std::vector<std::int64_t> ids;
       if (s == res.slices.size()) {
         ids = res.all.p.img_ids;
@@ -175,6 +180,24 @@ TEST_CASE("per-slice bootstrap intervals equal those of literally resampling eac
         const auto one = single.percentile(i, 0.9);
         CHECK(((one.lower == got.lower[i] && one.upper == got.upper[i]) ||
                (std::isnan(one.lower) && std::isnan(one.upper) && std::isnan(got.lower[i]))));
+        if (s < res.slices.size()) {  // paired difference from the pool
+          const auto& dg = ci.per_slice_delta[s];
+          std::vector<double> diff;
+          std::size_t undef = 0;
+          for (std::size_t b = 0; b < B; ++b) {
+            diff.push_back(reps[i][b] - pool_reps[i][b]);
+            undef += reps[i][b] < 0 || pool_reps[i][b] < 0 ? 1u : 0u;
+          }
+          CHECK(dg.undefined[i] == undef);
+          if (undef > 0 || point[i] < 0 || pool_point[i] < 0) {
+            CHECK(std::isnan(dg.lower[i]));
+          } else {
+            const auto want = stats::percentile_interval(diff, 0.9);
+            CHECK(dg.lower[i] == want.lower);
+            CHECK(dg.upper[i] == want.upper);
+            ++deltas_checked;
+          }
+        }
         const auto undefined = static_cast<std::size_t>(
             std::count_if(reps[i].begin(), reps[i].end(), [](double v) { return v < 0; }));
         CHECK(got.undefined[i] == undefined);
@@ -188,10 +211,15 @@ TEST_CASE("per-slice bootstrap intervals equal those of literally resampling eac
           CHECK(got.upper[i] == want.upper);
         }
       }
+      if (s == res.slices.size()) {
+        pool_reps = reps;
+        pool_point = point;
+      }
       ++slices_checked;
     }
   }
   CHECK(slices_checked >= 10);
+  CHECK(deltas_checked > 50);
   CHECK(undefined_seen > 0);  // the rule for undefined numbers was exercised
 }
 

@@ -279,26 +279,38 @@ void print_slice_table(const coco::sliced_evaluation& res, const coco::sliced_in
   if (ci != nullptr)
     std::printf("; %g%% image-bootstrap percentile intervals (%zu replicates, seed %llu)",
                 ci->confidence_level * 100, ci->replicates, static_cast<unsigned long long>(ci->seed));
-  std::printf("\n%-*s %7s %6s%s %6s %6s %6s %6s %6s %6s%s\n", nw, "slice", "images", "AP",
-              ci ? "  interval      " : "", "AP50", "AP75", "APs", "APm", "APl", "AR100",
-              ci ? "  interval" : "");
+  if (ci != nullptr)
+    std::printf("; 'AP vs all': the paired interval of slice AP - pooled AP lies below / above 0");
+  std::printf("\n%-*s %7s %6s%s%s %6s %6s %6s %6s %6s %6s%s\n", nw, "slice", "images", "AP",
+              ci ? "  interval      " : "", ci ? "  AP vs all" : "", "AP50", "AP75", "APs", "APm", "APl",
+              "AR100", ci ? "  interval" : "");
   auto row = [&](const std::string& name, std::size_t n, const coco::evaluation& ev,
-                 const coco::stats_intervals* iv) {
+                 const coco::stats_intervals* iv, const coco::stats_intervals* delta) {
     const auto& st = ev.stats;
-    std::string ap_ci, ar_ci;
+    std::string ap_ci, ar_ci, vs;
     if (iv != nullptr) {
       char buf[40];
       std::snprintf(buf, sizeof buf, "  %-14s", interval3(*iv, 0).c_str());
       ap_ci = buf;
       ar_ci = "  " + interval3(*iv, 8);
+      const char* mark = "";
+      if (delta != nullptr)
+        mark = !std::isfinite(delta->lower[0]) ? "n/a"
+               : delta->upper[0] < 0           ? "below"
+               : delta->lower[0] > 0           ? "above"
+                                               : "-";
+      std::snprintf(buf, sizeof buf, "  %-9s", mark);
+      vs = buf;
     }
-    std::printf("%-*s %7zu %6s%s %6s %6s %6s %6s %6s %6s%s\n", nw, name.c_str(), n, fixed3(st[0]).c_str(),
-                ap_ci.c_str(), fixed3(st[1]).c_str(), fixed3(st[2]).c_str(), fixed3(st[3]).c_str(),
-                fixed3(st[4]).c_str(), fixed3(st[5]).c_str(), fixed3(st[8]).c_str(), ar_ci.c_str());
+    std::printf("%-*s %7zu %6s%s%s %6s %6s %6s %6s %6s %6s%s\n", nw, name.c_str(), n, fixed3(st[0]).c_str(),
+                ap_ci.c_str(), vs.c_str(), fixed3(st[1]).c_str(), fixed3(st[2]).c_str(),
+                fixed3(st[3]).c_str(), fixed3(st[4]).c_str(), fixed3(st[5]).c_str(), fixed3(st[8]).c_str(),
+                ar_ci.c_str());
   };
-  row("all", res.all.p.img_ids.size(), res.all, ci ? &ci->all : nullptr);
+  row("all", res.all.p.img_ids.size(), res.all, ci ? &ci->all : nullptr, nullptr);
   for (std::size_t s = 0; s < res.slices.size(); ++s)
-    row(res.slices[s].name, res.slices[s].images.size(), res.per_slice[s], ci ? &ci->per_slice[s] : nullptr);
+    row(res.slices[s].name, res.slices[s].images.size(), res.per_slice[s], ci ? &ci->per_slice[s] : nullptr,
+        ci ? &ci->per_slice_delta[s] : nullptr);
 }
 
 void print_result(const coco::sliced_evaluation& res, const eval_options& o, std::uint64_t n_gt,

@@ -137,14 +137,20 @@ struct stats_intervals {
   std::array<std::size_t, 12> undefined{};
 };
 
-[[nodiscard]] inline stats_intervals percentile_intervals(const bootstrap_result& r,
-                                                          double confidence_level = 0.95) {
-  if (r.replicates.empty()) throw std::invalid_argument("percentile_intervals: no replicates");
+namespace detail {
+/// Percentile intervals of value(b, i) over replicates b, for each of the 12 numbers i; defined(b, i) false
+/// counts replicate b as undefined for i; point_defined[i] false makes number i undefined outright.
+template <class Value, class Defined>
+[[nodiscard]] stats_intervals intervals_of(std::size_t replicates, const std::array<bool, 12>& point_defined,
+                                           Value&& value, Defined&& defined, double confidence_level) {
   stats_intervals out;
+  std::vector<double> v(replicates);
   for (std::size_t i = 0; i < 12; ++i) {
-    const auto v = r.stat(i);
-    for (double x : v) out.undefined[i] += x < 0 ? 1u : 0u;
-    if (out.undefined[i] > 0 || r.point.stats[i] < 0) {
+    for (std::size_t b = 0; b < replicates; ++b) {
+      v[b] = value(b, i);
+      out.undefined[i] += defined(b, i) ? 0u : 1u;
+    }
+    if (out.undefined[i] > 0 || !point_defined[i]) {
       out.lower[i] = out.upper[i] = std::numeric_limits<double>::quiet_NaN();
       continue;
     }
@@ -155,13 +161,42 @@ struct stats_intervals {
   return out;
 }
 
-/// Bootstrap intervals of a sliced evaluation: the pooled numbers and each slice's.
+[[nodiscard]] inline std::array<bool, 12> defined_stats(const std::array<double, 12>& st) {
+  std::array<bool, 12> d{};
+  for (std::size_t i = 0; i < 12; ++i) d[i] = st[i] >= 0;
+  return d;
+}
+
+[[nodiscard]] inline stats_intervals undefined_intervals() {
+  stats_intervals none;
+  none.lower.fill(std::numeric_limits<double>::quiet_NaN());
+  none.upper = none.lower;
+  return none;
+}
+}  // namespace detail
+
+[[nodiscard]] inline stats_intervals percentile_intervals(const bootstrap_result& r,
+                                                          double confidence_level = 0.95) {
+  if (r.replicates.empty()) throw std::invalid_argument("percentile_intervals: no replicates");
+  return detail::intervals_of(
+      r.replicates.size(), detail::defined_stats(r.point.stats),
+      [&](std::size_t b, std::size_t i) { return r.replicates[b][i]; },
+      [&](std::size_t b, std::size_t i) { return r.replicates[b][i] >= 0; }, confidence_level);
+}
+
+/// Bootstrap intervals of a sliced evaluation: the pooled numbers, each slice's, and each slice's difference
+/// from the pool.
 struct sliced_intervals {
   std::size_t replicates = 0;
   std::uint64_t seed = 0;
   double confidence_level = 0.95;
   stats_intervals all;
   std::vector<stats_intervals> per_slice;  // parallel to sliced_evaluation::slices
+  /// Paired intervals of (slice number - pooled number): replicate b of a slice is the slice of the pooled
+  /// replicate b, so the difference is taken replicate by replicate. An interval that excludes 0 marks a
+  /// slice that differs from the pool at this confidence level (one comparison: with S slices, use
+  /// 1 - (1 - level) / S per slice for a Bonferroni family-wise level).
+  std::vector<stats_intervals> per_slice_delta;
 };
 
 /// Image-level percentile intervals for the pooled result and every slice of `res` (from evaluate_sliced
@@ -179,20 +214,27 @@ struct sliced_intervals {
   out.replicates = replicates;
   out.seed = seed;
   out.confidence_level = confidence_level;
-  out.all = percentile_intervals(bootstrap(gt, dt, res.all.p, replicates, seed, threads), confidence_level);
-  for (const auto& sl : res.slices) {
+  const auto pool = bootstrap(gt, dt, res.all.p, replicates, seed, threads);
+  out.all = percentile_intervals(pool, confidence_level);
+  for (std::size_t s = 0; s < res.slices.size(); ++s) {
     params p = res.all.p;
     p.img_ids.clear();
-    for (auto i : sl.images) p.img_ids.push_back(res.all.p.img_ids[i]);
+    for (auto i : res.slices[s].images) p.img_ids.push_back(res.all.p.img_ids[i]);
     if (p.img_ids.empty()) {  // an empty img_ids would mean "all images" to resolve_params
-      stats_intervals none;
-      none.lower.fill(std::numeric_limits<double>::quiet_NaN());
-      none.upper = none.lower;
-      out.per_slice.push_back(none);
+      out.per_slice.push_back(detail::undefined_intervals());
+      out.per_slice_delta.push_back(detail::undefined_intervals());
       continue;
     }
-    out.per_slice.push_back(
-        percentile_intervals(bootstrap(gt, dt, std::move(p), replicates, seed, threads), confidence_level));
+    const auto sl = bootstrap(gt, dt, std::move(p), replicates, seed, threads);
+    out.per_slice.push_back(percentile_intervals(sl, confidence_level));
+    auto both = detail::defined_stats(sl.point.stats);
+    const auto pool_defined = detail::defined_stats(pool.point.stats);
+    for (std::size_t i = 0; i < 12; ++i) both[i] = both[i] && pool_defined[i];
+    out.per_slice_delta.push_back(detail::intervals_of(
+        replicates, both,
+        [&](std::size_t b, std::size_t i) { return sl.replicates[b][i] - pool.replicates[b][i]; },
+        [&](std::size_t b, std::size_t i) { return sl.replicates[b][i] >= 0 && pool.replicates[b][i] >= 0; },
+        confidence_level));
   }
   return out;
 }

@@ -15,6 +15,8 @@
 // and, next to every "stats" (pooled and per slice),
 //     "stats_ci": [[lower, upper] x 12]    (null bounds where the number is undefined)
 //     "stats_ci_undefined": [12 counts of replicates in which the number was undefined]
+// and in each slice, the paired intervals of (slice number - pooled number), replicate by replicate:
+//     "delta_ci": [[lower, upper] x 12], "delta_ci_undefined": [12 counts]
 //
 // Numbers are printed with %.17g (they read back to the same double); a non-finite number prints as null.
 // n_ground_truths and n_detections count every object read, including those of images or categories that
@@ -78,11 +80,12 @@ inline std::string per_category_json(const coco::evaluation& ev, const std::stri
   return out + "\n" + indent + "}";
 }
 
-inline std::string intervals_json(const coco::stats_intervals& ci) {
-  std::string out = ", \"stats_ci\": [";
+/// ', "<prefix>": [[lower, upper] x 12], "<prefix>_undefined": [12 counts]'
+inline std::string intervals_json(const coco::stats_intervals& ci, const char* prefix = "stats_ci") {
+  std::string out = std::string(", \"") + prefix + "\": [";
   for (std::size_t i = 0; i < 12; ++i)
     out += (i ? ", [" : "[") + json_number(ci.lower[i]) + ", " + json_number(ci.upper[i]) + "]";
-  out += "], \"stats_ci_undefined\": [";
+  out += std::string("], \"") + prefix + "_undefined\": [";
   for (std::size_t i = 0; i < 12; ++i) out += (i ? ", " : "") + std::to_string(ci.undefined[i]);
   return out + "]";
 }
@@ -113,7 +116,9 @@ inline std::string intervals_json(const coco::stats_intervals& ci) {
       out += (s ? ",\n    " : "\n    ") + json_quoted(res.slices[s].name) +
              ": {\"n_images\": " + std::to_string(res.slices[s].images.size()) +
              ", \"stats\": " + stats_json(res.per_slice[s].stats) +
-             (ci != nullptr ? intervals_json(ci->per_slice.at(s)) : std::string()) +
+             (ci != nullptr ? intervals_json(ci->per_slice.at(s)) +
+                                  intervals_json(ci->per_slice_delta.at(s), "delta_ci")
+                            : std::string()) +
              ", \"per_category\": " + per_category_json(res.per_slice[s], "    ") + "}";
     }
     out += "\n  }";
