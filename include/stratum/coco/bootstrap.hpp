@@ -216,6 +216,7 @@ struct sliced_intervals {
   out.confidence_level = confidence_level;
   const auto pool = bootstrap(gt, dt, res.all.p, replicates, seed, threads);
   out.all = percentile_intervals(pool, confidence_level);
+  const auto pool_defined = detail::defined_stats(pool.point.stats);
   for (std::size_t s = 0; s < res.slices.size(); ++s) {
     params p = res.all.p;
     p.img_ids.clear();
@@ -228,7 +229,6 @@ struct sliced_intervals {
     const auto sl = bootstrap(gt, dt, std::move(p), replicates, seed, threads);
     out.per_slice.push_back(percentile_intervals(sl, confidence_level));
     auto both = detail::defined_stats(sl.point.stats);
-    const auto pool_defined = detail::defined_stats(pool.point.stats);
     for (std::size_t i = 0; i < 12; ++i) both[i] = both[i] && pool_defined[i];
     out.per_slice_delta.push_back(detail::intervals_of(
         replicates, both,

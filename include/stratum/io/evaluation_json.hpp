@@ -80,9 +80,9 @@ inline std::string per_category_json(const coco::evaluation& ev, const std::stri
   return out + "\n" + indent + "}";
 }
 
-/// ', "<prefix>": [[lower, upper] x 12], "<prefix>_undefined": [12 counts]'
+/// '"<prefix>": [[lower, upper] x 12], "<prefix>_undefined": [12 counts]'
 inline std::string intervals_json(const coco::stats_intervals& ci, const char* prefix = "stats_ci") {
-  std::string out = std::string(", \"") + prefix + "\": [";
+  std::string out = std::string("\"") + prefix + "\": [";
   for (std::size_t i = 0; i < 12; ++i)
     out += (i ? ", [" : "[") + json_number(ci.lower[i]) + ", " + json_number(ci.upper[i]) + "]";
   out += std::string("], \"") + prefix + "_undefined\": [";
@@ -107,7 +107,7 @@ inline std::string intervals_json(const coco::stats_intervals& ci, const char* p
     out += ",\n  \"bootstrap\": {\"method\": \"percentile\", \"unit\": \"image\", \"replicates\": " +
            std::to_string(ci->replicates) + ", \"seed\": " + std::to_string(ci->seed) +
            ", \"confidence_level\": " + json_number(ci->confidence_level) + "}";
-    out += ",\n  " + intervals_json(ci->all).substr(2);
+    out += ",\n  " + intervals_json(ci->all);
   }
   out += ",\n  \"per_category\": " + per_category_json(ev, "  ");
   if (with_slices) {
@@ -116,7 +116,7 @@ inline std::string intervals_json(const coco::stats_intervals& ci, const char* p
       out += (s ? ",\n    " : "\n    ") + json_quoted(res.slices[s].name) +
              ": {\"n_images\": " + std::to_string(res.slices[s].images.size()) +
              ", \"stats\": " + stats_json(res.per_slice[s].stats) +
-             (ci != nullptr ? intervals_json(ci->per_slice.at(s)) +
+             (ci != nullptr ? ", " + intervals_json(ci->per_slice.at(s)) + ", " +
                                   intervals_json(ci->per_slice_delta.at(s), "delta_ci")
                             : std::string()) +
              ", \"per_category\": " + per_category_json(res.per_slice[s], "    ") + "}";
