@@ -316,8 +316,6 @@ cli_expect(bad_duplicate_frame 1 "duplicate.jsonl: line 3 (frame 1): frame_id: d
 cli_expect(bad_missing_frame_id 1 "no_id.jsonl: line 3: frame_id: missing field" stream ${bad_dir}/no_id.jsonl)
 cli_expect(bad_unknown_category 1 "unknown_category.jsonl: line 3 (frame 2): dt[0].category_id: category 3 is not declared"
            stream ${bad_dir}/unknown_category.jsonl --threads 3)
-cli_expect(bad_score 1 "score.jsonl: line 2 (frame 2): dt[0].score: score 1.200000 is outside [0, 1]"
-           stream ${bad_dir}/score.jsonl)
 cli_expect(bad_negative_size 1 "negative_size.jsonl: line 2 (frame 2): width: negative image size" stream ${bad_dir}/negative_size.jsonl)
 cli_expect(bad_no_categories 1 "no_categories.jsonl: line 1: the stream declares no categories" stream ${bad_dir}/no_categories.jsonl)
 cli_expect(bad_categories_differ 1 "line 1: categories: the header declares other categories than those given"

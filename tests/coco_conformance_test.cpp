@@ -4,7 +4,9 @@
 // first mismatch fails and names the case, the array and the index.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -63,17 +65,70 @@ std::string compare(const std::string& name, const std::vector<double>& got, con
   return {};
 }
 
-void check_case(const fs::path& dir, unsigned threads) {
+// A score scale for the results: pycocotools only ranks by the score, so any strictly increasing map of the
+// scores leaves every precision and recall entry as it is, and the `scores` entries are the mapped scores.
+struct score_map {
+  const char* name = "identity";
+  double scale = 1, shift = 0;  // s -> scale * s + shift, creating no tie among the case's scores (checked)
+  [[nodiscard]] double operator()(double s) const { return scale * s + shift; }
+};
+
+// dt.json with every score mapped, written to a file of its own (doubles printed with 17 digits round-trip).
+fs::path mapped_results(const fs::path& dir, const score_map& m) {
+  simdjson::dom::parser parser;
+  const auto json = simdjson::padded_string::load((dir / "dt.json").string()).value();
+  const simdjson::dom::element root = parser.parse(json).value();
+  const simdjson::dom::array arr = root.get_array().value();
+  // Correctly rounded arithmetic makes the map non-decreasing; it keeps the ranking exactly when it also merges
+  // no two distinct scores of the case into one (no new tie).
+  std::vector<double> distinct, mapped;
+  for (auto e : arr) distinct.push_back(e["score"].get_double().value());
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  for (double v : distinct) mapped.push_back(m(v));
+  REQUIRE_MESSAGE(std::adjacent_find(mapped.begin(), mapped.end(), [](double a, double b) { return !(a < b); }) ==
+                      mapped.end(),
+                  dir.string() << ": the score map creates a tie");
+  std::string out = "[";
+  char buf[512];
+  for (auto e : arr) {
+    const double t = m(e["score"].get_double().value());
+    std::vector<double> b;
+    const simdjson::dom::array box = e["bbox"].get_array().value();
+    for (auto x : box) b.push_back(x.get_double().value());
+    REQUIRE(b.size() == 4);
+    std::snprintf(buf, sizeof buf,
+                  "%s{\"image_id\": %lld, \"category_id\": %lld, \"bbox\": [%.17g, %.17g, %.17g, %.17g], "
+                  "\"score\": %.17g}",
+                  out.size() > 1 ? ", " : "", static_cast<long long>(e["image_id"].get_int64().value()),
+                  static_cast<long long>(e["category_id"].get_int64().value()), b[0], b[1], b[2], b[3], t);
+    out += buf;
+  }
+  out += "]";
+  const auto path = fs::temp_directory_path() /
+                    ("stratum_scores_" + dir.filename().string() + "_" + m.name + ".json");
+  std::FILE* f = std::fopen(path.string().c_str(), "wb");
+  REQUIRE(f != nullptr);
+  std::fwrite(out.data(), 1, out.size(), f);
+  std::fclose(f);
+  return path;
+}
+
+void check_case(const fs::path& dir, unsigned threads, const score_map& map = {}) {
   const auto params = io::load_coco_params((dir / "params.json").string());
   const auto gt = io::load_coco_ground_truth((dir / "gt.json").string());
-  const auto dt = io::load_coco_results((dir / "dt.json").string(), gt);
+  const bool mapped = map.scale != 1 || map.shift != 0;
+  const auto dt_path = mapped ? mapped_results(dir, map) : dir / "dt.json";
+  const auto dt = io::load_coco_results(dt_path.string(), gt);
+  if (mapped) fs::remove(dt_path);
   const auto ev = coco::evaluate(gt, dt, params, threads);
 
   simdjson::dom::parser parser;
   const auto json = simdjson::padded_string::load((dir / "expected.json").string()).value();
   const auto root = parser.parse(json).value();
   const auto ep = root["params"];
-  const std::string cs = dir.filename().string() + " (threads=" + std::to_string(threads) + ") ";
+  const std::string cs = dir.filename().string() + " (threads=" + std::to_string(threads) + ", scores " +
+                         map.name + ") ";
 
   // parameters resolved as the reference resolved them, to the bit
   CHECK_MESSAGE(compare(cs + "params.iouThrs", ev.p.iou_thrs, numbers(ep["iouThrs"].value()), 0) == "", cs);
@@ -97,7 +152,14 @@ void check_case(const fs::path& dir, unsigned threads) {
       CHECK_MESSAGE(!generated, (cs + name + " missing from expected.json"));
       continue;
     }
-    msg = compare(cs + name, *ours, numbers(want), tol);
+    auto reference = numbers(want);
+    if (std::string(name) == "scores") {
+      // An entry past the last detection is 0 in the reference whatever the scale: only a pure scale maps
+      // every entry (0 included) to a known value.
+      if (map.shift != 0) continue;
+      for (auto& v : reference) v = v == -1 ? -1 : map(v);  // -1: a category without ground truth
+    }
+    msg = compare(cs + name, *ours, reference, tol);
     CHECK_MESSAGE(msg.empty(), msg);
   }
   if (!root["stats"].is_null()) {
@@ -144,5 +206,15 @@ TEST_CASE("threads give the same numbers") {
   for (const auto& d : case_dirs()) {
     INFO("case ", d.string());
     check_case(d, 3);
+  }
+}
+
+TEST_CASE("scores outside [0, 1] rank as in pycocotools: logits and 0-100 scales give its numbers") {
+  // 64 s: a 0-64 scale (exact in binary); 64 s - 40: negative and positive scores, as logits are.
+  const score_map scaled{"x64", 64, 0}, logit_like{"x64-40", 64, -40};
+  for (const auto& d : case_dirs()) {
+    INFO("case ", d.string());
+    check_case(d, 1, scaled);
+    check_case(d, 2, logit_like);
   }
 }

@@ -89,8 +89,13 @@ TEST_CASE("non-finite, negative and ill-typed values") {
         "dt.json: [0].bbox[1]: expected a number");
   CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": "high"}])") ==
         "dt.json: [0].score: expected a number");
-  CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 1.5}])") ==
-        "dt.json: [0].score: score 1.500000 is outside [0, 1]");
+  // Any finite score is accepted (pycocotools only ranks by it): 1.5, a logit, a 0-100 scale.
+  CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 1.5}])") == "no error");
+  CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": -7.25}])") == "no error");
+  CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 87}])") == "no error");
+  // Not a finite number: JSON has no NaN or infinity, and a number beyond the double range is refused.
+  CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 1e999}])").find("invalid JSON") !=
+        std::string::npos);
   CHECK(dt_error(R"([{"image_id": 1.5, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5}])") ==
         "dt.json: [0].image_id: expected an integer");
   CHECK(gt_error(ann(R"("id": 2, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "area": 3, "iscrowd": 2)")) ==
@@ -144,7 +149,7 @@ TEST_CASE("block-wise reading of results files equals one parse, errors keep the
   // a bad record deep in a pretty-printed file: the error names it, whatever the block size
   const auto gt = io::parse_coco_ground_truth(simdjson::padded_string(std::string(kGt)), "gt.json");
   const auto tmp = (fs::temp_directory_path() / "stratum_block_test.json").string();
-  for (const char* bad : {R"("score": 7)", R"("score": 0.5, "bbox": [1, 2, -3, 4])", R"("score": 0.5}})"}) {
+  for (const char* bad : {R"("score": "7")", R"("score": 0.5, "bbox": [1, 2, -3, 4])", R"("score": 0.5}})"}) {
     std::string text = "[\n";
     for (int i = 0; i < 2000; ++i) {
       text += std::string(i ? ",\n" : "") + "  {\"image_id\": 1, \"category_id\": 5, \"bbox\": [1, 2, 3, 4], ";

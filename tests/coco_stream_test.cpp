@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 #include <cmath>
 #include <filesystem>
 #include <random>
@@ -309,11 +310,14 @@ TEST_CASE("bad frames given through the API: a clear error, the state unchanged"
   bad.gt.category_id[0] = 7;
   CHECK(error_of(bad) == "frame 44: gt[0].category_id: category 7 is not declared");
   bad = f;
-  bad.dt.score[0] = 1.0000001;
-  CHECK(error_of(bad) == "frame 42: dt[0].score: score outside [0, 1]");
+  bad.dt.score[0] = 1.0000001;  // any finite score ranks, as in pycocotools
+  CHECK(error_of(bad) == "no error");
   bad = f;
   bad.dt.score[0] = std::nan("");
-  CHECK(error_of(bad) == "frame 42: dt[0].score: score outside [0, 1]");
+  CHECK(error_of(bad) == "frame 42: dt[0].score: score is not finite");
+  bad = f;
+  bad.dt.score[0] = -std::numeric_limits<double>::infinity();
+  CHECK(error_of(bad) == "frame 42: dt[0].score: score is not finite");
   bad = f;
   bad.gt.w[0] = -1;
   CHECK(error_of(bad) == "frame 42: gt[0].bbox: negative width or height");

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -114,6 +115,19 @@ TEST_CASE("histogram overloads compare the cells underflow, bins, overflow") {
   c.add(1.0);
   CHECK_THROWS_AS((void)psi(a, c), std::invalid_argument);
   CHECK_THROWS_AS((void)psi(a, histogram{}), std::invalid_argument);
+}
+
+TEST_CASE("js_distance refuses a base that is not > 1, in both overloads") {
+  // With base in (0, 1) ln(base) < 0: the divergence turned negative and the square root clamped it to 0, so
+  // p = {1, 0}, q = {0, 1} (maximally different) read as distance 0. scipy gives NaN there.
+  const std::vector<double> p{1, 0}, q{0, 1};
+  CHECK(js_distance(p, q, 2.0) == 1.0);
+  for (double b : {0.5, 0.999, 1.0, -2.0, std::numeric_limits<double>::infinity(), std::nan("")})
+    CHECK_THROWS_WITH_AS((void)js_distance(p, q, b), doctest::Contains("base must be > 1"), stratum::usage_error);
+  histogram a(std::vector<double>{0.0, 1.0, 2.0}), c(std::vector<double>{0.0, 1.0, 2.0});
+  a.add(0.5), c.add(1.5);
+  CHECK(js_distance(a, c, 0.0, 2.0) == 1.0);
+  CHECK_THROWS_AS((void)js_distance(a, c, 0.0, 0.5), stratum::usage_error);
 }
 
 TEST_CASE("divergences reject bad input") {

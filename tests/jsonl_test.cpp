@@ -219,12 +219,8 @@ TEST_CASE("bad input names the source, the line, the frame, the field and the fr
       {h + ok + frame_line("\"width\": 1e999"), "s.jsonl: line 3: malformed JSON: "},
       {h + ok + frame_line("\"width\": \"wide\""),
        "s.jsonl: line 3 (frame 9): width: expected a number" + tail1},
-      {h + ok + frame_line("\"dt\": [{\"category_id\": 1, \"bbox\": [0, 0, 1, 1], \"score\": 1.5}]"),
-       "s.jsonl: line 3 (frame 9): dt[0].score: score 1.500000 is outside [0, 1]" + tail1},
-      {h + ok +
-           frame_line("\"dt\": [{\"category_id\": 1, \"bbox\": [0, 0, 1, 1], \"score\": 0.5}, "
-                      "{\"category_id\": 1, \"bbox\": [0, 0, 1, 1], \"score\": -0.01}]"),
-       "s.jsonl: line 3 (frame 9): dt[1].score: score -0.010000 is outside [0, 1]" + tail1},
+      {h + ok + frame_line("\"dt\": [{\"category_id\": 1, \"bbox\": [0, 0, 1, 1], \"score\": 1e999}]"),
+       "s.jsonl: line 3: malformed JSON: "},
       {h + ok + frame_line("\"dt\": [{\"category_id\": 1, \"bbox\": [0, 0, 1, 1]}]"),
        "s.jsonl: line 3 (frame 9): dt[0].score: missing field" + tail1},
       {h + ok + frame_line("\"dt\": [{\"category_id\": 1, \"bbox\": [0, 0, -1, 1], \"score\": 0.5}]"),

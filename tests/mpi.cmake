@@ -71,7 +71,7 @@ else:
 
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/mpi)
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/mpi/bad.jsonl
-     "{\"stratum_stream\": 1, \"categories\": [{\"id\": 1}]}\n{\"frame_id\": 1}\n{\"frame_id\": 2}\n{\"frame_id\": 3, \"dt\": [{\"category_id\": 1, \"bbox\": [0, 0, 1, 1], \"score\": 2}]}\n")
+     "{\"stratum_stream\": 1, \"categories\": [{\"id\": 1}]}\n{\"frame_id\": 1}\n{\"frame_id\": 2}\n{\"frame_id\": 3, \"dt\": [{\"category_id\": 2, \"bbox\": [0, 0, 1, 1], \"score\": 0.5}]}\n")
 
 function(stratum_register_mpi_tests python check mpiexec data work sanitize)
   if(NOT TARGET stratum_mpi_eval OR NOT TARGET stratum_cli)
@@ -92,7 +92,7 @@ function(stratum_register_mpi_tests python check mpiexec data work sanitize)
                    2 ${data}/basic ${work}/basic_pooled)
   add_test(NAME mpi_bad_input
            COMMAND ${python} ${check} bad ${mpiexec} $<TARGET_FILE:stratum_mpi_eval> 2
-                   "bad.jsonl: line 4 (frame 3): dt[0].score: score 2.000000 is outside [0, 1] (2 frames read"
+                   "bad.jsonl: line 4 (frame 3): dt[0].category_id: category 2 is not declared in the stream's categories (2 frames read"
                    ${work}/bad.jsonl)
   list(APPEND names mpi_same_basic_n2_pooled mpi_bad_input)
   # Each test starts 2 or 3 processes: run them one at a time.

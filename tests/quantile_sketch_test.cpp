@@ -113,6 +113,22 @@ TEST_CASE("any split merged in any order gives the same sketch, bit for bit") {
   CHECK(a.serialize() == b.serialize());
 }
 
+TEST_CASE("an empty sketch is the identity whatever its precision") {
+  quantile_sketch a(12);
+  for (double x : {0.25, -3.0, 7.5, 1e-9}) a.add(x);
+  const auto bytes = a.serialize();
+  quantile_sketch id;  // default precision
+  REQUIRE(id.precision() != a.precision());
+  id += a;  // the default state takes the other's precision
+  CHECK(id == a);
+  a += quantile_sketch{};
+  a += quantile_sketch(3);
+  CHECK(a.serialize() == bytes);
+  quantile_sketch b(4);
+  b.add(1.0);
+  CHECK_THROWS_AS(a += b, stratum::usage_error);  // two non-empty sketches of different precision
+}
+
 TEST_CASE("memory is bounded by the buckets spanned, not by the stream length") {
   quantile_sketch s(7);
   std::mt19937_64 rng(1);
@@ -212,7 +228,9 @@ TEST_CASE("bad input") {
   CHECK_THROWS_AS((void)s.quantile(0.5), std::invalid_argument);
   s.add(1.0);
   CHECK_THROWS_AS((void)s.quantile(1.5), std::invalid_argument);
-  CHECK_THROWS_AS(s += quantile_sketch(4), std::invalid_argument);
+  quantile_sketch other(4);
+  other.add(2.0);
+  CHECK_THROWS_AS(s += other, std::invalid_argument);  // an empty one of any precision is the identity
   CHECK_THROWS_AS(quantile_sketch(17), std::invalid_argument);
   CHECK_THROWS_AS((void)ks_2samp(s, quantile_sketch(3)), std::invalid_argument);
 }

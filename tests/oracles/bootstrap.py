@@ -16,6 +16,10 @@ poisson.txt    the Poisson(1) CDF table: k, the double nearest to the 80-digit d
 weights.txt    (seed, unit, first 64 weights) from the numpy implementation.
 sums.txt       random arrays (wide exponent range, cancellation, subnormals) with math.fsum (correctly rounded)
                and np.sum (numpy's pairwise summation).
+sums_blocked.txt  np.sum of arrays of 1 to 100,000 elements, beyond numpy's 8192-element buffer, where np.sum is
+               pairwise within each buffer and sequential across them. Each line: n, seed, kind, np.sum. The
+               elements are exact functions of (seed, index) through splitmix64 (dyadic rationals, so the C++
+               test regenerates the same doubles without storing them).
 """
 import math
 import os
@@ -269,3 +273,29 @@ with open(os.path.join(out_dir, "sums.txt"), "w") as fo:
         else:
             x = rng.uniform(0, 1, n) * 10.0 ** rng.integers(-5, 6, n)
         fo.write(f"{n} {f(math.fsum(x.tolist()))} {f(np.sum(x))} " + fl(x) + "\n")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# sums_blocked.txt
+# ----------------------------------------------------------------------------------------------------------
+def splitmix_values(seed, n, kind):
+    """x[i] from splitmix64(seed + (i + 1) * golden): kind 0 in [0, 1) (like precision entries), kind 1
+    centred with a power-of-two scale in 2^-20 .. 2^20 (both exact in binary64)."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + np.arange(1, n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    u = (z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+    if kind == 0:
+        return u
+    e = (z & np.uint64(63)).astype(np.int64) % 41 - 20
+    return (u - 0.5) * np.exp2(e.astype(np.float64))
+
+
+with open(os.path.join(out_dir, "sums_blocked.txt"), "w") as fo:
+    for case in range(10000):
+        n = log_uniform_int(1, 100000)
+        seed = int(rng.integers(0, 2 ** 63))
+        kind = case % 2
+        fo.write(f"{n} {seed} {kind} {f(np.sum(splitmix_values(seed, n, kind)))}\n")

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <numeric>
 #include <vector>
@@ -96,8 +97,8 @@ class exact_accumulator {
   /// Adds one detection record of category k; tp and fp point to A words each.
   void add_detection(std::size_t k, double score, std::int64_t image, std::uint32_t rank, const std::uint64_t* tp,
                      const std::uint64_t* fp) {
-    // the ordering needs comparable scores (NaN would make the sort undefined)
-    if (!(score >= 0 && score <= 1)) throw usage_error("exact_accumulator: detection score outside [0, 1]");
+    // Any finite score ranks (pycocotools only sorts by it); NaN would make the ordering undefined.
+    if (!std::isfinite(score)) throw usage_error("exact_accumulator: detection score is not finite");
     auto& c = cats_[k];
     c.score.push_back(score);
     c.image.push_back(image);
@@ -116,6 +117,8 @@ class exact_accumulator {
 
   /// Merges another partial evaluation of the same shape (throws usage_error otherwise).
   exact_accumulator& merge(const exact_accumulator& o) {
+    // a += a: appending a vector's own range to itself is undefined (insert may reallocate first)
+    if (&o == this) return merge(exact_accumulator(o));
     if (o.dims_ == acc_dims{} && o.cats_.empty()) return *this;
     if (dims_ == acc_dims{} && cats_.empty()) return *this = o;
     if (!(o.dims_ == dims_)) throw usage_error("exact_accumulator::merge: the two states have different shapes");

@@ -33,6 +33,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <span>
 #include <string>
@@ -110,17 +111,23 @@ class binned_accumulator {
            max_dets_.capacity() * sizeof(std::uint32_t);
   }
 
+  static std::string score_message(double score) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", score);
+    return std::string("detection score ") + buf +
+           " is outside [0, 1]: the bounded (binned) mode bins scores as probabilities (the exact mode ranks "
+           "any finite score)";
+  }
+
   /// Lower edge of bin b: double(b) / double(B).
   [[nodiscard]] double bin_edge(std::size_t b) const noexcept {
     return static_cast<double>(b) / static_cast<double>(B_);
   }
 
   /// The bin of a score: the largest b with bin_edge(b) <= score, at most B - 1. Throws input_error when the
-  /// score is NaN or outside [0, 1].
+  /// score is NaN or outside [0, 1] (see add_detection for the message).
   [[nodiscard]] std::size_t bin_of(double score) const {
-    if (!(score >= 0.0 && score <= 1.0))
-      throw input_error("binned_accumulator: detection score " + std::to_string(score) +
-                        " is outside [0, 1] (or NaN)");
+    if (!(score >= 0.0 && score <= 1.0)) throw input_error(score_message(score));
     const double Bd = static_cast<double>(B_);
     auto b = static_cast<std::size_t>(score * Bd);  // a guess, corrected against the edges below
     if (b >= B_) b = B_ - 1;
@@ -129,12 +136,17 @@ class binned_accumulator {
     return b;
   }
 
-  /// Adds one detection record of category k (as exact_accumulator::add_detection; `image` is not needed).
-  void add_detection(std::size_t k, double score, std::int64_t /*image*/, std::uint32_t rank,
+  /// Adds one detection record of category k (as exact_accumulator::add_detection; `image` only names the
+  /// record in an error). The bins are on [0, 1], so unlike the exact mode this needs probabilities: a score
+  /// outside [0, 1] or NaN throws input_error naming the image, the category index and the score.
+  void add_detection(std::size_t k, double score, std::int64_t image, std::uint32_t rank,
                      const std::uint64_t* tp, const std::uint64_t* fp) {
     if (k >= dims_.K)
       throw usage_error("binned_accumulator::add_detection: category index " + std::to_string(k) +
                         " out of range (K=" + std::to_string(dims_.K) + ")");
+    if (!(score >= 0.0 && score <= 1.0))
+      throw input_error("image " + std::to_string(image) + ", category index " + std::to_string(k) + ": " +
+                        score_message(score));
     const std::size_t b = bin_of(score);
     const std::size_t M = max_dets_.size();
     std::size_t m = 0;

@@ -190,7 +190,7 @@ class stream_evaluator {
   [[nodiscard]] std::uint64_t detections() const noexcept { return state_.detections; }
 
   /// Validates, groups and matches one frame. Throws input_error naming the frame and the field on a category
-  /// that was not declared, a non-finite or negative box, area or size, a score outside [0, 1] or arrays of
+  /// that was not declared, a non-finite or negative box, area or size, a non-finite score or arrays of
   /// different lengths; the state is left unchanged then.
   void add(const frame& f) {
     validate(f);
@@ -340,8 +340,7 @@ class stream_evaluator {
         fail(f, "dt[" + std::to_string(i) + "].category_id",
              "category " + std::to_string(d.category_id[i]) + " is not declared");
       check_box("dt", i, d.x[i], d.y[i], d.w[i], d.h[i]);
-      if (!(d.score[i] >= 0 && d.score[i] <= 1))
-        fail(f, "dt[" + std::to_string(i) + "].score", "score outside [0, 1]");
+      if (!std::isfinite(d.score[i])) fail(f, "dt[" + std::to_string(i) + "].score", "score is not finite");
     }
   }
 

@@ -17,7 +17,7 @@
 namespace stratum::coco {
 
 namespace detail {
-using stratum::detail::numpy_pairwise_sum;
+using stratum::detail::numpy_sum;
 
 /// numpy.mean(v[v > -1]) or -1 when empty.
 inline double mean_valid(const std::vector<double>& v) {
@@ -26,7 +26,7 @@ inline double mean_valid(const std::vector<double>& v) {
   for (double x : v)
     if (x > -1) kept.push_back(x);
   if (kept.empty()) return -1;
-  return numpy_pairwise_sum(kept.data(), kept.size()) / static_cast<double>(kept.size());
+  return numpy_sum(kept.data(), kept.size()) / static_cast<double>(kept.size());
 }
 }  // namespace detail
 

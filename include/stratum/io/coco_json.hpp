@@ -311,7 +311,9 @@ class results_reader {
         c_.fail(rec.at("category_id"), "category " + std::to_string(cat) + " is not in the ground truth's categories");
       const auto b = get_bbox(c_, box_e, rec);
       const double s = get_number(c_, score_e, rec.at("score"));
-      if (s < 0 || s > 1) c_.fail(rec.at("score"), "score " + std::to_string(s) + " is outside [0, 1]");
+      // Any finite score, as pycocotools (which only ranks by it): logits and 0-100 scales are fine here;
+      // what needs probabilities (calibration, the binned mode) checks [0, 1] itself.
+      if (!std::isfinite(s)) c_.fail(rec.at("score"), "score is not a finite number");
       dt.add(img, cat, b.x, b.y, b.w, b.h, s);
     }
   }

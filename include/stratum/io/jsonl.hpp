@@ -457,8 +457,7 @@ class jsonl_reader {
         } else if (key == "score") {
           seen(m, 4, {"dt", i, ".score"});
           score = get_number(value, {"dt", i, ".score"});
-          if (score < 0 || score > 1)
-            fail({"dt", i, ".score"}, "score " + std::to_string(score) + " is outside [0, 1]");
+          if (!std::isfinite(score)) fail({"dt", i, ".score"}, "score is not a finite number");
         } else {
           fail({"dt", i, "." + std::string(key)}, "unknown field (known: category_id, bbox, score)");
         }

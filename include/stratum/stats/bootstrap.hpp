@@ -333,7 +333,7 @@ class byte_reader {
 // numpy / scipy arithmetic reproduced exactly.
 // ------------------------------------------------------------------------------------------------------------
 
-using stratum::detail::numpy_pairwise_sum;
+using stratum::detail::numpy_sum;
 
 /// numpy.percentile(x, q_percent) (method 'linear', numpy 1.24) of an ascending, non-empty, NaN-free array.
 [[nodiscard]] inline double numpy_percentile_sorted(std::span<const double> x, double q_percent) noexcept {
@@ -457,15 +457,15 @@ struct bootstrap_interval {
 
   const std::size_t n = jackknife.size();
   const double nd = static_cast<double>(n);
-  const double mean = detail::numpy_pairwise_sum(jackknife.data(), n) / nd;
+  const double mean = detail::numpy_sum(jackknife.data(), n) / nd;
   std::vector<double> u2(n), u3(n);
   for (std::size_t i = 0; i < n; ++i) {
     const double u = rounded((nd - 1) * rounded(mean - jackknife[i]));
     u2[i] = rounded(u * u);
     u3[i] = std::pow(u, 3.0);
   }
-  const double num = detail::numpy_pairwise_sum(u3.data(), n) / rounded(nd * nd * nd);
-  const double den = detail::numpy_pairwise_sum(u2.data(), n) / rounded(nd * nd);
+  const double num = detail::numpy_sum(u3.data(), n) / rounded(nd * nd * nd);
+  const double den = detail::numpy_sum(u2.data(), n) / rounded(nd * nd);
   const double a = rounded(1.0 / 6 * num) / std::pow(den, 1.5);
 
   const double alpha = (1 - confidence_level) / 2;

@@ -95,10 +95,14 @@ class quantile_sketch {
     }
   }
 
-  /// Adds the contents of `other`; throws std::invalid_argument when the precisions differ.
+  /// Adds the contents of `other`. An empty sketch is the identity whatever its precision: merging one changes
+  /// nothing, and merging into one gives `other` (so a default-constructed sketch accumulates sketches of any
+  /// precision). Two non-empty sketches must have the same precision (usage_error otherwise).
   quantile_sketch& merge(const quantile_sketch& other) {
+    if (other.n_ == 0) return *this;
+    if (n_ == 0) return *this = other;
     if (other.p_ != p_)
-      throw std::invalid_argument("quantile_sketch::merge: precisions differ (" + std::to_string(p_) +
+      throw usage_error("quantile_sketch::merge: precisions differ (" + std::to_string(p_) +
                                   " and " + std::to_string(other.p_) + ")");
     if (other.n_ == 0) return *this;
     for (const auto& [k, c] : other.counts_) counts_[k] += c;
