@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "oracle_file.hpp"
+#include "wire.hpp"
 
 namespace st = stratum::stats;
 using stratum_test::comparer;
@@ -28,13 +29,6 @@ double mean_of(std::span<const double> s) {
 }
 
 }  // namespace
-
-TEST_CASE("crc32 check value") {
-  const char* msg = "123456789";
-  std::vector<std::byte> b;
-  for (const char* p = msg; *p; ++p) b.push_back(static_cast<std::byte>(*p));
-  CHECK(st::detail::crc32(b) == 0xCBF43926u);
-}
 
 TEST_CASE(
     "percentile and BCa intervals equal scipy.stats.bootstrap on 10,000 random bootstrap distributions") {
@@ -382,13 +376,7 @@ TEST_CASE("serialization: round trip, and corrupt, truncated or mismatched input
     CHECK_THROWS_AS((void)st::bootstrap_sums::deserialize(c), stratum::input_error);
   }
   // Messages say what is wrong.
-  auto reseal = [](const std::vector<std::byte>& sealed) {  // recompute the CRC after a deliberate edit
-    REQUIRE(sealed.size() >= 4);
-    std::vector<std::byte> b(sealed.begin(), sealed.end() - 4);
-    const auto c = st::detail::crc32(b);
-    for (int i = 0; i < 4; ++i) b.push_back(static_cast<std::byte>((c >> (8 * i)) & 0xff));
-    return b;
-  };
+  using stratum_test::reseal;
   auto message = [](const std::vector<std::byte>& b) {
     try {
       (void)st::bootstrap_sums::deserialize(b);
@@ -399,8 +387,9 @@ TEST_CASE("serialization: round trip, and corrupt, truncated or mismatched input
   };
   {
     auto c = bytes;
-    c[4] = std::byte{2};  // version 2
-    CHECK(message(reseal(c)).find("unsupported format version 2") != std::string::npos);
+    c[8] = std::byte{2};  // version 2
+    CHECK(message(reseal(c)).find("at offset 8: version 2 of bootstrap sums (kind 18) is not supported") !=
+          std::string::npos);
   }
   {
     auto c = bytes;
@@ -409,28 +398,28 @@ TEST_CASE("serialization: round trip, and corrupt, truncated or mismatched input
   }
   {
     auto c = bytes;
-    c[20] ^= std::byte{1};
-    CHECK(message(c).find("checksum mismatch") != std::string::npos);
+    c[80] ^= std::byte{1};
+    CHECK(message(c).find("checksum mismatch at offset 56") != std::string::npos);
   }
   {
     auto c = bytes;
-    c.insert(c.end() - 4, std::byte{0});  // trailing byte inside a valid checksum
-    CHECK(message(reseal(c)).find("trailing") != std::string::npos);
+    c.push_back(std::byte{0});  // a byte the payload does not read, inside a valid checksum
+    CHECK(message(reseal(c)).find("unexpected bytes at the end of the payload") != std::string::npos);
   }
   {
     // A huge declared width with a valid checksum must not allocate: rejected by the size check.
     auto c = bytes;
-    for (int i = 0; i < 8; ++i) c[20 + static_cast<std::size_t>(i)] = std::byte{0x7f};
-    CHECK(message(reseal(c)).find("declared") != std::string::npos);
+    for (int i = 0; i < 8; ++i) c[76 + static_cast<std::size_t>(i)] = std::byte{0x7f};  // width
+    CHECK(message(reseal(c)).find("truncated: columns of sums needs") != std::string::npos);
   }
   {
     // A non-canonical limb (>= 2^32 below the top) with a valid checksum.
     st::bootstrap_sums t(1, 1, 1);
     t.add(0, {1.0});
     auto c = t.serialize();
-    // layout: 4 magic + 4 version + 8 seed + 4 reps + 8 width + 1 keep + 8 rows = 37, then the sums
+    // layout: 64 header + 8 seed + 4 reps + 8 width + 1 keep + 8 rows = 93, then the sums
     // (u8 first limb, u8 count, count x i64): find the first non-zero one.
-    std::size_t at = 37;
+    std::size_t at = 93;
     while (std::to_integer<int>(c[at + 1]) == 0) at += 2;
     c[at + 2 + 4] = std::byte{1};  // byte 4 of its first limb: the limb becomes >= 2^32
     CHECK(message(reseal(c)).find("non-canonical") != std::string::npos);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "oracle_file.hpp"
+#include "wire.hpp"
 
 namespace cal = stratum::calibration;
 using stratum_test::comparer;
@@ -299,16 +300,16 @@ TEST_CASE("serialization: round trip, and corrupt or truncated input is rejected
       CHECK_THROWS_AS(load(c), stratum::input_error);
     }
   }
-  // A calibration_bins buffer is not a class_calibration_bins buffer (distinct magic).
-  CHECK_THROWS_WITH_AS((void)cal::class_calibration_bins::deserialize(bytes), doctest::Contains("bad magic"),
+  // A calibration_bins buffer is not a class_calibration_bins buffer (distinct kind).
+  CHECK_THROWS_WITH_AS((void)cal::class_calibration_bins::deserialize(bytes),
+                       doctest::Contains("at offset 10: holds calibration bins (kind 32), expected per-class"),
                        stratum::input_error);
   // Inconsistent content with a valid checksum: the bin counts must add up to the sample count.
   {
-    std::vector<std::byte> body(bytes.begin(), bytes.end() - 4);
-    // layout: 4 magic + 4 version + 4 axes + (4 + 5 * 8) + (4 + 3 * 8) = 84, then u64 samples
-    body[84] = static_cast<std::byte>(static_cast<unsigned>(body[84]) + 1);
-    const auto crc = stratum::stats::detail::crc32(body);
-    for (int i = 0; i < 4; ++i) body.push_back(static_cast<std::byte>((crc >> (8 * i)) & 0xff));
+    auto body = bytes;
+    // layout: 64 header + 4 axes + (4 + 5 * 8) + (4 + 3 * 8) = 140, then u64 samples
+    body[140] = static_cast<std::byte>(static_cast<unsigned>(body[140]) + 1);
+    body = stratum_test::reseal(body);
     CHECK_THROWS_WITH_AS((void)cal::calibration_bins::deserialize(body), doctest::Contains("do not add up"),
                          stratum::input_error);
   }

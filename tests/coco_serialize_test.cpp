@@ -62,7 +62,7 @@ bytes_t header(std::uint16_t kind, std::array<std::uint32_t, 5> dims, std::uint6
   le(b, kind, 2);
   le(b, 64, 4);
   for (auto d : dims) le(b, d, 4);
-  le(b, 0, 4);
+  le(b, STRATUM_VERSION_NUMBER, 4);  // the writer's library version
   le(b, fingerprint, 8);
   le(b, 0, 8);
   le(b, 0, 8);
@@ -143,29 +143,30 @@ TEST_CASE("FNV-1a 64 matches the published test vectors") {
 TEST_CASE("exact state: byte layout as documented") {
   const auto got = coco::serialize(small_exact());
   bytes_t want = header(1, {2, 2, 1, 0, 0}, 0);
-  // category 0: n, npig, scores, images, ranks, tp, fp
+  // category 0: n, npig, then in canonical order (image, rank ascending: image -7 first) scores, images,
+  // ranks, tp, fp
   le(want, 2, 8);
   le(want, 3, 8);
-  le_f64(want, 0.75);
   le_f64(want, 0.5);
-  le(want, 42, 8);
+  le_f64(want, 0.75);
   le(want, static_cast<std::uint64_t>(std::int64_t{-7}), 8);
-  le(want, 0, 4);
+  le(want, 42, 8);
   le(want, 1, 4);
+  le(want, 0, 4);
+  le(want, 0, 8);
   le(want, 1, 8);
-  le(want, 0, 8);
-  le(want, 0, 8);
   le(want, 2, 8);
+  le(want, 0, 8);
   // category 1: empty
   le(want, 0, 8);
   le(want, 0, 8);
   reseal(want);
   REQUIRE(got.size() == want.size());
   CHECK(got == want);
-  // a few fields spelled out: 0.75 = 0x3fe8000000000000, little-endian
-  const std::size_t score0 = 64 + 16;
-  CHECK(got[score0 + 6] == std::byte{0xe8});
-  CHECK(got[score0 + 7] == std::byte{0x3f});
+  // a few fields spelled out: the second score 0.75 = 0x3fe8000000000000, little-endian
+  const std::size_t score1 = 64 + 16 + 8;
+  CHECK(got[score1 + 6] == std::byte{0xe8});
+  CHECK(got[score1 + 7] == std::byte{0x3f});
   CHECK(get_le(got, 48, 8) == got.size() - 64);
 }
 
@@ -243,7 +244,7 @@ TEST_CASE("every truncation is rejected with a message saying so") {
         "serialized state: truncated: need 56 bytes at offset 8, have 12");
   CHECK(error_of([&] { (void)coco::deserialize_exact(b.data(), b.size() - 3); }) ==
         "serialized state: truncated: need " + std::to_string(b.size() - 64) +
-            " bytes of payload at offset 64, have " + std::to_string(b.size() - 67));
+            " bytes of payload at offset 64, have " + std::to_string(b.size() - 67) + " (payload size at offset 48)");
 }
 
 TEST_CASE("every single-bit flip is rejected") {
@@ -285,18 +286,19 @@ TEST_CASE("wrong magic, version, kind, sizes and checksum get their own message"
   auto b = good;
   b[1] = std::byte{'X'};
   CHECK(error_of([&] { (void)coco::deserialize_exact(b); }) ==
-        "serialized state: bad magic bytes at offset 0: not a stratum serialized state");
+        "serialized state: bad magic bytes at offset 1: not a stratum serialized state");
   b = good;
   put_le(b, 8, 2, 2);
   reseal(b);
   CHECK(error_of([&] { (void)coco::deserialize_exact(b); }) ==
-        "serialized state: format version 2 is not supported (this build reads version 1)");
+        "serialized state: at offset 8: version 2 of a COCO exact accumulator (kind 1) is not supported (this "
+        "build reads versions 1 to 1)");
   CHECK(error_of([&] { (void)coco::deserialize_binned(good); }) ==
-        "serialized state: holds a COCO exact accumulator (kind 1), expected a COCO binned accumulator (kind "
-        "2)");
+        "serialized state: at offset 10: holds a COCO exact accumulator (kind 1), expected a COCO binned "
+        "accumulator (kind 2)");
   CHECK(error_of([&] { (void)coco::deserialize_exact(coco::serialize(small_binned())); }) ==
-        "serialized state: holds a COCO binned accumulator (kind 2), expected a COCO exact accumulator (kind "
-        "1)");
+        "serialized state: at offset 10: holds a COCO binned accumulator (kind 2), expected a COCO exact "
+        "accumulator (kind 1)");
   b = good;
   put_le(b, 10, 9, 2);
   CHECK(contains(error_of([&] { (void)coco::deserialize_exact(b); }), "unknown kind of state (kind 9)"));
@@ -304,12 +306,13 @@ TEST_CASE("wrong magic, version, kind, sizes and checksum get their own message"
   put_le(b, 12, 80, 4);
   CHECK(contains(error_of([&] { (void)coco::deserialize_exact(b); }), "header size 80, expected 64"));
   b = good;
-  put_le(b, 36, 5, 4);
-  CHECK(contains(error_of([&] { (void)coco::deserialize_exact(b); }),
-                 "reserved header field at offset 36 is 5"));
+  put_le(b, 36, 5, 4);  // the writer's version is informational: any value is read, under the checksum
+  reseal(b);
+  CHECK(error_of([&] { (void)coco::deserialize_exact(b); }) == "NO ERROR");
   b = good;
   b.push_back(std::byte{0});
-  CHECK(contains(error_of([&] { (void)coco::deserialize_exact(b); }), "1 trailing bytes after the payload"));
+  CHECK(contains(error_of([&] { (void)coco::deserialize_exact(b); }),
+                 "1 trailing bytes after the payload at offset " + std::to_string(good.size())));
   b = good;
   b[70] ^= std::byte{1};
   CHECK(contains(error_of([&] { (void)coco::deserialize_exact(b); }), "checksum mismatch"));
@@ -373,9 +376,10 @@ TEST_CASE("crafted exact states that pass the checksum are still checked") {
         "serialized state: category 0: negative ground-truth count -1 in area range 0");
   CHECK(edit(80, std::bit_cast<std::uint64_t>(std::numeric_limits<double>::quiet_NaN()), 8) ==
         "serialized state: category 0: record 0: score is not finite");
-  CHECK(edit(136, 1, 8) ==
-        "serialized state: category 0: record 0: a detection is both a true and a false positive");
-  CHECK(edit(144, 4, 8) == "serialized state: category 0: record 1: bits set beyond the 2 IoU thresholds");
+  // canonical order: record 0 is image -7 (tp 0, fp 2), record 1 image 42 (tp 1, fp 0)
+  CHECK(edit(144, 1, 8) ==
+        "serialized state: category 0: record 1: a detection is both a true and a false positive");
+  CHECK(edit(136, 4, 8) == "serialized state: category 0: record 0: bits set beyond the 2 IoU thresholds");
   CHECK(contains(edit(16, 65, 4), "T=65 IoU thresholds, at most 64 supported"));
   CHECK(contains(edit(28, 3, 4), "dimensions 4 and 5 of an exact accumulator must be 0"));
   // a record count or a category count far beyond the payload: rejected before any allocation

@@ -23,13 +23,13 @@ namespace {
 const char* const kHeader =
     R"({"stratum_stream": 1, "categories": [{"id": 1, "name": "car"}, {"id": 3, "name": "person"}]})";
 
-std::vector<coco::frame> read_all(const std::string& text,
+std::vector<stratum::frame> read_all(const std::string& text,
                                   std::optional<std::vector<coco::category_info>> cats = {},
                                   std::size_t* blank = nullptr) {
   std::istringstream in(text);
   io::jsonl_reader r(in, "s.jsonl", std::move(cats));
-  std::vector<coco::frame> out;
-  coco::frame f;
+  std::vector<stratum::frame> out;
+  stratum::frame f;
   while (r.next(f)) out.push_back(f);
   if (blank) *blank = r.blank_lines();
   CHECK(r.frames() == out.size());
@@ -58,7 +58,7 @@ bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
 }
 
 /// Frames equal with every double compared bit for bit (so -0.0 != 0.0).
-std::string frame_difference(const coco::frame& a, const coco::frame& b) {
+std::string frame_difference(const stratum::frame& a, const stratum::frame& b) {
   if (a.id != b.id) return "id";
   if (a.attrs != b.attrs) return "attributes";
   if (a.provenance != b.provenance) return "provenance";
@@ -98,7 +98,7 @@ TEST_CASE("a valid stream reads field by field") {
   REQUIRE(r.categories().size() == 2);
   CHECK(r.categories()[1].id == 3);
   CHECK(r.categories()[1].name == "person");
-  coco::frame f;
+  stratum::frame f;
   REQUIRE(r.next(f));
   CHECK(r.line() == 2);
   CHECK(f.id == 17);
@@ -311,7 +311,7 @@ TEST_CASE("files: open, read, and a clear error for a missing file") {
     out << kHeader << "\n{\"frame_id\": 1}\n{\"frame_id\": 2, \"gt\": [], \"dt\": [], \"bogus\": 1}\n";
   }
   auto r = io::jsonl_reader::open(path);
-  coco::frame f;
+  stratum::frame f;
   REQUIRE(r.next(f));
   CHECK(f.id == 1);
   std::string msg;
@@ -382,10 +382,10 @@ TEST_CASE("write -> read gives the same frames, every double to the bit (random 
     return out;
   };
   const std::vector<coco::category_info> cats{{1, "car"}, {-2, "odd \"name\""}, {40, "雨"}};
-  std::vector<coco::frame> frames;
+  std::vector<stratum::frame> frames;
   std::int64_t next_id = -50;
   for (int i = 0; i < 1500; ++i) {
-    coco::frame f;
+    stratum::frame f;
     f.id = next_id += 1 + static_cast<std::int64_t>(rng() % 3);
     if (i == 7) f.id = std::numeric_limits<std::int64_t>::max();
     if (i == 8) f.id = std::numeric_limits<std::int64_t>::min();

@@ -43,7 +43,10 @@
 #include <utility>
 #include <vector>
 
-#include "../stats/bootstrap.hpp"  // exact sums, binary format helpers, numpy percentile
+#include "../core/state.hpp"
+#include "../detail/binary.hpp"
+#include "../detail/numpy.hpp"
+#include "../stats/exact_sum.hpp"
 
 namespace stratum::calibration {
 
@@ -66,11 +69,7 @@ class bin_edges {
   /// m equal-width bins on [0, 1] (numpy.linspace(0, 1, m + 1)). Throws std::invalid_argument when m == 0.
   [[nodiscard]] static bin_edges equal_width(std::size_t m) {
     check_count(m, "bin_edges::equal_width");
-    std::vector<double> e(m + 1);
-    const double step = 1.0 / static_cast<double>(m);
-    for (std::size_t k = 0; k < m; ++k) e[k] = static_cast<double>(k) * step + 0.0;
-    e[m] = 1.0;
-    return bin_edges(std::move(e));
+    return bin_edges(::stratum::detail::numpy_linspace(0.0, 1.0, m + 1));
   }
 
   /// m equal-mass bins from `values` (numpy.percentile at linspace(0, 1, m + 1) * 100, as sklearn 1.2.1
@@ -83,12 +82,8 @@ class bin_edges {
       detail::check_unit(values[i], "bin_edges::equal_mass: values[" + std::to_string(i) + "]", "value");
     std::vector<double> sorted(values.begin(), values.end());
     std::sort(sorted.begin(), sorted.end());
-    std::vector<double> e(m + 1);
-    const double step = 1.0 / static_cast<double>(m);
-    for (std::size_t k = 0; k <= m; ++k) {
-      const double q = k < m ? static_cast<double>(k) * step + 0.0 : 1.0;
-      e[k] = stats::detail::numpy_percentile_sorted(sorted, q * 100);
-    }
+    auto e = ::stratum::detail::numpy_linspace(0.0, 1.0, m + 1);
+    for (auto& q : e) q = ::stratum::detail::numpy_percentile_sorted(sorted, q * 100);
     return bin_edges(std::move(e));
   }
 
@@ -168,7 +163,8 @@ struct bin_sums {
 /// serialize/deserialize round-trip it exactly. Only non-empty bins are stored.
 class calibration_bins {
  public:
-  static constexpr std::uint32_t format_version = 1;
+  static constexpr state_kind kind = state_kind::calibration_bins;
+  static constexpr std::uint16_t format_version = 1;
 
   calibration_bins() = default;
   /// One axis over confidence.
@@ -250,16 +246,18 @@ class calibration_bins {
     return a.axes_ == b.axes_ && a.count_ == b.count_ && a.bins_ == b.bins_;
   }
 
-  /// "STCB", u32 version, then the state body (see write_body), then the CRC-32 of everything before it.
+  /// The common header (kind 32, dims 0) and the state body (see write_body).
   [[nodiscard]] std::vector<std::byte> serialize() const {
-    stats::detail::byte_writer w("STCB", format_version);
+    ::stratum::detail::byte_writer w;
+    ::stratum::detail::begin_state(w, kind, format_version, {}, 0);
     write_body(w);
-    return std::move(w).finish();
+    return ::stratum::detail::finish_state(w);
   }
-  /// Inverse of serialize. Throws stratum::input_error on truncated, corrupt, inconsistent or
-  /// version-mismatched input.
+  /// Inverse of serialize. Throws stratum::input_error, naming the offset, on truncated, corrupt,
+  /// inconsistent or version-mismatched input.
   [[nodiscard]] static calibration_bins deserialize(std::span<const std::byte> bytes) {
-    stats::detail::byte_reader in(bytes, "STCB", format_version, "calibration_bins");
+    const auto h = ::stratum::detail::read_state_header(bytes.data(), bytes.size(), kind, format_version);
+    auto in = ::stratum::detail::payload_reader(bytes.data(), h);
     auto s = read_body(in);
     in.finish();
     return s;
@@ -268,7 +266,7 @@ class calibration_bins {
   /// Body: u32 axes, per axis u32 bins and (bins + 1) f64 edges; u64 samples; u64 non-empty bins, each u64
   /// index (increasing), u64 count (>= 1) and the four canonical exact sums (u8 first limb, u8 limb count,
   /// i64 limbs).
-  void write_body(stats::detail::byte_writer& w) const {
+  void write_body(::stratum::detail::byte_writer& w) const {
     w.u32(static_cast<std::uint32_t>(axes_.size()));
     for (const auto& a : axes_) {
       w.u32(static_cast<std::uint32_t>(a.bins()));
@@ -280,22 +278,22 @@ class calibration_bins {
       w.u64(idx);
       w.u64(s.count);
       for (const auto* x : {&s.confidence, &s.target, &s.target_sq, &s.squared_error})
-        w.limbs(x->canonical());
+        stats::detail::write_limbs(w, x->canonical());
     }
   }
-  [[nodiscard]] static calibration_bins read_body(stats::detail::byte_reader& in) {
+  [[nodiscard]] static calibration_bins read_body(::stratum::detail::byte_reader& in) {
     const std::uint32_t n_axes = in.u32();
     if (n_axes == 0) {
       if (in.u64() != 0 || in.u64() != 0) in.fail("an unconfigured state with samples");
       return {};
     }
-    in.expect(n_axes, 4 + 16, "axes");
+    in.need_array(n_axes, 4 + 16, "axes");
     std::vector<bin_edges> axes;
     for (std::uint32_t a = 0; a < n_axes; ++a) {
       const std::uint32_t m = in.u32();
       if (m == 0 || m > bin_edges::max_bins)
         in.fail("axis " + std::to_string(a) + " has " + std::to_string(m) + " bins");
-      in.expect(std::uint64_t{m} + 1, 8, "bin edges");
+      in.need_array(std::uint64_t{m} + 1, 8, "bin edges");
       std::vector<double> e(m + 1);
       for (auto& v : e) v = in.f64();
       try {
@@ -312,7 +310,7 @@ class calibration_bins {
     }
     s.count_ = in.u64();
     const std::uint64_t nonempty = in.u64();
-    in.expect(nonempty, 16 + 8, "bins");
+    in.need_array(nonempty, 16 + 8, "bins");
     std::uint64_t total = 0;
     bool first = true;
     std::uint64_t prev = 0;
@@ -327,7 +325,7 @@ class calibration_bins {
       if (b.count == 0) in.fail("empty bin " + std::to_string(idx) + " stored");
       total += b.count;
       for (auto* x : {&b.confidence, &b.target, &b.target_sq, &b.squared_error})
-        x->assign_canonical(in.limbs());
+        x->assign_canonical(stats::detail::read_limbs(in));
       s.bins_.emplace_hint(s.bins_.end(), idx, std::move(b));
     }
     if (total != s.count_) in.fail("bin counts do not add up to the sample count");
@@ -346,7 +344,8 @@ class calibration_bins {
 /// `assign`. Mergeable and serialisable like calibration_bins.
 class class_calibration_bins {
  public:
-  static constexpr std::uint32_t format_version = 1;
+  static constexpr state_kind kind = state_kind::class_calibration_bins;
+  static constexpr std::uint16_t format_version = 1;
 
   class_calibration_bins() = default;
   explicit class_calibration_bins(std::vector<bin_edges> prototype) : prototype_(std::move(prototype)) {
@@ -386,10 +385,11 @@ class class_calibration_bins {
     return a.prototype_ == b.prototype_ && a.classes_ == b.classes_;
   }
 
-  /// "STCC", u32 version, u32 prototype axes (bins + edges as in calibration_bins), u64 classes, per class
-  /// (increasing id) i64 id and a calibration_bins body, then the CRC-32.
+  /// The common header (kind 33, dims 0) and u32 prototype axes (bins + edges as in calibration_bins), u64
+  /// classes, per class (increasing id) i64 id and a calibration_bins body.
   [[nodiscard]] std::vector<std::byte> serialize() const {
-    stats::detail::byte_writer w("STCC", format_version);
+    ::stratum::detail::byte_writer w;
+    ::stratum::detail::begin_state(w, kind, format_version, {}, 0);
     w.u32(static_cast<std::uint32_t>(prototype_.size()));
     for (const auto& a : prototype_) {
       w.u32(static_cast<std::uint32_t>(a.bins()));
@@ -400,18 +400,19 @@ class class_calibration_bins {
       w.i64(c);
       s.write_body(w);
     }
-    return std::move(w).finish();
+    return ::stratum::detail::finish_state(w);
   }
   [[nodiscard]] static class_calibration_bins deserialize(std::span<const std::byte> bytes) {
-    stats::detail::byte_reader in(bytes, "STCC", format_version, "class_calibration_bins");
+    const auto h = ::stratum::detail::read_state_header(bytes.data(), bytes.size(), kind, format_version);
+    auto in = ::stratum::detail::payload_reader(bytes.data(), h);
     class_calibration_bins s;
     const std::uint32_t n_axes = in.u32();
-    in.expect(n_axes, 4 + 16, "axes");
+    in.need_array(n_axes, 4 + 16, "axes");
     for (std::uint32_t a = 0; a < n_axes; ++a) {
       const std::uint32_t m = in.u32();
       if (m == 0 || m > bin_edges::max_bins)
         in.fail("prototype axis " + std::to_string(a) + " has " + std::to_string(m) + " bins");
-      in.expect(std::uint64_t{m} + 1, 8, "bin edges");
+      in.need_array(std::uint64_t{m} + 1, 8, "bin edges");
       std::vector<double> e(m + 1);
       for (auto& v : e) v = in.f64();
       try {
@@ -421,7 +422,7 @@ class class_calibration_bins {
       }
     }
     const std::uint64_t n = in.u64();
-    in.expect(n, 8 + 20, "classes");
+    in.need_array(n, 8 + 20, "classes");
     bool first = true;
     std::int64_t prev = 0;
     for (std::uint64_t k = 0; k < n; ++k) {

@@ -18,9 +18,11 @@
 #include <cmath>
 #include <cstdint>
 #include <numeric>
+#include <span>
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/state.hpp"
 #include "params.hpp"
 
 namespace stratum::coco {
@@ -185,8 +187,49 @@ class exact_accumulator {
   void sort_category(std::size_t k, sorted_records::category& o) const;
 
  public:
+  static constexpr state_kind kind = state_kind::coco_exact;
+  static constexpr std::uint16_t format_version = 1;
 
-  friend bool operator==(const exact_accumulator&, const exact_accumulator&) = default;
+  /// Records of category k in canonical order: (image, rank) ascending, then the score's bits and the masks
+  /// (a total order, so forged duplicates too have one place). serialize writes this order, so any split of
+  /// the frames merged in any order gives the same bytes.
+  [[nodiscard]] std::vector<std::uint32_t> canonical_order(std::size_t k) const;
+
+  /// The same shape, ground-truth counts and, per category, the same multiset of records (every bit of every
+  /// field): equal for any split and arrival order of the same frames.
+  friend bool operator==(const exact_accumulator& a, const exact_accumulator& b) {
+    if (!(a.dims_ == b.dims_) || a.cats_.size() != b.cats_.size()) return false;
+    for (std::size_t k = 0; k < a.cats_.size(); ++k) {
+      const auto &x = a.cats_[k], &y = b.cats_[k];
+      if (x.npig != y.npig || x.size() != y.size()) return false;
+      if (x == y) continue;  // same records in the same order
+      const auto ox = a.canonical_order(k), oy = b.canonical_order(k);
+      for (std::size_t i = 0; i < ox.size(); ++i)
+        if (a.compare_records(k, ox[i], b, oy[i]) != 0) return false;
+    }
+    return true;
+  }
+
+  /// The common wire format without a parameter fingerprint (serialize.hpp: with one, and checked readers).
+  [[nodiscard]] std::vector<std::byte> serialize() const;
+  /// The state back from serialize (any fingerprint accepted); input_error naming the offset on bad input.
+  [[nodiscard]] static exact_accumulator deserialize(std::span<const std::byte> bytes);
+
+  /// -1, 0, 1: record i of category k here against record j of category k in `o`, in canonical order.
+  [[nodiscard]] int compare_records(std::size_t k, std::size_t i, const exact_accumulator& o,
+                                    std::size_t j) const noexcept {
+    const auto &x = cats_[k], &y = o.cats_[k];
+    auto cmp = [](auto u, auto v) { return u < v ? -1 : (v < u ? 1 : 0); };
+    if (int c = cmp(x.image[i], y.image[j])) return c;
+    if (int c = cmp(x.rank[i], y.rank[j])) return c;
+    if (int c = cmp(std::bit_cast<std::uint64_t>(x.score[i]), std::bit_cast<std::uint64_t>(y.score[j]))) return c;
+    const std::size_t A = dims_.A;
+    for (std::size_t a = 0; a < A; ++a) {
+      if (int c = cmp(x.tp[i * A + a], y.tp[j * A + a])) return c;
+      if (int c = cmp(x.fp[i * A + a], y.fp[j * A + a])) return c;
+    }
+    return 0;
+  }
 
  private:
   acc_dims dims_;
@@ -254,6 +297,15 @@ inline void exact_accumulator::sort_category(std::size_t k, sorted_records::cate
     o.score[i] = c.score[j], o.image[i] = c.image[j], o.rank[i] = c.rank[j];
     for (std::size_t a = 0; a < A; ++a) o.tp[i * A + a] = c.tp[j * A + a], o.fp[i * A + a] = c.fp[j * A + a];
   }
+}
+
+inline std::vector<std::uint32_t> exact_accumulator::canonical_order(std::size_t k) const {
+  const std::size_t n = cats_[k].size();
+  std::vector<std::uint32_t> idx(n);
+  std::iota(idx.begin(), idx.end(), 0u);
+  std::sort(idx.begin(), idx.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return compare_records(k, a, *this, b) < 0; });
+  return idx;
 }
 
 inline std::vector<std::int64_t> exact_accumulator::npig() const {
@@ -399,3 +451,6 @@ inline eval_arrays exact_accumulator::finalize(const params& p) const {
 }
 
 }  // namespace stratum::coco
+
+// serialize() and deserialize() are defined with the rest of the wire format of the COCO states.
+#include "serialize.hpp"

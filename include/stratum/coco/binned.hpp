@@ -211,6 +211,13 @@ class binned_accumulator {
   }
   binned_accumulator& operator+=(const binned_accumulator& o) { return merge(o); }
 
+  static constexpr state_kind kind = state_kind::coco_binned;
+  static constexpr std::uint16_t format_version = 1;
+  /// The common wire format (see serialize(const binned_accumulator&) below).
+  [[nodiscard]] std::vector<std::byte> serialize() const;
+  /// The state back, with the default memory limit (deserialize_binned for another limit or a fingerprint check).
+  [[nodiscard]] static binned_accumulator deserialize(std::span<const std::byte> bytes);
+
   /// Bracketing evaluation (see the header comment). `p` must be the parameters of construction (same
   /// fingerprint); its rec_thrs may be any.
   [[nodiscard]] binned_eval finalize(const params& p) const;
@@ -366,7 +373,7 @@ inline std::vector<std::byte> serialize(const binned_accumulator& acc) {
     throw usage_error("serialize: binned accumulator dimensions out of range");
   stratum::detail::byte_writer w;
   stratum::detail::begin_state(
-      w, stratum::detail::state_kind::coco_binned,
+      w, state_kind::coco_binned, binned_accumulator::format_version,
       {static_cast<std::uint32_t>(T), static_cast<std::uint32_t>(d.K), static_cast<std::uint32_t>(A),
        static_cast<std::uint32_t>(M), static_cast<std::uint32_t>(B)},
       acc.fingerprint_);
@@ -392,11 +399,10 @@ inline std::vector<std::byte> serialize(const binned_accumulator& acc) {
 }
 
 inline binned_accumulator deserialize_binned(const std::byte* p, std::size_t n, std::size_t max_state_bytes) {
-  const auto h = stratum::detail::read_state_header(p, n, stratum::detail::state_kind::coco_binned);
+  const auto h =
+      stratum::detail::read_state_header(p, n, state_kind::coco_binned, binned_accumulator::format_version);
   const std::size_t T = h.dims[0], K = h.dims[1], A = h.dims[2], M = h.dims[3], B = h.dims[4];
-  stratum::detail::byte_reader r(p + stratum::detail::state_header_size,
-                                 static_cast<std::size_t>(h.payload_size),
-                                 stratum::detail::state_header_size);
+  auto r = stratum::detail::payload_reader(p, h);
   binned_accumulator acc;
   if (B == 0) {
     if (T || K || A || M || h.fingerprint || h.payload_size)
@@ -486,6 +492,11 @@ inline binned_accumulator deserialize_binned(const std::byte* p, std::size_t n, 
 }
 [[nodiscard]] inline binned_accumulator deserialize_binned(std::span<const std::byte> b, const params& prm) {
   return deserialize_binned(b.data(), b.size(), prm);
+}
+
+inline std::vector<std::byte> binned_accumulator::serialize() const { return coco::serialize(*this); }
+inline binned_accumulator binned_accumulator::deserialize(std::span<const std::byte> bytes) {
+  return deserialize_binned(bytes.data(), bytes.size());
 }
 
 }  // namespace stratum::coco

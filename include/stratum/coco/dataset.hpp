@@ -8,10 +8,11 @@
 #include <utility>
 #include <vector>
 
+#include "../core/frame.hpp"
+
 namespace stratum::coco {
 
-/// Scene attributes of a frame (key -> value, e.g. weather -> rain), in input order.
-using attributes = std::vector<std::pair<std::string, std::string>>;
+using stratum::attributes;
 
 struct image_info {
   std::int64_t id = 0;

@@ -10,27 +10,14 @@
 #include <vector>
 
 #include "../core/error.hpp"
-#include "../detail/fp_barrier.hpp"
+#include "../detail/numpy.hpp"
 
 namespace stratum::coco {
 
-/// numpy.linspace(start, stop, num) for num >= 1, to the bit (numpy 1.x: y = arange(num) * step + start,
-/// with step = (stop - start) / (num - 1), then y[-1] = stop).
+/// numpy.linspace to the bit (detail/numpy.hpp).
+using stratum::detail::numpy_linspace;
 [[nodiscard]] inline std::vector<double> linspace(double start, double stop, std::size_t num) {
-  std::vector<double> y(num);
-  if (num == 0) return y;
-  if (num == 1) {
-    y[0] = start;
-    return y;
-  }
-  const double step = (stop - start) / static_cast<double>(num - 1);
-  for (std::size_t i = 0; i < num; ++i) {
-    double v = static_cast<double>(i) * step;
-    stratum::detail::fp_barrier(v);  // numpy rounds the product before adding start
-    y[i] = v + start;
-  }
-  y[num - 1] = stop;
-  return y;
+  return numpy_linspace(start, stop, num);
 }
 
 struct area_range {

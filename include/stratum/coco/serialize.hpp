@@ -4,8 +4,10 @@
 // parameter fingerprint, payload size, FNV-1a 64 checksum) followed by a little-endian fixed-width payload.
 // deserialize_exact checks everything before it allocates anything proportional to the input, and rejects
 // truncated, corrupt, wrong-magic, wrong-kind or version-mismatched input with a stratum::input_error whose
-// message says what is wrong and where. serialize(deserialize_exact(b)) == b, and
-// deserialize_exact(serialize(a)) == a (same records in the same order). Layout: docs/serialization.md.
+// message says what is wrong and where. Records are written in canonical order (exact_accumulator::
+// canonical_order), so the bytes do not depend on the order frames arrived or shards were merged in;
+// serialize(deserialize_exact(b)) == b and deserialize_exact(serialize(a)) == a. Layout:
+// docs/serialization.md.
 #pragma once
 
 #include <cmath>
@@ -90,18 +92,23 @@ inline void check_fingerprint(std::uint64_t stored, const params& p) {
   for (const auto& c : acc.categories()) bytes += 8 + 8 * d.A + c.size() * (20 + 16 * d.A);
   stratum::detail::byte_writer w;
   w.reserve(bytes);
-  stratum::detail::begin_state(w, stratum::detail::state_kind::coco_exact,
+  stratum::detail::begin_state(w, state_kind::coco_exact, exact_accumulator::format_version,
                                {static_cast<std::uint32_t>(d.T), static_cast<std::uint32_t>(d.K),
                                 static_cast<std::uint32_t>(d.A), 0, 0},
                                fingerprint);
-  for (const auto& c : acc.categories()) {
+  const std::size_t A = d.A;
+  for (std::size_t k = 0; k < acc.categories().size(); ++k) {
+    const auto& c = acc.categories()[k];
+    const auto order = acc.canonical_order(k);  // canonical: the bytes do not depend on arrival order
     w.u64(c.size());
     for (auto v : c.npig) w.i64(v);
-    for (auto v : c.score) w.f64(v);
-    for (auto v : c.image) w.i64(v);
-    for (auto v : c.rank) w.u32(v);
-    for (auto v : c.tp) w.u64(v);
-    for (auto v : c.fp) w.u64(v);
+    for (auto i : order) w.f64(c.score[i]);
+    for (auto i : order) w.i64(c.image[i]);
+    for (auto i : order) w.u32(c.rank[i]);
+    for (auto i : order)
+      for (std::size_t a = 0; a < A; ++a) w.u64(c.tp[i * A + a]);
+    for (auto i : order)
+      for (std::size_t a = 0; a < A; ++a) w.u64(c.fp[i * A + a]);
   }
   return stratum::detail::finish_state(w);
 }
@@ -131,9 +138,7 @@ inline exact_accumulator deserialize_exact_payload(const std::byte* p,
   if (h.dims[3] != 0 || h.dims[4] != 0)
     throw input_error("serialized state: dimensions 4 and 5 of an exact accumulator must be 0, found " +
                       std::to_string(h.dims[3]) + " and " + std::to_string(h.dims[4]));
-  stratum::detail::byte_reader r(p + stratum::detail::state_header_size,
-                                 static_cast<std::size_t>(h.payload_size),
-                                 stratum::detail::state_header_size);
+  auto r = stratum::detail::payload_reader(p, h);
   // Every category takes at least 8 + 8 A bytes: check before allocating K categories.
   r.need_array(d.K, 8 + 8 * d.A, "the categories");
   if (d == acc_dims{}) return exact_accumulator{};
@@ -187,7 +192,7 @@ inline exact_accumulator deserialize_exact_payload(const std::byte* p,
 
 /// The exact accumulator stored in [p, p + n); accepts any (or no) parameter fingerprint.
 [[nodiscard]] inline exact_accumulator deserialize_exact(const std::byte* p, std::size_t n) {
-  const auto h = stratum::detail::read_state_header(p, n, stratum::detail::state_kind::coco_exact);
+  const auto h = stratum::detail::read_state_header(p, n, state_kind::coco_exact, exact_accumulator::format_version);
   return detail::deserialize_exact_payload(p, h);
 }
 
@@ -195,7 +200,7 @@ inline exact_accumulator deserialize_exact_payload(const std::byte* p,
 /// parameters) and have its shape (or be the empty default state).
 [[nodiscard]] inline exact_accumulator deserialize_exact(const std::byte* p, std::size_t n,
                                                          const params& prm) {
-  const auto h = stratum::detail::read_state_header(p, n, stratum::detail::state_kind::coco_exact);
+  const auto h = stratum::detail::read_state_header(p, n, state_kind::coco_exact, exact_accumulator::format_version);
   detail::check_fingerprint(h.fingerprint, prm);
   auto acc = detail::deserialize_exact_payload(p, h);
   const bool identity = acc.dims() == acc_dims{} && acc.categories().empty();
@@ -211,6 +216,11 @@ inline exact_accumulator deserialize_exact_payload(const std::byte* p,
 }
 [[nodiscard]] inline exact_accumulator deserialize_exact(std::span<const std::byte> b, const params& prm) {
   return deserialize_exact(b.data(), b.size(), prm);
+}
+
+inline std::vector<std::byte> exact_accumulator::serialize() const { return coco::serialize(*this, 0); }
+inline exact_accumulator exact_accumulator::deserialize(std::span<const std::byte> bytes) {
+  return deserialize_exact(bytes.data(), bytes.size());
 }
 
 }  // namespace stratum::coco

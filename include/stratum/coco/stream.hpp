@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -39,94 +40,23 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/frame.hpp"
 #include "accumulator.hpp"
 #include "dataset.hpp"
 #include "evaluator.hpp"
 #include "matcher.hpp"
 #include "params.hpp"
 #include "slices.hpp"
+#include "stream_state.hpp"
 #include "summary.hpp"
 
 namespace stratum::coco {
 
-/// Ground truths of one frame, structure of arrays, in input order.
-struct frame_gts {
-  std::vector<std::int64_t> id, category_id;
-  std::vector<double> x, y, w, h, area;
-  std::vector<unsigned char> crowd;
-
-  [[nodiscard]] std::size_t size() const noexcept { return id.size(); }
-  void clear() noexcept {
-    id.clear(), category_id.clear(), x.clear(), y.clear(), w.clear(), h.clear(), area.clear(), crowd.clear();
-  }
-  void add(std::int64_t ann_id, std::int64_t cat, double bx, double by, double bw, double bh, double a,
-           bool is_crowd) {
-    id.push_back(ann_id);
-    category_id.push_back(cat);
-    x.push_back(bx), y.push_back(by), w.push_back(bw), h.push_back(bh), area.push_back(a);
-    crowd.push_back(is_crowd ? 1 : 0);
-  }
-  friend bool operator==(const frame_gts&, const frame_gts&) = default;
-};
-
-/// Detections of one frame, structure of arrays, in input order (the order breaks score ties).
-struct frame_dts {
-  std::vector<std::int64_t> category_id;
-  std::vector<double> x, y, w, h, score;
-
-  [[nodiscard]] std::size_t size() const noexcept { return category_id.size(); }
-  void clear() noexcept { category_id.clear(), x.clear(), y.clear(), w.clear(), h.clear(), score.clear(); }
-  void add(std::int64_t cat, double bx, double by, double bw, double bh, double s) {
-    category_id.push_back(cat);
-    x.push_back(bx), y.push_back(by), w.push_back(bw), h.push_back(bh), score.push_back(s);
-  }
-  friend bool operator==(const frame_dts&, const frame_dts&) = default;
-};
-
-/// One image: id, scene attributes, provenance, size, ground truths, detections, optional embedding.
-struct frame {
-  std::int64_t id = 0;
-  attributes attrs;              // key -> value, input order
-  std::string provenance;        // "real", "synthetic", "augmented" or empty when not given
-  double width = 0, height = 0;  // 0 when not given
-  frame_gts gt;
-  frame_dts dt;
-  std::vector<double> embedding;  // empty when not given
-
-  /// Empties the frame, keeping the memory of its arrays.
-  void clear() noexcept {
-    id = 0;
-    attrs.clear();
-    provenance.clear();
-    width = height = 0;
-    gt.clear();
-    dt.clear();
-    embedding.clear();
-  }
-  /// The value of attribute `key`, or nullptr.
-  [[nodiscard]] const std::string* attribute(std::string_view key) const noexcept {
-    for (const auto& [k, v] : attrs)
-      if (k == key) return &v;
-    return nullptr;
-  }
-  friend bool operator==(const frame&, const frame&) = default;
-};
-
-/// The mergeable state of a streaming evaluation.
-struct stream_state {
-  struct slice {
-    std::vector<std::int64_t> frames;  // ids of the frames in the slice, arrival order
-    exact_accumulator acc;
-    friend bool operator==(const slice&, const slice&) = default;
-  };
-  std::vector<std::int64_t> frames;  // ids of every frame added, arrival order
-  std::uint64_t ground_truths = 0;   // objects read, including those of frames or categories not evaluated
-  std::uint64_t detections = 0;
-  exact_accumulator all;
-  /// One map per slice_spec, slice name ("k1=v1&k2=v2") -> state; std::map keeps make_slices' name order.
-  std::vector<std::map<std::string, slice, std::less<>>> slices;
-  friend bool operator==(const stream_state&, const stream_state&) = default;
-};
+// The frame and its parts are the pipeline's unit of input (core/frame.hpp); the stream state is in
+// stream_state.hpp. Both are named here too, where the streaming evaluator has always had them.
+using stratum::frame;
+using stratum::frame_dts;
+using stratum::frame_gts;
 
 class stream_evaluator {
  public:
@@ -229,30 +159,37 @@ class stream_evaluator {
   /// Throws usage_error when its shape differs (number of slicings, accumulator dimensions).
   stream_evaluator& merge(const stream_state& o) {
     const auto& c = *cfg_;
+    if (o.is_identity()) return *this;
     if (o.slices.size() != c.specs.size())
       throw usage_error("stream_evaluator::merge: the state has " + std::to_string(o.slices.size()) +
                         " slicings, this evaluator " + std::to_string(c.specs.size()));
     if (!(o.all.dims() == c.dims)) throw usage_error("stream_evaluator::merge: the state has another shape");
-    for (std::size_t s = 0; s < c.specs.size(); ++s)
-      for (const auto& [name, sl] : o.slices[s])
-        if (!(sl.acc.dims() == c.dims))
-          throw usage_error("stream_evaluator::merge: slice '" + name + "' has another shape");
-    state_.frames.insert(state_.frames.end(), o.frames.begin(), o.frames.end());
-    state_.ground_truths += o.ground_truths;
-    state_.detections += o.detections;
-    state_.all.merge(o.all);
-    for (std::size_t s = 0; s < c.specs.size(); ++s) {
-      for (const auto& [name, sl] : o.slices[s]) {
-        auto it = state_.slices[s].find(name);
-        if (it == state_.slices[s].end()) {
-          state_.slices[s].emplace(name, sl);
-        } else {
-          it->second.frames.insert(it->second.frames.end(), sl.frames.begin(), sl.frames.end());
-          it->second.acc.merge(sl.acc);
-        }
+    state_ += o;
+    return *this;
+  }
+
+  /// Fingerprint of what shapes this evaluation's state: the resolved parameters (params_fingerprint) and the
+  /// slicings' keys. States to merge across processes must carry the same.
+  [[nodiscard]] std::uint64_t fingerprint() const {
+    stratum::detail::byte_writer w;
+    w.u64(params_fingerprint(cfg_->p));
+    w.u64(cfg_->specs.size());
+    for (const auto& sp : cfg_->specs) {
+      w.u64(sp.keys.size());
+      for (const auto& k : sp.keys) {
+        w.u64(k.size());
+        w.bytes(k.data(), k.size());
       }
     }
-    return *this;
+    const auto h = stratum::detail::fnv1a64(w.data(), w.size());
+    return h == 0 ? 1 : h;
+  }
+  /// The state in the common wire format (kind 3), carrying this evaluation's fingerprint.
+  [[nodiscard]] std::vector<std::byte> serialize() const { return state_.serialize(fingerprint()); }
+  /// Merges a state serialized by an evaluator of the same configuration (same fingerprint). Throws
+  /// input_error on bad bytes or another fingerprint; the state is unchanged then.
+  stream_evaluator& merge_serialized(std::span<const std::byte> bytes) {
+    return merge(stream_state::deserialize(bytes, fingerprint()));
   }
 
   /// accumulate + summarize for all frames and every slice. Throws input_error when a frame id was added more

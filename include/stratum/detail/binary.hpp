@@ -1,5 +1,5 @@
-// Byte buffers for the serialized states: little-endian fixed-width encoding, a bounds-checked reader, the
-// FNV-1a 64 checksum and the common 64-byte state header. The format is described in docs/serialization.md.
+// The one wire format of every serialized state: little-endian fixed-width encoding, a bounds-checked reader,
+// the FNV-1a 64 checksum and the common 64-byte state header. Described in docs/serialization.md.
 //
 // Every value is written byte by byte with shifts, so the encoding is little-endian whatever the host's byte
 // order; doubles travel as the little-endian bytes of their IEEE-754 binary64 bit pattern (std::bit_cast), so
@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/state.hpp"
+#include "../version.hpp"
 
 namespace stratum::detail {
 
@@ -104,6 +106,23 @@ class byte_reader {
   [[nodiscard]] std::int64_t i64() { return static_cast<std::int64_t>(get(8)); }
   [[nodiscard]] double f64() { return std::bit_cast<double>(get(8)); }
 
+  /// Steps over n bytes (throws unless they are there).
+  void skip(std::size_t n) {
+    need(n);
+    pos_ += n;
+  }
+
+  /// Throws input_error("serialized state: <what> at offset <offset()>").
+  [[noreturn]] void fail(const std::string& what) const {
+    throw input_error("serialized state: " + what + " at offset " + std::to_string(offset()));
+  }
+  /// Throws unless every byte was read.
+  void finish() const {
+    if (remaining() != 0)
+      throw input_error("serialized state: " + std::to_string(remaining()) +
+                        " unexpected bytes at the end of the payload, offset " + std::to_string(offset()));
+  }
+
  private:
   std::uint64_t get(int n) {
     need(static_cast<std::size_t>(n));
@@ -123,54 +142,42 @@ class byte_reader {
 //  offset size field
 //     0    8  magic 89 53 54 4d 0d 0a 1a 0a ("\x89STM\r\n\x1a\n": non-ASCII first byte, CR LF, ^Z, LF, so
 //             text-mode and 7-bit transfers corrupt it visibly)
-//     8    2  format version (state_format_version)
-//    10    2  kind (state_kind)
+//     8    2  version of the kind's payload layout (each kind numbers its own, from 1)
+//    10    2  kind (stratum::state_kind)
 //    12    4  header size, 64
 //    16   20  five u32 dimensions, meaning per kind (unused ones 0)
-//    36    4  reserved, 0
+//    36    4  writer: STRATUM_VERSION_NUMBER of the library that wrote it (informational, any value read)
 //    40    8  parameter fingerprint (0 = none)
 //    48    8  payload size in bytes
 //    56    8  FNV-1a 64 of bytes [0, 56) followed by the payload
 //    64       payload
 
 inline constexpr std::array<unsigned char, 8> state_magic = {0x89, 'S', 'T', 'M', '\r', '\n', 0x1a, '\n'};
-inline constexpr std::uint16_t state_format_version = 1;
 inline constexpr std::size_t state_header_size = 64;
+inline constexpr std::size_t state_writer_offset = 36;
 inline constexpr std::size_t state_checksum_offset = 56;
 
-enum class state_kind : std::uint16_t { coco_exact = 1, coco_binned = 2, histogram = 16, quantile_sketch = 17 };
-
-inline std::string state_kind_name(std::uint16_t kind) {
-  switch (kind) {
-    case static_cast<std::uint16_t>(state_kind::coco_exact):
-      return "a COCO exact accumulator (kind 1)";
-    case static_cast<std::uint16_t>(state_kind::coco_binned):
-      return "a COCO binned accumulator (kind 2)";
-    case static_cast<std::uint16_t>(state_kind::histogram):
-      return "a histogram (kind 16)";
-    case static_cast<std::uint16_t>(state_kind::quantile_sketch):
-      return "a quantile sketch (kind 17)";
-    default:
-      return "an unknown kind of state (kind " + std::to_string(kind) + ")";
-  }
-}
+using ::stratum::state_kind;
+using ::stratum::state_kind_name;
 
 struct state_header {
-  std::uint16_t version = state_format_version;
+  std::uint16_t version = 1;
   state_kind kind{};
   std::array<std::uint32_t, 5> dims{};
+  std::uint32_t writer = 0;
   std::uint64_t fingerprint = 0, payload_size = 0, checksum = 0;
 };
 
-/// Starts a state: writes the header with a zero payload size and checksum (finish_state fills them).
-inline void begin_state(byte_writer& w, state_kind kind, const std::array<std::uint32_t, 5>& dims,
-                        std::uint64_t fingerprint) {
+/// Starts a state of layout `version`: writes the header with a zero payload size and checksum (finish_state
+/// fills them).
+inline void begin_state(byte_writer& w, state_kind kind, std::uint16_t version,
+                        const std::array<std::uint32_t, 5>& dims, std::uint64_t fingerprint) {
   w.bytes(state_magic.data(), state_magic.size());
-  w.u16(state_format_version);
+  w.u16(version);
   w.u16(static_cast<std::uint16_t>(kind));
   w.u32(static_cast<std::uint32_t>(state_header_size));
   for (auto d : dims) w.u32(d);
-  w.u32(0);
+  w.u32(static_cast<std::uint32_t>(STRATUM_VERSION_NUMBER));
   w.u64(fingerprint);
   w.u64(0);
   w.u64(0);
@@ -186,54 +193,61 @@ inline std::vector<std::byte> finish_state(byte_writer& w) {
   return w.take();
 }
 
-/// Checks the header of [p, p + n) -- magic, version, kind, header size, payload size against n, checksum --
-/// and returns it. Throws input_error naming the first problem found, in that order.
-[[nodiscard]] inline state_header read_state_header(const std::byte* p, std::size_t n, state_kind expected) {
+/// Checks the header of [p, p + n) -- magic, kind, version (1 .. newest_version), header size, payload size
+/// against n, checksum -- and returns it. Throws input_error naming the first problem found and its offset.
+[[nodiscard]] inline state_header read_state_header(const std::byte* p, std::size_t n, state_kind expected,
+                                                    std::uint16_t newest_version = 1) {
   if (p == nullptr && n != 0) throw usage_error("serialized state: null pointer with a non-zero size");
   byte_reader r(p, n);
   r.need(state_magic.size());
   for (std::size_t i = 0; i < state_magic.size(); ++i)
     if (static_cast<unsigned char>(p[i]) != state_magic[i])
-      throw input_error("serialized state: bad magic bytes at offset 0: not a stratum serialized state");
+      throw input_error("serialized state: bad magic bytes at offset " + std::to_string(i) +
+                        ": not a stratum serialized state");
   for (std::size_t i = 0; i < state_magic.size(); ++i) (void)r.u8();
   r.need(state_header_size - state_magic.size());
   state_header h;
   h.version = r.u16();
-  if (h.version != state_format_version)
-    throw input_error("serialized state: format version " + std::to_string(h.version) +
-                      " is not supported (this build reads version " + std::to_string(state_format_version) +
-                      ")");
   const auto kind = r.u16();
   if (kind != static_cast<std::uint16_t>(expected))
-    throw input_error("serialized state: holds " + state_kind_name(kind) + ", expected " +
-                      state_kind_name(static_cast<std::uint16_t>(expected)));
+    throw input_error("serialized state: at offset 10: holds " + state_kind_name(kind) + ", expected " +
+                      state_kind_name(expected));
   h.kind = expected;
+  if (h.version == 0 || h.version > newest_version)
+    throw input_error("serialized state: at offset 8: version " + std::to_string(h.version) + " of " +
+                      state_kind_name(expected) + " is not supported (this build reads versions 1 to " +
+                      std::to_string(newest_version) + ")");
   const auto hsize = r.u32();
   if (hsize != state_header_size)
-    throw input_error("serialized state: header size " + std::to_string(hsize) + ", expected " +
+    throw input_error("serialized state: at offset 12: header size " + std::to_string(hsize) + ", expected " +
                       std::to_string(state_header_size));
   for (auto& d : h.dims) d = r.u32();
-  const auto reserved = r.u32();
-  if (reserved != 0)
-    throw input_error("serialized state: reserved header field at offset 36 is " + std::to_string(reserved) +
-                      ", expected 0");
+  h.writer = r.u32();
   h.fingerprint = r.u64();
   h.payload_size = r.u64();
   h.checksum = r.u64();
   if (h.payload_size > r.remaining())
     throw input_error("serialized state: truncated: need " + std::to_string(h.payload_size) +
                       " bytes of payload at offset " + std::to_string(state_header_size) + ", have " +
-                      std::to_string(r.remaining()));
+                      std::to_string(r.remaining()) + " (payload size at offset 48)");
   if (h.payload_size < r.remaining())
     throw input_error("serialized state: " + std::to_string(r.remaining() - h.payload_size) +
-                      " trailing bytes after the payload (payload size " + std::to_string(h.payload_size) +
-                      ", total size " + std::to_string(n) + ")");
+                      " trailing bytes after the payload at offset " +
+                      std::to_string(state_header_size + h.payload_size) + " (payload size " +
+                      std::to_string(h.payload_size) + ", total size " + std::to_string(n) + ")");
   std::uint64_t sum = fnv1a64(p, state_checksum_offset);
   sum = fnv1a64(p + state_header_size, static_cast<std::size_t>(h.payload_size), sum);
   if (sum != h.checksum)
-    throw input_error("serialized state: checksum mismatch (stored " + hex64(h.checksum) + ", computed " +
-                      hex64(sum) + "): the data is corrupt");
+    throw input_error("serialized state: checksum mismatch at offset 56 (stored " + hex64(h.checksum) +
+                      ", computed " + hex64(sum) + " over offsets 0-55 and 64-" + std::to_string(n - 1) +
+                      "): the data is corrupt");
   return h;
+}
+
+/// A reader over the payload of a state whose header `h` was read from [p, ...): offsets in its messages
+/// count from the start of the state.
+[[nodiscard]] inline byte_reader payload_reader(const std::byte* p, const state_header& h) noexcept {
+  return byte_reader(p + state_header_size, static_cast<std::size_t>(h.payload_size), state_header_size);
 }
 
 /// a * b, or throws input_error(what) when it does not fit in size_t.

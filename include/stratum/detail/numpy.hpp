@@ -2,9 +2,62 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <span>
+#include <vector>
+
+#include "fp_barrier.hpp"
 
 namespace stratum::detail {
+
+/// numpy.linspace(start, stop, num) for num >= 1, to the bit (numpy 1.24: step = (stop - start) / (num - 1),
+/// y = arange(num) * step + start, then y[-1] = stop; num == 1 gives [start]). The product is rounded before
+/// the sum (a barrier), so no build flag can fuse them into one fma and change the last bit: COCO's IoU
+/// threshold 0.8999999999999999, the histogram's and the calibration bins' equal-width edges all come from
+/// here.
+[[nodiscard]] inline std::vector<double> numpy_linspace(double start, double stop, std::size_t num) {
+  std::vector<double> y(num);
+  if (num == 0) return y;
+  if (num == 1) {
+    y[0] = start;
+    return y;
+  }
+  const double step = (stop - start) / static_cast<double>(num - 1);
+  for (std::size_t i = 0; i < num; ++i) y[i] = rounded(static_cast<double>(i) * step) + start;
+  y[num - 1] = stop;
+  return y;
+}
+
+/// numpy.quantile(x, q) (method 'linear', numpy 1.24) of an ascending, non-empty, NaN-free array, q in
+/// [0, 1]: v = (n - 1) q, i = floor(v), g = v - i, and numpy's _lerp: x_i + (x_(i+1) - x_i) g, or
+/// x_(i+1) - (x_(i+1) - x_i)(1 - g) when g >= 0.5; v >= n - 1 gives x_(n-1). Products are rounded (barriers).
+[[nodiscard]] inline double numpy_quantile_sorted(std::span<const double> x, double q) noexcept {
+  const std::size_t n = x.size();
+  const double v = rounded(static_cast<double>(n - 1) * q);
+  double prev_index, a, b;
+  if (v >= static_cast<double>(n - 1)) {  // numpy takes the last element (index -1) for both neighbours
+    prev_index = -1.0;
+    a = b = x[n - 1];
+  } else if (v < 0) {
+    prev_index = 0.0;
+    a = b = x[0];
+  } else {
+    prev_index = std::floor(v);
+    const auto i = static_cast<std::size_t>(prev_index);
+    a = x[i];
+    b = x[i + 1];
+  }
+  const double g = v - prev_index;
+  const double diff = b - a;
+  if (g >= 0.5) return b - rounded(diff * (1 - g));
+  return a + rounded(diff * g);
+}
+
+/// numpy.percentile(x, q_percent): numpy divides by 100 first, then takes the quantile.
+[[nodiscard]] inline double numpy_percentile_sorted(std::span<const double> x, double q_percent) noexcept {
+  return numpy_quantile_sorted(x, q_percent / 100.0);
+}
 
 /// numpy's pairwise summation of float64 (numpy 1.24 pairwise_sum_DOUBLE in
 /// numpy/core/src/umath/loops_utils.h.src: blocks of at most 128, 8 accumulators): the kernel that one call

@@ -38,8 +38,8 @@
 #include <simdjson.h>
 
 #include "../coco/dataset.hpp"
-#include "../coco/stream.hpp"
 #include "../core/error.hpp"
+#include "../core/frame.hpp"
 
 namespace stratum::io {
 
@@ -70,7 +70,7 @@ class jsonl_reader {
   jsonl_reader& operator=(jsonl_reader&&) noexcept = default;
 
   /// Reads the next frame into `f` (cleared first); false at the end of the stream.
-  bool next(coco::frame& f) {
+  bool next(frame& f) {
     for (;;) {
       if (pending_) {
         pending_ = false;
@@ -316,7 +316,7 @@ class jsonl_reader {
     }
   }
 
-  void parse_frame(coco::frame& f) {
+  void parse_frame(frame& f) {
     f.clear();
     const auto doc = parse_line();
     simdjson::dom::object obj;
@@ -394,7 +394,7 @@ class jsonl_reader {
     if (v[3] < 0) fail({base, index, sub[3]}, "negative height " + std::to_string(v[3]));
   }
 
-  void parse_gts(simdjson::dom::array arr, coco::frame& f) const {
+  void parse_gts(simdjson::dom::array arr, frame& f) const {
     std::size_t i = 0;
     for (auto g : arr) {
       std::int64_t id = 0, cat = 0;
@@ -440,7 +440,7 @@ class jsonl_reader {
     }
   }
 
-  void parse_dts(simdjson::dom::array arr, coco::frame& f) const {
+  void parse_dts(simdjson::dom::array arr, frame& f) const {
     std::size_t i = 0;
     for (auto d : arr) {
       std::int64_t cat = 0;
@@ -554,7 +554,7 @@ inline void append_stream_header(std::string& out, const std::vector<coco::categ
 /// Appends one frame line (with its newline). Keys in the order frame_id, attributes, provenance, width,
 /// height, gt, dt, embedding; attributes, provenance, width, height and embedding only when given (non-empty,
 /// non-zero).
-inline void append_frame(std::string& out, const coco::frame& f) {
+inline void append_frame(std::string& out, const frame& f) {
   out += "{\"frame_id\": ";
   append_json_int(out, f.id);
   if (!f.attrs.empty()) {
@@ -628,7 +628,7 @@ inline void append_frame(std::string& out, const coco::frame& f) {
 
 /// Writes a whole stream (header, then one line per frame) to `out`.
 inline void write_jsonl(std::ostream& out, const std::vector<coco::category_info>& categories,
-                        const std::vector<coco::frame>& frames) {
+                        const std::vector<frame>& frames) {
   std::string buf;
   append_stream_header(buf, categories);
   for (const auto& f : frames) {

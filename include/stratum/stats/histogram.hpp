@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "../detail/binary.hpp"
+#include "../detail/numpy.hpp"
 
 namespace stratum::stats {
 
@@ -50,10 +51,7 @@ class histogram {
     if (bins == 0) throw std::invalid_argument("histogram::uniform: bins must be >= 1");
     if (!(std::isfinite(lo) && std::isfinite(hi) && lo < hi))
       throw std::invalid_argument("histogram::uniform: need finite lo < hi");
-    std::vector<double> e(bins + 1);
-    const double step = (hi - lo) / static_cast<double>(bins);
-    for (std::size_t i = 0; i < bins; ++i) e[i] = lo + static_cast<double>(i) * step;
-    e[bins] = hi;
+    auto e = ::stratum::detail::numpy_linspace(lo, hi, bins + 1);
     return histogram(std::move(e));
   }
 
@@ -125,7 +123,8 @@ class histogram {
   [[nodiscard]] std::vector<std::byte> serialize() const {
     ::stratum::detail::byte_writer w;
     w.reserve(::stratum::detail::state_header_size + 8 * (2 * edges_.size() + 2));
-    ::stratum::detail::begin_state(w, kind, {static_cast<std::uint32_t>(edges_.size()), 0, 0, 0, 0}, 0);
+    ::stratum::detail::begin_state(w, kind, format_version, {static_cast<std::uint32_t>(edges_.size()), 0, 0, 0, 0},
+                                   0);
     if (!edges_.empty()) {  // the identity has an empty payload
       for (double e : edges_) w.f64(e);
       w.u64(underflow_);
@@ -136,10 +135,8 @@ class histogram {
   }
 
   [[nodiscard]] static histogram deserialize(std::span<const std::byte> bytes) {
-    const auto h = ::stratum::detail::read_state_header(bytes.data(), bytes.size(), kind);
-    ::stratum::detail::byte_reader r(bytes.data() + ::stratum::detail::state_header_size,
-                                     static_cast<std::size_t>(h.payload_size),
-                                     ::stratum::detail::state_header_size);
+    const auto h = ::stratum::detail::read_state_header(bytes.data(), bytes.size(), kind, format_version);
+    auto r = ::stratum::detail::payload_reader(bytes.data(), h);
     const std::uint64_t n_edges = h.dims[0];
     histogram out;
     if (n_edges == 0) {
@@ -166,8 +163,9 @@ class histogram {
     return out;
   }
 
-  /// Serialized-state kind of a histogram in the common header.
-  static constexpr auto kind = ::stratum::detail::state_kind::histogram;
+  /// Serialized-state kind of a histogram in the common header, and its payload version.
+  static constexpr state_kind kind = state_kind::histogram;
+  static constexpr std::uint16_t format_version = 1;
 
  private:
   static void check_edges(const std::vector<double>& e, const char* who) {
@@ -212,18 +210,7 @@ class histogram {
   std::sort(s.begin(), s.end());
   std::vector<double> e;
   for (std::size_t i = 0; i <= bins; ++i) {
-    // numpy 'linear': h = (n - 1) q, v = s[floor h] + (h - floor h) (s[floor h + 1] - s[floor h])
-    const double q = static_cast<double>(i) / static_cast<double>(bins);
-    const double hpos = static_cast<double>(s.size() - 1) * q;  // numpy linear: virtual index (n - 1) q
-    const double lo = std::floor(hpos);
-    const auto j = std::min(static_cast<std::size_t>(std::max(lo, 0.0)), s.size() - 1);
-    const double frac = hpos - lo;
-    double v = s[j];
-    if (j + 1 < s.size()) {  // numpy's _lerp: a + t (b - a) for t < 1/2, b - (1 - t)(b - a) otherwise
-      const double diff = s[j + 1] - s[j];
-      v = frac >= 0.5 ? s[j + 1] - diff * (1.0 - frac) : s[j] + diff * frac;
-    }
-    if (i == bins) v = s.back();
+    const double v = ::stratum::detail::numpy_quantile_sorted(s, static_cast<double>(i) / static_cast<double>(bins));
     if (e.empty() || v > e.back()) e.push_back(v);
   }
   if (e.size() < 2)

@@ -65,7 +65,8 @@ class quantile_sketch {
  public:
   static constexpr int default_precision = 7;
   static constexpr int max_precision = 16;
-  static constexpr auto kind = ::stratum::detail::state_kind::quantile_sketch;
+  static constexpr state_kind kind = state_kind::quantile_sketch;
+  static constexpr std::uint16_t format_version = 1;
 
   /// An empty sketch with precision p: 2^p buckets per octave, relative bucket width <= 2^-p.
   explicit quantile_sketch(int precision = default_precision) : p_(precision) {
@@ -172,7 +173,8 @@ class quantile_sketch {
     ::stratum::detail::byte_writer w;
     w.reserve(::stratum::detail::state_header_size + 24 + 16 * counts_.size());
     ::stratum::detail::begin_state(
-        w, kind, {static_cast<std::uint32_t>(p_), static_cast<std::uint32_t>(counts_.size()), 0, 0, 0}, 0);
+        w, kind, format_version,
+        {static_cast<std::uint32_t>(p_), static_cast<std::uint32_t>(counts_.size()), 0, 0, 0}, 0);
     w.u64(n_);
     w.f64(min_);
     w.f64(max_);
@@ -181,14 +183,12 @@ class quantile_sketch {
   }
 
   [[nodiscard]] static quantile_sketch deserialize(std::span<const std::byte> bytes) {
-    const auto h = ::stratum::detail::read_state_header(bytes.data(), bytes.size(), kind);
+    const auto h = ::stratum::detail::read_state_header(bytes.data(), bytes.size(), kind, format_version);
     if (h.dims[0] > static_cast<std::uint32_t>(max_precision))
       throw input_error("serialized quantile sketch: precision " + std::to_string(h.dims[0]) +
                         " out of range");
     quantile_sketch s(static_cast<int>(h.dims[0]));
-    ::stratum::detail::byte_reader r(bytes.data() + ::stratum::detail::state_header_size,
-                                     static_cast<std::size_t>(h.payload_size),
-                                     ::stratum::detail::state_header_size);
+    auto r = ::stratum::detail::payload_reader(bytes.data(), h);
     const std::uint64_t n = r.u64();
     const double mn = r.f64(), mx = r.f64();
     r.need_array(h.dims[1], 16, "buckets");
