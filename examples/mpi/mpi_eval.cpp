@@ -7,25 +7,22 @@
 //   mpiexec -n 4 stratum_mpi_eval FRAMES.jsonl [--categories GT.json] [--params P.json]
 //                                 [--slice-by k1,k2,...] [--joint k1*k2]...
 //
-// The state of a rank travels as one message:
-//   u64 frames, frames x i64 frame id, u64 ground truths, u64 detections, blob pooled accumulator,
-//   u64 slicings, then per slicing: u64 slices, then per slice: blob name, u64 n, n x i64 frame id, blob
-//   accumulator
-// where a blob is u64 length + bytes and each accumulator is serialize(acc, params)
-// (stratum/coco/serialize.hpp: versioned, checksummed, fingerprinted with the parameters; deserialize_exact
-// checks all of it). Integers are little-endian. Every rank validates the whole stream; on bad input the
-// lowest failing rank prints the error and every rank exits with status 1 (2 on bad usage).
+// The state of a rank travels as one message in the library's wire format: stream_evaluator::serialize() (a
+// stream state, kind 3: versioned, checksummed, fingerprinted with the parameters and slicings; see
+// docs/serialization.md), merged on rank 0 by merge_serialized(), which checks all of it. Every rank validates
+// the whole stream; on bad input the lowest failing rank prints the error and every rank exits with status 1
+// (2 on bad usage).
 #include <mpi.h>
 
 #include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include <stratum/coco/serialize.hpp>
 #include <stratum/coco/stream.hpp>
 #include <stratum/io/coco_json.hpp>
 #include <stratum/io/evaluation_json.hpp>
@@ -34,112 +31,6 @@
 namespace {
 
 using namespace stratum;
-
-// ---- the message
-// -------------------------------------------------------------------------------------------
-
-struct writer {
-  std::vector<std::byte> out;
-  void u64(std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::byte>(v >> (8 * i)));
-  }
-  void i64(std::int64_t v) { u64(static_cast<std::uint64_t>(v)); }
-  void blob(const void* p, std::size_t n) {
-    u64(n);
-    const auto* b = static_cast<const std::byte*>(p);
-    out.insert(out.end(), b, b + n);
-  }
-  void ids(const std::vector<std::int64_t>& v) {
-    u64(v.size());
-    for (auto x : v) i64(x);
-  }
-};
-
-struct reader {
-  const std::byte* p;
-  std::size_t n, pos = 0;
-  int rank;
-  void need(std::size_t k) const {
-    if (k > n - pos)
-      throw input_error("state of rank " + std::to_string(rank) + ": truncated at byte " +
-                        std::to_string(pos));
-  }
-  std::uint64_t u64() {
-    need(8);
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i)
-      v |= static_cast<std::uint64_t>(p[pos + static_cast<std::size_t>(i)]) << (8 * i);
-    pos += 8;
-    return v;
-  }
-  std::int64_t i64() { return static_cast<std::int64_t>(u64()); }
-  std::pair<const std::byte*, std::size_t> blob() {
-    const auto k = u64();
-    need(k);
-    const auto* b = p + pos;
-    pos += k;
-    return {b, k};
-  }
-  std::vector<std::int64_t> ids() {
-    const auto k = u64();
-    if (k > (n - pos) / 8)  // checked before allocating
-      throw input_error("state of rank " + std::to_string(rank) + ": truncated at byte " +
-                        std::to_string(pos));
-    std::vector<std::int64_t> v(k);
-    for (auto& x : v) x = i64();
-    return v;
-  }
-};
-
-std::vector<std::byte> pack(const coco::stream_evaluator& ev) {
-  const auto& s = ev.state();
-  const auto& p = ev.parameters();
-  writer w;
-  w.ids(s.frames);
-  w.u64(s.ground_truths);
-  w.u64(s.detections);
-  auto acc = coco::serialize(s.all, p);
-  w.blob(acc.data(), acc.size());
-  w.u64(s.slices.size());
-  for (const auto& cells : s.slices) {
-    w.u64(cells.size());
-    for (const auto& [name, sl] : cells) {
-      w.blob(name.data(), name.size());
-      w.ids(sl.frames);
-      acc = coco::serialize(sl.acc, p);
-      w.blob(acc.data(), acc.size());
-    }
-  }
-  return std::move(w.out);
-}
-
-coco::stream_state unpack(const std::byte* data, std::size_t size, const coco::params& p, int rank) {
-  reader r{data, size, 0, rank};
-  coco::stream_state s;
-  s.frames = r.ids();
-  s.ground_truths = r.u64();
-  s.detections = r.u64();
-  auto [b, n] = r.blob();
-  s.all = coco::deserialize_exact(b, n, p);
-  const auto specs = r.u64();
-  if (specs > 1024)
-    throw input_error("state of rank " + std::to_string(rank) + ": " + std::to_string(specs) + " slicings");
-  s.slices.resize(specs);
-  for (auto& cells : s.slices) {
-    for (auto k = r.u64(); k > 0; --k) {
-      auto [nb, nn] = r.blob();
-      std::string name(reinterpret_cast<const char*>(nb), nn);
-      coco::stream_state::slice sl;
-      sl.frames = r.ids();
-      auto [ab, an] = r.blob();
-      sl.acc = coco::deserialize_exact(ab, an, p);
-      cells.emplace(std::move(name), std::move(sl));
-    }
-  }
-  if (r.pos != size)
-    throw input_error("state of rank " + std::to_string(rank) + ": unexpected bytes at the end");
-  return s;
-}
 
 // ---- command line
 // ---------------------------------------------------------------------------------------------
@@ -214,7 +105,7 @@ int run(int rank, int size, const options& o) {
     return 1;
   }
 
-  const auto bytes = pack(*ev);
+  const auto bytes = ev->serialize();
   int my_size = bytes.size() > static_cast<std::size_t>(INT_MAX) ? -1 : static_cast<int>(bytes.size());
   std::vector<int> sizes(rank == 0 ? static_cast<std::size_t>(size) : 0), offsets;
   MPI_Gather(&my_size, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -242,7 +133,12 @@ int run(int rank, int size, const options& o) {
     coco::stream_evaluator merged = ev->fresh();
     for (int r = 0; r < size; ++r) {
       const auto k = static_cast<std::size_t>(r);
-      merged.merge(unpack(all.data() + offsets[k], static_cast<std::size_t>(sizes[k]), ev->parameters(), r));
+      try {
+        merged.merge_serialized(
+            std::span<const std::byte>(all.data() + offsets[k], static_cast<std::size_t>(sizes[k])));
+      } catch (const input_error& e) {
+        throw input_error("state of rank " + std::to_string(r) + ": " + e.what());
+      }
     }
     const auto res = merged.finalize();
     std::fputs(

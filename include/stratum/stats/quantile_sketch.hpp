@@ -68,8 +68,12 @@ class quantile_sketch {
   static constexpr state_kind kind = state_kind::quantile_sketch;
   static constexpr std::uint16_t format_version = 1;
 
+  /// The default sketch: empty, precision default_precision until it is fed or merged into. It is the
+  /// identity of merge for a sketch of any precision (merging it changes nothing; merging into it gives the
+  /// other sketch, its precision included).
+  quantile_sketch() = default;
   /// An empty sketch with precision p: 2^p buckets per octave, relative bucket width <= 2^-p.
-  explicit quantile_sketch(int precision = default_precision) : p_(precision) {
+  explicit quantile_sketch(int precision) : p_(precision), configured_(true) {
     if (precision < 0 || precision > max_precision)
       throw std::invalid_argument("quantile_sketch: precision must lie in [0, " +
                                   std::to_string(max_precision) + "], got " + std::to_string(precision));
@@ -80,6 +84,7 @@ class quantile_sketch {
     if (!std::isfinite(x)) throw std::invalid_argument("quantile_sketch::add: x is not finite");
     if (weight == 0) return;
     if (x == 0) x = 0.0;  // -0 -> +0, so min/max do not depend on arrival order
+    configured_ = true;
     counts_[key(x)] += weight;
     if (n_ == 0)
       min_ = max_ = x;
@@ -96,10 +101,12 @@ class quantile_sketch {
     }
   }
 
-  /// Adds the contents of `other`. An empty sketch is the identity whatever its precision: merging one changes
-  /// nothing, and merging into one gives `other` (so a default-constructed sketch accumulates sketches of any
-  /// precision). Two non-empty sketches must have the same precision (usage_error otherwise).
+  /// Adds the contents of `other`. The default sketch is the identity whatever the other's precision; an
+  /// empty sketch adds nothing, and merging into an empty sketch gives `other`. Two non-empty sketches must
+  /// have the same precision (usage_error otherwise).
   quantile_sketch& merge(const quantile_sketch& other) {
+    if (!other.configured_) return *this;
+    if (!configured_) return *this = other;
     if (other.n_ == 0) return *this;
     if (n_ == 0) return *this = other;
     if (other.p_ != p_)
@@ -117,7 +124,7 @@ class quantile_sketch {
   quantile_sketch& operator+=(const quantile_sketch& o) { return merge(o); }
   friend quantile_sketch operator+(quantile_sketch a, const quantile_sketch& b) { return a.merge(b); }
   friend bool operator==(const quantile_sketch& a, const quantile_sketch& b) noexcept {
-    return a.p_ == b.p_ && a.n_ == b.n_ && a.counts_ == b.counts_ &&
+    return a.p_ == b.p_ && a.configured_ == b.configured_ && a.n_ == b.n_ && a.counts_ == b.counts_ &&
            std::bit_cast<std::uint64_t>(a.min_) == std::bit_cast<std::uint64_t>(b.min_) &&
            std::bit_cast<std::uint64_t>(a.max_) == std::bit_cast<std::uint64_t>(b.max_);
   }
@@ -174,7 +181,8 @@ class quantile_sketch {
     w.reserve(::stratum::detail::state_header_size + 24 + 16 * counts_.size());
     ::stratum::detail::begin_state(
         w, kind, format_version,
-        {static_cast<std::uint32_t>(p_), static_cast<std::uint32_t>(counts_.size()), 0, 0, 0}, 0);
+        {static_cast<std::uint32_t>(p_), static_cast<std::uint32_t>(counts_.size()), configured_ ? 0u : 1u, 0, 0},
+        0);
     w.u64(n_);
     w.f64(min_);
     w.f64(max_);
@@ -187,7 +195,15 @@ class quantile_sketch {
     if (h.dims[0] > static_cast<std::uint32_t>(max_precision))
       throw input_error("serialized quantile sketch: precision " + std::to_string(h.dims[0]) +
                         " out of range");
+    if (h.dims[2] > 1 || h.dims[3] != 0 || h.dims[4] != 0)
+      throw input_error("serialized quantile sketch: at offset 24: dimensions 3 to 5 must be 0 or (default) 1, 0, 0");
     quantile_sketch s(static_cast<int>(h.dims[0]));
+    if (h.dims[2] == 1) {  // the default sketch
+      if (h.dims[0] != static_cast<std::uint32_t>(default_precision) || h.dims[1] != 0)
+        throw input_error("serialized quantile sketch: at offset 16: the default sketch has buckets or another "
+                          "precision");
+      s.configured_ = false;
+    }
     auto r = ::stratum::detail::payload_reader(bytes.data(), h);
     const std::uint64_t n = r.u64();
     const double mn = r.f64(), mx = r.f64();
@@ -248,6 +264,7 @@ class quantile_sketch {
   }
 
   int p_ = default_precision;
+  bool configured_ = false;  // false only for the default sketch (and until it is fed)
   std::map<std::int64_t, std::uint64_t> counts_;
   std::uint64_t n_ = 0;
   double min_ = 0, max_ = 0;

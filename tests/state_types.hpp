@@ -1,0 +1,224 @@
+// Every state type of the library, with what the state-concept test (state_concept_test.cpp) and the
+// golden-file test (state_golden_test.cpp) need to know of it: its name, how to draw random input items, and
+// how to build a state from a list of items (in the order given). New state types are added here: the
+// static_asserts below and both tests then cover them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <stratum/calibration/bins.hpp>
+#include <stratum/coco/binned.hpp>
+#include <stratum/coco/stream.hpp>
+#include <stratum/core/state.hpp>
+#include <stratum/stats/bootstrap.hpp>
+#include <stratum/stats/histogram.hpp>
+#include <stratum/stats/quantile_sketch.hpp>
+
+#include "coco_cases.hpp"
+
+namespace stratum_test {
+
+using rng = splitmix64;
+
+static_assert(stratum::mergeable_state<stratum::coco::exact_accumulator>);
+static_assert(stratum::mergeable_state<stratum::coco::binned_accumulator>);
+static_assert(stratum::mergeable_state<stratum::coco::stream_state>);
+static_assert(stratum::mergeable_state<stratum::stats::histogram>);
+static_assert(stratum::mergeable_state<stratum::stats::quantile_sketch>);
+static_assert(stratum::mergeable_state<stratum::stats::bootstrap_sums>);
+static_assert(stratum::mergeable_state<stratum::calibration::calibration_bins>);
+static_assert(stratum::mergeable_state<stratum::calibration::class_calibration_bins>);
+
+template <class S>
+struct state_traits;
+
+// A COCO record: category k, score, image, rank, masks over T = 3 thresholds for A = 2 area ranges.
+struct coco_record {
+  std::size_t k = 0;
+  double score = 0;
+  std::int64_t image = 0;
+  std::uint32_t rank = 0;
+  std::uint64_t tp[2] = {0, 0}, fp[2] = {0, 0};
+  std::int64_t gt = 0;  // ground truths added with the record, in area range rank % 2
+};
+
+inline coco_record draw_record(rng& r) {
+  coco_record c;
+  c.k = r.below(4);
+  // a quarter of the scores tie; the binned state needs [0, 1]
+  c.score = r.below(4) == 0 ? 0.5 : r.unit();
+  c.image = static_cast<std::int64_t>(r.below(50)) - 10;
+  c.rank = static_cast<std::uint32_t>(r.below(12));
+  for (int a = 0; a < 2; ++a) {
+    const std::uint64_t bits = r.next() & 7u;
+    const std::uint64_t which = r.next() & 7u;
+    c.tp[a] = bits & which;
+    c.fp[a] = bits & ~which;
+  }
+  c.gt = static_cast<std::int64_t>(r.below(3));
+  return c;
+}
+
+inline stratum::coco::params small_coco_params() {
+  stratum::coco::params p;
+  p.iou_thrs = {0.5, 0.75, 0.9};
+  p.max_dets = {3, 10};
+  p.area_rngs = {{0, 1e10, "all"}, {0, 1024, "small"}};
+  p.cat_ids = {1, 2, 3, 4};
+  return p;
+}
+
+template <>
+struct state_traits<stratum::coco::exact_accumulator> {
+  using S = stratum::coco::exact_accumulator;
+  using item = coco_record;
+  static constexpr const char* name = "coco_exact";
+  static item draw(rng& r) { return draw_record(r); }
+  static S make(const std::vector<item>& items) {
+    S s({3, 4, 2});
+    for (const auto& c : items) {
+      s.add_detection(c.k, c.score, c.image, c.rank, c.tp, c.fp);
+      s.add_ground_truths(c.k, c.rank % 2, c.gt);
+    }
+    return s;
+  }
+};
+
+template <>
+struct state_traits<stratum::coco::binned_accumulator> {
+  using S = stratum::coco::binned_accumulator;
+  using item = coco_record;
+  static constexpr const char* name = "coco_binned";
+  static item draw(rng& r) { return draw_record(r); }
+  static S make(const std::vector<item>& items) {
+    S s(small_coco_params(), 16);
+    for (const auto& c : items) {
+      s.add_detection(c.k, c.score, c.image, c.rank, c.tp, c.fp);
+      s.add_ground_truths(c.k, c.rank % 2, c.gt);
+    }
+    return s;
+  }
+};
+
+// Frames of a small stream, sliced by weather and by weather x rig.
+template <>
+struct state_traits<stratum::coco::stream_state> {
+  using S = stratum::coco::stream_state;
+  using item = stratum::frame;
+  static constexpr const char* name = "coco_stream";
+  static item draw(rng& r) {
+    stratum::frame f;
+    f.id = static_cast<std::int64_t>(r.next() >> 20);  // distinct with overwhelming probability
+    f.attrs = {{"weather", r.below(2) ? "rain" : "clear"}};
+    if (r.below(3)) f.attrs.push_back({"rig", r.below(2) ? "a" : "b"});
+    const auto ngt = r.below(4), ndt = r.below(6);
+    for (std::size_t i = 0; i < ngt; ++i) {
+      const double x = 40.0 * static_cast<double>(r.below(5)), w = 10 + 30 * r.unit();
+      f.gt.add(static_cast<std::int64_t>(1000 * f.id + static_cast<std::int64_t>(i) + 1),
+               1 + static_cast<std::int64_t>(r.below(3)), x, x, w, w, w * w, r.below(8) == 0);
+    }
+    for (std::size_t i = 0; i < ndt; ++i) {
+      const double x = 40.0 * static_cast<double>(r.below(5)) + 3 * r.unit(), w = 10 + 30 * r.unit();
+      f.dt.add(1 + static_cast<std::int64_t>(r.below(3)), x, x, w, w, r.below(3) == 0 ? 0.5 : r.unit());
+    }
+    return f;
+  }
+  static const stratum::coco::stream_evaluator& prototype() {
+    static const stratum::coco::stream_evaluator ev(
+        std::vector<stratum::coco::category_info>{{1, "a"}, {2, "b"}, {3, "c"}}, stratum::coco::params{},
+        std::vector<stratum::coco::slice_spec>{{{"weather"}}, {{"weather", "rig"}}});
+    return ev;
+  }
+  static S make(const std::vector<item>& items) {
+    auto ev = prototype().fresh();
+    for (const auto& f : items) ev.add(f);
+    return ev.state();
+  }
+};
+
+template <>
+struct state_traits<stratum::stats::histogram> {
+  using S = stratum::stats::histogram;
+  using item = double;
+  static constexpr const char* name = "histogram";
+  static item draw(rng& r) { return 12 * r.unit() - 1; }  // some under- and overflow
+  static S make(const std::vector<item>& items) {
+    auto s = S::uniform(0, 10, 8);
+    for (double x : items) s.add(x);
+    return s;
+  }
+};
+
+template <>
+struct state_traits<stratum::stats::quantile_sketch> {
+  using S = stratum::stats::quantile_sketch;
+  using item = double;
+  static constexpr const char* name = "quantile_sketch";
+  static item draw(rng& r) {
+    const double u = r.unit();
+    return r.below(10) == 0 ? 0.0 : (r.below(2) ? -1 : 1) * u * u * 1e3;
+  }
+  static S make(const std::vector<item>& items) {
+    S s(6);
+    for (double x : items) s.add(x);
+    return s;
+  }
+};
+
+template <>
+struct state_traits<stratum::stats::bootstrap_sums> {
+  using S = stratum::stats::bootstrap_sums;
+  using item = std::tuple<std::uint64_t, double, double>;  // unit, two columns
+  static constexpr const char* name = "bootstrap_sums";
+  static item draw(rng& r) { return {r.below(40), r.unit() - 0.25, r.below(2) ? 1.0 : 0.0}; }
+  static S make(const std::vector<item>& items) {
+    S s(7, 20, 2, true);
+    for (const auto& [u, a, b] : items) s.add(u, {a, b});
+    return s;
+  }
+};
+
+template <>
+struct state_traits<stratum::calibration::calibration_bins> {
+  using S = stratum::calibration::calibration_bins;
+  using item = std::tuple<double, double, double>;  // confidence, target, one box feature
+  static constexpr const char* name = "calibration_bins";
+  static item draw(rng& r) { return {r.unit(), r.below(2) ? 1.0 : 0.0, r.unit()}; }
+  static S make(const std::vector<item>& items) {
+    using stratum::calibration::bin_edges;
+    S s(std::vector<bin_edges>{bin_edges::equal_width(10), bin_edges::equal_width(4)});
+    std::uint64_t i = 0;
+    for (const auto& [c, y, f] : items) {
+      const double feat[1] = {f};
+      s.add(c, y, feat, i++);
+    }
+    return s;
+  }
+};
+
+template <>
+struct state_traits<stratum::calibration::class_calibration_bins> {
+  using S = stratum::calibration::class_calibration_bins;
+  using item = std::tuple<std::int64_t, double, double>;  // class, confidence, target
+  static constexpr const char* name = "class_calibration_bins";
+  static item draw(rng& r) { return {static_cast<std::int64_t>(r.below(5)) - 1, r.unit(), r.unit()}; }
+  static S make(const std::vector<item>& items) {
+    using stratum::calibration::bin_edges;
+    S s(std::vector<bin_edges>{bin_edges::equal_width(6)});
+    std::uint64_t i = 0;
+    for (const auto& [k, c, y] : items) s.add(k, c, y, {}, i++);
+    return s;
+  }
+};
+
+/// Every state type, for templated test cases.
+#define STRATUM_STATE_TYPES                                                                               \
+  stratum::coco::exact_accumulator, stratum::coco::binned_accumulator, stratum::coco::stream_state,      \
+      stratum::stats::histogram, stratum::stats::quantile_sketch, stratum::stats::bootstrap_sums,        \
+      stratum::calibration::calibration_bins, stratum::calibration::class_calibration_bins
+
+}  // namespace stratum_test
