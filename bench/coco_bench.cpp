@@ -25,7 +25,10 @@ struct data_set {
   coco::ground_truth gt;
   coco::detection_set dt;
   coco::params p;
-  data_set() : gt(io::load_coco_ground_truth(kGt)), dt(io::load_coco_results(kDt, gt)), p(coco::resolve_params(gt, {})) {}
+  data_set()
+      : gt(io::load_coco_ground_truth(kGt)),
+        dt(io::load_coco_results(kDt, gt)),
+        p(coco::resolve_params(gt, {})) {}
 };
 const data_set& data() {
   static const data_set d;
@@ -58,7 +61,8 @@ void BM_Match(benchmark::State& st) {
     coco::match_images(g, d.p, 0, g.images(), acc);
     benchmark::DoNotOptimize(acc);
   }
-  st.counters["dets/s"] = benchmark::Counter(static_cast<double>(d.dt.size()), benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["dets/s"] =
+      benchmark::Counter(static_cast<double>(d.dt.size()), benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_Match)->Unit(benchmark::kMillisecond);
 

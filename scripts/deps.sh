@@ -6,6 +6,8 @@ pkgs=(build-essential cmake git libeigen3-dev libxsimd-dev libboost-dev libboost
       libopenmpi-dev openmpi-bin)
 pkgs+=(python3-sklearn)  # tests/oracles/calibration.py: sklearn calibration_curve, brier_score_loss
 pkgs+=(python3-mpmath)   # tests/oracles/{proportion,two_proportions,sample_size}.py: high-precision references
+pkgs+=(clang libclang-rt-14-dev)  # scripts/fuzz.sh: libFuzzer targets (fuzz/)
+pkgs+=(clang-format)     # tests/format.cmake: the sources follow .clang-format
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -18,3 +18,6 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTRATUM_SANITIZE=ON -DSTRATU
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs" -LE no_sanitize --no-tests=error
+
+# Fuzzing: every parser and deserializer, a bounded time each, then the committed regression inputs.
+bash scripts/fuzz.sh "${STRATUM_FUZZ_SECONDS:-30}"

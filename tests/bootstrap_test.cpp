@@ -160,7 +160,8 @@ TEST_CASE("numpy_sum equals np.sum bit for bit beyond numpy's 8192-element buffe
     const auto n = t.u64(0);
     const auto x = splitmix_values(t.u64(1), n, static_cast<int>(t.u64(2)));
     const double got = stratum::detail::numpy_sum(x.data(), n);
-    if (got != t.num(3) && ++bad < 10) FAIL_CHECK("line " << li << ": n " << n << " numpy_sum " << got << " np.sum " << t[3]);
+    if (got != t.num(3) && ++bad < 10)
+      FAIL_CHECK("line " << li << ": n " << n << " numpy_sum " << got << " np.sum " << t[3]);
     if (n > stratum::detail::numpy_bufsize) {
       ++beyond;
       if (stratum::detail::numpy_pairwise_sum(x.data(), n) != t.num(3)) ++differs_from_pairwise;

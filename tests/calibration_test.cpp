@@ -301,9 +301,10 @@ TEST_CASE("serialization: round trip, and corrupt or truncated input is rejected
     }
   }
   // A calibration_bins buffer is not a class_calibration_bins buffer (distinct kind).
-  CHECK_THROWS_WITH_AS((void)cal::class_calibration_bins::deserialize(bytes),
-                       doctest::Contains("at offset 10: holds calibration bins (kind 32), expected per-class"),
-                       stratum::input_error);
+  CHECK_THROWS_WITH_AS(
+      (void)cal::class_calibration_bins::deserialize(bytes),
+      doctest::Contains("at offset 10: holds calibration bins (kind 32), expected per-class"),
+      stratum::input_error);
   // Inconsistent content with a valid checksum: the bin counts must add up to the sample count.
   {
     auto body = bytes;

@@ -79,15 +79,15 @@ fs::path mapped_results(const fs::path& dir, const score_map& m) {
   const auto json = simdjson::padded_string::load((dir / "dt.json").string()).value();
   const simdjson::dom::element root = parser.parse(json).value();
   const simdjson::dom::array arr = root.get_array().value();
-  // Correctly rounded arithmetic makes the map non-decreasing; it keeps the ranking exactly when it also merges
-  // no two distinct scores of the case into one (no new tie).
+  // Correctly rounded arithmetic makes the map non-decreasing; it keeps the ranking exactly when it also
+  // merges no two distinct scores of the case into one (no new tie).
   std::vector<double> distinct, mapped;
   for (auto e : arr) distinct.push_back(e["score"].get_double().value());
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
   for (double v : distinct) mapped.push_back(m(v));
-  REQUIRE_MESSAGE(std::adjacent_find(mapped.begin(), mapped.end(), [](double a, double b) { return !(a < b); }) ==
-                      mapped.end(),
+  REQUIRE_MESSAGE(std::adjacent_find(mapped.begin(), mapped.end(),
+                                     [](double a, double b) { return !(a < b); }) == mapped.end(),
                   dir.string() << ": the score map creates a tie");
   std::string out = "[";
   char buf[512];
@@ -105,8 +105,8 @@ fs::path mapped_results(const fs::path& dir, const score_map& m) {
     out += buf;
   }
   out += "]";
-  const auto path = fs::temp_directory_path() /
-                    ("stratum_scores_" + dir.filename().string() + "_" + m.name + ".json");
+  const auto path =
+      fs::temp_directory_path() / ("stratum_scores_" + dir.filename().string() + "_" + m.name + ".json");
   std::FILE* f = std::fopen(path.string().c_str(), "wb");
   REQUIRE(f != nullptr);
   std::fwrite(out.data(), 1, out.size(), f);
@@ -127,8 +127,8 @@ void check_case(const fs::path& dir, unsigned threads, const score_map& map = {}
   const auto json = simdjson::padded_string::load((dir / "expected.json").string()).value();
   const auto root = parser.parse(json).value();
   const auto ep = root["params"];
-  const std::string cs = dir.filename().string() + " (threads=" + std::to_string(threads) + ", scores " +
-                         map.name + ") ";
+  const std::string cs =
+      dir.filename().string() + " (threads=" + std::to_string(threads) + ", scores " + map.name + ") ";
 
   // parameters resolved as the reference resolved them, to the bit
   CHECK_MESSAGE(compare(cs + "params.iouThrs", ev.p.iou_thrs, numbers(ep["iouThrs"].value()), 0) == "", cs);
@@ -163,8 +163,8 @@ void check_case(const fs::path& dir, unsigned threads, const score_map& map = {}
     CHECK_MESSAGE(msg.empty(), msg);
   }
   if (!root["stats"].is_null()) {
-    msg = compare(cs + "stats", std::vector<double>(ev.stats.begin(), ev.stats.end()), numbers(root["stats"].value()),
-                  tol);
+    msg = compare(cs + "stats", std::vector<double>(ev.stats.begin(), ev.stats.end()),
+                  numbers(root["stats"].value()), tol);
     CHECK_MESSAGE(msg.empty(), msg);
   }
   // per-category AP, AP per IoU threshold, recall per IoU threshold
@@ -175,13 +175,15 @@ void check_case(const fs::path& dir, unsigned threads, const score_map& map = {}
     std::size_t kk = 0;
     if (k != "all") {
       const auto id = std::stoll(k);
-      kk = static_cast<std::size_t>(std::find(ev.p.cat_ids.begin(), ev.p.cat_ids.end(), id) - ev.p.cat_ids.begin());
+      kk = static_cast<std::size_t>(std::find(ev.p.cat_ids.begin(), ev.p.cat_ids.end(), id) -
+                                    ev.p.cat_ids.begin());
       REQUIRE_MESSAGE(kk < ev.p.cat_ids.size(), (cs + "per_category " + k));
     }
     const auto got = ev.category(kk);
     const double want_ap = val["ap"].is_null() ? -1 : val["ap"].get_double().value();
     CHECK_MESSAGE(std::fabs(got.ap - want_ap) <= tol, (cs + "per_category[" + k + "].ap"));
-    msg = compare(cs + "per_category[" + k + "].ap_per_iou", got.ap_per_iou, numbers(val["ap_per_iou"].value()), tol);
+    msg = compare(cs + "per_category[" + k + "].ap_per_iou", got.ap_per_iou,
+                  numbers(val["ap_per_iou"].value()), tol);
     CHECK_MESSAGE(msg.empty(), msg);
     msg = compare(cs + "per_category[" + k + "].recall_per_iou", got.recall_per_iou,
                   numbers(val["recall_per_iou"].value()), tol);

@@ -37,7 +37,8 @@ std::string dt_error(const std::string& json) {
 
 std::string ann(const std::string& fields) {
   return R"({"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{"id": 1, "image_id": 1,
-    "category_id": 1, "bbox": [1, 2, 3, 4], "area": 12}, {)" + fields + "}]}";
+    "category_id": 1, "bbox": [1, 2, 3, 4], "area": 12}, {)" +
+         fields + "}]}";
 }
 
 }  // namespace
@@ -48,7 +49,8 @@ TEST_CASE("valid files parse") {
   CHECK(gt.size() == 1);
   CHECK(gt.area[0] == 12);
   const auto dt = io::parse_coco_results(
-      simdjson::padded_string(std::string(R"([{"image_id": 2, "category_id": 5, "bbox": [0.5, 1, 2, 3], "score": 1}])")),
+      simdjson::padded_string(
+          std::string(R"([{"image_id": 2, "category_id": 5, "bbox": [0.5, 1, 2, 3], "score": 1}])")),
       "dt.json", gt);
   CHECK(dt.size() == 1);
   CHECK(dt.w[0] == 2);
@@ -57,7 +59,8 @@ TEST_CASE("valid files parse") {
 TEST_CASE("malformed and truncated JSON") {
   CHECK(gt_error("{\"images\": [").find("gt.json: invalid JSON") == 0);
   CHECK(gt_error("").find("gt.json: invalid JSON") == 0);
-  CHECK(dt_error("[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}").find("dt.json: invalid JSON") == 0);
+  CHECK(dt_error("[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [1,2,3,4], \"score\": 0.5}")
+            .find("dt.json: invalid JSON") == 0);
   CHECK(gt_error("[]") == "gt.json: (document): expected an object");
   CHECK(dt_error("{}") == "dt.json: (document): expected a JSON array of detections");
 }
@@ -65,18 +68,24 @@ TEST_CASE("malformed and truncated JSON") {
 TEST_CASE("missing required fields") {
   CHECK(gt_error(R"({"categories": []})") == "gt.json: images: missing field");
   CHECK(gt_error(R"({"images": []})") == "gt.json: categories: missing field");
-  CHECK(gt_error(R"({"images": [{"width": 3}], "categories": []})") == "gt.json: images[0].id: missing field");
-  CHECK(gt_error(ann(R"("id": 2, "image_id": 1, "category_id": 1, "area": 3)")) == "gt.json: annotations[1].bbox: missing field");
+  CHECK(gt_error(R"({"images": [{"width": 3}], "categories": []})") ==
+        "gt.json: images[0].id: missing field");
+  CHECK(gt_error(ann(R"("id": 2, "image_id": 1, "category_id": 1, "area": 3)")) ==
+        "gt.json: annotations[1].bbox: missing field");
   CHECK(gt_error(ann(R"("id": 2, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4])")) ==
         "gt.json: annotations[1].area: missing field");
-  CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]}])") == "dt.json: [0].score: missing field");
-  CHECK(dt_error(R"([{"image_id": 1, "bbox": [1, 2, 3, 4], "score": 0.3}])") == "dt.json: [0].category_id: missing field");
+  CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]}])") ==
+        "dt.json: [0].score: missing field");
+  CHECK(dt_error(R"([{"image_id": 1, "bbox": [1, 2, 3, 4], "score": 0.3}])") ==
+        "dt.json: [0].category_id: missing field");
 }
 
 TEST_CASE("non-finite, negative and ill-typed values") {
   // JSON has no NaN literal; simdjson rejects it as invalid JSON, which is what we want to report
-  CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, NaN, 4], "score": 0.3}])").find("dt.json: invalid JSON") == 0);
-  CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 1e999, 4], "score": 0.3}])").find("dt.json: invalid JSON") == 0);
+  CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, NaN, 4], "score": 0.3}])")
+            .find("dt.json: invalid JSON") == 0);
+  CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 1e999, 4], "score": 0.3}])")
+            .find("dt.json: invalid JSON") == 0);
   CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, -3, 4], "score": 0.3}])") ==
         "dt.json: [0].bbox[2]: negative width -3.000000");
   CHECK(gt_error(ann(R"("id": 2, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, -4], "area": 3)")) ==
@@ -91,15 +100,26 @@ TEST_CASE("non-finite, negative and ill-typed values") {
         "dt.json: [0].score: expected a number");
   // Any finite score is accepted (pycocotools only ranks by it): 1.5, a logit, a 0-100 scale.
   CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 1.5}])") == "no error");
-  CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": -7.25}])") == "no error");
+  CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": -7.25}])") ==
+        "no error");
   CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 87}])") == "no error");
   // Not a finite number: JSON has no NaN or infinity, and a number beyond the double range is refused.
-  CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 1e999}])").find("invalid JSON") !=
-        std::string::npos);
+  CHECK(dt_error(R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 1e999}])")
+            .find("invalid JSON") != std::string::npos);
   CHECK(dt_error(R"([{"image_id": 1.5, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5}])") ==
         "dt.json: [0].image_id: expected an integer");
-  CHECK(gt_error(ann(R"("id": 2, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "area": 3, "iscrowd": 2)")) ==
+  CHECK(gt_error(ann(
+            R"("id": 2, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "area": 3, "iscrowd": 2)")) ==
         "gt.json: annotations[1].iscrowd: expected 0 or 1");
+}
+
+TEST_CASE("a ground truth without annotations has none (found by fuzzing: the missing array was read)") {
+  const auto gt = io::parse_coco_ground_truth(
+      simdjson::padded_string(
+          std::string(R"({"images": [{"id": 1}, {"id": 2}], "categories": [{"id": 1}]})")),
+      "gt.json");
+  CHECK(gt.size() == 0);
+  CHECK(gt.images.size() == 2);
 }
 
 TEST_CASE("unknown references and duplicates") {
@@ -114,7 +134,8 @@ TEST_CASE("unknown references and duplicates") {
         "gt.json: annotations[1].image_id: image 9 is not in images");
   CHECK(gt_error(ann(R"("id": 2, "image_id": 1, "category_id": 4, "bbox": [1, 2, 3, 4], "area": 3)")) ==
         "gt.json: annotations[1].category_id: category 4 is not in categories");
-  CHECK(gt_error(R"({"images": [{"id": 1}, {"id": 1}], "categories": []})") == "gt.json: images[1].id: duplicate image id 1");
+  CHECK(gt_error(R"({"images": [{"id": 1}, {"id": 1}], "categories": []})") ==
+        "gt.json: images[1].id: duplicate image id 1");
   CHECK(gt_error(R"({"images": [], "categories": [{"id": 1}, {"id": 1}]})") ==
         "gt.json: categories[1].id: duplicate category id 1");
   CHECK(gt_error(R"({"images": [{"id": 1, "attributes": {"weather": 3}}], "categories": []})") ==
@@ -152,7 +173,8 @@ TEST_CASE("block-wise reading of results files equals one parse, errors keep the
   for (const char* bad : {R"("score": "7")", R"("score": 0.5, "bbox": [1, 2, -3, 4])", R"("score": 0.5}})"}) {
     std::string text = "[\n";
     for (int i = 0; i < 2000; ++i) {
-      text += std::string(i ? ",\n" : "") + "  {\"image_id\": 1, \"category_id\": 5, \"bbox\": [1, 2, 3, 4], ";
+      text +=
+          std::string(i ? ",\n" : "") + "  {\"image_id\": 1, \"category_id\": 5, \"bbox\": [1, 2, 3, 4], ";
       text += i == 1234 ? bad : R"("score": 0.5)";
       text += "}";
     }
@@ -175,8 +197,10 @@ TEST_CASE("block-wise reading of results files equals one parse, errors keep the
   // a truncated file
   {
     std::ofstream out(tmp);
-    out << "[{\"image_id\": 1, \"category_id\": 5, \"bbox\": [1, 2, 3, 4], \"score\": 0.5}, {\"image_id\": 1, ";
+    out << "[{\"image_id\": 1, \"category_id\": 5, \"bbox\": [1, 2, 3, 4], \"score\": 0.5}, {\"image_id\": "
+           "1, ";
   }
-  CHECK_THROWS_WITH_AS((void)io::load_coco_results(tmp, gt, 64), doctest::Contains("invalid JSON"), input_error);
+  CHECK_THROWS_WITH_AS((void)io::load_coco_results(tmp, gt, 64), doctest::Contains("invalid JSON"),
+                       input_error);
   fs::remove(tmp);
 }

@@ -244,7 +244,8 @@ TEST_CASE("every truncation is rejected with a message saying so") {
         "serialized state: truncated: need 56 bytes at offset 8, have 12");
   CHECK(error_of([&] { (void)coco::deserialize_exact(b.data(), b.size() - 3); }) ==
         "serialized state: truncated: need " + std::to_string(b.size() - 64) +
-            " bytes of payload at offset 64, have " + std::to_string(b.size() - 67) + " (payload size at offset 48)");
+            " bytes of payload at offset 64, have " + std::to_string(b.size() - 67) +
+            " (payload size at offset 48)");
 }
 
 TEST_CASE("every single-bit flip is rejected") {
@@ -290,9 +291,10 @@ TEST_CASE("wrong magic, version, kind, sizes and checksum get their own message"
   b = good;
   put_le(b, 8, 2, 2);
   reseal(b);
-  CHECK(error_of([&] { (void)coco::deserialize_exact(b); }) ==
-        "serialized state: at offset 8: version 2 of a COCO exact accumulator (kind 1) is not supported (this "
-        "build reads versions 1 to 1)");
+  CHECK(
+      error_of([&] { (void)coco::deserialize_exact(b); }) ==
+      "serialized state: at offset 8: version 2 of a COCO exact accumulator (kind 1) is not supported (this "
+      "build reads versions 1 to 1)");
   CHECK(error_of([&] { (void)coco::deserialize_binned(good); }) ==
         "serialized state: at offset 10: holds a COCO exact accumulator (kind 1), expected a COCO binned "
         "accumulator (kind 2)");

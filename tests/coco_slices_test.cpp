@@ -24,7 +24,8 @@ TEST_CASE("slices of BDD100K val200 equal pycocotools per-slice numbers") {
   const auto dt = io::load_coco_results((dir / "dt_synthetic_seed20240601.json").string(), gt);
   const auto res = coco::evaluate_sliced(gt, dt, {}, {{{"weather"}}, {{"timeofday"}}, {{"scene"}}}, 2);
   simdjson::dom::parser parser;
-  const auto json = simdjson::padded_string::load((dir / "reference_slices_pycocotools.json").string()).value();
+  const auto json =
+      simdjson::padded_string::load((dir / "reference_slices_pycocotools.json").string()).value();
   simdjson::dom::object ref = parser.parse(json).get_object().value();
   std::size_t checked = 0;
   for (auto [key, val] : ref) {
@@ -44,8 +45,8 @@ TEST_CASE("slices of BDD100K val200 equal pycocotools per-slice numbers") {
     simdjson::dom::array stats = val["stats"].get_array().value();
     for (auto x : stats) {
       const double want = x.get_double().value();
-      CHECK_MESSAGE(std::fabs(ev->stats[i] - want) <= 1e-12, "slice " << name << " stats[" << i << "]: got "
-                                                                  << ev->stats[i] << " expected " << want);
+      CHECK_MESSAGE(std::fabs(ev->stats[i] - want) <= 1e-12,
+                    "slice " << name << " stats[" << i << "]: got " << ev->stats[i] << " expected " << want);
       ++i;
     }
     ++checked;
@@ -60,7 +61,10 @@ TEST_CASE("slices and joint cells of the conformance cases equal restricted eval
     const auto params = io::load_coco_params((d.path() / "params.json").string());
     const auto gt = io::load_coco_ground_truth((d.path() / "gt.json").string());
     const auto dt = io::load_coco_results((d.path() / "dt.json").string(), gt);
-    const std::vector<coco::slice_spec> specs{{{"weather"}}, {{"timeofday"}}, {{"rig"}}, {{"weather", "timeofday"}},
+    const std::vector<coco::slice_spec> specs{{{"weather"}},
+                                              {{"timeofday"}},
+                                              {{"rig"}},
+                                              {{"weather", "timeofday"}},
                                               {{"weather", "timeofday", "rig"}}};
     const auto res = coco::evaluate_sliced(gt, dt, params, specs, 2);
     if (res.slices.empty()) continue;  // a case whose images carry no attributes (iou_exact)
@@ -76,7 +80,8 @@ TEST_CASE("slices and joint cells of the conformance cases equal restricted eval
       CHECK(ref.arrays.recall == res.per_slice[s].arrays.recall);
       CHECK(ref.arrays.scores == res.per_slice[s].arrays.scores);
       for (std::size_t i = 0; i < 12; ++i)
-        CHECK((ref.stats[i] == res.per_slice[s].stats[i] || (std::isnan(ref.stats[i]) && std::isnan(res.per_slice[s].stats[i]))));
+        CHECK((ref.stats[i] == res.per_slice[s].stats[i] ||
+               (std::isnan(ref.stats[i]) && std::isnan(res.per_slice[s].stats[i]))));
       ++cells;
     }
     // the pooled result of a sliced run equals the plain run

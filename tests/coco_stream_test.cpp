@@ -8,9 +8,9 @@
 
 #include <algorithm>
 #include <bit>
-#include <limits>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <string>

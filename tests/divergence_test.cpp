@@ -123,7 +123,8 @@ TEST_CASE("js_distance refuses a base that is not > 1, in both overloads") {
   const std::vector<double> p{1, 0}, q{0, 1};
   CHECK(js_distance(p, q, 2.0) == 1.0);
   for (double b : {0.5, 0.999, 1.0, -2.0, std::numeric_limits<double>::infinity(), std::nan("")})
-    CHECK_THROWS_WITH_AS((void)js_distance(p, q, b), doctest::Contains("base must be > 1"), stratum::usage_error);
+    CHECK_THROWS_WITH_AS((void)js_distance(p, q, b), doctest::Contains("base must be > 1"),
+                         stratum::usage_error);
   histogram a(std::vector<double>{0.0, 1.0, 2.0}), c(std::vector<double>{0.0, 1.0, 2.0});
   a.add(0.5), c.add(1.5);
   CHECK(js_distance(a, c, 0.0, 2.0) == 1.0);

@@ -24,8 +24,8 @@ const char* const kHeader =
     R"({"stratum_stream": 1, "categories": [{"id": 1, "name": "car"}, {"id": 3, "name": "person"}]})";
 
 std::vector<stratum::frame> read_all(const std::string& text,
-                                  std::optional<std::vector<coco::category_info>> cats = {},
-                                  std::size_t* blank = nullptr) {
+                                     std::optional<std::vector<coco::category_info>> cats = {},
+                                     std::size_t* blank = nullptr) {
   std::istringstream in(text);
   io::jsonl_reader r(in, "s.jsonl", std::move(cats));
   std::vector<stratum::frame> out;

@@ -61,8 +61,8 @@ TEST_CASE_TEMPLATE("golden files of every kind and version are read back", S, ST
     CAPTURE(v);
     REQUIRE_MESSAGE(fs::exists(file(v)), "missing golden file " << file(v).string());
     const auto golden = read_file(file(v));
-    CHECK(stratum::detail::read_state_header(golden.data(), golden.size(), S::kind, S::format_version).version ==
-          v);
+    CHECK(stratum::detail::read_state_header(golden.data(), golden.size(), S::kind, S::format_version)
+              .version == v);
     CHECK(S::deserialize(golden) == fixed);
     if (v == S::format_version) CHECK(masked(fixed.serialize()) == masked(golden));
   }

@@ -216,9 +216,9 @@ struct state_traits<stratum::calibration::class_calibration_bins> {
 };
 
 /// Every state type, for templated test cases.
-#define STRATUM_STATE_TYPES                                                                               \
-  stratum::coco::exact_accumulator, stratum::coco::binned_accumulator, stratum::coco::stream_state,      \
-      stratum::stats::histogram, stratum::stats::quantile_sketch, stratum::stats::bootstrap_sums,        \
+#define STRATUM_STATE_TYPES                                                                         \
+  stratum::coco::exact_accumulator, stratum::coco::binned_accumulator, stratum::coco::stream_state, \
+      stratum::stats::histogram, stratum::stats::quantile_sketch, stratum::stats::bootstrap_sums,   \
       stratum::calibration::calibration_bins, stratum::calibration::class_calibration_bins
 
 }  // namespace stratum_test

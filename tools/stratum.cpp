@@ -26,8 +26,8 @@
 #include <stratum/coco/slices.hpp>
 #include <stratum/coco/stream.hpp>
 #include <stratum/io/coco_json.hpp>
-#include <stratum/io/evaluation_json.hpp>
 #include <stratum/io/jsonl.hpp>
+#include <stratum/report/evaluation_json.hpp>
 
 namespace {
 
@@ -320,7 +320,7 @@ void print_result(const coco::sliced_evaluation& res, const eval_options& o, std
     if (!o.specs.empty() || ci != nullptr) print_slice_table(res, ci);
     return;
   }
-  std::fputs(io::evaluation_json(res, n_gt, n_dt, !o.specs.empty(), ci).c_str(), stdout);
+  std::fputs(report::evaluation_json(res, n_gt, n_dt, !o.specs.empty(), ci).c_str(), stdout);
 }
 
 int cmd_coco(const std::vector<std::string>& args) {

@@ -9,9 +9,9 @@
 //
 // The state of a rank travels as one message in the library's wire format: stream_evaluator::serialize() (a
 // stream state, kind 3: versioned, checksummed, fingerprinted with the parameters and slicings; see
-// docs/serialization.md), merged on rank 0 by merge_serialized(), which checks all of it. Every rank validates
-// the whole stream; on bad input the lowest failing rank prints the error and every rank exits with status 1
-// (2 on bad usage).
+// docs/serialization.md), merged on rank 0 by merge_serialized(), which checks all of it. Every rank
+// validates the whole stream; on bad input the lowest failing rank prints the error and every rank exits with
+// status 1 (2 on bad usage).
 #include <mpi.h>
 
 #include <climits>
@@ -25,8 +25,8 @@
 
 #include <stratum/coco/stream.hpp>
 #include <stratum/io/coco_json.hpp>
-#include <stratum/io/evaluation_json.hpp>
 #include <stratum/io/jsonl.hpp>
+#include <stratum/report/evaluation_json.hpp>
 
 namespace {
 
@@ -142,7 +142,7 @@ int run(int rank, int size, const options& o) {
     }
     const auto res = merged.finalize();
     std::fputs(
-        io::evaluation_json(res, merged.ground_truths(), merged.detections(), !o.specs.empty()).c_str(),
+        report::evaluation_json(res, merged.ground_truths(), merged.detections(), !o.specs.empty()).c_str(),
         stdout);
     std::fflush(stdout);
   } catch (const std::exception& e) {

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include <stratum/stratum.hpp>
 #include <stratum/io/coco_json.hpp>
+#include <stratum/stratum.hpp>
 
 int main(int argc, char** argv) {
   if (argc != 4) return 2;

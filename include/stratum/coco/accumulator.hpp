@@ -1,10 +1,10 @@
 // The exact, mergeable accumulator of COCO evaluation.
 //
-// Matching (see matcher.hpp) turns every frame into, per category, one record per kept detection -- its score,
-// its frame (image) id, its rank among the frame's detections of that category, and two bit masks per area
-// range: bit t of `tp` is set when the detection is a true positive at IoU threshold t, bit t of `fp` when it
-// is a false positive (neither bit: ignored) -- and, per area range, the number of non-ignored ground truths.
-// That is all pycocotools' `accumulate` needs. The state is a regular value type:
+// Matching (see matcher.hpp) turns every frame into, per category, one record per kept detection -- its
+// score, its frame (image) id, its rank among the frame's detections of that category, and two bit masks per
+// area range: bit t of `tp` is set when the detection is a true positive at IoU threshold t, bit t of `fp`
+// when it is a false positive (neither bit: ignored) -- and, per area range, the number of non-ignored ground
+// truths. That is all pycocotools' `accumulate` needs. The state is a regular value type:
 //   * default/`exact_accumulator(dims)` is the identity of merge;
 //   * `merge` (or `+=`) appends records and adds counts, so it is associative and commutative;
 //   * `finalize` orders each category's records by (score descending, image id ascending, rank ascending),
@@ -55,7 +55,8 @@ struct eval_arrays {
                                     std::size_t m) const noexcept {
     return (((t * R + r) * K + k) * A + a) * M + m;
   }
-  [[nodiscard]] std::size_t r_index(std::size_t t, std::size_t k, std::size_t a, std::size_t m) const noexcept {
+  [[nodiscard]] std::size_t r_index(std::size_t t, std::size_t k, std::size_t a,
+                                    std::size_t m) const noexcept {
     return ((t * K + k) * A + a) * M + m;
   }
 };
@@ -97,8 +98,8 @@ class exact_accumulator {
   }
 
   /// Adds one detection record of category k; tp and fp point to A words each.
-  void add_detection(std::size_t k, double score, std::int64_t image, std::uint32_t rank, const std::uint64_t* tp,
-                     const std::uint64_t* fp) {
+  void add_detection(std::size_t k, double score, std::int64_t image, std::uint32_t rank,
+                     const std::uint64_t* tp, const std::uint64_t* fp) {
     // Any finite score ranks (pycocotools only sorts by it); NaN would make the ordering undefined.
     if (!std::isfinite(score)) throw usage_error("exact_accumulator: detection score is not finite");
     auto& c = cats_[k];
@@ -107,7 +108,9 @@ class exact_accumulator {
     c.rank.push_back(rank);
     for (std::size_t a = 0; a < dims_.A; ++a) c.tp.push_back(tp[a]), c.fp.push_back(fp[a]);
   }
-  void add_ground_truths(std::size_t k, std::size_t a, std::int64_t non_ignored) { cats_[k].npig[a] += non_ignored; }
+  void add_ground_truths(std::size_t k, std::size_t a, std::int64_t non_ignored) {
+    cats_[k].npig[a] += non_ignored;
+  }
 
   /// Empties the state, keeping its shape and its memory.
   void clear() noexcept {
@@ -123,7 +126,8 @@ class exact_accumulator {
     if (&o == this) return merge(exact_accumulator(o));
     if (o.dims_ == acc_dims{} && o.cats_.empty()) return *this;
     if (dims_ == acc_dims{} && cats_.empty()) return *this = o;
-    if (!(o.dims_ == dims_)) throw usage_error("exact_accumulator::merge: the two states have different shapes");
+    if (!(o.dims_ == dims_))
+      throw usage_error("exact_accumulator::merge: the two states have different shapes");
     for (std::size_t k = 0; k < cats_.size(); ++k) {
       auto& a = cats_[k];
       const auto& b = o.cats_[k];
@@ -139,8 +143,8 @@ class exact_accumulator {
   exact_accumulator& operator+=(const exact_accumulator& o) { return merge(o); }
 
   /// Records of category k in evaluation order: score descending, then image id, then rank. Records usually
-  /// arrive already in (image, rank) order (a batch pass or an in-order merge); then a stable sort on the score
-  /// alone gives that order, which is cheaper than comparing the full key.
+  /// arrive already in (image, rank) order (a batch pass or an in-order merge); then a stable sort on the
+  /// score alone gives that order, which is cheaper than comparing the full key.
   [[nodiscard]] std::vector<std::uint32_t> order(std::size_t k) const {
     const auto& c = cats_[k];
     const std::size_t n = c.size();
@@ -155,7 +159,8 @@ class exact_accumulator {
       };
       std::vector<key> keys(n);
       for (std::size_t i = 0; i < n; ++i) keys[i] = {c.score[i], static_cast<std::uint32_t>(i)};
-      std::stable_sort(keys.begin(), keys.end(), [](const key& a, const key& b) { return a.score > b.score; });
+      std::stable_sort(keys.begin(), keys.end(),
+                       [](const key& a, const key& b) { return a.score > b.score; });
       for (std::size_t i = 0; i < n; ++i) idx[i] = keys[i].index;
       return idx;
     }
@@ -165,7 +170,8 @@ class exact_accumulator {
       std::uint32_t rank, index;
     };
     std::vector<key> keys(n);
-    for (std::size_t i = 0; i < n; ++i) keys[i] = {c.score[i], c.image[i], c.rank[i], static_cast<std::uint32_t>(i)};
+    for (std::size_t i = 0; i < n; ++i)
+      keys[i] = {c.score[i], c.image[i], c.rank[i], static_cast<std::uint32_t>(i)};
     std::sort(keys.begin(), keys.end(), [](const key& a, const key& b) {
       if (a.score != b.score) return a.score > b.score;
       if (a.image != b.image) return a.image < b.image;
@@ -222,7 +228,8 @@ class exact_accumulator {
     auto cmp = [](auto u, auto v) { return u < v ? -1 : (v < u ? 1 : 0); };
     if (int c = cmp(x.image[i], y.image[j])) return c;
     if (int c = cmp(x.rank[i], y.rank[j])) return c;
-    if (int c = cmp(std::bit_cast<std::uint64_t>(x.score[i]), std::bit_cast<std::uint64_t>(y.score[j]))) return c;
+    if (int c = cmp(std::bit_cast<std::uint64_t>(x.score[i]), std::bit_cast<std::uint64_t>(y.score[j])))
+      return c;
     const std::size_t A = dims_.A;
     for (std::size_t a = 0; a < A; ++a) {
       if (int c = cmp(x.tp[i * A + a], y.tp[j * A + a])) return c;
@@ -242,9 +249,9 @@ class exact_accumulator {
 ///   pr made non-increasing from the right (pr[i-1] = max(pr[i-1], pr[i])),
 ///   q[r] = pr[searchsorted_left(rc, recThr[r])] and s[r] = score there, 0 past the last detection.
 /// Only the positions of true positives matter: rc changes only there, so searchsorted lands on one (or on
-/// position 0 for a threshold <= 0), and between two of them pr can only fall, so the running maximum from the
-/// right is attained at a true positive. This takes the true positives as events (cumulative tp and fp counts
-/// and the score at each), which gives the same doubles with work proportional to their number.
+/// position 0 for a threshold <= 0), and between two of them pr can only fall, so the running maximum from
+/// the right is attained at a true positive. This takes the true positives as events (cumulative tp and fp
+/// counts and the score at each), which gives the same doubles with work proportional to their number.
 struct pr_events {
   std::vector<double> tp, fp, score, envelope;
   double first_score = 0;  // score at position 0
@@ -327,8 +334,9 @@ inline sorted_records exact_accumulator::sorted() const {
 /// pycocotools' `accumulate` over sorted records in which image `id` appears `weight(id)` times (a whole
 /// number; 0 drops the image), with `npig[k * A + a]` non-ignored ground truths. This is exactly the
 /// evaluation of the data set in which every image is repeated that many times, the copies of an image placed
-/// right after it (ids in between its own and the next image's): records of equal score from the copies of one
-/// image follow each other copy by copy, in rank order within a copy. With Weighted = false every weight is 1.
+/// right after it (ids in between its own and the next image's): records of equal score from the copies of
+/// one image follow each other copy by copy, in rank order within a copy. With Weighted = false every weight
+/// is 1.
 namespace detail {
 
 /// Output arrays of the shape of `dims` and `p`, filled with -1.
@@ -377,7 +385,8 @@ class category_accumulation {
         double first_score = 0;
         auto visit = [&](std::size_t i) {
           if (nd++ == 0) first_score = c.score[i];
-          for (std::uint64_t fw = c.fp[i * A + a]; fw; fw &= fw - 1) fsum_[static_cast<std::size_t>(std::countr_zero(fw))] += 1;
+          for (std::uint64_t fw = c.fp[i * A + a]; fw; fw &= fw - 1)
+            fsum_[static_cast<std::size_t>(std::countr_zero(fw))] += 1;
           for (std::uint64_t tw = c.tp[i * A + a]; tw; tw &= tw - 1) {
             const auto t = static_cast<std::size_t>(std::countr_zero(tw));
             auto& ev = events_[t];
@@ -423,8 +432,9 @@ class category_accumulation {
 /// pycocotools' `accumulate` over sorted records in which image `id` appears `weight(id)` times (a whole
 /// number; 0 drops the image), with `npig[k * A + a]` non-ignored ground truths. This is exactly the
 /// evaluation of the data set in which every image is repeated that many times, the copies of an image placed
-/// right after it (ids in between its own and the next image's): records of equal score from the copies of one
-/// image follow each other copy by copy, in rank order within a copy. With Weighted = false every weight is 1.
+/// right after it (ids in between its own and the next image's): records of equal score from the copies of
+/// one image follow each other copy by copy, in rank order within a copy. With Weighted = false every weight
+/// is 1.
 template <bool Weighted, class WeightFn>
 [[nodiscard]] eval_arrays accumulate_sorted(const sorted_records& sr, const params& p, WeightFn&& weight,
                                             const std::vector<std::int64_t>& npig) {
@@ -445,7 +455,8 @@ inline eval_arrays exact_accumulator::finalize(const params& p) const {
     for (std::size_t a = 0; a < e.A; ++a) any_gt |= np[k * e.A + a] > 0;
     if (!any_gt) continue;
     sort_category(k, buf);
-    run.run<false>(buf, k, p, [](std::int64_t) { return 1u; }, np, e);
+    run.run<false>(
+        buf, k, p, [](std::int64_t) { return 1u; }, np, e);
   }
   return e;
 }

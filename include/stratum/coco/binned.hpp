@@ -215,7 +215,8 @@ class binned_accumulator {
   static constexpr std::uint16_t format_version = 1;
   /// The common wire format (see serialize(const binned_accumulator&) below).
   [[nodiscard]] std::vector<std::byte> serialize() const;
-  /// The state back, with the default memory limit (deserialize_binned for another limit or a fingerprint check).
+  /// The state back, with the default memory limit (deserialize_binned for another limit or a fingerprint
+  /// check).
   [[nodiscard]] static binned_accumulator deserialize(std::span<const std::byte> bytes);
 
   /// Bracketing evaluation (see the header comment). `p` must be the parameters of construction (same
@@ -494,7 +495,9 @@ inline binned_accumulator deserialize_binned(const std::byte* p, std::size_t n, 
   return deserialize_binned(b.data(), b.size(), prm);
 }
 
-inline std::vector<std::byte> binned_accumulator::serialize() const { return coco::serialize(*this); }
+inline std::vector<std::byte> binned_accumulator::serialize() const {
+  return coco::serialize(*this);
+}
 inline binned_accumulator binned_accumulator::deserialize(std::span<const std::byte> bytes) {
   return deserialize_binned(bytes.data(), bytes.size());
 }

@@ -42,8 +42,8 @@ struct ground_truth {
   std::vector<unsigned char> crowd;
 
   [[nodiscard]] std::size_t size() const noexcept { return id.size(); }
-  void add(std::int64_t ann_id, std::int64_t img, std::int64_t cat, double bx, double by, double bw, double bh,
-           double a, bool is_crowd) {
+  void add(std::int64_t ann_id, std::int64_t img, std::int64_t cat, double bx, double by, double bw,
+           double bh, double a, bool is_crowd) {
     id.push_back(ann_id);
     image_id.push_back(img);
     category_id.push_back(cat);

@@ -36,8 +36,8 @@ namespace stratum::coco {
   return i / (da + ga - i);
 }
 
-/// Ground truths of one frame and category in structure-of-arrays form, with the derived quantities the kernel
-/// needs, computed once and reused for every detection.
+/// Ground truths of one frame and category in structure-of-arrays form, with the derived quantities the
+/// kernel needs, computed once and reused for every detection.
 class gt_boxes {
  public:
   void assign(std::size_t n, const double* x, const double* y, const double* w, const double* h,
@@ -68,8 +68,10 @@ class gt_boxes {
     if constexpr (N > 1) {
       const batch bdx(dx), bdy(dy), bdx2(dx2), bdy2(dy2), bda(da), zero(0.0);
       for (; g + N <= n_; g += N) {
-        batch w = xsimd::min(bdx2, batch::load_unaligned(&x2_[g])) - xsimd::max(bdx, batch::load_unaligned(&x_[g]));
-        batch h = xsimd::min(bdy2, batch::load_unaligned(&y2_[g])) - xsimd::max(bdy, batch::load_unaligned(&y_[g]));
+        batch w =
+            xsimd::min(bdx2, batch::load_unaligned(&x2_[g])) - xsimd::max(bdx, batch::load_unaligned(&x_[g]));
+        batch h =
+            xsimd::min(bdy2, batch::load_unaligned(&y2_[g])) - xsimd::max(bdy, batch::load_unaligned(&y_[g]));
         batch i = w * h;
         barrier(i);
         batch s = bda + batch::load_unaligned(&area_[g]);

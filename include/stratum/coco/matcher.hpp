@@ -5,7 +5,8 @@
 //    maxDets[-1] are kept;
 //  * for each area range, a ground truth is ignored when it is a crowd region or its `area` lies outside the
 //    closed range; ground truths are reordered with the non-ignored ones first (stable);
-//  * for each IoU threshold t, each detection in order takes the ground truth of highest IoU >= min(t, 1-1e-10)
+//  * for each IoU threshold t, each detection in order takes the ground truth of highest IoU >= min(t,
+//  1-1e-10)
 //    (the last one of equal IoU), skipping ground truths already taken unless they are crowd regions, and
 //    never moving from a non-ignored to an ignored ground truth once it has a candidate;
 //  * a detection matched to an ignored ground truth is ignored; an unmatched detection whose area w*h lies
@@ -53,7 +54,8 @@ class matcher {
   /// Matches one group and adds its records to category k of `acc` (an exact_accumulator, a
   /// binned_accumulator, or any type with their add_ground_truths and add_detection members).
   template <class Accumulator>
-  void match(const gt_span& gt_in, const dt_span& dt, std::int64_t image_id, std::size_t k, Accumulator& acc) {
+  void match(const gt_span& gt_in, const dt_span& dt, std::int64_t image_id, std::size_t k,
+             Accumulator& acc) {
     const gt_span gt = gt_in.index ? gather(gt_in) : gt_in;
     const std::size_t G = gt.n;
     if (G == 0 && dt.n == 0) return;
@@ -113,7 +115,8 @@ class matcher {
       ign_.resize(G);
       for (std::size_t g = 0; g < G; ++g) ign_[g] = gt.crowd[g] || gt.area[g] < rng.lo || gt.area[g] > rng.hi;
       std::size_t pat = 0;
-      while (pat < n_patterns_ && !std::equal(ign_.begin(), ign_.end(), patterns_.begin() + static_cast<std::ptrdiff_t>(pat * G)))
+      while (pat < n_patterns_ &&
+             !std::equal(ign_.begin(), ign_.end(), patterns_.begin() + static_cast<std::ptrdiff_t>(pat * G)))
         ++pat;
       if (pat == n_patterns_) {
         patterns_.insert(patterns_.end(), ign_.begin(), ign_.end());
@@ -133,7 +136,8 @@ class matcher {
       }
     }
     for (std::size_t d = 0; d < D; ++d)
-      acc.add_detection(k, dt.score[dorder_[d]], image_id, static_cast<std::uint32_t>(d), &tp_[d * A], &fp_[d * A]);
+      acc.add_detection(k, dt.score[dorder_[d]], image_id, static_cast<std::uint32_t>(d), &tp_[d * A],
+                        &fp_[d * A]);
   }
 
  private:
@@ -148,14 +152,16 @@ class matcher {
       gcrowd_[i] = g.crowd[r];
       gid_[i] = g.id[r];
     }
-    return {g.n, gx_.data(), gy_.data(), gw_.data(), gh_.data(), garea_.data(), gcrowd_.data(), gid_.data(), nullptr};
+    return {g.n,           gx_.data(),     gy_.data(),  gw_.data(), gh_.data(),
+            garea_.data(), gcrowd_.data(), gid_.data(), nullptr};
   }
 
   /// Greedy matching at every IoU threshold for the ignore flags in ign_ (by input index). For detection d,
   /// out[2d] has bit t set when it is a true positive at threshold t, out[2d+1] when it matched an ignored
-  /// ground truth (so it is ignored); neither bit: unmatched, or matched to an annotation with id 0, which the
-  /// reference counts as unmatched.
-  void match_pattern(const gt_span& gt, std::size_t D, std::size_t G, std::size_t T, std::vector<std::uint64_t>& out) {
+  /// ground truth (so it is ignored); neither bit: unmatched, or matched to an annotation with id 0, which
+  /// the reference counts as unmatched.
+  void match_pattern(const gt_span& gt, std::size_t D, std::size_t G, std::size_t T,
+                     std::vector<std::uint64_t>& out) {
     gorder_.resize(G);
     ig_.resize(G);
     taken_.resize(G);

@@ -34,8 +34,8 @@ struct params {
   /// Detections kept per image (and per category when use_cats), ascending; default 1, 10, 100.
   std::vector<int> max_dets = {1, 10, 100};
   /// Object area ranges (closed at both ends, on the ground truth's `area` field and the detection's w*h).
-  std::vector<area_range> area_rngs = {{0, 1e10, "all"}, {0, 1024, "small"}, {1024, 9216, "medium"},
-                                       {9216, 1e10, "large"}};
+  std::vector<area_range> area_rngs = {
+      {0, 1e10, "all"}, {0, 1024, "small"}, {1024, 9216, "medium"}, {9216, 1e10, "large"}};
   /// Match per category (true) or class-agnostically (false: every category pooled as one, id -1).
   bool use_cats = true;
   /// Images to evaluate; empty = every image of the ground truth.
@@ -45,7 +45,8 @@ struct params {
 
   /// Throws usage_error when the parameters cannot be evaluated.
   void validate() const {
-    if (iou_thrs.empty() || iou_thrs.size() > 64) throw usage_error("params.iou_thrs: need 1 to 64 thresholds");
+    if (iou_thrs.empty() || iou_thrs.size() > 64)
+      throw usage_error("params.iou_thrs: need 1 to 64 thresholds");
     for (double t : iou_thrs)
       if (!(t >= 0 && t <= 1)) throw usage_error("params.iou_thrs: thresholds must be in [0, 1]");
     if (rec_thrs.empty()) throw usage_error("params.rec_thrs: need at least one recall threshold");

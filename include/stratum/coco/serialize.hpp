@@ -192,7 +192,8 @@ inline exact_accumulator deserialize_exact_payload(const std::byte* p,
 
 /// The exact accumulator stored in [p, p + n); accepts any (or no) parameter fingerprint.
 [[nodiscard]] inline exact_accumulator deserialize_exact(const std::byte* p, std::size_t n) {
-  const auto h = stratum::detail::read_state_header(p, n, state_kind::coco_exact, exact_accumulator::format_version);
+  const auto h =
+      stratum::detail::read_state_header(p, n, state_kind::coco_exact, exact_accumulator::format_version);
   return detail::deserialize_exact_payload(p, h);
 }
 
@@ -200,7 +201,8 @@ inline exact_accumulator deserialize_exact_payload(const std::byte* p,
 /// parameters) and have its shape (or be the empty default state).
 [[nodiscard]] inline exact_accumulator deserialize_exact(const std::byte* p, std::size_t n,
                                                          const params& prm) {
-  const auto h = stratum::detail::read_state_header(p, n, state_kind::coco_exact, exact_accumulator::format_version);
+  const auto h =
+      stratum::detail::read_state_header(p, n, state_kind::coco_exact, exact_accumulator::format_version);
   detail::check_fingerprint(h.fingerprint, prm);
   auto acc = detail::deserialize_exact_payload(p, h);
   const bool identity = acc.dims() == acc_dims{} && acc.categories().empty();
@@ -218,7 +220,9 @@ inline exact_accumulator deserialize_exact_payload(const std::byte* p,
   return deserialize_exact(b.data(), b.size(), prm);
 }
 
-inline std::vector<std::byte> exact_accumulator::serialize() const { return coco::serialize(*this, 0); }
+inline std::vector<std::byte> exact_accumulator::serialize() const {
+  return coco::serialize(*this, 0);
+}
 inline exact_accumulator exact_accumulator::deserialize(std::span<const std::byte> bytes) {
   return deserialize_exact(bytes.data(), bytes.size());
 }

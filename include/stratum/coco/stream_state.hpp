@@ -1,9 +1,10 @@
 // The mergeable state of a streaming (and sliced) COCO evaluation, and its wire format (kind 3).
 //
-// It holds the pooled exact accumulator, one exact accumulator per slice cell of every slicing, the ids of the
-// frames added (pooled and per cell: n_images and the duplicate check at finalize) and the object counts read.
-// It follows the state concept (core/state.hpp, docs/concepts.md): stream_state{} is the identity; += merges
-// (cells by name); == compares contents, so frame ids compare as multisets and records as exact_accumulator's
+// It holds the pooled exact accumulator, one exact accumulator per slice cell of every slicing, the ids of
+// the frames added (pooled and per cell: n_images and the duplicate check at finalize) and the object counts
+// read. It follows the state concept (core/state.hpp, docs/concepts.md): stream_state{} is the identity; +=
+// merges (cells by name); == compares contents, so frame ids compare as multisets and records as
+// exact_accumulator's
 // == does; serialize writes everything in canonical order (ids ascending, cells by name, records canonical),
 // so any split of a stream merged in any order gives the same bytes.
 //
@@ -78,7 +79,8 @@ struct stream_state {
     if (o.slices.size() != slices.size())
       throw usage_error("stream_state merge: the state has " + std::to_string(o.slices.size()) +
                         " slicings, this one " + std::to_string(slices.size()));
-    if (!(o.all.dims() == all.dims())) throw usage_error("stream_state merge: the states have different shapes");
+    if (!(o.all.dims() == all.dims()))
+      throw usage_error("stream_state merge: the states have different shapes");
     for (const auto& cells : o.slices)
       for (const auto& [name, sl] : cells)
         if (!(sl.acc.dims() == all.dims()))
@@ -111,10 +113,11 @@ struct stream_state {
     if (d.T > 64 || d.K > 0xffffffffu || d.A > 0xffffffffu || slices.size() > 0xffffffffu)
       throw usage_error("stream_state::serialize: dimensions out of range");
     stratum::detail::byte_writer w;
-    stratum::detail::begin_state(w, kind, format_version,
-                                 {static_cast<std::uint32_t>(d.T), static_cast<std::uint32_t>(d.K),
-                                  static_cast<std::uint32_t>(d.A), static_cast<std::uint32_t>(slices.size()), 0},
-                                 fingerprint);
+    stratum::detail::begin_state(
+        w, kind, format_version,
+        {static_cast<std::uint32_t>(d.T), static_cast<std::uint32_t>(d.K), static_cast<std::uint32_t>(d.A),
+         static_cast<std::uint32_t>(slices.size()), 0},
+        fingerprint);
     w.u64(ground_truths);
     w.u64(detections);
     write_ids(w, frames);
@@ -140,8 +143,9 @@ struct stream_state {
   [[nodiscard]] static stream_state deserialize(std::span<const std::byte> bytes, std::uint64_t fingerprint) {
     const auto h = stratum::detail::read_state_header(bytes.data(), bytes.size(), kind, format_version);
     if (h.fingerprint != fingerprint)
-      throw input_error("serialized state: at offset 40: fingerprint " + stratum::detail::hex64(h.fingerprint) +
-                        " does not match this evaluation's (" + stratum::detail::hex64(fingerprint) +
+      throw input_error("serialized state: at offset 40: fingerprint " +
+                        stratum::detail::hex64(h.fingerprint) + " does not match this evaluation's (" +
+                        stratum::detail::hex64(fingerprint) +
                         "): the state was accumulated with other parameters, categories or slicings");
     return read_payload(bytes.data(), h);
   }
@@ -164,17 +168,19 @@ struct stream_state {
     std::vector<std::int64_t> ids(static_cast<std::size_t>(n));
     for (auto& v : ids) v = r.i64();
     if (!std::is_sorted(ids.begin(), ids.end()))
-      throw input_error("serialized state: " + what + " at offset " + std::to_string(at) + " are not ascending");
+      throw input_error("serialized state: " + what + " at offset " + std::to_string(at) +
+                        " are not ascending");
     return ids;
   }
-  static exact_accumulator read_nested(stratum::detail::byte_reader& r, const std::byte* base, const acc_dims& d,
-                                       const std::string& what) {
+  static exact_accumulator read_nested(stratum::detail::byte_reader& r, const std::byte* base,
+                                       const acc_dims& d, const std::string& what) {
     const auto n = r.u64();
     const auto at = r.offset();
     r.need_array(n, 1, what);
     exact_accumulator acc;
     try {
-      acc = exact_accumulator::deserialize(std::span<const std::byte>(base + at, static_cast<std::size_t>(n)));
+      acc =
+          exact_accumulator::deserialize(std::span<const std::byte>(base + at, static_cast<std::size_t>(n)));
     } catch (const input_error& e) {
       throw input_error("serialized state: " + what + ", nested at offset " + std::to_string(at) + ": " +
                         e.what());
@@ -198,7 +204,8 @@ struct stream_state {
     if (d == acc_dims{} && S == 0) {  // the identity
       s.all = read_nested(r, p, d, "the pooled state");
       r.finish();
-      if (!s.is_identity()) throw input_error("serialized state: a state without a shape holds frames or counts");
+      if (!s.is_identity())
+        throw input_error("serialized state: a state without a shape holds frames or counts");
       return s;
     }
     s.all = read_nested(r, p, d, "the pooled state");

@@ -1,8 +1,9 @@
 // A floating-point barrier: it forces a value to be materialised (rounded to its type) before it is used, so
 // the compiler cannot contract a product and a sum into one fused multiply-add. The reference implementations
 // we match (pycocotools' C and numpy) round every product and sum separately; with -ffp-contract=fast (GCC's
-// default in GNU mode) and -march=native a plain `a * b - c` may become fma(a, b, -c) and change the last bit.
-// An empty asm statement that claims to modify the register is opaque to the optimiser and costs nothing.
+// default in GNU mode) and -march=native a plain `a * b - c` may become fma(a, b, -c) and change the last
+// bit. An empty asm statement that claims to modify the register is opaque to the optimiser and costs
+// nothing.
 #pragma once
 
 namespace stratum::detail {

@@ -95,7 +95,8 @@ inline constexpr std::size_t numpy_bufsize = 8192;
 /// tests/bootstrap_test.cpp (oracle tests/oracles/bootstrap.py, sums_blocked.txt).
 [[nodiscard]] inline double numpy_sum(const double* a, std::size_t n) noexcept {
   double res = 0.;
-  for (std::size_t i = 0; i < n; i += numpy_bufsize) res += numpy_pairwise_sum(a + i, std::min(numpy_bufsize, n - i));
+  for (std::size_t i = 0; i < n; i += numpy_bufsize)
+    res += numpy_pairwise_sum(a + i, std::min(numpy_bufsize, n - i));
   return res;
 }
 

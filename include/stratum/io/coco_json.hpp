@@ -1,8 +1,8 @@
 // COCO JSON adapter (simdjson): ground-truth files and results files, validated record by record.
 //
 // Ground truth: {"images": [{"id", "width"?, "height"?, "attributes"?: {str: str}, "provenance"?}],
-//                "annotations"?: [{"id", "image_id", "category_id", "bbox": [x, y, w, h], "area", "iscrowd"?}],
-//                "categories": [{"id", "name"?}]}
+//                "annotations"?: [{"id", "image_id", "category_id", "bbox": [x, y, w, h], "area",
+//                "iscrowd"?}], "categories": [{"id", "name"?}]}
 // Results: [{"image_id", "category_id", "bbox": [x, y, w, h], "score"}], read as pycocotools' loadRes reads a
 // bbox results file: the detection's area is w * h and detections keep file order (loadRes ids them 1..n).
 //
@@ -13,9 +13,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <type_traits>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_set>
 
 #include <simdjson.h>
@@ -32,7 +32,7 @@ namespace detail {
 /// Where a value sits: "images[3].bbox[2]". Built into a string only when an error is reported, so the
 /// happy path allocates nothing.
 struct loc {
-  const char* array = "";                 // "images", "annotations", ... or "" for a top-level array
+  const char* array = "";  // "images", "annotations", ... or "" for a top-level array
   std::size_t index = static_cast<std::size_t>(-1);
   const char* field = nullptr;
   int sub = -1;
@@ -54,8 +54,8 @@ struct json_ctx {
   [[noreturn]] void fail(const loc& where, const std::string& what) const { fail(where.str(), what); }
 };
 
-inline simdjson::dom::element parse_document(simdjson::dom::parser& parser, const simdjson::padded_string& json,
-                                             const std::string& source) {
+inline simdjson::dom::element parse_document(simdjson::dom::parser& parser,
+                                             const simdjson::padded_string& json, const std::string& source) {
   simdjson::dom::element doc;
   if (auto err = parser.parse(json).get(doc); err)
     throw input_error(source + ": invalid JSON: " + simdjson::error_message(err));
@@ -131,13 +131,18 @@ inline box get_bbox(const json_ctx& c, simdjson::dom::element e, const loc& rec)
   return {v[0], v[1], v[2], v[3]};
 }
 
+/// The array under `key`. A missing optional array is the empty array (a default dom::array has no document
+/// behind it: using it would read through a null pointer).
 inline simdjson::dom::array get_array(const json_ctx& c, simdjson::dom::object obj, const char* key,
                                       bool required) {
   simdjson::dom::element e;
   simdjson::dom::array arr;
   if (obj[key].get(e)) {
     if (required) c.fail(key, "missing field");
-    return arr;
+    thread_local simdjson::dom::parser empty_parser;
+    thread_local const simdjson::dom::array empty =
+        empty_parser.parse(std::string_view("[]")).get_array().value();
+    return empty;
   }
   if (e.get_array().get(arr)) c.fail(key, "expected an array");
   return arr;
@@ -226,12 +231,18 @@ inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::elemen
     unsigned seen = 0;
     for (auto field : o) {
       const std::string_view key = field.key;
-      if (key == "id") id_e = field.value, seen |= 1;
-      else if (key == "image_id") img_e = field.value, seen |= 2;
-      else if (key == "category_id") cat_e = field.value, seen |= 4;
-      else if (key == "bbox") box_e = field.value, seen |= 8;
-      else if (key == "area") area_e = field.value, seen |= 16;
-      else if (key == "iscrowd") crowd_e = field.value, seen |= 32;
+      if (key == "id")
+        id_e = field.value, seen |= 1;
+      else if (key == "image_id")
+        img_e = field.value, seen |= 2;
+      else if (key == "category_id")
+        cat_e = field.value, seen |= 4;
+      else if (key == "bbox")
+        box_e = field.value, seen |= 8;
+      else if (key == "area")
+        area_e = field.value, seen |= 16;
+      else if (key == "iscrowd")
+        crowd_e = field.value, seen |= 32;
     }
     if (!(seen & 1)) c.fail(rec.at("id"), "missing field");
     const auto id = get_int(c, id_e, rec.at("id"));
@@ -252,9 +263,12 @@ inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::elemen
     if (seen & 32) {
       std::int64_t v;
       bool bv;
-      if (!crowd_e.get_int64().get(v) && (v == 0 || v == 1)) crowd = v == 1;
-      else if (!crowd_e.get_bool().get(bv)) crowd = bv;
-      else c.fail(rec.at("iscrowd"), "expected 0 or 1");
+      if (!crowd_e.get_int64().get(v) && (v == 0 || v == 1))
+        crowd = v == 1;
+      else if (!crowd_e.get_bool().get(bv))
+        crowd = bv;
+      else
+        c.fail(rec.at("iscrowd"), "expected 0 or 1");
     }
     gt.add(id, img, cat, b.x, b.y, b.w, b.h, area, crowd);
   }
@@ -266,7 +280,8 @@ inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::elemen
     for (std::size_t r = 1; r < ids.size(); ++r)
       if (ids[r].first == ids[r - 1].first) first_repeat = std::min(first_repeat, ids[r].second);
     if (first_repeat < gt.size())
-      c.fail(loc{"annotations", first_repeat}.at("id"), "duplicate annotation id " + std::to_string(gt.id[first_repeat]));
+      c.fail(loc{"annotations", first_repeat}.at("id"),
+             "duplicate annotation id " + std::to_string(gt.id[first_repeat]));
   }
   return gt;
 }
@@ -294,10 +309,14 @@ class results_reader {
       bool has_img = false, has_cat = false, has_box = false, has_score = false;
       for (auto field : o) {
         const std::string_view key = field.key;
-        if (key == "image_id") img_e = field.value, has_img = true;
-        else if (key == "category_id") cat_e = field.value, has_cat = true;
-        else if (key == "bbox") box_e = field.value, has_box = true;
-        else if (key == "score") score_e = field.value, has_score = true;
+        if (key == "image_id")
+          img_e = field.value, has_img = true;
+        else if (key == "category_id")
+          cat_e = field.value, has_cat = true;
+        else if (key == "bbox")
+          box_e = field.value, has_box = true;
+        else if (key == "score")
+          score_e = field.value, has_score = true;
       }
       if (!has_img) c_.fail(rec.at("image_id"), "missing field");
       if (!has_cat) c_.fail(rec.at("category_id"), "missing field");
@@ -308,7 +327,8 @@ class results_reader {
         c_.fail(rec.at("image_id"), "image " + std::to_string(img) + " is not in the ground truth");
       const auto cat = get_int(c_, cat_e, rec.at("category_id"));
       if (cats_.find(cat) == coco::detail::id_index::npos)
-        c_.fail(rec.at("category_id"), "category " + std::to_string(cat) + " is not in the ground truth's categories");
+        c_.fail(rec.at("category_id"),
+                "category " + std::to_string(cat) + " is not in the ground truth's categories");
       const auto b = get_bbox(c_, box_e, rec);
       const double s = get_number(c_, score_e, rec.at("score"));
       // Any finite score, as pycocotools (which only ranks by it): logits and 0-100 scales are fine here;
@@ -330,7 +350,9 @@ class results_reader {
   coco::detail::id_index imgs_, cats_;
 };
 
-inline bool is_ws(char ch) noexcept { return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t'; }
+inline bool is_ws(char ch) noexcept {
+  return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t';
+}
 
 inline void reserve(coco::detection_set& dt, std::size_t n) {
   for (auto* v : {&dt.x, &dt.y, &dt.w, &dt.h, &dt.score}) v->reserve(n);
@@ -357,12 +379,13 @@ inline void reserve(coco::detection_set& dt, std::size_t n) {
   return dt;
 }
 
-/// Reads a COCO results file in blocks of about `block` bytes, each parsed on its own by one reused parser, so
-/// the parser's memory is that of a block rather than of the file (a results file is a flat array of small
+/// Reads a COCO results file in blocks of about `block` bytes, each parsed on its own by one reused parser,
+/// so the parser's memory is that of a block rather than of the file (a results file is a flat array of small
 /// records). A block ends after a record ("}" "," "{" between records: a cut anywhere else leaves brackets
 /// unbalanced, so its parse fails); on any parse failure the whole file is parsed at once, which reports the
 /// error with the exact record index. The result is the same as parse_coco_results on the whole file.
-[[nodiscard]] inline coco::detection_set load_coco_results(const std::string& path, const coco::ground_truth& gt,
+[[nodiscard]] inline coco::detection_set load_coco_results(const std::string& path,
+                                                           const coco::ground_truth& gt,
                                                            std::size_t block = std::size_t{1} << 20) {
   using namespace detail;
   auto fallback = [&] { return parse_coco_results(read_file(path), path, gt); };
@@ -449,7 +472,8 @@ inline void reserve(coco::detection_set& dt, std::size_t n) {
 
 /// Parses evaluation parameters in the form of pycocotools' Params (keys iouThrs, recThrs, maxDets, areaRng,
 /// areaRngLbl, useCats, imgIds, catIds; each optional, the defaults otherwise).
-[[nodiscard]] inline coco::params parse_coco_params(const simdjson::padded_string& json, const std::string& source) {
+[[nodiscard]] inline coco::params parse_coco_params(const simdjson::padded_string& json,
+                                                    const std::string& source) {
   using namespace detail;
   const json_ctx c{source};
   simdjson::dom::parser parser;
@@ -508,9 +532,12 @@ inline void reserve(coco::detection_set& dt, std::size_t n) {
   if (!root["useCats"].get(e)) {
     std::int64_t v;
     bool b;
-    if (!e.get_int64().get(v) && (v == 0 || v == 1)) p.use_cats = v == 1;
-    else if (!e.get_bool().get(b)) p.use_cats = b;
-    else c.fail("useCats", "expected 0 or 1");
+    if (!e.get_int64().get(v) && (v == 0 || v == 1))
+      p.use_cats = v == 1;
+    else if (!e.get_bool().get(b))
+      p.use_cats = b;
+    else
+      c.fail("useCats", "expected 0 or 1");
   }
   try {
     p.validate();

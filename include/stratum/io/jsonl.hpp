@@ -40,6 +40,7 @@
 #include "../coco/dataset.hpp"
 #include "../core/error.hpp"
 #include "../core/frame.hpp"
+#include "../detail/json.hpp"
 
 namespace stratum::io {
 
@@ -487,52 +488,14 @@ class jsonl_reader {
 // ---------------------------------------------------------------------------------------------------------
 // Writer
 
-/// Appends `v` in the shortest form that reads back to the same double (std::to_chars), always as a JSON
-/// number that simdjson reads as that double: -0 is written -0.0, and integers of 2^53 or more in exponent
-/// form. Throws usage_error on a non-finite value (JSON has none).
+using stratum::detail::append_json_int;
+using stratum::detail::append_json_string;
+
+/// The one JSON number writer (detail/json.hpp); a frame's numbers must be finite (JSON has no NaN or
+/// infinity, and the stream reader refuses them): usage_error otherwise.
 inline void append_json_number(std::string& out, double v) {
   if (!std::isfinite(v)) throw usage_error("JSONL writer: a number is not finite");
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  std::string_view s(buf, static_cast<std::size_t>(r.ptr - buf));
-  if (s.find_first_of(".e") == std::string_view::npos) {
-    if (v == 0 && std::signbit(v)) {
-      out += "-0.0";
-      return;
-    }
-    if (std::fabs(v) >= 9007199254740992.0) {
-      r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-      s = std::string_view(buf, static_cast<std::size_t>(r.ptr - buf));
-    }
-  }
-  out += s;
-}
-
-inline void append_json_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-/// Appends a JSON string literal (quotes, backslashes and control characters escaped; other bytes as they
-/// are).
-inline void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      static constexpr char hex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += ch;
-    }
-  }
-  out += '"';
+  stratum::detail::append_json_number(out, v);
 }
 
 /// Appends the header line (with its newline).

@@ -225,10 +225,10 @@ class bootstrap_sums {
   static constexpr state_kind kind = state_kind::bootstrap_sums;
   static constexpr std::uint16_t format_version = 1;
 
-  /// Common header (kind 18, dims 0) and payload: u64 seed, u32 replicates, u64 width, u8 keep_units, u64 rows,
-  /// [keep_units: rows x (u64 unit, width x f64) sorted by unit then value bits], then for every column j and
-  /// row r in 0..B (B = the totals) the canonical exact sum (u8 first limb, u8 count, count x i64). Equal
-  /// states give equal bytes whatever the order rows were added and merged in.
+  /// Common header (kind 18, dims 0) and payload: u64 seed, u32 replicates, u64 width, u8 keep_units, u64
+  /// rows, [keep_units: rows x (u64 unit, width x f64) sorted by unit then value bits], then for every column
+  /// j and row r in 0..B (B = the totals) the canonical exact sum (u8 first limb, u8 count, count x i64).
+  /// Equal states give equal bytes whatever the order rows were added and merged in.
   [[nodiscard]] std::vector<std::byte> serialize() const {
     ::stratum::detail::byte_writer w;
     ::stratum::detail::begin_state(w, kind, format_version, {}, 0);

@@ -40,7 +40,6 @@ namespace detail {
 using stratum::detail::numpy_percentile_sorted;
 using stratum::detail::numpy_sum;
 
-
 /// scipy.special.ndtr: the standard normal CDF (Boost.Math), with Phi(-inf) = 0, Phi(inf) = 1, Phi(NaN) =
 /// NaN.
 [[nodiscard]] inline double ndtr(double x) {

@@ -227,7 +227,8 @@ inline double js_distance(std::span<const double> p, std::span<const double> q, 
   // A base in (0, 1) makes ln(base) < 0 and the divergence negative, which the square root would clamp to 0:
   // the most different distributions would read as "no drift" (scipy returns NaN there). Only base > 1 or 0.
   if (base != 0 && !(base > 1 && std::isfinite(base)))
-    throw usage_error("js_distance: base must be > 1 and finite (0 = natural log), got " + std::to_string(base));
+    throw usage_error("js_distance: base must be > 1 and finite (0 = natural log), got " +
+                      std::to_string(base));
   const double lb = log_base(base, "js_distance");
   const auto pn = checked_counts(p, "js_distance", "p"), qn = checked_counts(q, "js_distance", "q");
   double left = 0, right = 0;

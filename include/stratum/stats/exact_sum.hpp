@@ -166,7 +166,8 @@ inline void write_limbs(::stratum::detail::byte_writer& w, const std::array<std:
   const auto at = in.offset();
   const int lo = in.u8(), n = in.u8();
   if (n == 0) {
-    if (lo != 0) throw input_error("serialized state: non-canonical exact sum at offset " + std::to_string(at));
+    if (lo != 0)
+      throw input_error("serialized state: non-canonical exact sum at offset " + std::to_string(at));
     return a;
   }
   if (lo + n > exact_limbs)

@@ -123,8 +123,8 @@ class histogram {
   [[nodiscard]] std::vector<std::byte> serialize() const {
     ::stratum::detail::byte_writer w;
     w.reserve(::stratum::detail::state_header_size + 8 * (2 * edges_.size() + 2));
-    ::stratum::detail::begin_state(w, kind, format_version, {static_cast<std::uint32_t>(edges_.size()), 0, 0, 0, 0},
-                                   0);
+    ::stratum::detail::begin_state(w, kind, format_version,
+                                   {static_cast<std::uint32_t>(edges_.size()), 0, 0, 0, 0}, 0);
     if (!edges_.empty()) {  // the identity has an empty payload
       for (double e : edges_) w.f64(e);
       w.u64(underflow_);
@@ -210,7 +210,8 @@ class histogram {
   std::sort(s.begin(), s.end());
   std::vector<double> e;
   for (std::size_t i = 0; i <= bins; ++i) {
-    const double v = ::stratum::detail::numpy_quantile_sorted(s, static_cast<double>(i) / static_cast<double>(bins));
+    const double v =
+        ::stratum::detail::numpy_quantile_sorted(s, static_cast<double>(i) / static_cast<double>(bins));
     if (e.empty() || v > e.back()) e.push_back(v);
   }
   if (e.size() < 2)

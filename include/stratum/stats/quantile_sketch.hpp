@@ -110,8 +110,8 @@ class quantile_sketch {
     if (other.n_ == 0) return *this;
     if (n_ == 0) return *this = other;
     if (other.p_ != p_)
-      throw usage_error("quantile_sketch::merge: precisions differ (" + std::to_string(p_) +
-                                  " and " + std::to_string(other.p_) + ")");
+      throw usage_error("quantile_sketch::merge: precisions differ (" + std::to_string(p_) + " and " +
+                        std::to_string(other.p_) + ")");
     if (other.n_ == 0) return *this;
     for (const auto& [k, c] : other.counts_) counts_[k] += c;
     if (n_ == 0)
@@ -179,10 +179,10 @@ class quantile_sketch {
   [[nodiscard]] std::vector<std::byte> serialize() const {
     ::stratum::detail::byte_writer w;
     w.reserve(::stratum::detail::state_header_size + 24 + 16 * counts_.size());
-    ::stratum::detail::begin_state(
-        w, kind, format_version,
-        {static_cast<std::uint32_t>(p_), static_cast<std::uint32_t>(counts_.size()), configured_ ? 0u : 1u, 0, 0},
-        0);
+    ::stratum::detail::begin_state(w, kind, format_version,
+                                   {static_cast<std::uint32_t>(p_),
+                                    static_cast<std::uint32_t>(counts_.size()), configured_ ? 0u : 1u, 0, 0},
+                                   0);
     w.u64(n_);
     w.f64(min_);
     w.f64(max_);
@@ -196,12 +196,14 @@ class quantile_sketch {
       throw input_error("serialized quantile sketch: precision " + std::to_string(h.dims[0]) +
                         " out of range");
     if (h.dims[2] > 1 || h.dims[3] != 0 || h.dims[4] != 0)
-      throw input_error("serialized quantile sketch: at offset 24: dimensions 3 to 5 must be 0 or (default) 1, 0, 0");
+      throw input_error(
+          "serialized quantile sketch: at offset 24: dimensions 3 to 5 must be 0 or (default) 1, 0, 0");
     quantile_sketch s(static_cast<int>(h.dims[0]));
     if (h.dims[2] == 1) {  // the default sketch
       if (h.dims[0] != static_cast<std::uint32_t>(default_precision) || h.dims[1] != 0)
-        throw input_error("serialized quantile sketch: at offset 16: the default sketch has buckets or another "
-                          "precision");
+        throw input_error(
+            "serialized quantile sketch: at offset 16: the default sketch has buckets or another "
+            "precision");
       s.configured_ = false;
     }
     auto r = ::stratum::detail::payload_reader(bytes.data(), h);

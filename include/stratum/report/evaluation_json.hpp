@@ -18,7 +18,8 @@
 // and in each slice, the paired intervals of (slice number - pooled number), replicate by replicate:
 //     "delta_ci": [[lower, upper] x 12], "delta_ci_undefined": [12 counts]
 //
-// Numbers are printed with %.17g (they read back to the same double); a non-finite number prints as null.
+// Numbers are printed in the shortest form that reads back to the same double (detail/json.hpp); an
+// undefined (non-finite) number prints as null.
 // n_ground_truths and n_detections count every object read, including those of images or categories that
 // params excluded from the evaluation.
 #pragma once
@@ -31,35 +32,14 @@
 
 #include "../coco/bootstrap.hpp"
 #include "../coco/slices.hpp"
+#include "../detail/json.hpp"
 
-namespace stratum::io {
+namespace stratum::report {
 
 namespace detail {
 
-inline std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
-inline std::string json_quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
+using stratum::detail::json_number;
+using stratum::detail::json_quoted;
 
 inline std::string stats_json(const std::array<double, 12>& st) {
   std::string out = "[";
@@ -127,4 +107,4 @@ inline std::string intervals_json(const coco::stats_intervals& ci, const char* p
   return out;
 }
 
-}  // namespace stratum::io
+}  // namespace stratum::report

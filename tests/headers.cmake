@@ -1,0 +1,26 @@
+# Every public header compiles on its own: one translation unit per header that includes only that header
+# (twice, for the include guard), built with our warnings. A header that leans on an include it does not
+# make fails the build.
+file(GLOB_RECURSE stratum_public_headers CONFIGURE_DEPENDS RELATIVE ${PROJECT_SOURCE_DIR}/include
+     ${PROJECT_SOURCE_DIR}/include/stratum/*.hpp)
+set(header_dir ${CMAKE_CURRENT_BINARY_DIR}/header_check)
+set(header_sources)
+foreach(h IN LISTS stratum_public_headers)
+  string(MAKE_C_IDENTIFIER ${h} id)
+  set(f ${header_dir}/${id}.cpp)
+  set(text "#include <${h}>\n#include <${h}>\n")
+  if(EXISTS ${f})
+    file(READ ${f} old)
+  else()
+    set(old "")
+  endif()
+  if(NOT old STREQUAL text)
+    file(WRITE ${f} "${text}")
+  endif()
+  list(APPEND header_sources ${f})
+endforeach()
+add_library(stratum_header_check OBJECT ${header_sources})
+target_link_libraries(stratum_header_check PRIVATE stratum::json)
+stratum_own_target(stratum_header_check)
+list(LENGTH stratum_public_headers n_headers)
+message(STATUS "stratum: ${n_headers} public headers, each compiled on its own (target stratum_header_check)")
