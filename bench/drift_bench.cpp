@@ -29,7 +29,7 @@ void BM_ks_exact_two_sided(benchmark::State& st) {
   const auto x = normal_sample(static_cast<std::size_t>(st.range(0)), 0.0, 1);
   const auto y = normal_sample(static_cast<std::size_t>(st.range(1)), 0.1, 2);
   for (auto _ : st)
-    benchmark::DoNotOptimize(ks_2samp(x, y, ks_alternative::two_sided, ks_method::exact).pvalue);
+    benchmark::DoNotOptimize(ks_2samp(x, y, ks_alternative::two_sided, ks_method::exact).p_value);
 }
 BENCHMARK(BM_ks_exact_two_sided)
     ->Args({1000, 1000})
@@ -43,7 +43,7 @@ void BM_ks_exact_one_sided(benchmark::State& st) {
   const auto x = normal_sample(static_cast<std::size_t>(st.range(0)), 0.0, 1);
   const auto y = normal_sample(static_cast<std::size_t>(st.range(1)), 0.1, 2);
   for (auto _ : st)
-    benchmark::DoNotOptimize(ks_2samp(x, y, ks_alternative::greater, ks_method::exact).pvalue);
+    benchmark::DoNotOptimize(ks_2samp(x, y, ks_alternative::greater, ks_method::exact).p_value);
 }
 BENCHMARK(BM_ks_exact_one_sided)->Args({1000, 999})->Args({5000, 4999})->Unit(benchmark::kMillisecond);
 
@@ -51,7 +51,7 @@ void BM_ks_asymptotic(benchmark::State& st) {
   const auto x = normal_sample(static_cast<std::size_t>(st.range(0)), 0.0, 1);
   const auto y = normal_sample(static_cast<std::size_t>(st.range(0)), 0.01, 2);
   for (auto _ : st)
-    benchmark::DoNotOptimize(ks_2samp(x, y, ks_alternative::two_sided, ks_method::asymptotic).pvalue);
+    benchmark::DoNotOptimize(ks_2samp(x, y, ks_alternative::two_sided, ks_method::asymptotic).p_value);
 }
 BENCHMARK(BM_ks_asymptotic)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond);
 
@@ -84,7 +84,7 @@ void BM_mmd(benchmark::State& st) {
   mmd_options o;
   o.permutations = static_cast<std::size_t>(st.range(2));
   o.seed = 7;
-  for (auto _ : st) benchmark::DoNotOptimize(mmd(x, y, o).pvalue);
+  for (auto _ : st) benchmark::DoNotOptimize(mmd(x, y, o).p_value);
 }
 BENCHMARK(BM_mmd)
     ->Args({2000, 64, 0})

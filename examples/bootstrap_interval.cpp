@@ -130,19 +130,18 @@ int coco_ap(const char* gt_path, const char* dt_path) {
   const auto boot2 = stratum::coco::bootstrap(gt, dt, {}, replicates, seed, /*threads=*/2);
 
   std::printf("\nCOCO: %zu images, %zu image-level replicates\n", boot.point.p.img_ids.size(), replicates);
-  const struct {
-    const char* name;
-    std::size_t index;  // in the 12 summary numbers
-  } shown[] = {{"AP", 0}, {"AP50", 1}, {"AR100", 8}};
+  using stratum::coco::stat;
   // A number undefined in some replicate (-1 in summarize(): no counted ground truth among the drawn images)
   // gets no interval (NaN) and a count of such replicates.
   const stratum::coco::stats_intervals ci = stratum::coco::percentile_intervals(boot, 0.95);
-  for (const auto& s : shown) {
-    if (ci.undefined[s.index] > 0 || boot.point.stats[s.index] < 0)
-      std::printf("  %-6s undefined in %zu replicates: no interval\n", s.name, ci.undefined[s.index]);
+  for (const stat s : {stat::ap, stat::ap50, stat::ar100}) {
+    const auto i = stratum::coco::index(s);
+    if (ci.undefined[i] > 0 || boot.point.stats[s] < 0)
+      std::printf("  %-6s undefined in %zu replicates: no interval\n", stratum::coco::name(s),
+                  ci.undefined[i]);
     else
-      std::printf("  %-6s %.4f  95%% [%.4f, %.4f]\n", s.name, boot.point.stats[s.index], ci.lower[s.index],
-                  ci.upper[s.index]);
+      std::printf("  %-6s %.4f  95%% [%.4f, %.4f]\n", stratum::coco::name(s), boot.point.stats[s],
+                  ci.lower[i], ci.upper[i]);
   }
   const bool ok = boot.replicates == boot2.replicates;
   std::printf("  1 thread and 2 threads: %s replicates\n", ok ? "identical" : "DIFFERENT");

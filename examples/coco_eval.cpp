@@ -19,9 +19,7 @@ int main(int argc, char** argv) {
     stratum::coco::params p;  // pycocotools' defaults: IoU .50:.05:.95, maxDets 1/10/100, four area ranges
     const auto ev = stratum::coco::evaluate(gt, dt, p, /*threads=*/0);
 
-    const char* names[12] = {"AP",  "AP50", "AP75",  "APs", "APm", "APl",
-                             "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"};
-    for (int i = 0; i < 12; ++i) std::printf("%-6s %.6f\n", names[i], ev.stats[static_cast<std::size_t>(i)]);
+    for (const auto& s : stratum::coco::stat_table) std::printf("%-6s %.6f\n", s.name, ev.stats[s.id]);
     for (std::size_t k = 0; k < ev.p.cat_ids.size(); ++k)
       std::printf("category %lld: AP %.6f\n", static_cast<long long>(ev.p.cat_ids[k]), ev.category(k).ap);
   } catch (const stratum::input_error& e) {

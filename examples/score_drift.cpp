@@ -79,7 +79,7 @@ int main() {
   const double w1 = ss::wasserstein_distance(base.scores, deployed);
   std::printf("scores: baseline %zu, deployed %zu (two shifts of 2000)\n", base.scores.size(),
               deployed.size());
-  std::printf("  KS D = %.4f, p = %.3g (%s), at score %.3f\n", ks.statistic, ks.pvalue,
+  std::printf("  KS D = %.4f, p = %.3g (%s), at score %.3f\n", ks.statistic, ks.p_value,
               ks.method == ss::ks_method::exact ? "exact" : "asymptotic", ks.location);
   std::printf("  Wasserstein-1 = %.5f\n", w1);
 
@@ -120,7 +120,7 @@ int main() {
   const ss::sketch_wasserstein_result sw = ss::wasserstein_distance(q_base, q_deployed);
   std::printf("  sketches (%zu + %zu buckets): KS D in [%.4f, %.4f], p in [%.3g, %.3g]; W1 = %.5f +- %.5f\n",
               q_base.bucket_count(), q_deployed.bucket_count(), sks.statistic, sks.upper_bound,
-              sks.pvalue_at_upper, sks.pvalue, sw.distance, sw.error_bound);
+              sks.p_value_at_upper, sks.p_value, sw.distance, sw.error_bound);
   std::printf("  median score: baseline %.3f, deployed %.3f\n", q_base.quantile(0.5),
               q_deployed.quantile(0.5));
   if (!(sks.statistic <= ks.statistic && ks.statistic <= sks.upper_bound)) status = 1;
@@ -132,7 +132,7 @@ int main() {
     table.insert(table.end(), {base.class_counts[k], shift1.class_counts[k] + shift2.class_counts[k]});
   const ss::chi_square_result chi = ss::chi_square_homogeneity(table, base.class_counts.size(), 2);
   std::printf("classes (car, pedestrian, cyclist, truck): chi-square = %.2f, dof = %zu, p = %.3g\n",
-              chi.statistic, chi.dof, chi.pvalue);
+              chi.statistic, chi.dof, chi.p_value);
 
   // Embeddings (rows = detections): 8 dimensions, the deployed window shifted by 0.3 sd in two of them.
   Eigen::MatrixXd emb_base(300, 8), emb_window(200, 8);
@@ -147,7 +147,7 @@ int main() {
   const ss::mmd_result m = ss::mmd(emb_base, emb_window, opt);
   std::printf(
       "embeddings: Mahalanobis = %.3f, max |z| = %.2f; MMD^2 = %.5f (sigma %.3f), permutation p = %.3g\n",
-      cs.mahalanobis, cs.max_abs_z, m.mmd2, m.bandwidth, m.pvalue);
+      cs.mahalanobis, cs.max_abs_z, m.mmd2, m.bandwidth, m.p_value);
 
   if (status != 0) std::fprintf(stderr, "error: merged or sketched state disagrees with the single pass\n");
   return status;

@@ -29,11 +29,11 @@ TEST_CASE("chi_square_homogeneity matches scipy.stats.chi2_contingency") {
     const auto r = chi_square_homogeneity(o, rows, cols, yates);
     if (dr + dc > 0) ++dropped;
     worst_stat = std::max(worst_stat, rel_err(r.statistic, stat));
-    worst_p = std::max(worst_p, rel_err(r.pvalue, p));
-    if (!close(r.statistic, stat) || !close(r.pvalue, p) || r.dof != dof || r.dropped_rows != dr ||
+    worst_p = std::max(worst_p, rel_err(r.p_value, p));
+    if (!close(r.statistic, stat) || !close(r.p_value, p) || r.dof != dof || r.dropped_rows != dr ||
         r.dropped_columns != dc)
       FAIL_CHECK("chi2.txt line " << l + 1 << " (" << rows << "x" << cols << "): got X2 " << r.statistic
-                                  << " p " << r.pvalue << " dof " << r.dof << ", want " << stat << " " << p
+                                  << " p " << r.p_value << " dof " << r.dof << ", want " << stat << " " << p
                                   << " " << dof);
   }
   MESSAGE("chi2_contingency: " << lines.size() << " tables (" << dropped
@@ -46,11 +46,11 @@ TEST_CASE("chi_square_homogeneity edge cases and bad input") {
   const std::vector<double> one_col{3, 0, 5, 0};
   const auto r = chi_square_homogeneity(one_col, 2, 2);
   CHECK(r.statistic == 0.0);
-  CHECK(r.pvalue == 1.0);
+  CHECK(r.p_value == 1.0);
   CHECK(r.dof == 0);
   CHECK(r.dropped_columns == 1);
   const std::vector<double> zeros(6, 0.0);
-  CHECK(chi_square_homogeneity(zeros, 3, 2).pvalue == 1.0);
+  CHECK(chi_square_homogeneity(zeros, 3, 2).p_value == 1.0);
   const std::vector<double> neg{1, -1, 2, 3}, nan{1, std::nan(""), 2, 3};
   CHECK_THROWS_WITH_AS((void)chi_square_homogeneity(neg, 2, 2),
                        "chi_square_homogeneity: observed[0][1] is negative or not finite",

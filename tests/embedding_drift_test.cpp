@@ -94,7 +94,7 @@ TEST_CASE("mmd: seeded permutation p-values replay the documented mt19937_64 str
     const auto r = mmd(x, y, o);
     CHECK_MESSAGE(close(r.mmd2, want), "mmd_perm.txt line " << l + 1);
     CHECK_MESSAGE(close(r.bandwidth, sigma), "mmd_perm.txt line " << l + 1);
-    CHECK_MESSAGE(r.pvalue == p, "mmd_perm.txt line " << l + 1 << ": p " << r.pvalue << " want " << p);
+    CHECK_MESSAGE(r.p_value == p, "mmd_perm.txt line " << l + 1 << ": p " << r.p_value << " want " << p);
   }
 }
 
@@ -108,8 +108,8 @@ TEST_CASE("mmd: same seed, same p-value; the p-value is never 0 and detects a sh
   o.permutations = 199;
   o.seed = 42;
   const auto a = mmd(x, y, o), b = mmd(x, y, o);
-  CHECK(a.pvalue == b.pvalue);
-  CHECK(a.pvalue == doctest::Approx(1.0 / 200));
+  CHECK(a.p_value == b.p_value);
+  CHECK(a.p_value == doctest::Approx(1.0 / 200));
   CHECK(a.mmd2 > 0);
   // identical samples: biased MMD^2 is 0
   mmd_options ob;

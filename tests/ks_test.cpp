@@ -106,8 +106,8 @@ TEST_CASE("ks_2samp matches scipy.stats.ks_2samp (exact, asymp, auto; ties)") {
     CHECK_MESSAGE(r.sign == sign, where << ": sign " << r.sign << " want " << sign);
     if (!std::isnan(ref)) {
       ++n_ref;
-      w_ref.update(rel_err(r.pvalue, ref), l);
-      if (!close(r.pvalue, ref)) FAIL_CHECK(where << ": p " << r.pvalue << " exact rational " << ref);
+      w_ref.update(rel_err(r.p_value, ref), l);
+      if (!close(r.p_value, ref)) FAIL_CHECK(where << ": p " << r.p_value << " exact rational " << ref);
     }
     if (fallback) {
       // scipy's exact one-sided sum overflowed and it used the asymptotic formula: not the same method. Our
@@ -124,11 +124,11 @@ TEST_CASE("ks_2samp matches scipy.stats.ks_2samp (exact, asymp, auto; ties)") {
     }
     if (std::isnan(p) && n1 == 1 && n2 == 1 && method_s == "asymp") {
       // scipy rounds en = 1/2 to 0 and evaluates kstwo with n = 0 (NaN); documented: we return 1.
-      CHECK_MESSAGE(r.pvalue == 1.0, where);
+      CHECK_MESSAGE(r.p_value == 1.0, where);
       continue;
     }
-    w_p.update(rel_err(r.pvalue, p), l);
-    if (!close(r.pvalue, p)) FAIL_CHECK(where << ": p " << r.pvalue << " want " << p);
+    w_p.update(rel_err(r.p_value, p), l);
+    if (!close(r.p_value, p)) FAIL_CHECK(where << ": p " << r.p_value << " want " << p);
   }
   MESSAGE("ks_2samp: " << lines.size() << " cases; max rel err statistic " << w_stat.err << ", p-value "
                        << w_p.err << " (line " << w_p.line + 1 << "); " << n_ref
@@ -142,10 +142,10 @@ TEST_CASE("exact p-values: closed forms, recursion and symmetries agree") {
   // n1 = n2: the Gnedenko-Korolyuk closed forms against the general probability recursion.
   for (std::int64_t n = 1; n <= 80; n += 3)
     for (std::int64_t h = 1; h <= n; ++h) {
-      CHECK(ks_2samp_exact_pvalue(n, n, h, ks_alternative::two_sided) ==
-            doctest::Approx(stratum::stats::detail::ks::lattice_pvalue(n, n, h, true)).epsilon(1e-12));
-      CHECK(ks_2samp_exact_pvalue(n, n, h, ks_alternative::greater) ==
-            doctest::Approx(stratum::stats::detail::ks::lattice_pvalue(n, n, h, false)).epsilon(1e-12));
+      CHECK(ks_2samp_exact_p_value(n, n, h, ks_alternative::two_sided) ==
+            doctest::Approx(stratum::stats::detail::ks::lattice_p_value(n, n, h, true)).epsilon(1e-12));
+      CHECK(ks_2samp_exact_p_value(n, n, h, ks_alternative::greater) ==
+            doctest::Approx(stratum::stats::detail::ks::lattice_p_value(n, n, h, false)).epsilon(1e-12));
     }
   // For D > 1/2, D+ >= d and D- >= d exclude each other: two-sided p = 2 x one-sided p. Symmetry in the
   // sizes.
@@ -153,13 +153,13 @@ TEST_CASE("exact p-values: closed forms, recursion and symmetries agree") {
     for (std::int64_t n2 = 1; n2 <= 25; n2 += 4) {
       const std::int64_t lcm = std::lcm(n1, n2);
       for (std::int64_t h = 1; h <= lcm; h += std::max<std::int64_t>(1, lcm / 7)) {
-        const double two = ks_2samp_exact_pvalue(n1, n2, h, ks_alternative::two_sided);
-        const double one = ks_2samp_exact_pvalue(n1, n2, h, ks_alternative::greater);
+        const double two = ks_2samp_exact_p_value(n1, n2, h, ks_alternative::two_sided);
+        const double one = ks_2samp_exact_p_value(n1, n2, h, ks_alternative::greater);
         if (2 * h > lcm) CHECK(two == doctest::Approx(2 * one).epsilon(1e-12));
         CHECK(two ==
-              doctest::Approx(ks_2samp_exact_pvalue(n2, n1, h, ks_alternative::two_sided)).epsilon(1e-12));
+              doctest::Approx(ks_2samp_exact_p_value(n2, n1, h, ks_alternative::two_sided)).epsilon(1e-12));
         CHECK(one ==
-              doctest::Approx(ks_2samp_exact_pvalue(n2, n1, h, ks_alternative::greater)).epsilon(1e-12));
+              doctest::Approx(ks_2samp_exact_p_value(n2, n1, h, ks_alternative::greater)).epsilon(1e-12));
       }
     }
 }
@@ -171,5 +171,5 @@ TEST_CASE("ks_2samp rejects bad input") {
   CHECK_THROWS_WITH_AS((void)ks_2samp(ok, nan), "ks_2samp: y[1] is NaN", std::invalid_argument);
   CHECK_THROWS_AS((void)kolmogorov_n_sf(0, 0.5), std::invalid_argument);
   CHECK_THROWS_AS((void)smirnov_sf(5, 1.5), std::domain_error);
-  CHECK_THROWS_AS((void)ks_2samp_exact_pvalue(0, 3, 1, ks_alternative::two_sided), std::invalid_argument);
+  CHECK_THROWS_AS((void)ks_2samp_exact_p_value(0, 3, 1, ks_alternative::two_sided), std::invalid_argument);
 }

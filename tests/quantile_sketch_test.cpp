@@ -157,7 +157,7 @@ TEST_CASE("KS between sketches brackets the exact statistic") {
     const auto exact = ks_2samp(x, y, ks_alternative::two_sided, ks_method::asymptotic);
     REQUIRE_MESSAGE(est.statistic <= exact.statistic + 1e-15, "trial " << trial);
     REQUIRE_MESSAGE(exact.statistic <= est.upper_bound + 1e-15, "trial " << trial);
-    CHECK(est.pvalue_at_upper <= est.pvalue);
+    CHECK(est.p_value_at_upper <= est.p_value);
     // the lower bound is the exact KS statistic of the bucketised samples
     std::vector<double> xb, yb;
     for (double v : x) xb.push_back(static_cast<double>(a.key(v)));

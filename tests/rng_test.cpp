@@ -55,7 +55,7 @@ constexpr std::array<kat, 6> kat_vectors = {{
      {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}},
 }};
 
-double chi2_pvalue(const std::vector<double>& observed, const std::vector<double>& expected) {
+double chi2_p_value(const std::vector<double>& observed, const std::vector<double>& expected) {
   double stat = 0;
   for (std::size_t i = 0; i < observed.size(); ++i) {
     const double d = observed[i] - expected[i];
@@ -203,7 +203,7 @@ TEST_CASE("Poisson weights follow Poisson(1): chi-square goodness of fit over 2 
   const double n = double(units * reps);
   for (int k = 0; k < 7; ++k) expected[k] = n * boost::math::pdf(pois, double(k));
   expected[7] = n * boost::math::cdf(boost::math::complement(pois, 6.0));
-  const double p = chi2_pvalue(observed, expected);
+  const double p = chi2_p_value(observed, expected);
   INFO("p-value " << p);
   CHECK(p > 1e-6);
   const double mean = sum / n, var = sumsq / n - mean * mean;
@@ -229,8 +229,8 @@ TEST_CASE("stream uniforms: uniform marginals and no visible pair structure") {
     pairs[static_cast<std::size_t>(u * 32) * 32 + static_cast<std::size_t>(v * 32)] += 1;
   }
   REQUIRE(out_of_range == 0);
-  const double p1 = chi2_pvalue(cells, std::vector<double>(1000, n / 1000.0));
-  const double p2 = chi2_pvalue(pairs, std::vector<double>(1024, n / 1024.0));
+  const double p1 = chi2_p_value(cells, std::vector<double>(1000, n / 1000.0));
+  const double p2 = chi2_p_value(pairs, std::vector<double>(1024, n / 1024.0));
   INFO("p-values " << p1 << " " << p2);
   CHECK(p1 > 1e-6);
   CHECK(p2 > 1e-6);

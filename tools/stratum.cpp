@@ -136,23 +136,10 @@ long parse_long(const std::string& s, const std::string& opt) {
   return v;
 }
 
+/// pycocotools' summarize() printout, one line per number of coco::stat_table.
 void print_summary(const coco::evaluation& ev, std::FILE* out) {
   const auto& p = ev.p;
-  const auto& md = p.max_dets;
-  const int m0 = md[0], m1 = md[std::min<std::size_t>(1, md.size() - 1)],
-            m2 = md[std::min<std::size_t>(2, md.size() - 1)];
-  struct line {
-    bool ap;
-    double iou;
-    const char* area;
-    int max_det;
-  };
-  const line lines[12] = {{true, -1, "all", 100},   {true, 0.5, "all", m2},    {true, 0.75, "all", m2},
-                          {true, -1, "small", m2},  {true, -1, "medium", m2},  {true, -1, "large", m2},
-                          {false, -1, "all", m0},   {false, -1, "all", m1},    {false, -1, "all", m2},
-                          {false, -1, "small", m2}, {false, -1, "medium", m2}, {false, -1, "large", m2}};
-  for (int i = 0; i < 12; ++i) {
-    const auto& l = lines[i];
+  for (const auto& l : coco::stat_table) {
     char iou[32];
     if (l.iou < 0)
       std::snprintf(iou, sizeof iou, "%0.2f:%0.2f", p.iou_thrs.front(), p.iou_thrs.back());
@@ -160,7 +147,7 @@ void print_summary(const coco::evaluation& ev, std::FILE* out) {
       std::snprintf(iou, sizeof iou, "%0.2f", l.iou);
     std::fprintf(out, " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3d ] = %0.3f\n",
                  l.ap ? "Average Precision" : "Average Recall", l.ap ? "(AP)" : "(AR)", iou, l.area,
-                 l.max_det, ev.stats[static_cast<std::size_t>(i)]);
+                 coco::max_dets_of(l, p), ev.stats[l.id]);
   }
 }
 
@@ -281,31 +268,35 @@ void print_slice_table(const coco::sliced_evaluation& res, const coco::sliced_in
                 ci->confidence_level * 100, ci->replicates, static_cast<unsigned long long>(ci->seed));
   if (ci != nullptr)
     std::printf("; 'AP vs all': the paired interval of slice AP - pooled AP lies below / above 0");
-  std::printf("\n%-*s %7s %6s%s%s %6s %6s %6s %6s %6s %6s%s\n", nw, "slice", "images", "AP",
-              ci ? "  interval      " : "", ci ? "  AP vs all" : "", "AP50", "AP75", "APs", "APm", "APl",
-              "AR100", ci ? "  interval" : "");
+  using coco::stat;
+  std::printf("\n%-*s %7s %6s%s%s %6s %6s %6s %6s %6s %6s%s\n", nw, "slice", "images", coco::name(stat::ap),
+              ci ? "  interval      " : "", ci ? "  AP vs all" : "", coco::name(stat::ap50),
+              coco::name(stat::ap75), coco::name(stat::ap_small), coco::name(stat::ap_medium),
+              coco::name(stat::ap_large), coco::name(stat::ar100), ci ? "  interval" : "");
   auto row = [&](const std::string& name, std::size_t n, const coco::evaluation& ev,
                  const coco::stats_intervals* iv, const coco::stats_intervals* delta) {
     const auto& st = ev.stats;
     std::string ap_ci, ar_ci, vs;
     if (iv != nullptr) {
       char buf[40];
-      std::snprintf(buf, sizeof buf, "  %-14s", interval3(*iv, 0).c_str());
+      std::snprintf(buf, sizeof buf, "  %-14s", interval3(*iv, coco::index(stat::ap)).c_str());
       ap_ci = buf;
-      ar_ci = "  " + interval3(*iv, 8);
+      ar_ci = "  " + interval3(*iv, coco::index(stat::ar100));
       const char* mark = "";
+      const auto iap = coco::index(stat::ap);
       if (delta != nullptr)
-        mark = !std::isfinite(delta->lower[0]) ? "n/a"
-               : delta->upper[0] < 0           ? "below"
-               : delta->lower[0] > 0           ? "above"
-                                               : "-";
+        mark = !std::isfinite(delta->lower[iap]) ? "n/a"
+               : delta->upper[iap] < 0           ? "below"
+               : delta->lower[iap] > 0           ? "above"
+                                                 : "-";
       std::snprintf(buf, sizeof buf, "  %-9s", mark);
       vs = buf;
     }
-    std::printf("%-*s %7zu %6s%s%s %6s %6s %6s %6s %6s %6s%s\n", nw, name.c_str(), n, fixed3(st[0]).c_str(),
-                ap_ci.c_str(), vs.c_str(), fixed3(st[1]).c_str(), fixed3(st[2]).c_str(),
-                fixed3(st[3]).c_str(), fixed3(st[4]).c_str(), fixed3(st[5]).c_str(), fixed3(st[8]).c_str(),
-                ar_ci.c_str());
+    std::printf("%-*s %7zu %6s%s%s %6s %6s %6s %6s %6s %6s%s\n", nw, name.c_str(), n,
+                fixed3(st[stat::ap]).c_str(), ap_ci.c_str(), vs.c_str(), fixed3(st[stat::ap50]).c_str(),
+                fixed3(st[stat::ap75]).c_str(), fixed3(st[stat::ap_small]).c_str(),
+                fixed3(st[stat::ap_medium]).c_str(), fixed3(st[stat::ap_large]).c_str(),
+                fixed3(st[stat::ar100]).c_str(), ar_ci.c_str());
   };
   row("all", res.all.p.img_ids.size(), res.all, ci ? &ci->all : nullptr, nullptr);
   for (std::size_t s = 0; s < res.slices.size(); ++s)

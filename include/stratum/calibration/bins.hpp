@@ -59,7 +59,7 @@ inline std::string num(double v) {
 /// Throws std::invalid_argument unless v is finite and in [0, 1].
 inline void check_unit(double v, const std::string& where, const char* field) {
   if (!(v >= 0.0 && v <= 1.0))
-    throw std::invalid_argument(where + ": " + field + " = " + num(v) + " is not in [0, 1]");
+    throw ::stratum::usage_error(where + ": " + field + " = " + num(v) + " is not in [0, 1]");
 }
 }  // namespace detail
 
@@ -77,7 +77,7 @@ class bin_edges {
   /// outside [0, 1].
   [[nodiscard]] static bin_edges equal_mass(std::span<const double> values, std::size_t m) {
     check_count(m, "bin_edges::equal_mass");
-    if (values.empty()) throw std::invalid_argument("bin_edges::equal_mass: values is empty");
+    if (values.empty()) throw ::stratum::usage_error("bin_edges::equal_mass: values is empty");
     for (std::size_t i = 0; i < values.size(); ++i)
       detail::check_unit(values[i], "bin_edges::equal_mass: values[" + std::to_string(i) + "]", "value");
     std::vector<double> sorted(values.begin(), values.end());
@@ -90,14 +90,14 @@ class bin_edges {
   /// Explicit edges: at least 2, finite, in [0, 1], non-decreasing. Throws std::invalid_argument otherwise.
   explicit bin_edges(std::vector<double> edges) : e_(std::move(edges)) {
     if (e_.size() < 2)
-      throw std::invalid_argument("bin_edges: need at least 2 edges, got " + std::to_string(e_.size()));
+      throw ::stratum::usage_error("bin_edges: need at least 2 edges, got " + std::to_string(e_.size()));
     for (std::size_t k = 0; k < e_.size(); ++k) {
       detail::check_unit(e_[k], "bin_edges: edges[" + std::to_string(k) + "]", "edge");
       if (k > 0 && e_[k] < e_[k - 1])
-        throw std::invalid_argument("bin_edges: edges must be non-decreasing, edges[" + std::to_string(k) +
-                                    "] < edges[" + std::to_string(k - 1) + "]");
+        throw ::stratum::usage_error("bin_edges: edges must be non-decreasing, edges[" + std::to_string(k) +
+                                     "] < edges[" + std::to_string(k - 1) + "]");
     }
-    if (e_.size() - 1 > max_bins) throw std::invalid_argument("bin_edges: more than 2^20 bins");
+    if (e_.size() - 1 > max_bins) throw ::stratum::usage_error("bin_edges: more than 2^20 bins");
   }
 
   [[nodiscard]] std::size_t bins() const noexcept { return e_.size() - 1; }
@@ -123,8 +123,8 @@ class bin_edges {
  private:
   static void check_count(std::size_t m, const char* fn) {
     if (m == 0 || m > max_bins)
-      throw std::invalid_argument(std::string(fn) + ": the number of bins must lie in [1, 2^20], got " +
-                                  std::to_string(m));
+      throw ::stratum::usage_error(std::string(fn) + ": the number of bins must lie in [1, 2^20], got " +
+                                   std::to_string(m));
   }
   std::vector<double> e_;
 };
@@ -174,12 +174,12 @@ class calibration_bins {
   /// axes or more than 2^40 bins in total.
   explicit calibration_bins(std::vector<bin_edges> axes) : axes_(std::move(axes)) {
     if (axes_.empty())
-      throw std::invalid_argument("calibration_bins: at least one axis (confidence) is needed");
+      throw ::stratum::usage_error("calibration_bins: at least one axis (confidence) is needed");
     std::uint64_t total = 1;
     for (const auto& a : axes_) {
       total *= a.bins();
       if (total > (std::uint64_t{1} << 40))
-        throw std::invalid_argument("calibration_bins: more than 2^40 bins");
+        throw ::stratum::usage_error("calibration_bins: more than 2^40 bins");
     }
     total_bins_ = total;
   }
@@ -206,13 +206,13 @@ class calibration_bins {
   void add(double confidence, double target, std::span<const double> features = {},
            std::uint64_t record = 0) {
     if (axes_.empty())
-      throw std::invalid_argument("calibration_bins::add: the state has no axes (default-constructed)");
+      throw ::stratum::usage_error("calibration_bins::add: the state has no axes (default-constructed)");
     const std::string where = "calibration_bins::add: record " + std::to_string(record);
     if (!(confidence >= 0.0 && confidence <= 1.0)) detail::check_unit(confidence, where, "confidence");
     if (!(target >= 0.0 && target <= 1.0)) detail::check_unit(target, where, "target");
     if (features.size() + 1 != axes_.size())
-      throw std::invalid_argument(where + ": " + std::to_string(features.size()) + " features for " +
-                                  std::to_string(axes_.size() - 1) + " feature axes");
+      throw ::stratum::usage_error(where + ": " + std::to_string(features.size()) + " features for " +
+                                   std::to_string(axes_.size() - 1) + " feature axes");
     for (std::size_t f = 0; f < features.size(); ++f)
       if (!(features[f] >= 0.0 && features[f] <= 1.0))
         detail::check_unit(features[f], where, ("features[" + std::to_string(f) + "]").c_str());
@@ -235,7 +235,7 @@ class calibration_bins {
     }
     if (other.axes_.empty()) return *this;
     if (axes_.empty()) return *this = other;
-    if (axes_ != other.axes_) throw std::invalid_argument("calibration_bins merge: the bin edges differ");
+    if (axes_ != other.axes_) throw ::stratum::usage_error("calibration_bins merge: the bin edges differ");
     for (const auto& [idx, s] : other.bins_) bins_[idx] += s;
     count_ += other.count_;
     return *this;
@@ -357,8 +357,8 @@ class class_calibration_bins {
     auto it = classes_.find(category);
     if (it == classes_.end()) {
       if (prototype_.empty())
-        throw std::invalid_argument("class_calibration_bins::add: no prototype axes for a new class " +
-                                    std::to_string(category));
+        throw ::stratum::usage_error("class_calibration_bins::add: no prototype axes for a new class " +
+                                     std::to_string(category));
       it = classes_.emplace(category, calibration_bins(prototype_)).first;
     }
     it->second.add(confidence, target, features, record);
@@ -377,7 +377,7 @@ class class_calibration_bins {
     if (prototype_.empty())
       prototype_ = other.prototype_;
     else if (!other.prototype_.empty() && other.prototype_ != prototype_)
-      throw std::invalid_argument("class_calibration_bins merge: the prototype bin edges differ");
+      throw ::stratum::usage_error("class_calibration_bins merge: the prototype bin edges differ");
     for (const auto& [c, s] : other.classes_) classes_[c] += s;
     return *this;
   }

@@ -48,6 +48,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/error.hpp"
 #include "../stats/proportion.hpp"
 #include "bins.hpp"
 
@@ -68,9 +69,9 @@ inline void require_samples(const calibration_bins& s, const char* fn) {
 
 inline void check_pairs(std::span<const double> confidence, std::span<const double> target, const char* fn) {
   if (confidence.size() != target.size())
-    throw std::invalid_argument(std::string(fn) + ": confidence has " + std::to_string(confidence.size()) +
-                                " values, target " + std::to_string(target.size()));
-  if (confidence.empty()) throw std::invalid_argument(std::string(fn) + ": no samples (empty input)");
+    throw ::stratum::usage_error(std::string(fn) + ": confidence has " + std::to_string(confidence.size()) +
+                                 " values, target " + std::to_string(target.size()));
+  if (confidence.empty()) throw ::stratum::usage_error(std::string(fn) + ": no samples (empty input)");
   for (std::size_t i = 0; i < confidence.size(); ++i) {
     check_unit(confidence[i], std::string(fn) + ": index " + std::to_string(i), "confidence");
     check_unit(target[i], std::string(fn) + ": index " + std::to_string(i), "target");
@@ -239,17 +240,17 @@ struct reliability_bin {
 [[nodiscard]] inline class_calibration_bins make_class_bins(std::span<const double> probabilities,
                                                             std::span<const std::int64_t> labels,
                                                             std::size_t classes, std::size_t ranges = 15) {
-  if (classes == 0) throw std::invalid_argument("ace: classes must be at least 1");
-  if (labels.empty()) throw std::invalid_argument("ace: no samples (empty input)");
+  if (classes == 0) throw ::stratum::usage_error("ace: classes must be at least 1");
+  if (labels.empty()) throw ::stratum::usage_error("ace: no samples (empty input)");
   if (probabilities.size() != labels.size() * classes)
-    throw std::invalid_argument(
+    throw ::stratum::usage_error(
         "ace: probabilities has " + std::to_string(probabilities.size()) +
         " values, expected labels.size() * classes = " + std::to_string(labels.size() * classes));
   const std::size_t n = labels.size();
   for (std::size_t i = 0; i < n; ++i)
     if (labels[i] < 0 || static_cast<std::uint64_t>(labels[i]) >= classes)
-      throw std::invalid_argument("ace: labels[" + std::to_string(i) + "] = " + std::to_string(labels[i]) +
-                                  " is not in [0, " + std::to_string(classes) + ")");
+      throw ::stratum::usage_error("ace: labels[" + std::to_string(i) + "] = " + std::to_string(labels[i]) +
+                                   " is not in [0, " + std::to_string(classes) + ")");
   class_calibration_bins out;
   std::vector<double> p(n);
   for (std::size_t k = 0; k < classes; ++k) {

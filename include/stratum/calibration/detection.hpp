@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/error.hpp"
 #include "calibration.hpp"
 
 namespace stratum::calibration {
@@ -91,7 +92,7 @@ namespace detail {
 inline void add_dece(calibration_bins& s, const calibration_detection& d,
                      std::span<const box_feature> features, std::uint64_t record = 0) {
   double v[4];
-  if (features.size() > 4) throw std::invalid_argument("add_dece: at most 4 box features");
+  if (features.size() > 4) throw ::stratum::usage_error("add_dece: at most 4 box features");
   for (std::size_t f = 0; f < features.size(); ++f) {
     v[f] = detail::feature_value(d, features[f]);
     detail::check_unit(v[f], "add_dece: record " + std::to_string(record), detail::feature_name(features[f]));
@@ -104,7 +105,7 @@ inline void add_dece(calibration_bins& s, const calibration_detection& d,
 [[nodiscard]] inline double d_ece(std::span<const calibration_detection> detections,
                                   std::span<const box_feature> features = {},
                                   std::size_t confidence_bins = 20, std::size_t feature_bins = 5) {
-  if (detections.empty()) throw std::invalid_argument("d_ece: no detections (empty input)");
+  if (detections.empty()) throw ::stratum::usage_error("d_ece: no detections (empty input)");
   auto s = dece_bins(confidence_bins, features, feature_bins);
   for (std::size_t i = 0; i < detections.size(); ++i) add_dece(s, detections[i], features, i);
   return ece(s);
@@ -145,7 +146,7 @@ inline void add_laece(class_calibration_bins& s, const calibration_detection& d,
 }
 
 [[nodiscard]] inline double laece(std::span<const calibration_detection> detections, std::size_t bins = 25) {
-  if (detections.empty()) throw std::invalid_argument("laece: no detections (empty input)");
+  if (detections.empty()) throw ::stratum::usage_error("laece: no detections (empty input)");
   auto s = laece_bins(bins);
   for (std::size_t i = 0; i < detections.size(); ++i) add_laece(s, detections[i], i);
   return laece(s);

@@ -23,7 +23,7 @@ namespace stratum::coco {
 struct evaluation {
   params p;  // as resolved: img_ids and cat_ids sorted, the evaluated ones
   eval_arrays arrays;
-  std::array<double, 12> stats{};
+  summary_stats stats{};  // stats[stat::ap], or by position in pycocotools' order
   [[nodiscard]] category_summary category(std::size_t k) const { return summarize_category(arrays, p, k); }
 };
 

@@ -69,19 +69,79 @@ template <class T>
   return detail::mean_valid(sel);
 }
 
-/// The 12 numbers of pycocotools' summarize(), in its order: AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100,
-/// ARs, ARm, ARl. As in the reference, AP uses maxDets 100 and the others maxDets[2] (or the last one when
-/// there are fewer than 3 values); a selection that does not exist (e.g. no 0.5 threshold) gives -1.
-[[nodiscard]] inline std::array<double, 12> summarize(const eval_arrays& e, const params& p) {
-  const auto& md = p.max_dets;
-  const int m0 = md[0], m1 = md[std::min<std::size_t>(1, md.size() - 1)],
-            m2 = md[std::min<std::size_t>(2, md.size() - 1)];
-  return {summarize_one(e, p, true, -1, "all", 100),    summarize_one(e, p, true, 0.5, "all", m2),
-          summarize_one(e, p, true, 0.75, "all", m2),   summarize_one(e, p, true, -1, "small", m2),
-          summarize_one(e, p, true, -1, "medium", m2),  summarize_one(e, p, true, -1, "large", m2),
-          summarize_one(e, p, false, -1, "all", m0),    summarize_one(e, p, false, -1, "all", m1),
-          summarize_one(e, p, false, -1, "all", m2),    summarize_one(e, p, false, -1, "small", m2),
-          summarize_one(e, p, false, -1, "medium", m2), summarize_one(e, p, false, -1, "large", m2)};
+/// The 12 numbers of pycocotools' summarize(), in its order.
+enum class stat : std::size_t {
+  ap,
+  ap50,
+  ap75,
+  ap_small,
+  ap_medium,
+  ap_large,
+  ar1,
+  ar10,
+  ar100,
+  ar_small,
+  ar_medium,
+  ar_large
+};
+inline constexpr std::size_t stat_count = 12;
+
+/// How each number is selected (pycocotools' _summarizeDets): AP or AR, one IoU threshold or all (iou < 0),
+/// the area range's label, and the maxDets value: `max_dets_slot` 0, 1, 2 is p.max_dets[min(slot, M - 1)],
+/// and -1 is the literal 100 (the reference's AP line, whatever maxDets holds).
+struct stat_info {
+  stat id;
+  const char* name;  // "AP", "AP50", ..., "ARl": the names the CLI, the JSON and the docs use
+  bool ap;
+  double iou;
+  const char* area;
+  int max_dets_slot;
+};
+
+/// The one table of the 12 numbers, read by summarize(), the CLI's summary, the JSON and the examples.
+inline constexpr std::array<stat_info, stat_count> stat_table = {{
+    {stat::ap, "AP", true, -1, "all", -1},
+    {stat::ap50, "AP50", true, 0.5, "all", 2},
+    {stat::ap75, "AP75", true, 0.75, "all", 2},
+    {stat::ap_small, "APs", true, -1, "small", 2},
+    {stat::ap_medium, "APm", true, -1, "medium", 2},
+    {stat::ap_large, "APl", true, -1, "large", 2},
+    {stat::ar1, "AR1", false, -1, "all", 0},
+    {stat::ar10, "AR10", false, -1, "all", 1},
+    {stat::ar100, "AR100", false, -1, "all", 2},
+    {stat::ar_small, "ARs", false, -1, "small", 2},
+    {stat::ar_medium, "ARm", false, -1, "medium", 2},
+    {stat::ar_large, "ARl", false, -1, "large", 2},
+}};
+
+[[nodiscard]] constexpr std::size_t index(stat s) noexcept {
+  return static_cast<std::size_t>(s);
+}
+[[nodiscard]] constexpr const char* name(stat s) noexcept {
+  return stat_table[index(s)].name;
+}
+
+/// The maxDets value of a number under parameters p (see stat_info::max_dets_slot).
+[[nodiscard]] inline int max_dets_of(const stat_info& si, const params& p) noexcept {
+  if (si.max_dets_slot < 0) return 100;
+  return p.max_dets[std::min<std::size_t>(static_cast<std::size_t>(si.max_dets_slot), p.max_dets.size() - 1)];
+}
+
+/// The 12 numbers, indexed by position (pycocotools' order) or by name: stats[stat::ap50].
+struct summary_stats : std::array<double, stat_count> {
+  using std::array<double, stat_count>::operator[];
+  [[nodiscard]] double& operator[](stat s) noexcept { return (*this)[index(s)]; }
+  [[nodiscard]] const double& operator[](stat s) const noexcept { return (*this)[index(s)]; }
+};
+
+/// The 12 numbers of pycocotools' summarize(), in its order (stat_table). As in the reference, AP uses
+/// maxDets 100 and the others maxDets[2] (or the last one when there are fewer than 3 values); a selection
+/// that does not exist (e.g. no 0.5 threshold) gives -1.
+[[nodiscard]] inline summary_stats summarize(const eval_arrays& e, const params& p) {
+  summary_stats out{};
+  for (const auto& si : stat_table)
+    out[si.id] = summarize_one(e, p, si.ap, si.iou, si.area, max_dets_of(si, p));
+  return out;
 }
 
 /// Per-category figures (area "all", largest maxDets unless stated).

@@ -4,6 +4,7 @@
 //
 //   {
 //     "n_images": N, "n_ground_truths": G, "n_detections": D,
+//     "stat_names": ["AP", "AP50", ..., "ARl"]   (coco::stat_table: the names of the 12 numbers),
 //     "stats": [12 numbers, pycocotools' summarize() order],
 //     "per_category": {"<category id>" (or "all" when class-agnostic): {"ap", "ap50", "ap75", "ar100"}},
 //     "slices": {"<name>": {"n_images", "stats", "per_category"}}      (only when slicing was asked for)
@@ -81,8 +82,9 @@ inline std::string intervals_json(const coco::stats_intervals& ci, const char* p
   const auto& ev = res.all;
   std::string out = "{\n  \"n_images\": " + std::to_string(ev.p.img_ids.size()) +
                     ",\n  \"n_ground_truths\": " + std::to_string(n_ground_truths) +
-                    ",\n  \"n_detections\": " + std::to_string(n_detections) +
-                    ",\n  \"stats\": " + stats_json(ev.stats);
+                    ",\n  \"n_detections\": " + std::to_string(n_detections) + ",\n  \"stat_names\": [";
+  for (const auto& si : coco::stat_table) out += (si.id == coco::stat::ap ? "" : ", ") + json_quoted(si.name);
+  out += "],\n  \"stats\": " + stats_json(ev.stats);
   if (ci != nullptr) {
     out += ",\n  \"bootstrap\": {\"method\": \"percentile\", \"unit\": \"image\", \"replicates\": " +
            std::to_string(ci->replicates) + ", \"seed\": " + std::to_string(ci->seed) +

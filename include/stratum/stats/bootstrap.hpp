@@ -63,9 +63,9 @@ class bootstrap_sums {
   bootstrap_sums(std::uint64_t seed, std::uint32_t replicates, std::size_t width, bool keep_units = false)
       : seed_(seed), replicates_(replicates), width_(width), keep_units_(keep_units) {
     if (replicates == 0 || replicates > (std::uint32_t{1} << 31))
-      throw std::invalid_argument("bootstrap_sums: replicates must lie in [1, 2^31], got " +
-                                  std::to_string(replicates));
-    if (width == 0) throw std::invalid_argument("bootstrap_sums: width must be at least 1");
+      throw ::stratum::usage_error("bootstrap_sums: replicates must lie in [1, 2^31], got " +
+                                   std::to_string(replicates));
+    if (width == 0) throw ::stratum::usage_error("bootstrap_sums: width must be at least 1");
     limbs_.assign(static_cast<std::size_t>(detail::exact_limbs) * width_ * rows_per_limb(), 0);
   }
 
@@ -86,9 +86,9 @@ class bootstrap_sums {
   /// a size mismatch, a non-finite value, or an empty (default-constructed) state.
   void add(std::uint64_t unit, std::span<const double> values) {
     if (!empty() && values.size() != width_)
-      throw std::invalid_argument("bootstrap_sums::add: unit " + std::to_string(unit) + ": values has " +
-                                  std::to_string(values.size()) + " entries, width is " +
-                                  std::to_string(width_));
+      throw ::stratum::usage_error("bootstrap_sums::add: unit " + std::to_string(unit) + ": values has " +
+                                   std::to_string(values.size()) + " entries, width is " +
+                                   std::to_string(width_));
     add_rows(unit, values);
   }
 
@@ -98,17 +98,18 @@ class bootstrap_sums {
   /// on an empty state.
   void add_rows(std::uint64_t unit, std::span<const double> values) {
     if (empty())
-      throw std::invalid_argument(
+      throw ::stratum::usage_error(
           "bootstrap_sums::add: the state has no configuration (default-constructed)");
     if (values.empty() || values.size() % width_ != 0)
-      throw std::invalid_argument("bootstrap_sums::add_rows: unit " + std::to_string(unit) + ": values has " +
-                                  std::to_string(values.size()) +
-                                  " entries, not a positive multiple of the width " + std::to_string(width_));
+      throw ::stratum::usage_error("bootstrap_sums::add_rows: unit " + std::to_string(unit) +
+                                   ": values has " + std::to_string(values.size()) +
+                                   " entries, not a positive multiple of the width " +
+                                   std::to_string(width_));
     for (std::size_t i = 0; i < values.size(); ++i)
       if (!std::isfinite(values[i]))
-        throw std::invalid_argument("bootstrap_sums::add: unit " + std::to_string(unit) + ": row " +
-                                    std::to_string(i / width_) + " values[" + std::to_string(i % width_) +
-                                    "] is not finite");
+        throw ::stratum::usage_error("bootstrap_sums::add: unit " + std::to_string(unit) + ": row " +
+                                     std::to_string(i / width_) + " values[" + std::to_string(i % width_) +
+                                     "] is not finite");
     const std::size_t R = rows_per_limb();
     weights_.resize(R);
     fill_poisson_weights(seed_, unit, 0, std::span<std::uint32_t>(weights_.data(), replicates_));
@@ -154,7 +155,7 @@ class bootstrap_sums {
     if (empty()) return *this = other;
     if (other.seed_ != seed_ || other.replicates_ != replicates_ || other.width_ != width_ ||
         other.keep_units_ != keep_units_)
-      throw std::invalid_argument(
+      throw ::stratum::usage_error(
           "bootstrap_sums merge: configurations differ (seed, replicates, width or keep_units)");
     for (std::size_t i = 0; i < limbs_.size(); ++i) limbs_[i] += other.limbs_[i];
     units_.insert(units_.end(), other.units_.begin(), other.units_.end());

@@ -60,14 +60,14 @@ using stratum::detail::numpy_sum;
 inline void check_finite(std::span<const double> v, const char* fn, const char* name) {
   for (std::size_t i = 0; i < v.size(); ++i)
     if (!std::isfinite(v[i]))
-      throw std::invalid_argument(std::string(fn) + ": " + name + "[" + std::to_string(i) +
-                                  "] is not finite (" + std::to_string(v[i]) + ")");
+      throw ::stratum::usage_error(std::string(fn) + ": " + name + "[" + std::to_string(i) +
+                                   "] is not finite (" + std::to_string(v[i]) + ")");
 }
 
 inline void check_confidence_level(double c, const char* fn) {
   if (!(c > 0.0 && c < 1.0))
-    throw std::invalid_argument(std::string(fn) + ": confidence_level must lie in (0, 1), got " +
-                                std::to_string(c));
+    throw ::stratum::usage_error(std::string(fn) + ": confidence_level must lie in (0, 1), got " +
+                                 std::to_string(c));
 }
 
 }  // namespace detail
@@ -95,7 +95,7 @@ struct bootstrap_interval {
                                                             double confidence_level = 0.95) {
   constexpr const char* fn = "percentile_interval";
   detail::check_confidence_level(confidence_level, fn);
-  if (replicates.empty()) throw std::invalid_argument("percentile_interval: replicates is empty");
+  if (replicates.empty()) throw ::stratum::usage_error("percentile_interval: replicates is empty");
   detail::check_finite(replicates, fn, "replicates");
   std::vector<double> sorted(replicates.begin(), replicates.end());
   std::sort(sorted.begin(), sorted.end());
@@ -117,13 +117,13 @@ struct bootstrap_interval {
                                                      double confidence_level = 0.95) {
   constexpr const char* fn = "bca_interval";
   detail::check_confidence_level(confidence_level, fn);
-  if (replicates.empty()) throw std::invalid_argument("bca_interval: replicates is empty");
+  if (replicates.empty()) throw ::stratum::usage_error("bca_interval: replicates is empty");
   if (jackknife.size() < 2)
-    throw std::invalid_argument("bca_interval: jackknife needs at least 2 values, got " +
-                                std::to_string(jackknife.size()));
+    throw ::stratum::usage_error("bca_interval: jackknife needs at least 2 values, got " +
+                                 std::to_string(jackknife.size()));
   detail::check_finite(replicates, fn, "replicates");
   detail::check_finite(jackknife, fn, "jackknife");
-  if (!std::isfinite(theta_hat)) throw std::invalid_argument("bca_interval: theta_hat is not finite");
+  if (!std::isfinite(theta_hat)) throw ::stratum::usage_error("bca_interval: theta_hat is not finite");
   using stratum::detail::rounded;
 
   std::vector<double> sorted(replicates.begin(), replicates.end());

@@ -25,12 +25,13 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include "../core/error.hpp"
 
 namespace stratum::stats {
 
 struct chi_square_result {
   double statistic = 0;
-  double pvalue = 1;
+  double p_value = 1;
   std::size_t dof = 0;
   std::size_t dropped_rows = 0;     ///< all-zero categories left out
   std::size_t dropped_columns = 0;  ///< all-zero samples left out
@@ -43,14 +44,14 @@ struct chi_square_result {
 [[nodiscard]] inline chi_square_result chi_square_homogeneity(std::span<const double> observed,
                                                               std::size_t rows, std::size_t cols,
                                                               bool yates = false) {
-  if (rows == 0 || cols == 0) throw std::invalid_argument("chi_square_homogeneity: the table is empty");
+  if (rows == 0 || cols == 0) throw ::stratum::usage_error("chi_square_homogeneity: the table is empty");
   if (observed.size() != rows * cols)
-    throw std::invalid_argument("chi_square_homogeneity: observed has " + std::to_string(observed.size()) +
-                                " cells, expected rows x cols = " + std::to_string(rows * cols));
+    throw ::stratum::usage_error("chi_square_homogeneity: observed has " + std::to_string(observed.size()) +
+                                 " cells, expected rows x cols = " + std::to_string(rows * cols));
   for (std::size_t k = 0; k < observed.size(); ++k)
     if (!(observed[k] >= 0) || !std::isfinite(observed[k]))
-      throw std::invalid_argument("chi_square_homogeneity: observed[" + std::to_string(k / cols) + "][" +
-                                  std::to_string(k % cols) + "] is negative or not finite");
+      throw ::stratum::usage_error("chi_square_homogeneity: observed[" + std::to_string(k / cols) + "][" +
+                                   std::to_string(k % cols) + "] is negative or not finite");
   std::vector<double> rs(rows, 0.0), cs(cols, 0.0);
   for (std::size_t i = 0; i < rows; ++i)
     for (std::size_t j = 0; j < cols; ++j) rs[i] += observed[i * cols + j], cs[j] += observed[i * cols + j];
@@ -76,7 +77,7 @@ struct chi_square_result {
     for (std::size_t b = 0; b < c; ++b) res.expected[a * c + b] = rr[a] * cc[b] / total;
   if (r < 2 || c < 2) {
     res.statistic = 0;
-    res.pvalue = 1;
+    res.p_value = 1;
     res.dof = 0;
     return res;
   }
@@ -95,7 +96,7 @@ struct chi_square_result {
   }
   res.statistic = x2;
   const boost::math::chi_squared_distribution<double> dist(static_cast<double>(res.dof));
-  res.pvalue = boost::math::cdf(boost::math::complement(dist, x2));
+  res.p_value = boost::math::cdf(boost::math::complement(dist, x2));
   return res;
 }
 

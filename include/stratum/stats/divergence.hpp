@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/error.hpp"
 #include "histogram.hpp"
 
 namespace stratum::stats {
@@ -87,19 +88,19 @@ namespace detail::divergence {
 
 inline void check_weights(std::span<const double> w, std::size_t n, const char* name) {
   if (w.size() != n)
-    throw std::invalid_argument(std::string("wasserstein_distance: ") + name + " has " +
-                                std::to_string(w.size()) + " values for " + std::to_string(n) +
-                                " observations");
+    throw ::stratum::usage_error(std::string("wasserstein_distance: ") + name + " has " +
+                                 std::to_string(w.size()) + " values for " + std::to_string(n) +
+                                 " observations");
   double sum = 0;
   for (std::size_t i = 0; i < w.size(); ++i) {
     if (!(w[i] >= 0) || !std::isfinite(w[i]))
-      throw std::invalid_argument(std::string("wasserstein_distance: ") + name + "[" + std::to_string(i) +
-                                  "] is negative or not finite");
+      throw ::stratum::usage_error(std::string("wasserstein_distance: ") + name + "[" + std::to_string(i) +
+                                   "] is negative or not finite");
     sum += w[i];
   }
   if (!(sum > 0) || !std::isfinite(sum))
-    throw std::invalid_argument(std::string("wasserstein_distance: ") + name +
-                                " must have a positive finite sum");
+    throw ::stratum::usage_error(std::string("wasserstein_distance: ") + name +
+                                 " must have a positive finite sum");
 }
 
 /// Sorted (value, cumulative weight up to and including it) for a sample; cumulative weights end at `total`.
@@ -113,8 +114,8 @@ inline weighted_sample sorted_sample(std::span<const double> v, std::span<const 
   weighted_sample s;
   for (std::size_t i = 0; i < v.size(); ++i)
     if (!std::isfinite(v[i]))
-      throw std::invalid_argument(std::string("wasserstein_distance: ") + name + "[" + std::to_string(i) +
-                                  "] is not finite");
+      throw ::stratum::usage_error(std::string("wasserstein_distance: ") + name + "[" + std::to_string(i) +
+                                   "] is not finite");
   std::vector<std::size_t> idx(v.size());
   std::iota(idx.begin(), idx.end(), std::size_t{0});
   std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
@@ -131,15 +132,15 @@ inline weighted_sample sorted_sample(std::span<const double> v, std::span<const 
 }
 
 inline std::vector<double> checked_counts(std::span<const double> c, const char* fn, const char* name) {
-  if (c.empty()) throw std::invalid_argument(std::string(fn) + ": " + name + " is empty");
+  if (c.empty()) throw ::stratum::usage_error(std::string(fn) + ": " + name + " is empty");
   double sum = 0;
   for (std::size_t i = 0; i < c.size(); ++i) {
     if (!(c[i] >= 0) || !std::isfinite(c[i]))
-      throw std::invalid_argument(std::string(fn) + ": " + name + "[" + std::to_string(i) +
-                                  "] is negative or not finite");
+      throw ::stratum::usage_error(std::string(fn) + ": " + name + "[" + std::to_string(i) +
+                                   "] is negative or not finite");
     sum += c[i];
   }
-  if (!(sum > 0)) throw std::invalid_argument(std::string(fn) + ": " + name + " sums to 0");
+  if (!(sum > 0)) throw ::stratum::usage_error(std::string(fn) + ": " + name + " sums to 0");
   std::vector<double> p(c.size());
   for (std::size_t i = 0; i < c.size(); ++i) p[i] = c[i] / sum;  // scipy: 1.0 * pk / np.sum(pk)
   return p;
@@ -147,8 +148,8 @@ inline std::vector<double> checked_counts(std::span<const double> c, const char*
 
 inline void check_same_size(std::span<const double> p, std::span<const double> q, const char* fn) {
   if (p.size() != q.size())
-    throw std::invalid_argument(std::string(fn) + ": the two distributions have " + std::to_string(p.size()) +
-                                " and " + std::to_string(q.size()) + " cells");
+    throw ::stratum::usage_error(std::string(fn) + ": the two distributions have " +
+                                 std::to_string(p.size()) + " and " + std::to_string(q.size()) + " cells");
 }
 
 /// scipy.special.rel_entr: x ln(x/y) for x, y > 0; 0 for x = 0, y >= 0; +inf otherwise.
@@ -161,16 +162,16 @@ inline double rel_entr(double x, double y) noexcept {
 inline double log_base(double base, const char* fn) {
   if (base == 0) return 1.0;
   if (!(base > 0) || base == 1.0 || !std::isfinite(base))
-    throw std::invalid_argument(std::string(fn) +
-                                ": base must be positive, finite and not 1 (0 = natural log)");
+    throw ::stratum::usage_error(std::string(fn) +
+                                 ": base must be positive, finite and not 1 (0 = natural log)");
   return std::log(base);
 }
 
 inline void check_histograms(const histogram& a, const histogram& b, const char* fn) {
   if (a.edges().empty() || b.edges().empty())
-    throw std::invalid_argument(std::string(fn) + ": a histogram has no edges");
+    throw ::stratum::usage_error(std::string(fn) + ": a histogram has no edges");
   if (a.edges() != b.edges())
-    throw std::invalid_argument(std::string(fn) + ": the histograms have different edges");
+    throw ::stratum::usage_error(std::string(fn) + ": the histograms have different edges");
 }
 
 }  // namespace detail::divergence
@@ -178,8 +179,8 @@ inline void check_histograms(const histogram& a, const histogram& b, const char*
 inline double wasserstein_distance(std::span<const double> u, std::span<const double> v,
                                    std::span<const double> u_weights, std::span<const double> v_weights) {
   using namespace detail::divergence;
-  if (u.empty()) throw std::invalid_argument("wasserstein_distance: u is empty");
-  if (v.empty()) throw std::invalid_argument("wasserstein_distance: v is empty");
+  if (u.empty()) throw ::stratum::usage_error("wasserstein_distance: u is empty");
+  if (v.empty()) throw ::stratum::usage_error("wasserstein_distance: v is empty");
   if (!u_weights.empty()) check_weights(u_weights, u.size(), "u_weights");
   if (!v_weights.empty()) check_weights(v_weights, v.size(), "v_weights");
   const auto a = sorted_sample(u, u_weights, "u");
@@ -258,7 +259,7 @@ inline double hellinger_distance(std::span<const double> p, std::span<const doub
 inline std::vector<double> smoothed_proportions(std::span<const double> counts, double eps,
                                                 const char* name) {
   if (!(eps >= 0) || !std::isfinite(eps))
-    throw std::invalid_argument("smoothing eps must be finite and >= 0");
+    throw ::stratum::usage_error("smoothing eps must be finite and >= 0");
   auto p = detail::divergence::checked_counts(counts, "psi", name);
   if (eps > 0) {
     const double norm = 1.0 + static_cast<double>(p.size()) * eps;

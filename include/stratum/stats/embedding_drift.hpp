@@ -45,6 +45,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include "../core/error.hpp"
 
 namespace stratum::stats {
 
@@ -67,7 +68,7 @@ struct mmd_options {
 struct mmd_result {
   double mmd2 = 0;
   double bandwidth = 0;  ///< sigma used
-  double pvalue = 1;     ///< permutation p-value (1 when permutations = 0)
+  double p_value = 1;    ///< permutation p-value (1 when permutations = 0)
   std::size_t permutations = 0;
 };
 
@@ -94,8 +95,8 @@ inline void check_finite(const Eigen::Ref<const Eigen::MatrixXd>& m, const char*
   for (Eigen::Index i = 0; i < m.rows(); ++i)
     for (Eigen::Index j = 0; j < m.cols(); ++j)
       if (!std::isfinite(m(i, j)))
-        throw std::invalid_argument(std::string(fn) + ": " + name + "(" + std::to_string(i) + ", " +
-                                    std::to_string(j) + ") is not finite");
+        throw ::stratum::usage_error(std::string(fn) + ": " + name + "(" + std::to_string(i) + ", " +
+                                     std::to_string(j) + ") is not finite");
 }
 
 /// Squared distances between all pairs of columns of zt (d x N), by explicit differences (no cancellation,
@@ -150,13 +151,13 @@ inline std::uint64_t bounded(std::mt19937_64& g, std::uint64_t bound) {
 
 inline centroid_shift_result centroid_shift(const Eigen::Ref<const Eigen::MatrixXd>& baseline,
                                             const Eigen::Ref<const Eigen::MatrixXd>& window, double ridge) {
-  if (baseline.rows() < 2) throw std::invalid_argument("centroid_shift: baseline needs at least 2 rows");
-  if (window.rows() < 1) throw std::invalid_argument("centroid_shift: window is empty");
+  if (baseline.rows() < 2) throw ::stratum::usage_error("centroid_shift: baseline needs at least 2 rows");
+  if (window.rows() < 1) throw ::stratum::usage_error("centroid_shift: window is empty");
   if (baseline.cols() < 1 || baseline.cols() != window.cols())
-    throw std::invalid_argument("centroid_shift: baseline has " + std::to_string(baseline.cols()) +
-                                " columns, window " + std::to_string(window.cols()));
+    throw ::stratum::usage_error("centroid_shift: baseline has " + std::to_string(baseline.cols()) +
+                                 " columns, window " + std::to_string(window.cols()));
   if (!(ridge >= 0) || !std::isfinite(ridge))
-    throw std::invalid_argument("centroid_shift: ridge must be >= 0");
+    throw ::stratum::usage_error("centroid_shift: ridge must be >= 0");
   detail::embedding::check_finite(baseline, "centroid_shift", "baseline");
   detail::embedding::check_finite(window, "centroid_shift", "window");
   const Eigen::Index d = baseline.cols();
@@ -186,7 +187,7 @@ inline centroid_shift_result centroid_shift(const Eigen::Ref<const Eigen::Matrix
 }
 
 inline double median_heuristic_bandwidth(const Eigen::Ref<const Eigen::MatrixXd>& z) {
-  if (z.rows() < 2) throw std::invalid_argument("median_heuristic_bandwidth: need at least 2 rows");
+  if (z.rows() < 2) throw ::stratum::usage_error("median_heuristic_bandwidth: need at least 2 rows");
   detail::embedding::check_finite(z, "median_heuristic_bandwidth", "z");
   const Eigen::MatrixXd zt = z.transpose();
   return detail::embedding::median_of_upper(detail::embedding::pairwise_sq_dist(zt));
@@ -197,13 +198,13 @@ inline mmd_result mmd(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::R
   const bool unbiased = options.estimator == mmd_estimator::unbiased;
   const Eigen::Index m = x.rows(), n = y.rows();
   if (m < (unbiased ? 2 : 1) || n < (unbiased ? 2 : 1))
-    throw std::invalid_argument(std::string("mmd: each sample needs at least ") + (unbiased ? "2" : "1") +
-                                " rows, got " + std::to_string(m) + " and " + std::to_string(n));
+    throw ::stratum::usage_error(std::string("mmd: each sample needs at least ") + (unbiased ? "2" : "1") +
+                                 " rows, got " + std::to_string(m) + " and " + std::to_string(n));
   if (x.cols() < 1 || x.cols() != y.cols())
-    throw std::invalid_argument("mmd: x has " + std::to_string(x.cols()) + " columns, y " +
-                                std::to_string(y.cols()));
+    throw ::stratum::usage_error("mmd: x has " + std::to_string(x.cols()) + " columns, y " +
+                                 std::to_string(y.cols()));
   if (std::isnan(options.bandwidth) || std::isinf(options.bandwidth))
-    throw std::invalid_argument("mmd: bandwidth must be finite");
+    throw ::stratum::usage_error("mmd: bandwidth must be finite");
   detail::embedding::check_finite(x, "mmd", "x");
   detail::embedding::check_finite(y, "mmd", "y");
   const Eigen::Index nn = m + n;
@@ -266,7 +267,7 @@ inline mmd_result mmd(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::R
         ++at_least;
     }
   }
-  r.pvalue = static_cast<double>(1 + at_least) / static_cast<double>(1 + options.permutations);
+  r.p_value = static_cast<double>(1 + at_least) / static_cast<double>(1 + options.permutations);
   return r;
 }
 

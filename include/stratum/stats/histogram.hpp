@@ -48,17 +48,17 @@ class histogram {
   /// `bins` equal-width bins over [lo, hi], edges lo + i (hi - lo) / bins as numpy.linspace(lo, hi, bins +
   /// 1).
   [[nodiscard]] static histogram uniform(double lo, double hi, std::size_t bins) {
-    if (bins == 0) throw std::invalid_argument("histogram::uniform: bins must be >= 1");
+    if (bins == 0) throw ::stratum::usage_error("histogram::uniform: bins must be >= 1");
     if (!(std::isfinite(lo) && std::isfinite(hi) && lo < hi))
-      throw std::invalid_argument("histogram::uniform: need finite lo < hi");
+      throw ::stratum::usage_error("histogram::uniform: need finite lo < hi");
     auto e = ::stratum::detail::numpy_linspace(lo, hi, bins + 1);
     return histogram(std::move(e));
   }
 
   /// Adds `weight` observations of x. Throws std::invalid_argument for NaN or on a histogram without edges.
   void add(double x, std::uint64_t weight = 1) {
-    if (edges_.empty()) throw std::invalid_argument("histogram::add: the histogram has no edges");
-    if (std::isnan(x)) throw std::invalid_argument("histogram::add: x is NaN");
+    if (edges_.empty()) throw ::stratum::usage_error("histogram::add: the histogram has no edges");
+    if (std::isnan(x)) throw ::stratum::usage_error("histogram::add: x is NaN");
     if (x < edges_.front())
       underflow_ += weight;
     else if (x > edges_.back())
@@ -72,7 +72,7 @@ class histogram {
   void add(std::span<const double> xs) {
     for (std::size_t i = 0; i < xs.size(); ++i) {
       if (std::isnan(xs[i]))
-        throw std::invalid_argument("histogram::add: x[" + std::to_string(i) + "] is NaN");
+        throw ::stratum::usage_error("histogram::add: x[" + std::to_string(i) + "] is NaN");
       add(xs[i]);
     }
   }
@@ -85,7 +85,7 @@ class histogram {
       return *this;
     }
     if (!same_edges(other))
-      throw std::invalid_argument("histogram::merge: the histograms have different edges");
+      throw ::stratum::usage_error("histogram::merge: the histograms have different edges");
     underflow_ += other.underflow_;
     overflow_ += other.overflow_;
     for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
@@ -169,13 +169,13 @@ class histogram {
 
  private:
   static void check_edges(const std::vector<double>& e, const char* who) {
-    if (e.size() < 2) throw std::invalid_argument(std::string(who) + ": edges needs at least 2 values");
+    if (e.size() < 2) throw ::stratum::usage_error(std::string(who) + ": edges needs at least 2 values");
     for (std::size_t i = 0; i < e.size(); ++i) {
       if (!std::isfinite(e[i]))
-        throw std::invalid_argument(std::string(who) + ": edges[" + std::to_string(i) + "] is not finite");
+        throw ::stratum::usage_error(std::string(who) + ": edges[" + std::to_string(i) + "] is not finite");
       if (i > 0 && !(e[i - 1] < e[i]))
-        throw std::invalid_argument(std::string(who) + ": edges must increase strictly (edges[" +
-                                    std::to_string(i) + "])");
+        throw ::stratum::usage_error(std::string(who) + ": edges must increase strictly (edges[" +
+                                     std::to_string(i) + "])");
     }
   }
   bool same_edges(const histogram& o) const noexcept {
@@ -201,12 +201,12 @@ class histogram {
 /// fewer bins). A baseline with fewer than 2 distinct values has no bin of positive width:
 /// std::invalid_argument.
 [[nodiscard]] inline std::vector<double> quantile_edges(std::span<const double> baseline, std::size_t bins) {
-  if (bins == 0) throw std::invalid_argument("quantile_edges: bins must be >= 1");
-  if (baseline.empty()) throw std::invalid_argument("quantile_edges: baseline is empty");
+  if (bins == 0) throw ::stratum::usage_error("quantile_edges: bins must be >= 1");
+  if (baseline.empty()) throw ::stratum::usage_error("quantile_edges: baseline is empty");
   std::vector<double> s(baseline.begin(), baseline.end());
   for (std::size_t i = 0; i < s.size(); ++i)
     if (!std::isfinite(s[i]))
-      throw std::invalid_argument("quantile_edges: baseline[" + std::to_string(i) + "] is not finite");
+      throw ::stratum::usage_error("quantile_edges: baseline[" + std::to_string(i) + "] is not finite");
   std::sort(s.begin(), s.end());
   std::vector<double> e;
   for (std::size_t i = 0; i <= bins; ++i) {
@@ -215,7 +215,7 @@ class histogram {
     if (e.empty() || v > e.back()) e.push_back(v);
   }
   if (e.size() < 2)
-    throw std::invalid_argument("quantile_edges: the baseline has fewer than 2 distinct values");
+    throw ::stratum::usage_error("quantile_edges: the baseline has fewer than 2 distinct values");
   return e;
 }
 

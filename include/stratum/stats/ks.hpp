@@ -45,6 +45,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include "../core/error.hpp"
 
 namespace stratum::stats {
 
@@ -53,7 +54,7 @@ enum class ks_method { automatic, exact, asymptotic };
 
 struct ks_result {
   double statistic = 0;  ///< D (two-sided), D+ ('greater') or D- ('less'); in exact mode h / lcm(n1, n2)
-  double pvalue = 1;
+  double p_value = 1;
   double d_plus = 0;    ///< max (F - G)
   double d_minus = 0;   ///< max (G - F), clipped at 0
   double location = 0;  ///< the observation where the statistic is attained (scipy's statistic_location)
@@ -82,12 +83,12 @@ struct ks_result {
 [[nodiscard]] double kolmogorov_n_sf(std::int64_t n, double d);
 
 /// Exact p-value of the two-sample test for sizes n1, n2 and lattice statistic h / lcm(n1, n2), h >= 0.
-[[nodiscard]] double ks_2samp_exact_pvalue(std::int64_t n1, std::int64_t n2, std::int64_t h,
-                                           ks_alternative alt);
+[[nodiscard]] double ks_2samp_exact_p_value(std::int64_t n1, std::int64_t n2, std::int64_t h,
+                                            ks_alternative alt);
 
 /// Asymptotic p-value of the two-sample test (scipy 1.10.1 'asymp').
-[[nodiscard]] double ks_2samp_asymptotic_pvalue(std::int64_t n1, std::int64_t n2, double d,
-                                                ks_alternative alt);
+[[nodiscard]] double ks_2samp_asymptotic_p_value(std::int64_t n1, std::int64_t n2, double d,
+                                                 ks_alternative alt);
 
 /// Two-sample Kolmogorov-Smirnov test (scipy.stats.ks_2samp). Throws std::invalid_argument on an empty sample
 /// or a NaN value. Infinite values are allowed (they order like any other value).
@@ -227,7 +228,7 @@ inline std::pair<std::int64_t, bool> exact_floor_product(std::int64_t n, double 
 }
 
 /// P(path touches the rejection region) by the probability recursion (see the header comment); h >= 1.
-inline double lattice_pvalue(std::int64_t n1, std::int64_t n2, std::int64_t h, bool two) {
+inline double lattice_p_value(std::int64_t n1, std::int64_t n2, std::int64_t h, bool two) {
   const std::int64_t g = std::gcd(n1, n2);
   const std::int64_t a = n2 / g, b = n1 / g;
   // Recursion over columns i = 0..n1 of probabilities P(i, j), j = 0..n2 (see the header comment). Entries
@@ -285,7 +286,7 @@ inline double kolmogorov_sf(double x) {
 }
 
 inline double smirnov_sf(std::int64_t n, double d) {
-  if (n <= 0) throw std::invalid_argument("smirnov_sf: n must be positive, got " + std::to_string(n));
+  if (n <= 0) throw ::stratum::usage_error("smirnov_sf: n must be positive, got " + std::to_string(n));
   if (std::isnan(d)) return d;
   if (d < 0.0 || d > 1.0) throw std::domain_error("smirnov_sf: d must lie in [0, 1]");
   if (n == 1) return 1.0 - d;
@@ -332,7 +333,7 @@ inline double smirnov_sf(std::int64_t n, double d) {
 }
 
 inline double kolmogorov_n_sf(std::int64_t n, double x) {
-  if (n <= 0) throw std::invalid_argument("kolmogorov_n_sf: n must be positive, got " + std::to_string(n));
+  if (n <= 0) throw ::stratum::usage_error("kolmogorov_n_sf: n must be positive, got " + std::to_string(n));
   if (std::isnan(x)) return x;
   if (x >= 1.0) return 0.0;
   if (x <= 0.0) return 1.0;
@@ -365,9 +366,10 @@ inline double kolmogorov_n_sf(std::int64_t n, double x) {
   return std::clamp(1.0 - cdf, 0.0, 1.0);
 }
 
-inline double ks_2samp_exact_pvalue(std::int64_t n1, std::int64_t n2, std::int64_t h, ks_alternative alt) {
-  if (n1 <= 0 || n2 <= 0) throw std::invalid_argument("ks_2samp_exact_pvalue: sample sizes must be positive");
-  if (h < 0) throw std::invalid_argument("ks_2samp_exact_pvalue: h must be >= 0");
+inline double ks_2samp_exact_p_value(std::int64_t n1, std::int64_t n2, std::int64_t h, ks_alternative alt) {
+  if (n1 <= 0 || n2 <= 0)
+    throw ::stratum::usage_error("ks_2samp_exact_p_value: sample sizes must be positive");
+  if (h < 0) throw ::stratum::usage_error("ks_2samp_exact_p_value: h must be >= 0");
   if (h == 0) return 1.0;
   const std::int64_t g = std::gcd(n1, n2);
   if (h > n2 / g * n1) return 0.0;  // h / lcm > 1: impossible
@@ -387,12 +389,12 @@ inline double ks_2samp_exact_pvalue(std::int64_t n1, std::int64_t n2, std::int64
     for (std::int64_t k = n / h; k >= 1; --k) p = ratio(k) * (1.0 - p);
     return std::clamp(2.0 * p, 0.0, 1.0);
   }
-  return detail::ks::lattice_pvalue(n1, n2, h, two);
+  return detail::ks::lattice_p_value(n1, n2, h, two);
 }
 
-inline double ks_2samp_asymptotic_pvalue(std::int64_t n1, std::int64_t n2, double d, ks_alternative alt) {
+inline double ks_2samp_asymptotic_p_value(std::int64_t n1, std::int64_t n2, double d, ks_alternative alt) {
   if (n1 <= 0 || n2 <= 0)
-    throw std::invalid_argument("ks_2samp_asymptotic_pvalue: sample sizes must be positive");
+    throw ::stratum::usage_error("ks_2samp_asymptotic_p_value: sample sizes must be positive");
   const double m = static_cast<double>(std::max(n1, n2)), n = static_cast<double>(std::min(n1, n2));
   const double en = m * n / (m + n);
   double p;
@@ -413,12 +415,12 @@ inline double ks_2samp_asymptotic_pvalue(std::int64_t n1, std::int64_t n2, doubl
 
 inline ks_result ks_2samp(std::span<const double> x, std::span<const double> y, ks_alternative alternative,
                           ks_method method) {
-  if (x.empty()) throw std::invalid_argument("ks_2samp: x must not be empty");
-  if (y.empty()) throw std::invalid_argument("ks_2samp: y must not be empty");
+  if (x.empty()) throw ::stratum::usage_error("ks_2samp: x must not be empty");
+  if (y.empty()) throw ::stratum::usage_error("ks_2samp: y must not be empty");
   for (std::size_t i = 0; i < x.size(); ++i)
-    if (std::isnan(x[i])) throw std::invalid_argument("ks_2samp: x[" + std::to_string(i) + "] is NaN");
+    if (std::isnan(x[i])) throw ::stratum::usage_error("ks_2samp: x[" + std::to_string(i) + "] is NaN");
   for (std::size_t i = 0; i < y.size(); ++i)
-    if (std::isnan(y[i])) throw std::invalid_argument("ks_2samp: y[" + std::to_string(i) + "] is NaN");
+    if (std::isnan(y[i])) throw ::stratum::usage_error("ks_2samp: y[" + std::to_string(i) + "] is NaN");
   std::vector<double> xs(x.begin(), x.end()), ys(y.begin(), y.end());
   std::sort(xs.begin(), xs.end());
   std::sort(ys.begin(), ys.end());
@@ -479,9 +481,9 @@ inline ks_result ks_2samp(std::span<const double> x, std::span<const double> y, 
   if (m == ks_method::exact) {
     const std::int64_t lcm = b * n2;
     r.statistic = static_cast<double>(h) / static_cast<double>(lcm);
-    r.pvalue = ks_2samp_exact_pvalue(n1, n2, h, alternative);
+    r.p_value = ks_2samp_exact_p_value(n1, n2, h, alternative);
   } else {
-    r.pvalue = ks_2samp_asymptotic_pvalue(n1, n2, r.statistic, alternative);
+    r.p_value = ks_2samp_asymptotic_p_value(n1, n2, r.statistic, alternative);
   }
   return r;
 }

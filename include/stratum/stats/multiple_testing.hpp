@@ -31,6 +31,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include "../core/error.hpp"
 
 namespace stratum::stats {
 
@@ -53,13 +54,13 @@ struct multiple_testing_result {
 [[nodiscard]] inline multiple_testing_result adjust_p_values(std::span<const double> p_values,
                                                              p_value_adjustment method, double alpha = 0.05) {
   const std::string fn = "stratum::stats::adjust_p_values: ";
-  if (p_values.empty()) throw std::invalid_argument(fn + "p_values is empty");
+  if (p_values.empty()) throw ::stratum::usage_error(fn + "p_values is empty");
   if (!(alpha > 0.0 && alpha < 1.0))
-    throw std::invalid_argument(fn + "alpha (= " + std::to_string(alpha) + ") must lie in (0, 1)");
+    throw ::stratum::usage_error(fn + "alpha (= " + std::to_string(alpha) + ") must lie in (0, 1)");
   for (std::size_t i = 0; i < p_values.size(); ++i) {
     if (!(p_values[i] >= 0.0 && p_values[i] <= 1.0))
-      throw std::invalid_argument(fn + "p_values[" + std::to_string(i) +
-                                  "] (= " + std::to_string(p_values[i]) + ") must lie in [0, 1]");
+      throw ::stratum::usage_error(fn + "p_values[" + std::to_string(i) +
+                                   "] (= " + std::to_string(p_values[i]) + ") must lie in [0, 1]");
   }
 
   const std::size_t m = p_values.size();
@@ -114,7 +115,7 @@ struct multiple_testing_result {
     }
     return out;
   }
-  throw std::invalid_argument(fn + "unknown method");
+  throw ::stratum::usage_error(fn + "unknown method");
 }
 
 /// Bonferroni-adjusted p-values and decisions (statsmodels multipletests method='bonferroni').

@@ -47,6 +47,7 @@
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/policies/error_handling.hpp>
 #include <boost/math/special_functions/beta.hpp>
+#include "../core/error.hpp"
 
 namespace stratum::stats {
 
@@ -89,20 +90,20 @@ inline std::string where(const char* fn) {
 
 /// Validates a count pair: 0 <= x <= n, 0 < n <= 2^53.
 inline void check_counts(const char* fn, std::int64_t x, std::int64_t n) {
-  if (n < 0) throw std::invalid_argument(where(fn) + "n (= " + std::to_string(n) + ") must be >= 0");
+  if (n < 0) throw ::stratum::usage_error(where(fn) + "n (= " + std::to_string(n) + ") must be >= 0");
   if (n == 0) throw std::domain_error(where(fn) + "n = 0: no trials, the proportion is undefined");
   if (n > max_exact_count)
     throw std::domain_error(where(fn) + "n (= " + std::to_string(n) + ") exceeds 2^53, not exact in double");
-  if (x < 0) throw std::invalid_argument(where(fn) + "x (= " + std::to_string(x) + ") must be >= 0");
+  if (x < 0) throw ::stratum::usage_error(where(fn) + "x (= " + std::to_string(x) + ") must be >= 0");
   if (x > n)
-    throw std::invalid_argument(where(fn) + "x (= " + std::to_string(x) +
-                                ") must not exceed n (= " + std::to_string(n) + ")");
+    throw ::stratum::usage_error(where(fn) + "x (= " + std::to_string(x) +
+                                 ") must not exceed n (= " + std::to_string(n) + ")");
 }
 
 /// Validates a significance level: alpha in (0, 1), not NaN.
 inline void check_alpha(const char* fn, double alpha) {
   if (!(alpha > 0.0 && alpha < 1.0))
-    throw std::invalid_argument(where(fn) + "alpha (= " + std::to_string(alpha) + ") must lie in (0, 1)");
+    throw ::stratum::usage_error(where(fn) + "alpha (= " + std::to_string(alpha) + ") must lie in (0, 1)");
 }
 
 /// z = Phi^{-1}(1 - tail), computed as the complement quantile so that tiny tails keep full precision
@@ -255,7 +256,7 @@ inline void check_alpha(const char* fn, double alpha) {
     case proportion_method::jeffreys:
       return jeffreys_interval(x, n, alpha);
   }
-  throw std::invalid_argument("stratum::stats::proportion_confint: unknown method");
+  throw ::stratum::usage_error("stratum::stats::proportion_confint: unknown method");
 }
 
 /// One-sided Clopper-Pearson upper confidence bound at level 1 - alpha: the p at which P(X <= x | n, p) =

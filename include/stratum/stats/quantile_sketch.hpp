@@ -75,13 +75,13 @@ class quantile_sketch {
   /// An empty sketch with precision p: 2^p buckets per octave, relative bucket width <= 2^-p.
   explicit quantile_sketch(int precision) : p_(precision), configured_(true) {
     if (precision < 0 || precision > max_precision)
-      throw std::invalid_argument("quantile_sketch: precision must lie in [0, " +
-                                  std::to_string(max_precision) + "], got " + std::to_string(precision));
+      throw ::stratum::usage_error("quantile_sketch: precision must lie in [0, " +
+                                   std::to_string(max_precision) + "], got " + std::to_string(precision));
   }
 
   /// Adds `weight` copies of x. Throws std::invalid_argument for a non-finite x.
   void add(double x, std::uint64_t weight = 1) {
-    if (!std::isfinite(x)) throw std::invalid_argument("quantile_sketch::add: x is not finite");
+    if (!std::isfinite(x)) throw ::stratum::usage_error("quantile_sketch::add: x is not finite");
     if (weight == 0) return;
     if (x == 0) x = 0.0;  // -0 -> +0, so min/max do not depend on arrival order
     configured_ = true;
@@ -96,7 +96,7 @@ class quantile_sketch {
   void add(std::span<const double> xs) {
     for (std::size_t i = 0; i < xs.size(); ++i) {
       if (!std::isfinite(xs[i]))
-        throw std::invalid_argument("quantile_sketch::add: x[" + std::to_string(i) + "] is not finite");
+        throw ::stratum::usage_error("quantile_sketch::add: x[" + std::to_string(i) + "] is not finite");
       add(xs[i]);
     }
   }
@@ -253,9 +253,10 @@ class quantile_sketch {
   }
   [[nodiscard]] std::map<std::int64_t, std::uint64_t>::const_iterator bucket_of_rank(double q,
                                                                                      const char* fn) const {
-    if (n_ == 0) throw std::invalid_argument(std::string("quantile_sketch::") + fn + ": the sketch is empty");
+    if (n_ == 0)
+      throw ::stratum::usage_error(std::string("quantile_sketch::") + fn + ": the sketch is empty");
     if (!(q >= 0 && q <= 1))
-      throw std::invalid_argument(std::string("quantile_sketch::") + fn + ": q must lie in [0, 1]");
+      throw ::stratum::usage_error(std::string("quantile_sketch::") + fn + ": q must lie in [0, 1]");
     const std::uint64_t r = rank(q);
     std::uint64_t cum = 0;
     for (auto it = counts_.begin(); it != counts_.end(); ++it) {
@@ -275,16 +276,16 @@ class quantile_sketch {
 /// KS between two sketches: the statistic of the bucketised samples (a lower bound on the exact D), an upper
 /// bound on the exact D, and asymptotic two-sided p-values (scipy 'asymp') at both.
 struct sketch_ks_result {
-  double statistic = 0;        ///< D_lower = KS statistic of the bucketised samples, <= exact D
-  double upper_bound = 0;      ///< D_upper >= exact D
-  double pvalue = 1;           ///< asymptotic p-value at `statistic`
-  double pvalue_at_upper = 1;  ///< asymptotic p-value at `upper_bound` (<= the p-value at the exact D)
+  double statistic = 0;         ///< D_lower = KS statistic of the bucketised samples, <= exact D
+  double upper_bound = 0;       ///< D_upper >= exact D
+  double p_value = 1;           ///< asymptotic p-value at `statistic`
+  double p_value_at_upper = 1;  ///< asymptotic p-value at `upper_bound` (<= the p-value at the exact D)
 };
 
 [[nodiscard]] inline sketch_ks_result ks_2samp(const quantile_sketch& a, const quantile_sketch& b) {
   if (a.precision() != b.precision())
-    throw std::invalid_argument("ks_2samp(sketch, sketch): precisions differ");
-  if (a.empty() || b.empty()) throw std::invalid_argument("ks_2samp(sketch, sketch): a sketch is empty");
+    throw ::stratum::usage_error("ks_2samp(sketch, sketch): precisions differ");
+  if (a.empty() || b.empty()) throw ::stratum::usage_error("ks_2samp(sketch, sketch): a sketch is empty");
   const double n1 = static_cast<double>(a.count()), n2 = static_cast<double>(b.count());
   auto ia = a.buckets().begin(), ib = b.buckets().begin();
   std::uint64_t ca = 0, cb = 0;
@@ -308,8 +309,8 @@ struct sketch_ks_result {
   r.statistic = lower;
   r.upper_bound = std::min(1.0, upper);
   const auto na = static_cast<std::int64_t>(a.count()), nb = static_cast<std::int64_t>(b.count());
-  r.pvalue = ks_2samp_asymptotic_pvalue(na, nb, r.statistic, ks_alternative::two_sided);
-  r.pvalue_at_upper = ks_2samp_asymptotic_pvalue(na, nb, r.upper_bound, ks_alternative::two_sided);
+  r.p_value = ks_2samp_asymptotic_p_value(na, nb, r.statistic, ks_alternative::two_sided);
+  r.p_value_at_upper = ks_2samp_asymptotic_p_value(na, nb, r.upper_bound, ks_alternative::two_sided);
   return r;
 }
 
@@ -321,9 +322,9 @@ struct sketch_wasserstein_result {
 [[nodiscard]] inline sketch_wasserstein_result wasserstein_distance(const quantile_sketch& a,
                                                                     const quantile_sketch& b) {
   if (a.precision() != b.precision())
-    throw std::invalid_argument("wasserstein_distance(sketch, sketch): precisions differ");
+    throw ::stratum::usage_error("wasserstein_distance(sketch, sketch): precisions differ");
   if (a.empty() || b.empty())
-    throw std::invalid_argument("wasserstein_distance(sketch, sketch): a sketch is empty");
+    throw ::stratum::usage_error("wasserstein_distance(sketch, sketch): a sketch is empty");
   std::vector<double> xa, wa, xb, wb;
   double bound = 0;
   auto collect = [&bound](const quantile_sketch& s, std::vector<double>& x, std::vector<double>& w) {

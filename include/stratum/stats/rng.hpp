@@ -40,6 +40,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include "../core/error.hpp"
 
 namespace stratum::stats {
 

@@ -25,6 +25,7 @@
 #include <string>
 
 #include <stratum/stats/proportion.hpp>
+#include "../core/error.hpp"
 
 namespace stratum::stats {
 
@@ -32,14 +33,14 @@ namespace sample_size_detail {
 
 inline void check_rate(const char* fn, const char* name, double rate) {
   if (!(rate >= 0.0 && rate <= 1.0))
-    throw std::invalid_argument(proportion_detail::where(fn) + name + " (= " + std::to_string(rate) +
-                                ") must lie in [0, 1]");
+    throw ::stratum::usage_error(proportion_detail::where(fn) + name + " (= " + std::to_string(rate) +
+                                 ") must lie in [0, 1]");
 }
 
 inline void check_positive(const char* fn, const char* name, double v) {
   if (!(v > 0.0) || !std::isfinite(v))
-    throw std::invalid_argument(proportion_detail::where(fn) + name + " (= " + std::to_string(v) +
-                                ") must be positive and finite");
+    throw ::stratum::usage_error(proportion_detail::where(fn) + name + " (= " + std::to_string(v) +
+                                 ") must be positive and finite");
 }
 
 /// ceil(v) as a count >= 1, or std::domain_error when v exceeds 2^53.
@@ -121,8 +122,8 @@ inline std::int64_t to_count(const char* fn, double v) {
 [[nodiscard]] inline std::int64_t zero_failure_sample_size(double max_rate, double alpha = 0.05) {
   constexpr const char* fn = "zero_failure_sample_size";
   if (!(max_rate > 0.0 && max_rate <= 1.0))
-    throw std::invalid_argument(proportion_detail::where(fn) + "max_rate (= " + std::to_string(max_rate) +
-                                ") must lie in (0, 1]");
+    throw ::stratum::usage_error(proportion_detail::where(fn) + "max_rate (= " + std::to_string(max_rate) +
+                                 ") must lie in (0, 1]");
   proportion_detail::check_alpha(fn, alpha);
   const double log_alpha = std::log(alpha);
   const double log_keep = std::log1p(-max_rate);  // ln(1 - p) < 0, -inf at p = 1
@@ -143,8 +144,8 @@ inline std::int64_t to_count(const char* fn, double v) {
 [[nodiscard]] inline std::int64_t rule_of_three_sample_size(double max_rate, double alpha = 0.05) {
   constexpr const char* fn = "rule_of_three_sample_size";
   if (!(max_rate > 0.0 && max_rate <= 1.0))
-    throw std::invalid_argument(proportion_detail::where(fn) + "max_rate (= " + std::to_string(max_rate) +
-                                ") must lie in (0, 1]");
+    throw ::stratum::usage_error(proportion_detail::where(fn) + "max_rate (= " + std::to_string(max_rate) +
+                                 ") must lie in (0, 1]");
   proportion_detail::check_alpha(fn, alpha);
   return sample_size_detail::to_count(fn, -std::log(alpha) / max_rate);
 }

@@ -30,6 +30,7 @@
 #include <boost/math/distributions/normal.hpp>
 
 #include <stratum/stats/proportion.hpp>
+#include "../core/error.hpp"
 
 namespace stratum::stats {
 
@@ -140,8 +141,8 @@ inline void check_table(const char* fn, std::int64_t a, std::int64_t b, std::int
   std::int64_t total = 0;
   for (int i = 0; i < 4; ++i) {
     if (cells[i] < 0)
-      throw std::invalid_argument(where(fn) + names[i] + " (= " + std::to_string(cells[i]) +
-                                  ") must be >= 0");
+      throw ::stratum::usage_error(where(fn) + names[i] + " (= " + std::to_string(cells[i]) +
+                                   ") must be >= 0");
     if (cells[i] > max_total)
       throw std::domain_error(where(fn) + names[i] + " (= " + std::to_string(cells[i]) +
                               ") exceeds the supported table total 2^30 - 1");
