@@ -63,6 +63,16 @@ inline coco_record draw_record(rng& r) {
   return c;
 }
 
+/// Feeds COCO records to an exact or binned state (the same records: matcher::match feeds either).
+template <class S>
+S fed_records(S s, const std::vector<coco_record>& items) {
+  for (const auto& c : items) {
+    s.add_detection(c.k, c.score, c.image, c.rank, c.tp, c.fp);
+    s.add_ground_truths(c.k, c.rank % 2, c.gt);
+  }
+  return s;
+}
+
 inline stratum::coco::params small_coco_params() {
   stratum::coco::params p;
   p.iou_thrs = {0.5, 0.75, 0.9};
@@ -78,14 +88,7 @@ struct state_traits<stratum::coco::exact_accumulator> {
   using item = coco_record;
   static constexpr const char* name = "coco_exact";
   static item draw(rng& r) { return draw_record(r); }
-  static S make(const std::vector<item>& items) {
-    S s({3, 4, 2});
-    for (const auto& c : items) {
-      s.add_detection(c.k, c.score, c.image, c.rank, c.tp, c.fp);
-      s.add_ground_truths(c.k, c.rank % 2, c.gt);
-    }
-    return s;
-  }
+  static S make(const std::vector<item>& items) { return fed_records(S({3, 4, 2}), items); }
 };
 
 template <>
@@ -94,14 +97,7 @@ struct state_traits<stratum::coco::binned_accumulator> {
   using item = coco_record;
   static constexpr const char* name = "coco_binned";
   static item draw(rng& r) { return draw_record(r); }
-  static S make(const std::vector<item>& items) {
-    S s(small_coco_params(), 16);
-    for (const auto& c : items) {
-      s.add_detection(c.k, c.score, c.image, c.rank, c.tp, c.fp);
-      s.add_ground_truths(c.k, c.rank % 2, c.gt);
-    }
-    return s;
-  }
+  static S make(const std::vector<item>& items) { return fed_records(S(small_coco_params(), 16), items); }
 };
 
 // Frames of a small stream, sliced by weather and by weather x rig.
