@@ -3,6 +3,7 @@
 // them.
 //
 //   {
+//     "stratum_version": "MAJOR.MINOR.PATCH" (STRATUM_VERSION of the library that wrote the document),
 //     "n_images": N, "n_ground_truths": G, "n_detections": D,
 //     "stat_names": ["AP", "AP50", ..., "ARl"]   (coco::stat_table: the names of the 12 numbers),
 //     "stats": [12 numbers, pycocotools' summarize() order],
@@ -34,6 +35,7 @@
 #include "../coco/bootstrap.hpp"
 #include "../coco/slices.hpp"
 #include "../detail/json.hpp"
+#include "../version.hpp"
 
 namespace stratum::report {
 
@@ -80,7 +82,8 @@ inline std::string intervals_json(const coco::stats_intervals& ci, const char* p
                                                  const coco::sliced_intervals* ci = nullptr) {
   using namespace detail;
   const auto& ev = res.all;
-  std::string out = "{\n  \"n_images\": " + std::to_string(ev.p.img_ids.size()) +
+  std::string out = "{\n  \"stratum_version\": \"" STRATUM_VERSION "\",\n  \"n_images\": " +
+                    std::to_string(ev.p.img_ids.size()) +
                     ",\n  \"n_ground_truths\": " + std::to_string(n_ground_truths) +
                     ",\n  \"n_detections\": " + std::to_string(n_detections) + ",\n  \"stat_names\": [";
   for (const auto& si : coco::stat_table) out += (si.id == coco::stat::ap ? "" : ", ") + json_quoted(si.name);
