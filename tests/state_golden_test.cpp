@@ -32,8 +32,11 @@ std::vector<std::byte> read_file(const fs::path& p) {
 
 // The bytes without the writer's version (offset 36) and the checksum (offset 56), which covers it.
 std::vector<std::byte> masked(std::vector<std::byte> b) {
-  for (std::size_t i = 36; i < 40 && i < b.size(); ++i) b[i] = std::byte{0};
-  for (std::size_t i = 56; i < 64 && i < b.size(); ++i) b[i] = std::byte{0};
+  namespace d = stratum::detail;
+  for (std::size_t i = d::state_writer_offset; i < d::state_writer_offset + 4 && i < b.size(); ++i)
+    b[i] = std::byte{0};
+  for (std::size_t i = d::state_checksum_offset; i < d::state_header_size && i < b.size(); ++i)
+    b[i] = std::byte{0};
   return b;
 }
 

@@ -10,16 +10,17 @@
 
 namespace stratum_test {
 
-/// Sets the payload size to what follows the header and recomputes the checksum.
+/// Sets the payload size to what follows the header and recomputes the checksum, in place.
 inline std::vector<std::byte> reseal(std::vector<std::byte> b) {
   namespace d = stratum::detail;
-  d::byte_writer w;
-  w.bytes(b.data(), b.size());
-  w.patch_u64(48, b.size() - d::state_header_size);
-  std::uint64_t h = d::fnv1a64(w.data(), d::state_checksum_offset);
-  h = d::fnv1a64(w.data() + d::state_header_size, b.size() - d::state_header_size, h);
-  w.patch_u64(d::state_checksum_offset, h);
-  return w.take();
+  auto put_u64 = [&b](std::size_t at, std::uint64_t v) {
+    for (std::size_t i = 0; i < 8; ++i) b[at + i] = static_cast<std::byte>((v >> (8 * i)) & 0xffu);
+  };
+  put_u64(48, b.size() - d::state_header_size);
+  const auto h = d::fnv1a64(b.data() + d::state_header_size, b.size() - d::state_header_size,
+                            d::fnv1a64(b.data(), d::state_checksum_offset));
+  put_u64(d::state_checksum_offset, h);
+  return b;
 }
 
 }  // namespace stratum_test

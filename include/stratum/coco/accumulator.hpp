@@ -307,9 +307,16 @@ inline void exact_accumulator::sort_category(std::size_t k, sorted_records::cate
 }
 
 inline std::vector<std::uint32_t> exact_accumulator::canonical_order(std::size_t k) const {
-  const std::size_t n = cats_[k].size();
+  const auto& c = cats_[k];
+  const std::size_t n = c.size();
   std::vector<std::uint32_t> idx(n);
   std::iota(idx.begin(), idx.end(), 0u);
+  // Records usually arrive in strictly increasing (image, rank) order (a batch pass, one frame at a time):
+  // then the key decides before the score and masks, and the arrival order is the canonical one.
+  bool in_order = true;
+  for (std::size_t i = 1; i < n && in_order; ++i)
+    in_order = c.image[i - 1] < c.image[i] || (c.image[i - 1] == c.image[i] && c.rank[i - 1] < c.rank[i]);
+  if (in_order) return idx;
   std::sort(idx.begin(), idx.end(),
             [&](std::uint32_t a, std::uint32_t b) { return compare_records(k, a, *this, b) < 0; });
   return idx;

@@ -111,6 +111,7 @@ class binned_accumulator {
            max_dets_.capacity() * sizeof(std::uint32_t);
   }
 
+  /// The message for a score outside the bins' [0, 1].
   static std::string score_message(double score) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.17g", score);
@@ -128,6 +129,11 @@ class binned_accumulator {
   /// score is NaN or outside [0, 1] (see add_detection for the message).
   [[nodiscard]] std::size_t bin_of(double score) const {
     if (!(score >= 0.0 && score <= 1.0)) throw input_error(score_message(score));
+    return bin_in_range(score);
+  }
+
+  /// bin_of for a score already known to lie in [0, 1].
+  [[nodiscard]] std::size_t bin_in_range(double score) const noexcept {
     const double Bd = static_cast<double>(B_);
     auto b = static_cast<std::size_t>(score * Bd);  // a guess, corrected against the edges below
     if (b >= B_) b = B_ - 1;
@@ -147,7 +153,7 @@ class binned_accumulator {
     if (!(score >= 0.0 && score <= 1.0))
       throw input_error("image " + std::to_string(image) + ", category index " + std::to_string(k) + ": " +
                         score_message(score));
-    const std::size_t b = bin_of(score);
+    const std::size_t b = bin_in_range(score);
     const std::size_t M = max_dets_.size();
     std::size_t m = 0;
     while (m < M && rank >= max_dets_[m]) ++m;

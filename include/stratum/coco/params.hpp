@@ -15,9 +15,8 @@
 namespace stratum::coco {
 
 /// numpy.linspace to the bit (detail/numpy.hpp).
-using stratum::detail::numpy_linspace;
 [[nodiscard]] inline std::vector<double> linspace(double start, double stop, std::size_t num) {
-  return numpy_linspace(start, stop, num);
+  return stratum::detail::numpy_linspace(start, stop, num);
 }
 
 struct area_range {

@@ -201,13 +201,6 @@ struct stream_state {
     s.ground_truths = r.u64();
     s.detections = r.u64();
     s.frames = read_ids(r, "frame ids");
-    if (d == acc_dims{} && S == 0) {  // the identity
-      s.all = read_nested(r, p, d, "the pooled state");
-      r.finish();
-      if (!s.is_identity())
-        throw input_error("serialized state: a state without a shape holds frames or counts");
-      return s;
-    }
     s.all = read_nested(r, p, d, "the pooled state");
     // every slicing takes at least 8 bytes
     r.need_array(S, 8, "the slicings");
@@ -235,6 +228,8 @@ struct stream_state {
       }
     }
     r.finish();
+    if (d == acc_dims{} && S == 0 && !s.is_identity())
+      throw input_error("serialized state: at offset 64: a state without a shape holds frames or counts");
     return s;
   }
 };
