@@ -51,7 +51,7 @@ void BM_bootstrap_mean(benchmark::State& state) {
     st::bootstrap_sums s(7, B, 2);
     for (std::size_t i = 0; i < n; ++i) s.add(i, {x[i], 1.0});
     const auto reps = s.replicate_statistics(mean_of);
-    const auto ci = st::percentile_interval(reps, 0.95);
+    const auto ci = st::percentile_interval(reps, stratum::confidence{0.95});
     benchmark::DoNotOptimize(ci);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n) * B);
@@ -78,7 +78,7 @@ void BM_bootstrap_mean_grouped(benchmark::State& state) {
       }
       s.add_rows(u, block);
     }
-    const auto ci = st::percentile_interval(s.replicate_statistics(mean_of), 0.95);
+    const auto ci = st::percentile_interval(s.replicate_statistics(mean_of), stratum::confidence{0.95});
     benchmark::DoNotOptimize(ci);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n) * B);
@@ -92,7 +92,7 @@ void BM_bootstrap_finalize(benchmark::State& state) {
   st::bootstrap_sums s(7, B, 2);
   for (std::size_t i = 0; i < x.size(); ++i) s.add(i, {x[i], 1.0});
   for (auto _ : state) {
-    const auto ci = st::percentile_interval(s.replicate_statistics(mean_of), 0.95);
+    const auto ci = st::percentile_interval(s.replicate_statistics(mean_of), stratum::confidence{0.95});
     benchmark::DoNotOptimize(ci);
   }
 }

@@ -24,7 +24,7 @@ const std::string kDt = env_or("STRATUM_BENCH_DT", STRATUM_SOURCE_DIR "/tests/da
 struct data_set {
   coco::ground_truth gt;
   coco::detection_set dt;
-  coco::params p;
+  coco::resolved_params p;
   data_set()
       : gt(io::load_coco_ground_truth(kGt)),
         dt(io::load_coco_results(kDt, gt)),
@@ -55,7 +55,7 @@ BENCHMARK(BM_IouRow)->Arg(4)->Arg(16)->Arg(64)->Arg(256);
 void BM_Match(benchmark::State& st) {
   const auto& d = data();
   const coco::grouped_data g(d.gt, d.dt, d.p);
-  const coco::acc_dims dims{d.p.iou_thrs.size(), d.p.cat_ids.size(), d.p.area_rngs.size()};
+  const coco::acc_dims dims = d.p.dims();
   for (auto _ : st) {
     coco::exact_accumulator acc(dims);
     coco::match_images(g, d.p, 0, g.images(), acc);

@@ -97,24 +97,26 @@ class frame_generator {
   std::size_t goff_[kCategories + 1]{}, doff_[kCategories + 1]{};
 };
 
-const coco::params& stream_params() {
-  static const coco::params p = [] {
+const coco::resolved_params& stream_params() {
+  static const coco::resolved_params p = [] {
     coco::params q;
     for (std::size_t k = 0; k < kCategories; ++k) q.cat_ids.push_back(static_cast<std::int64_t>(k + 1));
-    return q;
+    return coco::resolve_params(q);
   }();
   return p;
 }
 
 struct exact_mode {
   static constexpr const char* name = "exact";
-  static coco::exact_accumulator make(const coco::params& p) {
-    return coco::exact_accumulator({p.iou_thrs.size(), p.cat_ids.size(), p.area_rngs.size()});
+  static coco::exact_accumulator make(const coco::resolved_params& p) {
+    return coco::exact_accumulator(p.dims());
   }
 };
 struct binned_mode {
   static constexpr const char* name = "binned";
-  static coco::binned_accumulator make(const coco::params& p) { return coco::binned_accumulator(p, 1000); }
+  static coco::binned_accumulator make(const coco::resolved_params& p) {
+    return coco::binned_accumulator(p, 1000);
+  }
 };
 
 double thread_cpu_seconds() {
@@ -226,7 +228,7 @@ void BM_Ingest(benchmark::State& st) {
     stream(records, 0, 10000, gen, mt);
   }
   auto acc = Mode::make(p);
-  const std::size_t A = p.area_rngs.size();
+  const std::size_t A = p->area_rngs.size();
   for (auto _ : st) {
     if constexpr (std::is_same_v<Mode, exact_mode>) acc.clear();
     for (std::size_t k = 0; k < kCategories; ++k) {

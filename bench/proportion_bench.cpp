@@ -80,7 +80,8 @@ void bm_adjust(benchmark::State& state, ss::p_value_adjustment method) {
   std::uniform_real_distribution<double> u(0, 1);
   std::vector<double> p(static_cast<std::size_t>(state.range(0)));
   for (auto& v : p) v = u(gen) * u(gen);
-  for (auto _ : state) benchmark::DoNotOptimize(ss::adjust_p_values(p, method, 0.05));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(ss::adjust_p_values(p, method, stratum::confidence::from_alpha(0.05)));
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 

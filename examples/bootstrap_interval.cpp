@@ -73,8 +73,9 @@ intervals intervals_of(const ss::bootstrap_sums& sums) {
   const std::vector<double> replicates = sums.replicate_statistics(mean_of);
   const double theta = sums.statistic(mean_of);
   const std::vector<double> jackknife = sums.jackknife_statistics(mean_of);  // leave one frame out
-  return {theta, ss::percentile_interval(replicates, 0.95),
-          ss::bca_interval(replicates, theta, jackknife, 0.95)};
+  const stratum::confidence c95{0.95};
+  return {theta, ss::percentile_interval(replicates, c95),
+          ss::bca_interval(replicates, theta, jackknife, c95)};
 }
 
 bool same(const ss::bootstrap_interval& a, const ss::bootstrap_interval& b) {
@@ -110,7 +111,8 @@ int mean_iou() {
   std::uint64_t unit = 0;
   for (const frame& fr : frames)
     for (double iou : fr.ious) naive.add(unit++, {iou, 1.0});
-  const auto naive_ci = ss::percentile_interval(naive.replicate_statistics(mean_of), 0.95);
+  const auto naive_ci =
+      ss::percentile_interval(naive.replicate_statistics(mean_of), stratum::confidence{0.95});
   std::printf("  resampling detections instead of frames: [%.4f, %.4f] (too narrow)\n", naive_ci.lower,
               naive_ci.upper);
 
@@ -126,14 +128,19 @@ int coco_ap(const char* gt_path, const char* dt_path) {
   const auto dt = stratum::io::load_coco_results(dt_path, gt);
   const std::size_t replicates = 300;
   const std::uint64_t seed = 11;
-  const auto boot = stratum::coco::bootstrap(gt, dt, {}, replicates, seed, /*threads=*/1);
-  const auto boot2 = stratum::coco::bootstrap(gt, dt, {}, replicates, seed, /*threads=*/2);
+  stratum::coco::bootstrap_options o;
+  o.replicates = replicates;
+  o.seed = seed;
+  const auto boot = stratum::coco::bootstrap(gt, dt, {}, o);
+  o.threads = 2;
+  const auto boot2 = stratum::coco::bootstrap(gt, dt, {}, o);
 
-  std::printf("\nCOCO: %zu images, %zu image-level replicates\n", boot.point.p.img_ids.size(), replicates);
+  std::printf("\nCOCO: %zu images, %zu image-level replicates\n", boot.point.p->img_ids.size(), replicates);
   using stratum::coco::stat;
   // A number undefined in some replicate (-1 in summarize(): no counted ground truth among the drawn images)
   // gets no interval (NaN) and a count of such replicates.
-  const stratum::coco::stats_intervals ci = stratum::coco::percentile_intervals(boot, 0.95);
+  const stratum::coco::stats_intervals ci =
+      stratum::coco::percentile_intervals(boot, stratum::confidence{0.95});
   for (const stat s : {stat::ap, stat::ap50, stat::ar100}) {
     const auto i = stratum::coco::index(s);
     if (ci.undefined[i] > 0 || boot.point.stats[s] < 0)

@@ -20,8 +20,8 @@ int main(int argc, char** argv) {
     const auto ev = stratum::coco::evaluate(gt, dt, p, /*threads=*/0);
 
     for (const auto& s : stratum::coco::stat_table) std::printf("%-6s %.6f\n", s.name, ev.stats[s.id]);
-    for (std::size_t k = 0; k < ev.p.cat_ids.size(); ++k)
-      std::printf("category %lld: AP %.6f\n", static_cast<long long>(ev.p.cat_ids[k]), ev.category(k).ap);
+    for (std::size_t k = 0; k < ev.p->cat_ids.size(); ++k)
+      std::printf("category %lld: AP %.6f\n", static_cast<long long>(ev.p->cat_ids[k]), ev.category(k).ap);
   } catch (const stratum::input_error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -32,7 +32,8 @@ int main() {
       {"weather=fog&timeofday=day", 0, 140},    {"weather=snow&timeofday=night", 4, 95},
       {"weather=snow&timeofday=day", 0, 410},
   };
-  const double alpha = 0.05;       // 95% intervals, 5% family-wise error / false discovery rate
+  // 95% intervals, 5% family-wise error / false discovery rate: one confidence for every function
+  const auto conf = stratum::confidence::from_alpha(0.05);
   const double half_width = 0.01;  // target precision of a slice's failure rate: +-1 percentage point
   const double max_rate = 0.01;    // a zero-failure slice must show its rate is below 1%
 
@@ -48,8 +49,8 @@ int main() {
                                         ss::proportion_alternative::greater)
                            .p_value);
   }
-  const auto holm = ss::holm(p_values, alpha);              // release blockers: family-wise error <= 5%
-  const auto bh = ss::benjamini_hochberg(p_values, alpha);  // leads to investigate: false discoveries <= 5%
+  const auto holm = ss::holm(p_values, conf);              // release blockers: family-wise error <= 5%
+  const auto bh = ss::benjamini_hochberg(p_values, conf);  // leads to investigate: false discoveries <= 5%
 
   std::printf("%-30s %8s %6s %16s %16s %7s %8s %9s %9s %6s %6s\n", "slice", "x/n", "rate", "Wilson 95%",
               "Clopper-Pearson", "upper", "Fisher p", "Holm", "BH", "need", "to go");
@@ -58,20 +59,20 @@ int main() {
     const auto& s = slices[i];
     const std::int64_t x = s.failures, n = s.trials;
     const double rate = static_cast<double>(x) / static_cast<double>(n);
-    const auto wilson = ss::wilson_interval(x, n, alpha);
-    const auto cp = ss::clopper_pearson_interval(x, n, alpha);
+    const auto wilson = ss::wilson_interval(x, n, conf);
+    const auto cp = ss::clopper_pearson_interval(x, n, conf);
     // One-sided 95% upper bound; after zero failures it is 1 - alpha^(1/n), the exact zero-failure bound.
     const double upper =
-        x == 0 ? ss::zero_failure_upper_bound(n, alpha) : ss::clopper_pearson_upper_bound(x, n, alpha);
+        x == 0 ? ss::zero_failure_upper_bound(n, conf) : ss::clopper_pearson_upper_bound(x, n, conf);
     // Frames needed: a +-1% Wilson interval at the observed rate or, with no failure yet, enough clean frames
     // to show the rate is below 1%. The plan is checked against the bound it promises.
     std::int64_t need = 0;
     if (x == 0) {
-      need = ss::zero_failure_sample_size(max_rate, alpha);
-      if (ss::zero_failure_upper_bound(need, alpha) > max_rate) status = 1;
+      need = ss::zero_failure_sample_size(max_rate, conf);
+      if (ss::zero_failure_upper_bound(need, conf) > max_rate) status = 1;
     } else {
-      need = ss::wilson_sample_size(rate, half_width, alpha);
-      if (ss::wilson_half_width(rate, need, alpha) > half_width) status = 1;
+      need = ss::wilson_sample_size(rate, half_width, conf);
+      if (ss::wilson_half_width(rate, need, conf) > half_width) status = 1;
     }
 
     const std::string counts = std::to_string(x) + "/" + std::to_string(n);
@@ -88,7 +89,7 @@ int main() {
       "need: frames for a +-%.0f%% Wilson interval at the observed rate; z: zero failures so far, so the\n"
       "      clean frames that show the rate is below %.0f%% (rule of three: %lld)\n",
       100 * half_width, 100 * max_rate,
-      static_cast<long long>(ss::rule_of_three_sample_size(max_rate, alpha)));
+      static_cast<long long>(ss::rule_of_three_sample_size(max_rate, conf)));
   if (status != 0) std::fprintf(stderr, "error: a planned sample size misses its target\n");
   return status;
 }

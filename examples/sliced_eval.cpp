@@ -18,11 +18,11 @@ int main(int argc, char** argv) {
     const std::vector<stratum::coco::slice_spec> slices = {{{"weather"}}, {{"weather", "timeofday"}}};
     const auto res = stratum::coco::evaluate_sliced(gt, dt, {}, slices);
     std::printf("%-40s %8s %8s\n", "slice", "images", "AP");
-    std::printf("%-40s %8zu %8.4f\n", "(all)", res.all.p.img_ids.size(),
+    std::printf("%-40s %8zu %8.4f\n", "(all)", res.all.p->img_ids.size(),
                 res.all.stats[stratum::coco::stat::ap]);
-    for (std::size_t s = 0; s < res.slices.size(); ++s)
-      std::printf("%-40s %8zu %8.4f\n", res.slices[s].name.c_str(), res.slices[s].images.size(),
-                  res.per_slice[s].stats[stratum::coco::stat::ap]);
+    for (const auto& slice : res.slices)  // name, images, eval: one slice's results together
+      std::printf("%-40s %8zu %8.4f\n", slice.name.c_str(), slice.images.size(),
+                  slice.eval.stats[stratum::coco::stat::ap]);
   } catch (const stratum::input_error& e) {  // bad input: the message names the file, record and field
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -28,7 +28,7 @@ void check(std::span<const std::byte> b) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::span<const std::byte> b(reinterpret_cast<const std::byte*>(data + 1), size - 1);
-  switch (data[0] % 8) {
+  switch (data[0] % 9) {
     case 0:
       check<stratum::coco::exact_accumulator>(b);
       break;
@@ -50,8 +50,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 6:
       check<stratum::calibration::calibration_bins>(b);
       break;
-    default:
+    case 7:
       check<stratum::calibration::class_calibration_bins>(b);
+      break;
+    default:
+      check<stratum::coco::binned_stream_state>(b);
       break;
   }
   return 0;

@@ -46,8 +46,8 @@ TEST_CASE(
     REQUIRE(r.size() == head.u64(2));
     REQUIRE(j.size() == head.u64(3));
     REQUIRE(e.size() == 9);
-    const auto p = st::percentile_interval(r, cl);
-    const auto b = st::bca_interval(r, e[0], j, cl);
+    const auto p = st::percentile_interval(r, stratum::confidence{cl});
+    const auto b = st::bca_interval(r, e[0], j, stratum::confidence{cl});
     degenerate += b.degenerate;
     const double got[] = {p.lower,       p.upper,       b.lower,        b.upper,
                           b.level_lower, b.level_upper, b.acceleration, b.z0};
@@ -263,8 +263,8 @@ TEST_CASE(
 
     if (!std::isnan(e[1])) {
       ++with_intervals;
-      const auto p = st::percentile_interval(reps, cl);
-      const auto bca = st::bca_interval(reps, theta, jack, cl);
+      const auto p = st::percentile_interval(reps, stratum::confidence{cl});
+      const auto bca = st::bca_interval(reps, theta, jack, stratum::confidence{cl});
       const double got[] = {p.lower, p.upper, bca.lower, bca.upper};
       for (int k = 0; k < 4; ++k)
         if (!cmp(got[k], e[static_cast<std::size_t>(k) + 1]) && ++bad_interval < 10)
@@ -459,9 +459,9 @@ TEST_CASE("bad arguments get clear exceptions") {
   CHECK_THROWS_AS((void)st::percentile_interval(none), std::invalid_argument);
   CHECK_THROWS_WITH_AS((void)st::percentile_interval(bad), doctest::Contains("replicates[1]"),
                        std::invalid_argument);
-  CHECK_THROWS_AS((void)st::percentile_interval(r, 1.0), std::invalid_argument);
-  CHECK_THROWS_AS((void)st::percentile_interval(r, 0.0), std::invalid_argument);
-  CHECK_THROWS_AS((void)st::percentile_interval(r, std::nan("")), std::invalid_argument);
+  CHECK_THROWS_AS((void)st::percentile_interval(r, stratum::confidence{1.0}), std::invalid_argument);
+  CHECK_THROWS_AS((void)st::percentile_interval(r, stratum::confidence{0.0}), std::invalid_argument);
+  CHECK_THROWS_AS((void)st::percentile_interval(r, stratum::confidence{std::nan("")}), std::invalid_argument);
   CHECK_THROWS_AS((void)st::bca_interval(r, 2.0, std::vector<double>{1.0}), std::invalid_argument);
   CHECK_THROWS_AS((void)st::bca_interval(r, std::nan(""), r), std::invalid_argument);
   CHECK_THROWS_AS((void)st::bca_interval(r, 2.0, bad), std::invalid_argument);
@@ -500,8 +500,9 @@ TEST_CASE("coverage: the 95% percentile and BCa intervals of a mean cover at abo
         bs.add(i, {x, 1.0});
       }
       const auto reps = bs.replicate_statistics(mean_of);
-      const auto p = st::percentile_interval(reps, 0.95);
-      const auto b = st::bca_interval(reps, bs.statistic(mean_of), bs.jackknife_statistics(mean_of), 0.95);
+      const auto p = st::percentile_interval(reps, stratum::confidence{0.95});
+      const auto b = st::bca_interval(reps, bs.statistic(mean_of), bs.jackknife_statistics(mean_of),
+                                      stratum::confidence{0.95});
       cover_pct += p.lower <= mu && mu <= p.upper;
       cover_bca += b.lower <= mu && mu <= b.upper;
     }

@@ -7,6 +7,8 @@
 #     bytes as `coco` on its COCO files;
 #   - `coco --bootstrap`: the same point estimates as without it, intervals in JSON for the pool and every
 #     slice, identical bytes for --threads 1 and 2, another seed gives other intervals, the text table;
+#   - `coco --bins B` and `stream --bins B` (bounded memory): the same bytes from both, each AP bracket holds
+#     the exact number, AR exact, the bracket printed in the text summary and slice table;
 #   - bad input exits with status 1 and a message naming the record (line, field); bad usage exits with 2.
 # The checks are in cli_check.py, written into the build tree below.
 
@@ -26,6 +28,7 @@ file(WRITE ${cli_check} [=[
   cli_check.py synth-same STRATUM GT DT FRAMES
   cli_check.py bootstrap STRATUM CASE_DIR
   cli_check.py hugepages-same STRATUM CASE_DIR
+  cli_check.py binned STRATUM CASE_DIR WORK_DIR
   cli_check.py expect STATUS MESSAGE_PART -- PROGRAM ARGS...
 """
 import json
@@ -206,6 +209,49 @@ def bootstrap(stratum, case):
     finish()
 
 
+def binned(stratum, case, work):
+    os.makedirs(work, exist_ok=True)
+    gt, dt, params = f"{case}/gt.json", f"{case}/dt.json", f"{case}/params.json"
+    opts = ["--params", params, "--slice-by", "weather", "--joint", "weather*timeofday"]
+    exact = json.loads(run([stratum, "coco", gt, dt, *opts, "--json"]))
+    frames = f"{work}/frames.jsonl"
+    with open(frames, "wb") as f:
+        f.write(run([stratum, "convert", gt, dt]))
+    for bins in ("1", "37", "1000"):
+        one = run([stratum, "coco", gt, dt, *opts, "--bins", bins, "--json", "--threads", "1"])
+        check(run([stratum, "coco", gt, dt, *opts, "--bins", bins, "--json", "--threads", "2"]) == one,
+              f"--bins {bins}: output depends on --threads")
+        check(run([stratum, "stream", frames, *opts, "--bins", bins, "--json", "--threads", "2"]) == one,
+              f"--bins {bins}: stream and coco differ")
+        got = json.loads(one)
+        check(got["mode"] == "binned" and got["bins"] == int(bins), f"mode/bins {got.get('mode')} {got.get('bins')}")
+        check(got["n_images"] == exact["n_images"], "n_images")
+        nodes = [("all", got, exact)] + [(n, sl, exact["slices"][n]) for n, sl in got["slices"].items()]
+        check(set(got["slices"]) == set(exact["slices"]), "slice names")
+        for name, b, e in nodes:
+            for i in range(12):
+                lo, hi, x = b["stats_lower"][i], b["stats_upper"][i], e["stats"][i]
+                if i < 6:
+                    check(lo <= x <= hi, f"--bins {bins} {name}: stat {i}: exact {x} outside [{lo}, {hi}]")
+                else:
+                    check(lo == x == hi, f"--bins {bins} {name}: AR stat {i}: {lo}, {hi} vs exact {x}")
+            for cid, c in b["per_category"].items():
+                ex = e["per_category"][cid]
+                for key in ("ap", "ap50", "ap75"):
+                    check(c[key][0] <= ex[key] <= c[key][1], f"{name} category {cid} {key}")
+                check(c["ar100"] == ex["ar100"], f"{name} category {cid} ar100")
+        if bins == "1000":
+            print("AP bracket at 1000 bins:", got["stats_lower"][0], got["stats_upper"][0], "exact", exact["stats"][0])
+    text = run([stratum, "coco", gt, dt, *opts, "--bins", "1000"]).decode()
+    check("bounded mode: 1000 score bins" in text, "text: bounded-mode line")
+    check(re.search(r"\(AP\) @\[ IoU=0\.50:0\.95 \| area=   all \| maxDets=100 \] = \[\d\.\d{3}, \d\.\d{3}\]", text),
+          f"text: AP line with a bracket: {text[:400]}")
+    check("AP as [lower, upper]" in text, "text: slice table header")
+    rows = [ln for ln in text.splitlines() if ln.startswith("weather=")]
+    check(rows and all(re.search(r"\[\d\.\d{3}, \d\.\d{3}\]", r) for r in rows), f"text: slice rows {rows[:3]}")
+    finish()
+
+
 def hugepages_same(stratum, case):
     # stratum re-executes itself with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 unless told not to: the output
     # must not depend on it, and a user's own tunables must survive (they are extended, not replaced)
@@ -246,6 +292,8 @@ def main():
         synth_same(*args)
     elif mode == "bootstrap":
         bootstrap(*args)
+    elif mode == "binned":
+        binned(*args)
     elif mode == "hugepages-same":
         hugepages_same(*args)
     elif mode == "expect":
@@ -274,6 +322,7 @@ endforeach()
 
 add_test(NAME cli_hugepages_same COMMAND ${STRATUM_PYTHON} ${cli_check} hugepages-same ${stratum_bin} ${cli_cases}/large)
 add_test(NAME cli_coco_bootstrap COMMAND ${STRATUM_PYTHON} ${cli_check} bootstrap ${stratum_bin} ${cli_cases}/basic)
+add_test(NAME cli_binned COMMAND ${STRATUM_PYTHON} ${cli_check} binned ${stratum_bin} ${cli_cases}/large ${cli_dir}/binned)
 
 # The generator's own JSONL stream (no header line: the categories come from its ground truth).
 if(TARGET stratum_synth)
@@ -342,3 +391,9 @@ cli_expect(usage_bootstrap_zero 2 "--bootstrap: expected 1 to 1000000 replicates
 cli_expect(usage_bootstrap_seed 2 "--seed: expected an integer in [0, 2^64 - 1], got '-1'" coco ${good_gt} ${good_dt} --bootstrap 5 --seed -1)
 cli_expect(usage_bootstrap_confidence 2 "--confidence: expected a level in (0, 1)" coco ${good_gt} ${good_dt} --bootstrap 5 --confidence 1)
 cli_expect(usage_stream_bootstrap 2 "unknown option --bootstrap" stream ${bad_dir}/score.jsonl --bootstrap 5)
+cli_expect(usage_bins_zero 2 "--bins: expected 1 to 16777216 score bins" coco ${good_gt} ${good_dt} --bins 0)
+cli_expect(usage_bins_bootstrap 2 "--bins and --bootstrap: the bootstrap needs the exact mode" coco ${good_gt} ${good_dt} --bins 10 --bootstrap 5)
+cli_expect(bad_bins_score 1 "frame 2: dt[0].score: detection score 1.2 is outside [0, 1]" stream ${bad_dir}/score.jsonl --bins 100)
+file(WRITE ${bad_dir}/logit_dt.json [=[[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "score": 0.5}, {"image_id": 1, "category_id": 1, "bbox": [1, 1, 5, 5], "score": 3.5}]]=])
+file(WRITE ${bad_dir}/one_gt.json [=[{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "area": 25}]}]=])
+cli_expect(bad_bins_coco_score 1 "detections[1].score: detection score 3.5 is outside [0, 1]" coco ${bad_dir}/one_gt.json ${bad_dir}/logit_dt.json --bins 100)

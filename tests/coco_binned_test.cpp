@@ -20,6 +20,8 @@
 
 #include <stratum/coco/binned.hpp>
 #include <stratum/coco/evaluator.hpp>
+#include <stratum/coco/slices.hpp>
+#include <stratum/coco/stream.hpp>
 #include <stratum/io/coco_json.hpp>
 
 #include "coco_cases.hpp"
@@ -35,7 +37,7 @@ struct dataset {
   std::string name;
   coco::ground_truth gt;
   coco::detection_set dt;
-  coco::params p;  // resolved
+  coco::resolved_params p;
 };
 
 dataset load_case(const fs::path& dir) {
@@ -201,7 +203,7 @@ std::vector<char> mixed_cells(const coco::exact_accumulator& ex, const coco::bin
 // to its edge. Returns B; `distinct` tells whether all scores of a category were distinct.
 std::size_t scores_on_edges(dataset& d, bool& distinct) {
   std::map<std::int64_t, std::vector<double>> groups;
-  auto key = [&](std::size_t i) { return d.p.use_cats ? d.dt.category_id[i] : std::int64_t{0}; };
+  auto key = [&](std::size_t i) { return d.p->use_cats ? d.dt.category_id[i] : std::int64_t{0}; };
   for (std::size_t i = 0; i < d.dt.size(); ++i) groups[key(i)].push_back(d.dt.score[i]);
   std::size_t B = 2;
   distinct = true;
@@ -234,7 +236,7 @@ TEST_CASE("the exact evaluation lies within the binned bounds on every conforman
     for (std::size_t bins : {1, 7, 100, 1000, 5000}) {
       // the state takes 16 K A M T B bytes: keep each under 64 MiB (skips only `large` at B = 5000)
       const auto& dm = ex_acc.dims();
-      if (16 * dm.K * dm.A * d.p.max_dets.size() * dm.T * bins > (std::size_t{64} << 20)) continue;
+      if (16 * dm.K * dm.A * d.p->max_dets.size() * dm.T * bins > (std::size_t{64} << 20)) continue;
       const std::string ctx = d.name + " B=" + std::to_string(bins) + ": ";
       const auto bn_acc = binned_pass(d, bins);
       CHECK_MESSAGE(bn_acc.detections() == ex_acc.detections(), ctx);
@@ -254,6 +256,98 @@ TEST_CASE("the exact evaluation lies within the binned bounds on every conforman
                     << fmt(bs.lower[0]) << ", " << fmt(bs.upper[0]) << "], exact " << fmt(ex_stats[0]));
     }
   }
+}
+
+TEST_CASE("sliced and streaming binned evaluations: each slice's state is the binned pass of its images") {
+  std::size_t cases = 0, slices = 0;
+  const std::vector<coco::slice_spec> specs = {{{"weather"}}, {{"weather", "timeofday"}}};
+  for (const auto& dir : coco_case_dirs()) {
+    const auto d = load_case(dir);
+    bool scores_in_range = true;
+    for (double v : d.dt.score) scores_in_range = scores_in_range && v >= 0 && v <= 1;
+    if (!scores_in_range) continue;
+    const std::size_t bins = 50;
+    for (unsigned threads : {1u, 2u}) {
+      const auto ex = coco::evaluate_sliced(d.gt, d.dt, *d.p, specs, threads);
+      const auto bn = coco::evaluate_sliced_binned(d.gt, d.dt, *d.p, specs, bins, threads);
+      REQUIRE(bn.slices.size() == ex.slices.size());
+      CHECK(bn.all.bins == bins);
+      CHECK(bn.all.p->img_ids == ex.all.p->img_ids);
+      const std::string ctx = d.name + " threads=" + std::to_string(threads) + ": ";
+      // the pooled result: the bracket of the single binned pass
+      const auto whole = binned_pass(d, bins).finalize(d.p);
+      CHECK_MESSAGE(whole.lower.precision == bn.all.arrays.lower.precision, ctx);
+      CHECK_MESSAGE(whole.upper.precision == bn.all.arrays.upper.precision, ctx);
+      const auto msg = check_stats(ex.all.stats, bn.all.stats);
+      CHECK_MESSAGE(msg.empty(), ctx << "all: " << msg);
+      for (std::size_t s = 0; s < ex.slices.size(); ++s) {
+        const auto& es = ex.slices[s];
+        const auto& bs = bn.slices[s];
+        CHECK(bs.name == es.name);
+        CHECK(bs.images == es.images);
+        CHECK(bs.eval.p->img_ids == es.eval.p->img_ids);
+        // the slice alone, through the plain binned pass on its images
+        dataset sd = d;
+        sd.p = d.p.with_images(es.eval.p->img_ids);
+        const auto alone = binned_pass(sd, bins).finalize(sd.p);
+        CHECK_MESSAGE(alone.lower.precision == bs.eval.arrays.lower.precision, ctx << es.name);
+        CHECK_MESSAGE(alone.upper.precision == bs.eval.arrays.upper.precision, ctx << es.name);
+        CHECK_MESSAGE(alone.lower.recall == bs.eval.arrays.lower.recall, ctx << es.name);
+        const auto smsg = check_stats(es.eval.stats, bs.eval.stats);
+        CHECK_MESSAGE(smsg.empty(), ctx << es.name << ": " << smsg);
+        ++slices;
+      }
+      // streaming, frames in reverse order, 1 or 2 matching threads: the same bits as the batch path
+      std::vector<coco::category_info> cats = d.gt.categories;
+      coco::binned_stream_evaluator sev(cats, *d.p, specs, bins);
+      auto frames = coco::frames_from_coco(d.gt, d.dt);
+      std::reverse(frames.begin(), frames.end());
+      std::size_t next = 0;
+      coco::run_stream(
+          [&](coco::frame& f) {
+            if (next == frames.size()) return false;
+            f = frames[next++];
+            return true;
+          },
+          sev, threads);
+      const auto st = sev.finalize();
+      CHECK(st.all.stats.lower == bn.all.stats.lower);
+      CHECK(st.all.stats.upper == bn.all.stats.upper);
+      REQUIRE(st.slices.size() == bn.slices.size());
+      for (std::size_t s = 0; s < st.slices.size(); ++s) {
+        CHECK(st.slices[s].name == bn.slices[s].name);
+        CHECK(st.slices[s].images == bn.slices[s].images);
+        CHECK(st.slices[s].eval.arrays.lower.precision == bn.slices[s].eval.arrays.lower.precision);
+        CHECK(st.slices[s].eval.arrays.upper.precision == bn.slices[s].eval.arrays.upper.precision);
+      }
+      // its state round-trips through the wire and merges with the fingerprint check
+      auto other = sev.fresh();
+      other.merge_serialized(sev.serialize());
+      CHECK(other.state() == sev.state());
+      coco::binned_stream_evaluator coarser(cats, *d.p, specs, bins + 1);
+      CHECK_THROWS_AS(coarser.merge_serialized(sev.serialize()), input_error);
+      CHECK_THROWS_AS(coarser.merge(sev), usage_error);
+    }
+    ++cases;
+  }
+  CHECK(cases >= 8);
+  CHECK(slices > 40);
+  MESSAGE(cases << " cases, " << slices << " slice brackets checked");
+}
+
+TEST_CASE("the binned stream evaluator refuses bad bin counts and scores outside [0, 1] naming the frame") {
+  const std::vector<coco::category_info> cats = {{1, "a"}};
+  CHECK_THROWS_AS(coco::binned_stream_evaluator(cats, {}, {}, 0), usage_error);
+  coco::binned_stream_evaluator ev(cats, {}, {{{"weather"}}}, 10);
+  coco::frame f;
+  f.id = 42;
+  f.attrs = {{"weather", "rain"}};
+  f.gt.add(1, 1, 0, 0, 10, 10, 100, false);
+  f.dt.add(1, 0, 0, 10, 10, 3.5);
+  CHECK_THROWS_WITH_AS(ev.add(f),
+                       doctest::Contains("frame 42: dt[0].score: detection score 3.5 is outside [0, 1]"),
+                       input_error);
+  CHECK(ev.frames() == 0);  // the state is unchanged
 }
 
 TEST_CASE("the exact evaluation lies within the binned bounds on random datasets") {
@@ -348,8 +442,8 @@ TEST_CASE("with scores on bin edges the bounds equal the exact arrays wherever b
   CHECK(nm > 0);
   CHECK(n.loose > 0);
   MESSAGE("score_ties, B=1000: " << nm << " of "
-                                 << ties.p.iou_thrs.size() * ties.p.cat_ids.size() * ties.p.area_rngs.size() *
-                                        ties.p.max_dets.size()
+                                 << ties.p->iou_thrs.size() * ties.p->cat_ids.size() *
+                                        ties.p->area_rngs.size() * ties.p->max_dets.size()
                                  << " cells mix TP and FP in a bin; " << n.loose << " of " << n.entries
                                  << " precision entries have lower < upper, exact strictly inside in "
                                  << n.strictly_inside);
@@ -417,7 +511,7 @@ TEST_CASE("binned memory does not grow with the number of detections") {
   coco::params p;
   p.cat_ids = {1, 2, 3};
   const std::size_t bins = 500;
-  coco::binned_accumulator acc(p, bins);
+  coco::binned_accumulator acc(coco::resolve_params(p), bins);
   const std::size_t K = 3, A = 4, M = 3, T = 10;
   const std::size_t formula =
       sizeof(coco::binned_accumulator) + 16 * K * A * M * T * bins + 8 * K * M * bins + 8 * K * A + 4 * M;
@@ -440,7 +534,7 @@ TEST_CASE("binned memory does not grow with the number of detections") {
 TEST_CASE("bin edges and bad input") {
   coco::params p;
   p.cat_ids = {7};
-  coco::binned_accumulator acc(p, 1000);
+  coco::binned_accumulator acc(coco::resolve_params(p), 1000);
   // bin b holds [b/B, (b+1)/B); 1.0 goes in the last bin
   CHECK(acc.bin_of(0.0) == 0);
   CHECK(acc.bin_of(1.0) == 999);
@@ -454,7 +548,7 @@ TEST_CASE("bin edges and bad input") {
   }
   // every B: the edges are exact bin boundaries
   for (std::size_t B : {1, 3, 7, 10, 49, 100, 999, 1024, 4097}) {
-    coco::binned_accumulator b(p, B);
+    coco::binned_accumulator b(coco::resolve_params(p), B);
     for (std::size_t j = 0; j < B; ++j) {
       CHECK(b.bin_of(b.bin_edge(j)) == j);
       if (j) CHECK(b.bin_of(std::nextafter(b.bin_edge(j), 0.0)) == j - 1);
@@ -468,24 +562,29 @@ TEST_CASE("bin edges and bad input") {
                        usage_error);
   CHECK_THROWS_WITH_AS(acc.add_ground_truths(0, 0, -1), doctest::Contains("negative count -1"), usage_error);
   CHECK_THROWS_AS(acc.add_ground_truths(0, 4, 1), usage_error);
-  CHECK_THROWS_AS(coco::binned_accumulator(p, 0), usage_error);
-  CHECK_THROWS_AS(coco::binned_accumulator(p, coco::binned_accumulator::max_bins + 1), usage_error);
+  CHECK_THROWS_AS(coco::binned_accumulator(coco::resolve_params(p), 0), usage_error);
+  CHECK_THROWS_AS(coco::binned_accumulator(coco::resolve_params(p), coco::binned_accumulator::max_bins + 1),
+                  usage_error);
   // other parameters, bins or shapes cannot be merged or finalized together
   coco::params q = p;
   q.iou_thrs = {0.5};
-  CHECK_THROWS_AS(acc.merge(coco::binned_accumulator(q, 1000)), usage_error);
-  CHECK_THROWS_AS(acc.merge(coco::binned_accumulator(p, 999)), usage_error);
-  CHECK_THROWS_AS((void)acc.finalize(q), usage_error);
+  CHECK_THROWS_AS(acc.merge(coco::binned_accumulator(coco::resolve_params(q), 1000)), usage_error);
+  CHECK_THROWS_AS(acc.merge(coco::binned_accumulator(coco::resolve_params(p), 999)), usage_error);
+  CHECK_THROWS_AS((void)acc.finalize(coco::resolve_params(q)), usage_error);
   coco::params r = p;
   r.max_dets = {1, 10, 50};
-  CHECK_THROWS_AS((void)acc.finalize(r), usage_error);
-  CHECK_THROWS_AS((void)coco::binned_accumulator{}.finalize(p), usage_error);
+  CHECK_THROWS_AS((void)acc.finalize(coco::resolve_params(r)), usage_error);
+  CHECK_THROWS_AS((void)coco::binned_accumulator{}.finalize(coco::resolve_params(p)), usage_error);
+  CHECK_THROWS_WITH_AS((void)acc.finalize(coco::resolved_params{}), doctest::Contains("not resolved"),
+                       usage_error);
+  CHECK_THROWS_WITH_AS(coco::binned_accumulator(coco::resolved_params{}, 10),
+                       doctest::Contains("not resolved"), usage_error);
   // rec_thrs are free at finalize
   coco::params s = p;
   s.rec_thrs = {0.0, 0.5, 1.0};
   acc.add_ground_truths(0, 0, 1);
   acc.add_detection(0, 0.5, 1, 0, tp, fp);
-  const auto e = acc.finalize(s);
+  const auto e = acc.finalize(coco::resolve_params(s));
   CHECK(e.lower.R == 3);
   CHECK(e.upper.precision[e.upper.p_index(0, 2, 0, 0, 2)] == 1.0 / (1.0 + 2.220446049250313e-16));
 }

@@ -89,20 +89,20 @@ TEST_CASE("bootstrap replicates are deterministic and independent of the thread 
   const fs::path d = STRATUM_TEST_DATA_DIR "/coco/basic";
   const auto gt = io::load_coco_ground_truth((d / "gt.json").string());
   const auto dt = io::load_coco_results((d / "dt.json").string(), gt);
-  const auto a = coco::bootstrap(gt, dt, {}, 40, 7, 1);
-  const auto b = coco::bootstrap(gt, dt, {}, 40, 7, 3);
+  const auto a = coco::bootstrap(gt, dt, {}, {.replicates = 40, .seed = 7, .threads = 1});
+  const auto b = coco::bootstrap(gt, dt, {}, {.replicates = 40, .seed = 7, .threads = 3});
   CHECK(a.replicates == b.replicates);
   CHECK(a.point.stats == coco::evaluate(gt, dt, {}).stats);
-  const auto all = coco::percentile_intervals(a, 0.9);
+  const auto all = coco::percentile_intervals(a, confidence{0.9});
   for (std::size_t i = 0; i < 12; ++i) {  // the two interfaces agree, undefined numbers included
-    const auto one = a.percentile(i, 0.9);
+    const auto one = a.percentile(i, confidence{0.9});
     CHECK(((one.lower == all.lower[i] && one.upper == all.upper[i]) ||
            (std::isnan(one.lower) && std::isnan(all.lower[i]) && std::isnan(one.upper))));
   }
-  const auto ci = a.percentile(0, 0.95);
+  const auto ci = a.percentile(0, confidence{0.95});
   CHECK(ci.lower < a.point.stats[0]);
   CHECK(ci.upper > a.point.stats[0]);
-  const auto c = coco::bootstrap(gt, dt, {}, 40, 8, 1);
+  const auto c = coco::bootstrap(gt, dt, {}, {.replicates = 40, .seed = 8});
   CHECK(c.replicates != a.replicates);  // another seed, other weights
 }
 
@@ -145,20 +145,21 @@ TEST_CASE("per-slice bootstrap intervals equal those of literally resampling eac
     const auto dt = io::load_coco_results((d / "dt.json").string(), gt);
     const std::vector<coco::slice_spec> specs = {{{"weather"}}, {{"weather", "timeofday"}}};
     const auto res = coco::evaluate_sliced(gt, dt, params, specs, 1);
-    const auto ci = coco::bootstrap_slices(gt, dt, res, B, seed, 0.9, 2);
-    REQUIRE(ci.per_slice.size() == res.slices.size());
-    REQUIRE(ci.per_slice_delta.size() == res.slices.size());
+    const auto ci = coco::bootstrap_slices(
+        gt, dt, res, {.replicates = B, .seed = seed, .conf = confidence{0.9}, .threads = 2});
+    REQUIRE(ci.slices.size() == res.slices.size());
+    CHECK(ci.conf.level() == 0.9);
     std::array<std::vector<double>, 12> pool_reps;
     std::array<double, 12> pool_point{};
     for (std::size_t k = 0; k <= res.slices.size(); ++k) {
       const std::size_t s = k == 0 ? res.slices.size() : k - 1;  // the pool first
       std::vector<std::int64_t> ids;
       if (s == res.slices.size()) {
-        ids = res.all.p.img_ids;
+        ids = res.all.p->img_ids;
       } else {
-        for (auto i : res.slices[s].images) ids.push_back(res.all.p.img_ids[i]);
+        for (auto i : res.slices[s].images) ids.push_back(res.all.p->img_ids[i]);
       }
-      const auto& got = s == res.slices.size() ? ci.all : ci.per_slice[s];
+      const auto& got = s == res.slices.size() ? ci.all : ci.slices[s].value;
       const auto [sgt, sdt] = subset(gt, dt, ids);
       std::array<std::vector<double>, 12> reps;
       for (std::uint32_t b = 0; b < B; ++b) {
@@ -175,13 +176,13 @@ TEST_CASE("per-slice bootstrap intervals equal those of literally resampling eac
       INFO(name, " slice ", s == res.slices.size() ? std::string("all") : res.slices[s].name);
       auto sp = params;  // the single-result interface on the same images
       sp.img_ids = ids;
-      const auto single = coco::bootstrap(gt, dt, sp, B, seed, 1);
+      const auto single = coco::bootstrap(gt, dt, sp, {.replicates = B, .seed = seed});
       for (std::size_t i = 0; i < 12; ++i) {
-        const auto one = single.percentile(i, 0.9);
+        const auto one = single.percentile(i, confidence{0.9});
         CHECK(((one.lower == got.lower[i] && one.upper == got.upper[i]) ||
                (std::isnan(one.lower) && std::isnan(one.upper) && std::isnan(got.lower[i]))));
         if (s < res.slices.size()) {  // paired difference from the pool
-          const auto& dg = ci.per_slice_delta[s];
+          const auto& dg = ci.slices[s].delta;
           std::vector<double> diff;
           std::size_t undef = 0;
           for (std::size_t b = 0; b < B; ++b) {
@@ -192,7 +193,7 @@ TEST_CASE("per-slice bootstrap intervals equal those of literally resampling eac
           if (undef > 0 || point[i] < 0 || pool_point[i] < 0) {
             CHECK(std::isnan(dg.lower[i]));
           } else {
-            const auto want = stats::percentile_interval(diff, 0.9);
+            const auto want = stats::percentile_interval(diff, stratum::confidence{0.9});
             CHECK(dg.lower[i] == want.lower);
             CHECK(dg.upper[i] == want.upper);
             ++deltas_checked;
@@ -206,7 +207,7 @@ TEST_CASE("per-slice bootstrap intervals equal those of literally resampling eac
           CHECK(std::isnan(got.upper[i]));
           ++undefined_seen;
         } else {
-          const auto want = stats::percentile_interval(reps[i], 0.9);
+          const auto want = stats::percentile_interval(reps[i], stratum::confidence{0.9});
           CHECK(got.lower[i] == want.lower);
           CHECK(got.upper[i] == want.upper);
         }
@@ -228,7 +229,12 @@ TEST_CASE("bootstrap_slices rejects zero replicates and levels outside (0, 1)") 
   const auto gt = io::load_coco_ground_truth((d / "gt.json").string());
   const auto dt = io::load_coco_results((d / "dt.json").string(), gt);
   const auto res = coco::evaluate_sliced(gt, dt, {}, {}, 1);
-  CHECK_THROWS_AS((void)coco::bootstrap_slices(gt, dt, res, 0, 1), std::invalid_argument);
-  CHECK_THROWS_AS((void)coco::bootstrap_slices(gt, dt, res, 10, 1, 1.0), std::invalid_argument);
-  CHECK_THROWS_AS((void)coco::bootstrap_slices(gt, dt, res, 10, 1, 0.0), std::invalid_argument);
+  coco::bootstrap_options none;
+  none.replicates = 0;
+  CHECK_THROWS_AS((void)coco::bootstrap_slices(gt, dt, res, none), usage_error);
+  CHECK_THROWS_AS((void)coco::bootstrap(gt, dt, {}, none), usage_error);
+  CHECK_THROWS_WITH_AS((void)confidence{1.0}, doctest::Contains("confidence: level (= 1) must lie in (0, 1)"),
+                       usage_error);
+  CHECK_THROWS_AS((void)confidence{0.0}, usage_error);
+  CHECK_THROWS_AS((void)confidence::from_alpha(std::nan("")), usage_error);
 }

@@ -131,10 +131,10 @@ void check_case(const fs::path& dir, unsigned threads, const score_map& map = {}
       dir.filename().string() + " (threads=" + std::to_string(threads) + ", scores " + map.name + ") ";
 
   // parameters resolved as the reference resolved them, to the bit
-  CHECK_MESSAGE(compare(cs + "params.iouThrs", ev.p.iou_thrs, numbers(ep["iouThrs"].value()), 0) == "", cs);
-  CHECK_MESSAGE(compare(cs + "params.recThrs", ev.p.rec_thrs, numbers(ep["recThrs"].value()), 0) == "", cs);
-  std::vector<double> cats(ev.p.cat_ids.begin(), ev.p.cat_ids.end());
-  if (!ev.p.use_cats) cats = {-1};  // the reference reports the pooled category as -1
+  CHECK_MESSAGE(compare(cs + "params.iouThrs", ev.p->iou_thrs, numbers(ep["iouThrs"].value()), 0) == "", cs);
+  CHECK_MESSAGE(compare(cs + "params.recThrs", ev.p->rec_thrs, numbers(ep["recThrs"].value()), 0) == "", cs);
+  std::vector<double> cats(ev.p->cat_ids.begin(), ev.p->cat_ids.end());
+  if (!ev.p->use_cats) cats = {-1};  // the reference reports the pooled category as -1
   CHECK(compare(cs + "params.catIds", cats, numbers(ep["catIds"].value()), 0) == "");
 
   const auto& a = ev.arrays;
@@ -175,9 +175,9 @@ void check_case(const fs::path& dir, unsigned threads, const score_map& map = {}
     std::size_t kk = 0;
     if (k != "all") {
       const auto id = std::stoll(k);
-      kk = static_cast<std::size_t>(std::find(ev.p.cat_ids.begin(), ev.p.cat_ids.end(), id) -
-                                    ev.p.cat_ids.begin());
-      REQUIRE_MESSAGE(kk < ev.p.cat_ids.size(), (cs + "per_category " + k));
+      kk = static_cast<std::size_t>(std::find(ev.p->cat_ids.begin(), ev.p->cat_ids.end(), id) -
+                                    ev.p->cat_ids.begin());
+      REQUIRE_MESSAGE(kk < ev.p->cat_ids.size(), (cs + "per_category " + k));
     }
     const auto got = ev.category(kk);
     const double want_ap = val["ap"].is_null() ? -1 : val["ap"].get_double().value();

@@ -29,19 +29,19 @@ struct fixture {
   std::string name;
   coco::ground_truth gt;  // grouped_data refers to these
   coco::detection_set dt;
-  coco::params p;  // resolved
+  coco::resolved_params p;
   coco::acc_dims dims;
   coco::grouped_data data;
   coco::exact_accumulator single;
   coco::eval_arrays want;
   std::array<double, 12> want_stats{};
 
-  fixture(std::string n, coco::ground_truth g, coco::detection_set d, const coco::params& rp)
+  fixture(std::string n, coco::ground_truth g, coco::detection_set d, const coco::resolved_params& rp)
       : name(std::move(n)),
         gt(std::move(g)),
         dt(std::move(d)),
         p(rp),
-        dims{p.iou_thrs.size(), p.use_cats ? p.cat_ids.size() : 1, p.area_rngs.size()},
+        dims(p.dims()),
         data(gt, dt, p),
         single(coco::accumulate(gt, dt, p)),
         want(single.finalize(p)),

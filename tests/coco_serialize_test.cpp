@@ -86,7 +86,7 @@ bool contains(const std::string& s, const std::string& part) {
 }
 
 struct loaded {
-  coco::params p;
+  coco::resolved_params p;
   coco::exact_accumulator acc;
 };
 loaded load(const fs::path& dir) {
@@ -108,13 +108,16 @@ coco::exact_accumulator small_exact() {
   return acc;
 }
 
-coco::params small_params() {
+coco::params small_raw_params() {
   coco::params p;
   p.cat_ids = {3, 9};
   p.iou_thrs = {0.5, 0.75};
   p.max_dets = {2, 5};
   p.area_rngs = {{0, 1e10, "all"}, {0, 1024, "small"}};
   return p;
+}
+coco::resolved_params small_params() {
+  return coco::resolve_params(small_raw_params());
 }
 
 // A small binned state: T = 2, K = 2, A = 2, M = 2, B = 4.
@@ -335,29 +338,39 @@ TEST_CASE("parameter fingerprints") {
   CHECK(contains(error_of([&] { (void)coco::deserialize_exact(coco::serialize(acc), p); }),
                  "carries no parameter fingerprint"));
   // any field of the fingerprint changes it
-  std::vector<coco::params> others(7, p);
-  others[0].iou_thrs[1] = 0.7;
-  others[1].area_rngs[1].hi = 1025;
-  others[2].area_rngs[1].label = "tiny";
-  others[3].max_dets = {2, 6};
-  others[4].use_cats = false;
-  others[5].cat_ids = {3, 10};
-  others[6].cat_ids = {9, 3};
+  std::vector<coco::params> raw(7, *p);
+  raw[0].iou_thrs[1] = 0.7;
+  raw[1].area_rngs[1].hi = 1025;
+  raw[2].area_rngs[1].label = "tiny";
+  raw[3].max_dets = {2, 6};
+  raw[4].use_cats = false;
+  raw[5].cat_ids = {3, 10};
+  raw[6].cat_ids = {3};
+  std::vector<coco::resolved_params> others;
+  for (auto& r : raw) others.push_back(coco::resolve_params(r));
   for (std::size_t i = 0; i < others.size(); ++i) {
     CHECK_MESSAGE(coco::params_fingerprint(others[i]) != coco::params_fingerprint(p), "variant " << i);
     CHECK_MESSAGE(contains(error_of([&] { (void)coco::deserialize_exact(with, others[i]); }),
                            "does not match the given parameters"),
                   "variant " << i);
   }
+  // resolution sorts the ids: the same categories in another order are the same parameters
+  auto reordered = *p;
+  reordered.cat_ids = {9, 3, 9};
+  CHECK(coco::params_fingerprint(coco::resolve_params(reordered)) == coco::params_fingerprint(p));
   // rec_thrs and img_ids are not part of it
-  auto same = p;
+  auto same = *p;
   same.rec_thrs = {0.0, 1.0};
   same.img_ids = {1, 2, 3};
-  CHECK(coco::params_fingerprint(same) == coco::params_fingerprint(p));
+  CHECK(coco::params_fingerprint(coco::resolve_params(same)) == coco::params_fingerprint(p));
+  CHECK(coco::params_fingerprint(p.with_images({4, 5})) == coco::params_fingerprint(p));
   // shape against parameters
-  auto wide = p;
+  auto wide = *p;
   wide.cat_ids = {1, 2, 3};
-  CHECK_THROWS_AS((void)coco::serialize(acc, wide), usage_error);
+  CHECK_THROWS_AS((void)coco::serialize(acc, coco::resolve_params(wide)), usage_error);
+  // unresolved parameters are refused
+  CHECK_THROWS_WITH_AS((void)coco::serialize(acc, coco::resolved_params{}), doctest::Contains("not resolved"),
+                       usage_error);
   // binned
   const auto bb = coco::serialize(small_binned());
   CHECK(contains(error_of([&] { (void)coco::deserialize_binned(bb, others[0]); }),

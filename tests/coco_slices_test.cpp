@@ -34,10 +34,10 @@ TEST_CASE("slices of BDD100K val200 equal pycocotools per-slice numbers") {
     std::size_t n_images = 0;
     if (name == "ALL") {
       ev = &res.all;
-      n_images = res.all.p.img_ids.size();
+      n_images = res.all.p->img_ids.size();
     } else {
       for (std::size_t s = 0; s < res.slices.size(); ++s)
-        if (res.slices[s].name == name) ev = &res.per_slice[s], n_images = res.slices[s].images.size();
+        if (res.slices[s].name == name) ev = &res.slices[s].eval, n_images = res.slices[s].images.size();
     }
     REQUIRE_MESSAGE(ev != nullptr, "slice " << name << " missing");
     CHECK_MESSAGE(n_images == val["n_images"].get_uint64().value(), "slice " << name);
@@ -71,17 +71,17 @@ TEST_CASE("slices and joint cells of the conformance cases equal restricted eval
     ++cases;
     for (std::size_t s = 0; s < res.slices.size(); ++s) {
       auto p = params;
-      p.img_ids = res.per_slice[s].p.img_ids;
+      p.img_ids = res.slices[s].eval.p->img_ids;
       const auto ref = coco::evaluate(gt, dt, p, 1);
       INFO(d.path().filename().string(), " slice ", res.slices[s].name);
-      REQUIRE(ref.arrays.precision.size() == res.per_slice[s].arrays.precision.size());
+      REQUIRE(ref.arrays.precision.size() == res.slices[s].eval.arrays.precision.size());
       // bit-identical: the same records reach the same accumulator
-      CHECK(ref.arrays.precision == res.per_slice[s].arrays.precision);
-      CHECK(ref.arrays.recall == res.per_slice[s].arrays.recall);
-      CHECK(ref.arrays.scores == res.per_slice[s].arrays.scores);
+      CHECK(ref.arrays.precision == res.slices[s].eval.arrays.precision);
+      CHECK(ref.arrays.recall == res.slices[s].eval.arrays.recall);
+      CHECK(ref.arrays.scores == res.slices[s].eval.arrays.scores);
       for (std::size_t i = 0; i < 12; ++i)
-        CHECK((ref.stats[i] == res.per_slice[s].stats[i] ||
-               (std::isnan(ref.stats[i]) && std::isnan(res.per_slice[s].stats[i]))));
+        CHECK((ref.stats[i] == res.slices[s].eval.stats[i] ||
+               (std::isnan(ref.stats[i]) && std::isnan(res.slices[s].eval.stats[i]))));
       ++cells;
     }
     // the pooled result of a sliced run equals the plain run

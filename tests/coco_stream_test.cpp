@@ -79,8 +79,8 @@ bool same_bits(double a, double b) {
 
 /// Empty when `got` equals `want` to the bit, else what differs.
 std::string difference(const coco::evaluation& got, const coco::evaluation& want) {
-  if (got.p.img_ids != want.p.img_ids) return "img_ids";
-  if (got.p.cat_ids != want.p.cat_ids) return "cat_ids";
+  if (got.p->img_ids != want.p->img_ids) return "img_ids";
+  if (got.p->cat_ids != want.p->cat_ids) return "cat_ids";
   const auto& a = got.arrays;
   const auto& b = want.arrays;
   if (a.T != b.T || a.R != b.R || a.K != b.K || a.A != b.A || a.M != b.M) return "shape";
@@ -101,7 +101,7 @@ std::string difference(const coco::sliced_evaluation& got, const coco::sliced_ev
     if (got.slices[s].name != want.slices[s].name)
       return "slice name " + got.slices[s].name + " vs " + want.slices[s].name;
     if (got.slices[s].images != want.slices[s].images) return "slice " + got.slices[s].name + ": images";
-    if (auto d = difference(got.per_slice[s], want.per_slice[s]); !d.empty())
+    if (auto d = difference(got.slices[s].eval, want.slices[s].eval); !d.empty())
       return "slice " + got.slices[s].name + ": " + d;
   }
   return {};
@@ -258,7 +258,7 @@ TEST_CASE("BDD100K val200 slices through the stream equal pycocotools' per-slice
       e = &res.all;
     } else {
       for (std::size_t s = 0; s < res.slices.size(); ++s)
-        if (res.slices[s].name == name) e = &res.per_slice[s];
+        if (res.slices[s].name == name) e = &res.slices[s].eval;
     }
     REQUIRE_MESSAGE(e != nullptr, "slice ", name, " missing");
     std::size_t i = 0;

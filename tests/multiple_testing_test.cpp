@@ -43,7 +43,7 @@ TEST_CASE("adjusted p-values and decisions match statsmodels multipletests") {
     const auto p = t.nums(m), adjusted = t.nums(m);
     std::vector<int> reject(m);
     for (auto& v : reject) v = static_cast<int>(t.u64());
-    const auto got = ss::adjust_p_values(p, method_of(name), alpha);
+    const auto got = ss::adjust_p_values(p, method_of(name), stratum::confidence::from_alpha(alpha));
     REQUIRE(got.adjusted.size() == m);
     REQUIRE(got.reject.size() == m);
     ++families[name];
@@ -73,9 +73,9 @@ TEST_CASE("textbook example and the ordering of the three methods") {
   // Bonferroni (0.05 / 15) and Holm reject 3.
   const std::vector<double> p = {0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344,
                                  0.0459, 0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.0000};
-  const auto bh = ss::benjamini_hochberg(p, 0.05);
-  const auto holm = ss::holm(p, 0.05);
-  const auto bonf = ss::bonferroni(p, 0.05);
+  const auto bh = ss::benjamini_hochberg(p, stratum::confidence::from_alpha(0.05));
+  const auto holm = ss::holm(p, stratum::confidence::from_alpha(0.05));
+  const auto bonf = ss::bonferroni(p, stratum::confidence::from_alpha(0.05));
   CHECK(std::count(bh.reject.begin(), bh.reject.end(), true) == 4);
   CHECK(std::count(holm.reject.begin(), holm.reject.end(), true) == 3);
   CHECK(std::count(bonf.reject.begin(), bonf.reject.end(), true) == 3);
@@ -93,9 +93,9 @@ TEST_CASE("textbook example and the ordering of the three methods") {
     std::vector<double> q(m);
     for (auto& v : q) v = trial % 3 == 0 ? std::floor(u(gen) * 10) / 100 : std::pow(u(gen), 4);
     const double alpha = 0.01 + 0.2 * u(gen);
-    const auto a = ss::benjamini_hochberg(q, alpha);
-    const auto b = ss::holm(q, alpha);
-    const auto c = ss::bonferroni(q, alpha);
+    const auto a = ss::benjamini_hochberg(q, stratum::confidence::from_alpha(alpha));
+    const auto b = ss::holm(q, stratum::confidence::from_alpha(alpha));
+    const auto c = ss::bonferroni(q, stratum::confidence::from_alpha(alpha));
     for (std::size_t j = 0; j < m; ++j) {
       INFO("trial " << trial << " index " << j);
       CHECK(a.adjusted[j] >= q[j]);
@@ -119,10 +119,10 @@ TEST_CASE("a single test is not adjusted") {
   const std::vector<double> one = {0.03};
   for (auto method : {ss::p_value_adjustment::bonferroni, ss::p_value_adjustment::holm,
                       ss::p_value_adjustment::benjamini_hochberg}) {
-    const auto r = ss::adjust_p_values(one, method, 0.05);
+    const auto r = ss::adjust_p_values(one, method, stratum::confidence::from_alpha(0.05));
     CHECK(r.adjusted[0] == 0.03);
     CHECK(r.reject[0]);
-    CHECK_FALSE(ss::adjust_p_values(one, method, 0.02).reject[0]);
+    CHECK_FALSE(ss::adjust_p_values(one, method, stratum::confidence::from_alpha(0.02)).reject[0]);
   }
 }
 
@@ -140,6 +140,7 @@ TEST_CASE("bad input throws, naming the argument") {
   const std::vector<double> ok = {0.01, 0.2};
   for (double alpha : {0.0, 1.0, -1.0, nan}) {
     INFO("alpha=" << alpha);
-    CHECK_THROWS_WITH_AS((void)ss::holm(ok, alpha), doctest::Contains("alpha"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ss::holm(ok, stratum::confidence::from_alpha(alpha)),
+                         doctest::Contains("alpha"), std::invalid_argument);
   }
 }

@@ -68,7 +68,8 @@ TEST_CASE("two-sided intervals match statsmodels proportion_confint") {
       scipy_vs_mp.rel = std::max({scipy_vs_mp.rel, rel_diff(sm_lo, ref_lo), rel_diff(sm_up, ref_up)});
     }
     const auto method = method_of(name);
-    const ss::proportion_interval got = ss::proportion_confint(x, n, alpha, method);
+    const ss::proportion_interval got =
+        ss::proportion_confint(x, n, stratum::confidence::from_alpha(alpha), method);
     INFO("confint.txt line " << i + 1 << ": " << name << " x=" << x << " n=" << n << " alpha=" << alpha);
     INFO("got [" << got.lower << ", " << got.upper << "], reference [" << ref_lo << ", " << ref_up << "]");
     // Clopper-Pearson and Jeffreys are quantiles: relative precision all the way down to 0. The closed forms
@@ -122,7 +123,7 @@ TEST_CASE("Clopper-Pearson and Jeffreys ends match 40-digit mpmath quantiles") {
     std::int64_t x = 0, n = 0;
     double alpha = 0, lo = 0, up = 0;
     REQUIRE(static_cast<bool>(is >> name >> x >> n >> alpha >> lo >> up));
-    const auto got = ss::proportion_confint(x, n, alpha, method_of(name));
+    const auto got = ss::proportion_confint(x, n, stratum::confidence::from_alpha(alpha), method_of(name));
     INFO("mp_quantile.txt line " << i + 1 << ": " << name << " x=" << x << " n=" << n << " alpha=" << alpha
                                  << " got [" << got.lower << ", " << got.upper << "] mpmath [" << lo << ", "
                                  << up << "]");
@@ -145,8 +146,8 @@ TEST_CASE("one-sided Clopper-Pearson bounds match scipy beta.isf / beta.ppf") {
     std::string kind;
     REQUIRE(static_cast<bool>(is >> x >> n >> alpha >> up >> lo >> kind));
     ++kinds[kind];
-    const double got_up = ss::clopper_pearson_upper_bound(x, n, alpha);
-    const double got_lo = ss::clopper_pearson_lower_bound(x, n, alpha);
+    const double got_up = ss::clopper_pearson_upper_bound(x, n, stratum::confidence::from_alpha(alpha));
+    const double got_lo = ss::clopper_pearson_lower_bound(x, n, stratum::confidence::from_alpha(alpha));
     INFO("one_sided.txt line " << i + 1 << ": x=" << x << " n=" << n << " alpha=" << alpha << " upper "
                                << got_up << " vs " << up << ", lower " << got_lo << " vs " << lo);
     CHECK(rel_diff(got_up, up) <= 1e-10);
@@ -157,8 +158,10 @@ TEST_CASE("one-sided Clopper-Pearson bounds match scipy beta.isf / beta.ppf") {
                                << " mpmath), worst relative difference " << worst_rel);
   // Boost 1.74's ibeta_inv fails to converge at the median of a symmetric Beta (here Beta(5, 5), the
   // one-sided alpha = 0.5 bound for x = 5 of n = 9); the bisection fallback gives the exact 0.5.
-  CHECK(ss::clopper_pearson_lower_bound(5, 9, 0.5) == doctest::Approx(0.5).epsilon(1e-15));
-  CHECK(ss::clopper_pearson_upper_bound(4, 9, 0.5) == doctest::Approx(0.5).epsilon(1e-15));
+  CHECK(ss::clopper_pearson_lower_bound(5, 9, stratum::confidence::from_alpha(0.5)) ==
+        doctest::Approx(0.5).epsilon(1e-15));
+  CHECK(ss::clopper_pearson_upper_bound(4, 9, stratum::confidence::from_alpha(0.5)) ==
+        doctest::Approx(0.5).epsilon(1e-15));
 }
 
 TEST_CASE(
@@ -171,14 +174,15 @@ TEST_CASE(
     std::int64_t n = 0;
     double alpha = 0, exact = 0, rule3 = 0;
     REQUIRE(static_cast<bool>(is >> n >> alpha >> exact >> rule3));
-    const double got = ss::zero_failure_upper_bound(n, alpha);
-    const double got3 = ss::rule_of_three_upper_bound(n, alpha);
+    const double got = ss::zero_failure_upper_bound(n, stratum::confidence::from_alpha(alpha));
+    const double got3 = ss::rule_of_three_upper_bound(n, stratum::confidence::from_alpha(alpha));
     INFO("zero_fail.txt line " << i + 1 << ": n=" << n << " alpha=" << alpha << " got " << got << " vs "
                                << exact << ", rule of three " << got3 << " vs " << rule3);
     CHECK(rel_diff(got, exact) <= 1e-13);
     worst_rel = std::max(worst_rel, rel_diff(got, exact));
     // The same bound through the Beta(1, n) quantile.
-    CHECK(rel_diff(ss::clopper_pearson_upper_bound(0, n, alpha), got) <= 1e-10);
+    CHECK(rel_diff(ss::clopper_pearson_upper_bound(0, n, stratum::confidence::from_alpha(alpha)), got) <=
+          1e-10);
     CHECK(rel_diff(got3, std::min(1.0, rule3)) <= 1e-15);
     CHECK(got3 >= got);
   }
@@ -219,8 +223,9 @@ TEST_CASE("exact coverage of the 95% intervals over a grid of (n, p)") {
     double p = 0, cov = 0;
     REQUIRE(static_cast<bool>(is >> name >> n >> p >> cov));
     const auto method = method_of(name);
-    const double got = exact_coverage(
-        n, p, [&](std::int64_t x, std::int64_t nn) { return ss::proportion_confint(x, nn, 0.05, method); });
+    const double got = exact_coverage(n, p, [&](std::int64_t x, std::int64_t nn) {
+      return ss::proportion_confint(x, nn, stratum::confidence::from_alpha(0.05), method);
+    });
     INFO("coverage.txt line " << i + 1 << ": " << name << " n=" << n << " p=" << p);
     CHECK(std::abs(got - cov) <= 1e-12);
     by_method[name].push_back(got);
@@ -260,14 +265,15 @@ TEST_CASE("exact coverage of the 95% intervals over a grid of (n, p)") {
     std::vector<double> dense;
     for (int k = 1; k < 400; ++k) dense.push_back(k / 400.0);
     for (std::int64_t x = 0; x <= n; ++x) {
-      const auto ci = ss::clopper_pearson_interval(x, n, 0.05);
+      const auto ci = ss::clopper_pearson_interval(x, n, stratum::confidence::from_alpha(0.05));
       for (double e : {ci.lower, ci.upper})
         if (e > 0.0 && e < 1.0)
           dense.insert(dense.end(), {e, std::nextafter(e, 0.0), std::nextafter(e, 1.0)});
     }
     for (double p : dense) {
-      const double c = exact_coverage(
-          n, p, [](std::int64_t x, std::int64_t nn) { return ss::clopper_pearson_interval(x, nn, 0.05); });
+      const double c = exact_coverage(n, p, [](std::int64_t x, std::int64_t nn) {
+        return ss::clopper_pearson_interval(x, nn, stratum::confidence::from_alpha(0.05));
+      });
       INFO("Clopper-Pearson n=" << n << " p=" << p);
       CHECK(c >= 0.95 - 1e-12);
     }
@@ -290,23 +296,25 @@ TEST_CASE("x = 0 and x = n conventions") {
     CHECK(ss::clopper_pearson_interval(0, n).lower == 0.0);
     CHECK(ss::clopper_pearson_interval(n, n).upper == 1.0);
     // Clopper-Pearson at x = 0 spends alpha/2 only: upper = 1 - (alpha/2)^(1/n).
-    CHECK(rel_diff(ss::clopper_pearson_interval(0, n).upper, ss::zero_failure_upper_bound(n, 0.025)) <=
-          1e-12);
+    CHECK(rel_diff(ss::clopper_pearson_interval(0, n).upper,
+                   ss::zero_failure_upper_bound(n, stratum::confidence::from_alpha(0.025))) <= 1e-12);
     // Jeffreys: central by default (as statsmodels), Brown-Cai-DasGupta on request.
     const auto j0 = ss::jeffreys_interval(0, n);
     CHECK(j0.lower > 0.0);
-    const auto j0b = ss::jeffreys_interval(0, n, 0.05, ss::jeffreys_endpoints::brown_cai_dasgupta);
+    const auto j0b = ss::jeffreys_interval(0, n, stratum::confidence::from_alpha(0.05),
+                                           ss::jeffreys_endpoints::brown_cai_dasgupta);
     CHECK(j0b.lower == 0.0);
     CHECK(j0b.upper == j0.upper);
     const auto jn = ss::jeffreys_interval(n, n);
     CHECK(jn.upper < 1.0);
-    const auto jnb = ss::jeffreys_interval(n, n, 0.05, ss::jeffreys_endpoints::brown_cai_dasgupta);
+    const auto jnb = ss::jeffreys_interval(n, n, stratum::confidence::from_alpha(0.05),
+                                           ss::jeffreys_endpoints::brown_cai_dasgupta);
     CHECK(jnb.upper == 1.0);
     CHECK(jnb.lower == jn.lower);
   }
   // Between the ends the two Jeffreys variants are the same interval.
-  CHECK(ss::jeffreys_interval(3, 10) ==
-        ss::jeffreys_interval(3, 10, 0.05, ss::jeffreys_endpoints::brown_cai_dasgupta));
+  CHECK(ss::jeffreys_interval(3, 10) == ss::jeffreys_interval(3, 10, stratum::confidence::from_alpha(0.05),
+                                                              ss::jeffreys_endpoints::brown_cai_dasgupta));
 }
 
 TEST_CASE("symmetry: the interval for n - x is the mirror of the interval for x") {
@@ -318,8 +326,8 @@ TEST_CASE("symmetry: the interval for n - x is the mirror of the interval for x"
       for (std::int64_t x : {std::int64_t{0}, std::int64_t{1}, n / 3, n / 2, n - 1, n}) {
         if (x < 0 || x > n) continue;
         for (double alpha : {1e-12, 0.05, 0.5}) {
-          const auto a = ss::proportion_confint(x, n, alpha, method);
-          const auto b = ss::proportion_confint(n - x, n, alpha, method);
+          const auto a = ss::proportion_confint(x, n, stratum::confidence::from_alpha(alpha), method);
+          const auto b = ss::proportion_confint(n - x, n, stratum::confidence::from_alpha(alpha), method);
           INFO("method " << static_cast<int>(method) << " x=" << x << " n=" << n << " alpha=" << alpha);
           CHECK(std::abs(a.lower - (1.0 - b.upper)) <= 1e-14);
           CHECK(std::abs(a.upper - (1.0 - b.lower)) <= 1e-14);
@@ -336,9 +344,10 @@ TEST_CASE("tiny and extreme alpha") {
       ss::proportion_method::clopper_pearson, ss::proportion_method::jeffreys};
   for (auto method : methods) {
     for (std::int64_t x : {0, 1, 17, 50}) {
-      ss::proportion_interval prev = ss::proportion_confint(x, 50, 0.5, method);
+      ss::proportion_interval prev =
+          ss::proportion_confint(x, 50, stratum::confidence::from_alpha(0.5), method);
       for (double alpha : {0.05, 1e-6, 1e-12, 1e-50, 1e-300}) {
-        const auto ci = ss::proportion_confint(x, 50, alpha, method);
+        const auto ci = ss::proportion_confint(x, 50, stratum::confidence::from_alpha(alpha), method);
         INFO("method " << static_cast<int>(method) << " x=" << x << " alpha=" << alpha);
         CHECK(std::isfinite(ci.lower));
         CHECK(std::isfinite(ci.upper));
@@ -351,7 +360,7 @@ TEST_CASE("tiny and extreme alpha") {
     }
   }
   // Rule of three at tiny alpha: -ln(1e-12) / n.
-  CHECK(ss::rule_of_three_upper_bound(1000000, 1e-12) ==
+  CHECK(ss::rule_of_three_upper_bound(1000000, stratum::confidence::from_alpha(1e-12)) ==
         doctest::Approx(27.631021115928547 / 1e6).epsilon(1e-14));
 }
 
@@ -370,10 +379,13 @@ TEST_CASE("bad arguments throw, naming the argument") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (double alpha : {0.0, 1.0, -0.1, 1.5, nan, std::numeric_limits<double>::infinity()}) {
     INFO("alpha=" << alpha);
-    CHECK_THROWS_WITH_AS((void)ss::jeffreys_interval(1, 10, alpha), doctest::Contains("alpha"),
-                         std::invalid_argument);
-    CHECK_THROWS_AS((void)ss::wald_interval(1, 10, alpha), std::invalid_argument);
-    CHECK_THROWS_AS((void)ss::clopper_pearson_upper_bound(1, 10, alpha), std::invalid_argument);
-    CHECK_THROWS_AS((void)ss::zero_failure_upper_bound(10, alpha), std::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ss::jeffreys_interval(1, 10, stratum::confidence::from_alpha(alpha)),
+                         doctest::Contains("alpha"), std::invalid_argument);
+    CHECK_THROWS_AS((void)ss::wald_interval(1, 10, stratum::confidence::from_alpha(alpha)),
+                    std::invalid_argument);
+    CHECK_THROWS_AS((void)ss::clopper_pearson_upper_bound(1, 10, stratum::confidence::from_alpha(alpha)),
+                    std::invalid_argument);
+    CHECK_THROWS_AS((void)ss::zero_failure_upper_bound(10, stratum::confidence::from_alpha(alpha)),
+                    std::invalid_argument);
   }
 }

@@ -30,7 +30,7 @@ TEST_CASE(
     double rate = 0, h = 0, alpha = 0, n_sm = 0;
     std::int64_t n_search = 0;
     REQUIRE(static_cast<bool>(is >> rate >> h >> alpha >> n_sm >> n_search));
-    const std::int64_t got = ss::wald_sample_size(rate, h, alpha);
+    const std::int64_t got = ss::wald_sample_size(rate, h, stratum::confidence::from_alpha(alpha));
     INFO("wald.txt line " << i + 1 << ": rate=" << rate << " half_width=" << h << " alpha=" << alpha
                           << " got " << got << ", statsmodels " << n_sm << ", search " << n_search);
     CHECK(got == std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(n_sm))));
@@ -50,13 +50,13 @@ TEST_CASE("Wilson sample size: the smallest n found by a brute-force search") {
     double rate = 0, h = 0, alpha = 0;
     std::int64_t n_search = 0;
     REQUIRE(static_cast<bool>(is >> rate >> h >> alpha >> n_search));
-    const std::int64_t got = ss::wilson_sample_size(rate, h, alpha);
+    const std::int64_t got = ss::wilson_sample_size(rate, h, stratum::confidence::from_alpha(alpha));
     INFO("wilson.txt line " << i + 1 << ": rate=" << rate << " half_width=" << h << " alpha=" << alpha
                             << " got " << got << ", search " << n_search);
     CHECK(got == n_search);
     // The defining property, through the public half-width function.
-    CHECK(ss::wilson_half_width(rate, got, alpha) <= h);
-    if (got > 1) CHECK(ss::wilson_half_width(rate, got - 1, alpha) > h);
+    CHECK(ss::wilson_half_width(rate, got, stratum::confidence::from_alpha(alpha)) <= h);
+    if (got > 1) CHECK(ss::wilson_half_width(rate, got - 1, stratum::confidence::from_alpha(alpha)) > h);
     largest = std::max(largest, got);
   }
   MESSAGE("wilson: " << lines.size() << " cases, all equal to the search; largest n " << largest);
@@ -66,10 +66,11 @@ TEST_CASE("Wilson planning agrees with the interval it plans for, and needs more
   // wilson_half_width is the half-width of wilson_interval when the rate is observed exactly (x = rate n).
   for (std::int64_t n : {10, 100, 1000, 123456}) {
     for (std::int64_t x : {std::int64_t{0}, std::int64_t{1}, n / 7, n / 2, n}) {
-      const auto ci = ss::wilson_interval(x, n, 0.05);
+      const auto ci = ss::wilson_interval(x, n, stratum::confidence::from_alpha(0.05));
       const double rate = static_cast<double>(x) / static_cast<double>(n);
       INFO("x=" << x << " n=" << n);
-      CHECK(ss::wilson_half_width(rate, n, 0.05) == doctest::Approx(ci.width() / 2).epsilon(1e-12));
+      CHECK(ss::wilson_half_width(rate, n, stratum::confidence::from_alpha(0.05)) ==
+            doctest::Approx(ci.width() / 2).epsilon(1e-12));
     }
   }
   // At a 1% rate and +-0.5% the Wald formula undershoots; Wilson asks for more (its interval is not centred
@@ -93,8 +94,8 @@ TEST_CASE("zero-failure sample size: exact (mpmath), brute-force search, and the
     double p = 0, alpha = 0;
     std::int64_t n_search = 0, n_mp = 0, n_rule3 = 0;
     REQUIRE(static_cast<bool>(is >> p >> alpha >> n_search >> n_mp >> n_rule3));
-    const std::int64_t got = ss::zero_failure_sample_size(p, alpha);
-    const std::int64_t got3 = ss::rule_of_three_sample_size(p, alpha);
+    const std::int64_t got = ss::zero_failure_sample_size(p, stratum::confidence::from_alpha(alpha));
+    const std::int64_t got3 = ss::rule_of_three_sample_size(p, stratum::confidence::from_alpha(alpha));
     INFO("zero.txt line " << i + 1 << ": max_rate=" << p << " alpha=" << alpha << " got " << got
                           << " (search " << n_search << ", mpmath " << n_mp << "), rule of three " << got3
                           << " vs " << n_rule3);
@@ -104,17 +105,18 @@ TEST_CASE("zero-failure sample size: exact (mpmath), brute-force search, and the
     CHECK(got3 >= got);
     // The same n seen from the bound: after `got` clean trials the exact upper bound is at most p, and
     // one trial fewer is not enough (up to the rounding of the two formulas, 1e-12 relative).
-    CHECK(ss::zero_failure_upper_bound(got, alpha) <= p * (1 + 1e-12));
-    if (got > 1) CHECK(ss::zero_failure_upper_bound(got - 1, alpha) > p * (1 - 1e-12));
+    CHECK(ss::zero_failure_upper_bound(got, stratum::confidence::from_alpha(alpha)) <= p * (1 + 1e-12));
+    if (got > 1)
+      CHECK(ss::zero_failure_upper_bound(got - 1, stratum::confidence::from_alpha(alpha)) > p * (1 - 1e-12));
     largest = std::max(largest, got);
   }
   MESSAGE("zero failures: " << lines.size() << " cases, all equal to the search and to mpmath; largest n "
                             << largest);
   // The classic figures: 95% confidence that the rate is below 1% needs 299 clean trials (rule of three:
   // 300).
-  CHECK(ss::zero_failure_sample_size(0.01, 0.05) == 299);
-  CHECK(ss::rule_of_three_sample_size(0.01, 0.05) == 300);
-  CHECK(ss::zero_failure_sample_size(1.0, 0.05) == 1);
+  CHECK(ss::zero_failure_sample_size(0.01, stratum::confidence::from_alpha(0.05)) == 299);
+  CHECK(ss::rule_of_three_sample_size(0.01, stratum::confidence::from_alpha(0.05)) == 300);
+  CHECK(ss::zero_failure_sample_size(1.0, stratum::confidence::from_alpha(0.05)) == 1);
 }
 
 TEST_CASE("bad arguments throw, naming the argument") {
@@ -138,8 +140,8 @@ TEST_CASE("bad arguments throw, naming the argument") {
                          std::invalid_argument);
     CHECK_THROWS_AS((void)ss::rule_of_three_sample_size(p), std::invalid_argument);
   }
-  CHECK_THROWS_WITH_AS((void)ss::wald_sample_size(0.1, 0.01, 1.0), doctest::Contains("alpha"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS((void)ss::wald_sample_size(0.1, 0.01, stratum::confidence::from_alpha(1.0)),
+                       doctest::Contains("alpha"), std::invalid_argument);
   CHECK_THROWS_AS((void)ss::wilson_half_width(0.1, 0), std::domain_error);
   // Answers beyond 2^53 are refused rather than rounded.
   CHECK_THROWS_AS((void)ss::zero_failure_sample_size(1e-300), std::domain_error);

@@ -27,6 +27,7 @@ using rng = splitmix64;
 static_assert(stratum::mergeable_state<stratum::coco::exact_accumulator>);
 static_assert(stratum::mergeable_state<stratum::coco::binned_accumulator>);
 static_assert(stratum::mergeable_state<stratum::coco::stream_state>);
+static_assert(stratum::mergeable_state<stratum::coco::binned_stream_state>);
 static_assert(stratum::mergeable_state<stratum::stats::histogram>);
 static_assert(stratum::mergeable_state<stratum::stats::quantile_sketch>);
 static_assert(stratum::mergeable_state<stratum::stats::bootstrap_sums>);
@@ -97,7 +98,9 @@ struct state_traits<stratum::coco::binned_accumulator> {
   using item = coco_record;
   static constexpr const char* name = "coco_binned";
   static item draw(rng& r) { return draw_record(r); }
-  static S make(const std::vector<item>& items) { return fed_records(S(small_coco_params(), 16), items); }
+  static S make(const std::vector<item>& items) {
+    return fed_records(S(stratum::coco::resolve_params(small_coco_params()), 16), items);
+  }
 };
 
 // Frames of a small stream, sliced by weather and by weather x rig.
@@ -127,6 +130,26 @@ struct state_traits<stratum::coco::stream_state> {
     static const stratum::coco::stream_evaluator ev(
         std::vector<stratum::coco::category_info>{{1, "a"}, {2, "b"}, {3, "c"}}, stratum::coco::params{},
         std::vector<stratum::coco::slice_spec>{{{"weather"}}, {{"weather", "rig"}}});
+    return ev;
+  }
+  static S make(const std::vector<item>& items) {
+    auto ev = prototype().fresh();
+    for (const auto& f : items) ev.add(f);
+    return ev.state();
+  }
+};
+
+// The same frames into the bounded-memory stream state (12 score bins).
+template <>
+struct state_traits<stratum::coco::binned_stream_state> {
+  using S = stratum::coco::binned_stream_state;
+  using item = stratum::frame;
+  static constexpr const char* name = "coco_stream_binned";
+  static item draw(rng& r) { return state_traits<stratum::coco::stream_state>::draw(r); }
+  static const stratum::coco::binned_stream_evaluator& prototype() {
+    static const stratum::coco::binned_stream_evaluator ev(
+        std::vector<stratum::coco::category_info>{{1, "a"}, {2, "b"}, {3, "c"}}, stratum::coco::params{},
+        std::vector<stratum::coco::slice_spec>{{{"weather"}}, {{"weather", "rig"}}}, 12);
     return ev;
   }
   static S make(const std::vector<item>& items) {
@@ -212,9 +235,10 @@ struct state_traits<stratum::calibration::class_calibration_bins> {
 };
 
 /// Every state type, for templated test cases.
-#define STRATUM_STATE_TYPES                                                                         \
-  stratum::coco::exact_accumulator, stratum::coco::binned_accumulator, stratum::coco::stream_state, \
-      stratum::stats::histogram, stratum::stats::quantile_sketch, stratum::stats::bootstrap_sums,   \
-      stratum::calibration::calibration_bins, stratum::calibration::class_calibration_bins
+#define STRATUM_STATE_TYPES                                                                           \
+  stratum::coco::exact_accumulator, stratum::coco::binned_accumulator, stratum::coco::stream_state,   \
+      stratum::coco::binned_stream_state, stratum::stats::histogram, stratum::stats::quantile_sketch, \
+      stratum::stats::bootstrap_sums, stratum::calibration::calibration_bins,                         \
+      stratum::calibration::class_calibration_bins
 
 }  // namespace stratum_test

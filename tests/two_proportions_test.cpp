@@ -43,7 +43,7 @@ TEST_CASE("Newcombe hybrid score interval matches statsmodels confint_proportion
     std::int64_t x1 = 0, n1 = 0, x2 = 0, n2 = 0;
     double alpha = 0, lo = 0, up = 0;
     REQUIRE(static_cast<bool>(is >> x1 >> n1 >> x2 >> n2 >> alpha >> lo >> up));
-    const auto got = ss::newcombe_interval(x1, n1, x2, n2, alpha);
+    const auto got = ss::newcombe_interval(x1, n1, x2, n2, stratum::confidence::from_alpha(alpha));
     INFO("newcombe.txt line " << i + 1 << ": x1=" << x1 << " n1=" << n1 << " x2=" << x2 << " n2=" << n2
                               << " alpha=" << alpha << " got [" << got.lower << ", " << got.upper
                               << "] statsmodels [" << lo << ", " << up << "]");
@@ -230,8 +230,8 @@ TEST_CASE("Fisher: degenerate tables and bad input") {
 TEST_CASE("two-sample arguments are validated like the one-sample ones") {
   CHECK_THROWS_AS((void)ss::newcombe_interval(0, 0, 1, 2), std::domain_error);
   CHECK_THROWS_AS((void)ss::newcombe_interval(3, 2, 1, 2), std::invalid_argument);
-  CHECK_THROWS_WITH_AS((void)ss::newcombe_interval(1, 2, 1, 2, 1.0), doctest::Contains("alpha"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS((void)ss::newcombe_interval(1, 2, 1, 2, stratum::confidence::from_alpha(1.0)),
+                       doctest::Contains("alpha"), std::invalid_argument);
   CHECK_THROWS_AS((void)ss::two_proportion_z_test(1, 2, -1, 2), std::invalid_argument);
   CHECK_THROWS_AS((void)ss::two_proportion_z_test(1, 2, 1, 0), std::domain_error);
 }

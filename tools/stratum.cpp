@@ -1,7 +1,7 @@
 // stratum: command-line front end.
 //
 //   stratum coco GT.json DT.json [--use-cats 0|1] [--iou-thrs a,b,...] [--max-dets a,b,c] [--params P.json]
-//                [--slice-by k1,k2,...] [--joint k1*k2]... [--threads N] [--json]
+//                [--slice-by k1,k2,...] [--joint k1*k2]... [--threads N] [--bins B] [--json]
 //   stratum stream FRAMES.jsonl|- [--categories GT.json] [the same evaluation options]
 //   stratum convert GT.json DT.json [-o FRAMES.jsonl]
 //
@@ -54,6 +54,10 @@ const char* const kUsage =
     "  --threads N           worker threads (default: all cores); results do not depend on N\n"
     "                        (stream: the main thread reads, N threads match; N = 1 reads and matches)\n"
     "  --json                print one JSON object instead of the summary\n"
+    "  --bins B              bounded memory: every state keeps counts in B score bins (1..16777216)\n"
+    "                        instead of the detections, so memory does not grow with them; each AP\n"
+    "                        number is printed as a proven bracket [lower, upper] around pycocotools'\n"
+    "                        value, AR exactly (docs/bounded_mode.md). Scores must lie in [0, 1]\n"
     "  --bootstrap B         (coco) image-level bootstrap with B replicates: percentile intervals of the\n"
     "                        12 numbers, pooled and per slice (docs/coco.md)\n"
     "  --seed S              (coco) bootstrap seed, 0..2^64-1 (default 0); same seed, same intervals\n"
@@ -138,7 +142,7 @@ long parse_long(const std::string& s, const std::string& opt) {
 
 /// pycocotools' summarize() printout, one line per number of coco::stat_table.
 void print_summary(const coco::evaluation& ev, std::FILE* out) {
-  const auto& p = ev.p;
+  const coco::params& p = ev.p;
   for (const auto& l : coco::stat_table) {
     char iou[32];
     if (l.iou < 0)
@@ -151,12 +155,35 @@ void print_summary(const coco::evaluation& ev, std::FILE* out) {
   }
 }
 
+/// The same printout for a bounded-memory evaluation: AP lines as [lower, upper], AR lines exact.
+void print_summary(const coco::binned_evaluation& ev, std::FILE* out) {
+  const coco::params& p = ev.p;
+  std::fprintf(out, "bounded mode: %zu score bins; each AP brackets pycocotools' value, AR is exact\n",
+               ev.bins);
+  for (const auto& l : coco::stat_table) {
+    char iou[32];
+    if (l.iou < 0)
+      std::snprintf(iou, sizeof iou, "%0.2f:%0.2f", p.iou_thrs.front(), p.iou_thrs.back());
+    else
+      std::snprintf(iou, sizeof iou, "%0.2f", l.iou);
+    const double lo = ev.stats.lower[coco::index(l.id)], hi = ev.stats.upper[coco::index(l.id)];
+    std::fprintf(out, " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3d ] = ",
+                 l.ap ? "Average Precision" : "Average Recall", l.ap ? "(AP)" : "(AR)", iou, l.area,
+                 coco::max_dets_of(l, p));
+    if (l.ap)
+      std::fprintf(out, "[%0.3f, %0.3f]\n", lo, hi);
+    else
+      std::fprintf(out, "%0.3f\n", lo);
+  }
+}
+
 struct eval_options {
   coco::params p;
   bool json = false;
   std::size_t bootstrap = 0;  // coco only: replicates (0 = no intervals)
   std::uint64_t seed = 0;
-  double confidence = 0.95;
+  confidence conf{};
+  std::size_t bins = 0;  // 0: exact mode
   unsigned threads = 0;
   std::vector<coco::slice_spec> specs;
   std::string categories_file;  // stream only
@@ -223,7 +250,11 @@ bool parse_eval_options(const std::vector<std::string>& args, bool stream, eval_
     } else if (!stream && a == "--confidence") {
       const double v = parse_double(value(), a);
       if (!(v > 0 && v < 1)) usage_fail("--confidence: expected a level in (0, 1)");
-      o.confidence = v;
+      o.conf = confidence(v);
+    } else if (a == "--bins") {
+      const long v = parse_long(value(), a);
+      if (v < 1 || v > (1L << 24)) usage_fail("--bins: expected 1 to 16777216 score bins");
+      o.bins = static_cast<std::size_t>(v);
     } else if (stream && a == "--categories") {
       o.categories_file = value();
       if (o.categories_file.empty()) usage_fail("--categories needs a non-empty path");
@@ -236,6 +267,7 @@ bool parse_eval_options(const std::vector<std::string>& args, bool stream, eval_
       o.positional.push_back(a);
     }
   }
+  if (o.bins > 0 && o.bootstrap > 0) usage_fail("--bins and --bootstrap: the bootstrap needs the exact mode");
   if (have_params_file) o.p = io::load_coco_params(params_file);
   if (ov.use_cats) o.p.use_cats = cli.use_cats;
   if (ov.iou) o.p.iou_thrs = cli.iou_thrs;
@@ -261,11 +293,12 @@ void print_slice_table(const coco::sliced_evaluation& res, const coco::sliced_in
   std::size_t w = 5;
   for (const auto& sl : res.slices) w = std::max(w, sl.name.size());
   const int nw = static_cast<int>(w);
-  std::printf("\nper slice: AP and AR at IoU=%0.2f:%0.2f, area=all, maxDets=%d", res.all.p.iou_thrs.front(),
-              res.all.p.iou_thrs.back(), res.all.p.max_dets.back());
+  const coco::params& p = res.all.p;
+  std::printf("\nper slice: AP and AR at IoU=%0.2f:%0.2f, area=all, maxDets=%d", p.iou_thrs.front(),
+              p.iou_thrs.back(), p.max_dets.back());
   if (ci != nullptr)
-    std::printf("; %g%% image-bootstrap percentile intervals (%zu replicates, seed %llu)",
-                ci->confidence_level * 100, ci->replicates, static_cast<unsigned long long>(ci->seed));
+    std::printf("; %s image-bootstrap percentile intervals (%zu replicates, seed %llu)",
+                ci->conf.percent().c_str(), ci->replicates, static_cast<unsigned long long>(ci->seed));
   if (ci != nullptr)
     std::printf("; 'AP vs all': the paired interval of slice AP - pooled AP lies below / above 0");
   using coco::stat;
@@ -298,10 +331,46 @@ void print_slice_table(const coco::sliced_evaluation& res, const coco::sliced_in
                 fixed3(st[stat::ap_medium]).c_str(), fixed3(st[stat::ap_large]).c_str(),
                 fixed3(st[stat::ar100]).c_str(), ar_ci.c_str());
   };
-  row("all", res.all.p.img_ids.size(), res.all, ci ? &ci->all : nullptr, nullptr);
+  row("all", p.img_ids.size(), res.all, ci ? &ci->all : nullptr, nullptr);
   for (std::size_t s = 0; s < res.slices.size(); ++s)
-    row(res.slices[s].name, res.slices[s].images.size(), res.per_slice[s], ci ? &ci->per_slice[s] : nullptr,
-        ci ? &ci->per_slice_delta[s] : nullptr);
+    row(res.slices[s].name, res.slices[s].images.size(), res.slices[s].eval,
+        ci ? &ci->slices[s].value : nullptr, ci ? &ci->slices[s].delta : nullptr);
+}
+
+std::string bracket3(const coco::binned_stats& st, coco::stat i) {
+  const auto k = coco::index(i);
+  if (st.lower[k] < 0) return "-";
+  return "[" + fixed3(st.lower[k]) + ", " + fixed3(st.upper[k]) + "]";
+}
+
+/// The slice table of a bounded-memory evaluation: AP, AP50 and AP75 as brackets, AR100 exact.
+void print_slice_table(const coco::sliced_binned_evaluation& res) {
+  std::size_t w = 5;
+  for (const auto& sl : res.slices) w = std::max(w, sl.name.size());
+  const int nw = static_cast<int>(w);
+  const coco::params& p = res.all.p;
+  using coco::stat;
+  std::printf("\nper slice: AP and AR at IoU=%0.2f:%0.2f, area=all, maxDets=%d; AP as [lower, upper]\n",
+              p.iou_thrs.front(), p.iou_thrs.back(), p.max_dets.back());
+  std::printf("%-*s %7s %-15s %-15s %-15s %6s\n", nw, "slice", "images", coco::name(stat::ap),
+              coco::name(stat::ap50), coco::name(stat::ap75), coco::name(stat::ar100));
+  auto row = [&](const std::string& name, std::size_t n, const coco::binned_stats& st) {
+    std::printf("%-*s %7zu %-15s %-15s %-15s %6s\n", nw, name.c_str(), n, bracket3(st, stat::ap).c_str(),
+                bracket3(st, stat::ap50).c_str(), bracket3(st, stat::ap75).c_str(),
+                fixed3(st.lower[coco::index(stat::ar100)]).c_str());
+  };
+  row("all", p.img_ids.size(), res.all.stats);
+  for (const auto& sl : res.slices) row(sl.name, sl.images.size(), sl.eval.stats);
+}
+
+void print_result(const coco::sliced_binned_evaluation& res, const eval_options& o, std::uint64_t n_gt,
+                  std::uint64_t n_dt) {
+  if (!o.json) {
+    print_summary(res.all, stdout);
+    if (!o.specs.empty()) print_slice_table(res);
+    return;
+  }
+  std::fputs(report::evaluation_json(res, n_gt, n_dt, !o.specs.empty()).c_str(), stdout);
 }
 
 void print_result(const coco::sliced_evaluation& res, const eval_options& o, std::uint64_t n_gt,
@@ -322,9 +391,14 @@ int cmd_coco(const std::vector<std::string>& args) {
 
   const auto gt = io::load_coco_ground_truth(o.positional[0]);
   const auto dt = io::load_coco_results(o.positional[1], gt);
+  if (o.bins > 0) {
+    print_result(coco::evaluate_sliced_binned(gt, dt, o.p, o.specs, o.bins, o.threads), o, gt.size(),
+                 dt.size());
+    return 0;
+  }
   const auto res = coco::evaluate_sliced(gt, dt, o.p, o.specs, o.threads);
   if (o.bootstrap > 0) {
-    const auto ci = coco::bootstrap_slices(gt, dt, res, o.bootstrap, o.seed, o.confidence, o.threads);
+    const auto ci = coco::bootstrap_slices(gt, dt, res, {o.bootstrap, o.seed, o.conf, o.threads});
     print_result(res, o, gt.size(), dt.size(), &ci);
   } else {
     print_result(res, o, gt.size(), dt.size());
@@ -344,10 +418,17 @@ int cmd_stream(const std::vector<std::string>& args) {
   if (path == "-") std::ios::sync_with_stdio(false);
   io::jsonl_reader reader =
       path == "-" ? io::jsonl_reader(std::cin, "<stdin>", cats) : io::jsonl_reader::open(path, cats);
-  coco::stream_evaluator ev(reader.categories(), o.p, o.specs);
-  coco::run_stream([&reader](coco::frame& f) { return reader.next(f); }, ev, o.threads);
-  const auto res = ev.finalize();
-  print_result(res, o, ev.ground_truths(), ev.detections());
+  auto run = [&](auto& ev) {
+    coco::run_stream([&reader](coco::frame& f) { return reader.next(f); }, ev, o.threads);
+    print_result(ev.finalize(), o, ev.ground_truths(), ev.detections());
+  };
+  if (o.bins > 0) {
+    coco::binned_stream_evaluator ev(reader.categories(), o.p, o.specs, o.bins);
+    run(ev);
+  } else {
+    coco::stream_evaluator ev(reader.categories(), o.p, o.specs);
+    run(ev);
+  }
   return 0;
 }
 

@@ -160,14 +160,15 @@ struct reliability_bin {
   std::uint64_t count = 0;  ///< n_b
   double mean_confidence = 0;
   double accuracy = 0;  ///< mean target y_b
-  /// Wilson 95% interval of the accuracy (stats::wilson_interval with x = sum y, n = n_b); NaN when the
-  /// bin's targets are not all 0 or 1.
+  /// Wilson interval (95% unless asked otherwise) of the accuracy (stats::wilson_interval with x = sum y, n =
+  /// n_b); NaN when the bin's targets are not all 0 or 1.
   double accuracy_lower = std::numeric_limits<double>::quiet_NaN();
   double accuracy_upper = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// The reliability curve: every non-empty bin in index order.
-[[nodiscard]] inline std::vector<reliability_bin> reliability_curve(const calibration_bins& s) {
+[[nodiscard]] inline std::vector<reliability_bin> reliability_curve(const calibration_bins& s,
+                                                                    ::stratum::confidence conf = {}) {
   std::vector<reliability_bin> out;
   if (s.empty_configuration()) return out;
   std::uint64_t inner = 1;
@@ -184,7 +185,7 @@ struct reliability_bin {
     if (b.binary_targets() && b.count <= (std::uint64_t{1} << 53)) {
       const double x = b.target.value();  // an integer, exact
       const auto iv =
-          stats::wilson_interval(static_cast<std::int64_t>(x), static_cast<std::int64_t>(b.count), 0.05);
+          stats::wilson_interval(static_cast<std::int64_t>(x), static_cast<std::int64_t>(b.count), conf);
       r.accuracy_lower = iv.lower;
       r.accuracy_upper = iv.upper;
     }

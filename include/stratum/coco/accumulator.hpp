@@ -28,11 +28,6 @@
 namespace stratum::coco {
 
 /// Shape of an accumulator: IoU thresholds, categories (1 when class-agnostic), area ranges.
-struct acc_dims {
-  std::size_t T = 0, K = 0, A = 0;
-  friend bool operator==(const acc_dims&, const acc_dims&) = default;
-};
-
 /// Detection records of one category, structure of arrays.
 struct category_records {
   std::vector<double> score;
@@ -182,7 +177,7 @@ class exact_accumulator {
   }
 
   /// pycocotools' `accumulate` over this state.
-  [[nodiscard]] eval_arrays finalize(const params& p) const;
+  [[nodiscard]] eval_arrays finalize(const resolved_params& p) const;
 
   /// The records sorted into evaluation order (see sorted_records).
   [[nodiscard]] sorted_records sorted() const;
@@ -451,7 +446,8 @@ template <bool Weighted, class WeightFn>
   return e;
 }
 
-inline eval_arrays exact_accumulator::finalize(const params& p) const {
+inline eval_arrays exact_accumulator::finalize(const resolved_params& p) const {
+  p.require("exact_accumulator::finalize");
   // one category sorted at a time: the memory of one category's records, not of all of them
   const auto np = npig();
   auto e = detail::make_eval_arrays(dims_, p, np.size());

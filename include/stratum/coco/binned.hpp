@@ -81,13 +81,13 @@ class binned_accumulator {
 
   /// An empty state for the resolved parameters `p` (K = cat_ids.size(), or 1 when use_cats is false) and
   /// `bins` score bins (1 .. 2^24). Throws usage_error on invalid parameters.
-  explicit binned_accumulator(const params& p, std::size_t bins = default_bins)
-      : dims_(detail::dims_of(p)), fingerprint_(params_fingerprint(p)) {
-    p.validate();
+  explicit binned_accumulator(const resolved_params& p, std::size_t bins = default_bins)
+      : dims_(p.dims()), fingerprint_(p.fingerprint()) {
+    p.require("binned_accumulator");
     if (bins < 1 || bins > max_bins)
       throw usage_error("binned_accumulator: bins must be in [1, 2^24], got " + std::to_string(bins));
     B_ = bins;
-    max_dets_.assign(p.max_dets.begin(), p.max_dets.end());
+    max_dets_.assign(p->max_dets.begin(), p->max_dets.end());
     allocate();
   }
 
@@ -227,7 +227,7 @@ class binned_accumulator {
 
   /// Bracketing evaluation (see the header comment). `p` must be the parameters of construction (same
   /// fingerprint); its rec_thrs may be any.
-  [[nodiscard]] binned_eval finalize(const params& p) const;
+  [[nodiscard]] binned_eval finalize(const resolved_params& p) const;
 
   friend bool operator==(const binned_accumulator&, const binned_accumulator&) = default;
 
@@ -260,15 +260,16 @@ class binned_accumulator {
   std::vector<std::int64_t> npig_;     // [K][A]
 };
 
-inline binned_eval binned_accumulator::finalize(const params& p) const {
+inline binned_eval binned_accumulator::finalize(const resolved_params& rp) const {
+  rp.require("binned_accumulator::finalize");
+  const params& p = rp;
   if (B_ == 0)
     throw usage_error("binned_accumulator::finalize: the state has no shape (default-constructed)");
-  if (params_fingerprint(p) != fingerprint_ || p.iou_thrs.size() != dims_.T ||
-      p.area_rngs.size() != dims_.A || p.max_dets.size() != max_dets_.size())
+  if (rp.fingerprint() != fingerprint_ || p.iou_thrs.size() != dims_.T || p.area_rngs.size() != dims_.A ||
+      p.max_dets.size() != max_dets_.size())
     throw usage_error(
         "binned_accumulator::finalize: parameters differ from those the state was built with (fingerprint " +
-        stratum::detail::hex64(params_fingerprint(p)) + ", state " + stratum::detail::hex64(fingerprint_) +
-        ")");
+        stratum::detail::hex64(rp.fingerprint()) + ", state " + stratum::detail::hex64(fingerprint_) + ")");
   const std::size_t T = dims_.T, K = dims_.K, A = dims_.A, M = max_dets_.size(), B = B_,
                     R = p.rec_thrs.size();
   binned_eval out;
@@ -363,6 +364,16 @@ inline binned_eval binned_accumulator::finalize(const params& p) const {
 [[nodiscard]] inline binned_stats summarize(const binned_eval& e, const params& p) {
   return {summarize(e.lower, p), summarize(e.upper, p)};
 }
+
+/// A bounded-memory evaluation: the parameters, the bracketing arrays and the bracketing 12 numbers
+/// (stats.lower[i] <= exact <= stats.upper[i]), from a binned state of `bins` score bins. Same member names
+/// as coco::evaluation, so the sliced and streaming evaluators produce either.
+struct binned_evaluation {
+  resolved_params p{};
+  binned_eval arrays;
+  binned_stats stats{};
+  std::size_t bins = 0;
+};
 
 // ---- serialization ---------------------------------------------------------------------------------------
 //
@@ -487,7 +498,7 @@ inline binned_accumulator deserialize_binned(const std::byte* p, std::size_t n, 
 
 /// As above, and the state must carry the fingerprint of `prm` (resolved parameters).
 [[nodiscard]] inline binned_accumulator deserialize_binned(
-    const std::byte* p, std::size_t n, const params& prm,
+    const std::byte* p, std::size_t n, const resolved_params& prm,
     std::size_t max_state_bytes = default_max_state_bytes) {
   auto acc = deserialize_binned(p, n, max_state_bytes);
   if (acc.bins() != 0) detail::check_fingerprint(acc.fingerprint(), prm);  // the empty default state fits any
@@ -497,7 +508,8 @@ inline binned_accumulator deserialize_binned(const std::byte* p, std::size_t n, 
 [[nodiscard]] inline binned_accumulator deserialize_binned(std::span<const std::byte> b) {
   return deserialize_binned(b.data(), b.size());
 }
-[[nodiscard]] inline binned_accumulator deserialize_binned(std::span<const std::byte> b, const params& prm) {
+[[nodiscard]] inline binned_accumulator deserialize_binned(std::span<const std::byte> b,
+                                                           const resolved_params& prm) {
   return deserialize_binned(b.data(), b.size(), prm);
 }
 

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "../core/confidence.hpp"
 #include "../detail/parallel.hpp"
 #include "../stats/bootstrap.hpp"
 #include "../stats/rng.hpp"
@@ -66,6 +67,16 @@ struct gt_presence {
   return out;
 }
 
+/// How to bootstrap: `replicates` image-level replicates drawn with `seed` (the same seed gives the same
+/// replicates on any machine and split), spread over `threads` workers (0 = all hardware threads; the result
+/// does not depend on it), intervals at confidence `conf` (the level is read, as scipy.stats.bootstrap does).
+struct bootstrap_options {
+  std::size_t replicates = 1000;
+  std::uint64_t seed = 0;
+  confidence conf{};
+  unsigned threads = 1;
+};
+
 struct bootstrap_result {
   evaluation point;                                // the full-sample evaluation
   std::vector<std::array<double, 12>> replicates;  // the 12 stats of each replicate
@@ -80,14 +91,13 @@ struct bootstrap_result {
   }
   /// Percentile interval of stat i. When the number is undefined (-1) in the full sample or in any replicate,
   /// the bounds are NaN (see percentile_intervals below: a sentinel must not enter the percentiles).
-  [[nodiscard]] stats::bootstrap_interval percentile(std::size_t i, double confidence_level = 0.95) const {
+  [[nodiscard]] stats::bootstrap_interval percentile(std::size_t i, confidence conf = {}) const {
     const auto v = stat(i);
     if (point.stats.at(i) < 0 || std::any_of(v.begin(), v.end(), [](double x) { return x < 0; })) {
-      stats::detail::check_confidence_level(confidence_level, "percentile");
-      if (v.empty()) throw std::invalid_argument("percentile: no replicates");
+      if (v.empty()) throw usage_error("percentile: no replicates");
       return {};
     }
-    return stats::percentile_interval(v, confidence_level);
+    return stats::percentile_interval(v, conf);
   }
 };
 
@@ -98,14 +108,15 @@ template <class WeightFn>
   return accumulate_sorted<true>(sr, p, weight, gp.npig(sr.dims.K, sr.dims.A, weight));
 }
 
-/// Image-level Poisson bootstrap of the 12 summary numbers with `replicates` replicates; replicates are
-/// spread over `threads` workers (results do not depend on it).
+/// Image-level Poisson bootstrap of the 12 summary numbers (o.replicates replicates with o.seed, over
+/// o.threads workers; o.conf is not used here). Throws usage_error on zero replicates.
 [[nodiscard]] inline bootstrap_result bootstrap(const ground_truth& gt, const detection_set& dt, params p,
-                                                std::size_t replicates, std::uint64_t seed,
-                                                unsigned threads = 1) {
-  bootstrap_result out;
-  out.seed = seed;
-  out.point.p = resolve_params(gt, std::move(p));
+                                                const bootstrap_options& o = {}) {
+  if (o.replicates == 0) throw usage_error("bootstrap: replicates must be at least 1");
+  const std::size_t replicates = o.replicates;
+  const std::uint64_t seed = o.seed;
+  unsigned threads = o.threads;
+  bootstrap_result out{evaluation{resolve_params(gt, std::move(p)), {}, {}}, {}, seed};
   const auto& rp = out.point.p;
   const auto acc = accumulate(gt, dt, rp, threads);
   const auto sr = acc.sorted();
@@ -142,7 +153,7 @@ namespace detail {
 /// counts replicate b as undefined for i; point_defined[i] false makes number i undefined outright.
 template <class Value, class Defined>
 [[nodiscard]] stats_intervals intervals_of(std::size_t replicates, const std::array<bool, 12>& point_defined,
-                                           Value&& value, Defined&& defined, double confidence_level) {
+                                           Value&& value, Defined&& defined, confidence conf) {
   stats_intervals out;
   std::vector<double> v(replicates);
   for (std::size_t i = 0; i < 12; ++i) {
@@ -154,7 +165,7 @@ template <class Value, class Defined>
       out.lower[i] = out.upper[i] = std::numeric_limits<double>::quiet_NaN();
       continue;
     }
-    const auto ci = stats::percentile_interval(v, confidence_level);
+    const auto ci = stats::percentile_interval(v, conf);
     out.lower[i] = ci.lower;
     out.upper[i] = ci.upper;
   }
@@ -175,28 +186,31 @@ template <class Value, class Defined>
 }
 }  // namespace detail
 
-[[nodiscard]] inline stats_intervals percentile_intervals(const bootstrap_result& r,
-                                                          double confidence_level = 0.95) {
-  if (r.replicates.empty()) throw std::invalid_argument("percentile_intervals: no replicates");
+[[nodiscard]] inline stats_intervals percentile_intervals(const bootstrap_result& r, confidence conf = {}) {
+  if (r.replicates.empty()) throw usage_error("percentile_intervals: no replicates");
   return detail::intervals_of(
       r.replicates.size(), detail::defined_stats(r.point.stats),
       [&](std::size_t b, std::size_t i) { return r.replicates[b][i]; },
-      [&](std::size_t b, std::size_t i) { return r.replicates[b][i] >= 0; }, confidence_level);
+      [&](std::size_t b, std::size_t i) { return r.replicates[b][i] >= 0; }, conf);
 }
 
-/// Bootstrap intervals of a sliced evaluation: the pooled numbers, each slice's, and each slice's difference
-/// from the pool.
+/// One slice's bootstrap intervals: of its own numbers, and paired intervals of (slice number - pooled
+/// number): replicate b of a slice is the slice of the pooled replicate b, so the difference is taken
+/// replicate by replicate. A delta interval that excludes 0 marks a slice that differs from the pool at this
+/// confidence (one comparison: with S slices, confidence::from_alpha(alpha / S) per slice gives a Bonferroni
+/// family-wise level).
+struct slice_intervals {
+  stats_intervals value, delta;
+};
+
+/// Bootstrap intervals of a sliced evaluation: the pooled numbers and every slice's (in the order of
+/// sliced_evaluation::slices).
 struct sliced_intervals {
   std::size_t replicates = 0;
   std::uint64_t seed = 0;
-  double confidence_level = 0.95;
+  confidence conf{};
   stats_intervals all;
-  std::vector<stats_intervals> per_slice;  // parallel to sliced_evaluation::slices
-  /// Paired intervals of (slice number - pooled number): replicate b of a slice is the slice of the pooled
-  /// replicate b, so the difference is taken replicate by replicate. An interval that excludes 0 marks a
-  /// slice that differs from the pool at this confidence level (one comparison: with S slices, use
-  /// 1 - (1 - level) / S per slice for a Bonferroni family-wise level).
-  std::vector<stats_intervals> per_slice_delta;
+  std::vector<slice_intervals> slices;
 };
 
 /// Image-level percentile intervals for the pooled result and every slice of `res` (from evaluate_sliced
@@ -204,37 +218,34 @@ struct sliced_intervals {
 /// the pooled run (the weights are keyed by image id), so a slice's replicate b is the slice of the pooled
 /// replicate b. Cost: one matching and `replicates` accumulations per slice and for the pool.
 [[nodiscard]] inline sliced_intervals bootstrap_slices(const ground_truth& gt, const detection_set& dt,
-                                                       const sliced_evaluation& res, std::size_t replicates,
-                                                       std::uint64_t seed, double confidence_level = 0.95,
-                                                       unsigned threads = 1) {
-  if (replicates == 0) throw std::invalid_argument("bootstrap_slices: replicates must be at least 1");
-  if (!(confidence_level > 0 && confidence_level < 1))
-    throw std::invalid_argument("bootstrap_slices: confidence_level must be in (0, 1)");
+                                                       const sliced_evaluation& res,
+                                                       const bootstrap_options& o = {}) {
+  if (o.replicates == 0) throw usage_error("bootstrap_slices: replicates must be at least 1");
   sliced_intervals out;
-  out.replicates = replicates;
-  out.seed = seed;
-  out.confidence_level = confidence_level;
-  const auto pool = bootstrap(gt, dt, res.all.p, replicates, seed, threads);
-  out.all = percentile_intervals(pool, confidence_level);
+  out.replicates = o.replicates;
+  out.seed = o.seed;
+  out.conf = o.conf;
+  const auto pool = bootstrap(gt, dt, *res.all.p, o);
+  out.all = percentile_intervals(pool, o.conf);
   const auto pool_defined = detail::defined_stats(pool.point.stats);
-  for (std::size_t s = 0; s < res.slices.size(); ++s) {
-    params p = res.all.p;
-    p.img_ids.clear();
-    for (auto i : res.slices[s].images) p.img_ids.push_back(res.all.p.img_ids[i]);
+  for (const auto& slice : res.slices) {
+    params p = *slice.eval.p;
     if (p.img_ids.empty()) {  // an empty img_ids would mean "all images" to resolve_params
-      out.per_slice.push_back(detail::undefined_intervals());
-      out.per_slice_delta.push_back(detail::undefined_intervals());
+      out.slices.push_back({detail::undefined_intervals(), detail::undefined_intervals()});
       continue;
     }
-    const auto sl = bootstrap(gt, dt, std::move(p), replicates, seed, threads);
-    out.per_slice.push_back(percentile_intervals(sl, confidence_level));
+    const auto sl = bootstrap(gt, dt, std::move(p), o);
     auto both = detail::defined_stats(sl.point.stats);
     for (std::size_t i = 0; i < 12; ++i) both[i] = both[i] && pool_defined[i];
-    out.per_slice_delta.push_back(detail::intervals_of(
-        replicates, both,
-        [&](std::size_t b, std::size_t i) { return sl.replicates[b][i] - pool.replicates[b][i]; },
-        [&](std::size_t b, std::size_t i) { return sl.replicates[b][i] >= 0 && pool.replicates[b][i] >= 0; },
-        confidence_level));
+    out.slices.push_back(
+        {percentile_intervals(sl, o.conf),
+         detail::intervals_of(
+             o.replicates, both,
+             [&](std::size_t b, std::size_t i) { return sl.replicates[b][i] - pool.replicates[b][i]; },
+             [&](std::size_t b, std::size_t i) {
+               return sl.replicates[b][i] >= 0 && pool.replicates[b][i] >= 0;
+             },
+             o.conf)});
   }
   return out;
 }

@@ -21,25 +21,21 @@
 namespace stratum::coco {
 
 struct evaluation {
-  params p;  // as resolved: img_ids and cat_ids sorted, the evaluated ones
+  resolved_params p{};  // the evaluated images and categories
   eval_arrays arrays;
   summary_stats stats{};  // stats[stat::ap], or by position in pycocotools' order
   [[nodiscard]] category_summary category(std::size_t k) const { return summarize_category(arrays, p, k); }
 };
 
 /// Resolves the image and category ids (sorted, unique; defaults: all of the ground truth) as pycocotools
-/// does.
-[[nodiscard]] inline params resolve_params(const ground_truth& gt, params p) {
-  p.validate();
+/// does. Throws usage_error on invalid parameters.
+[[nodiscard]] inline resolved_params resolve_params(const ground_truth& gt, params p) {
+  std::vector<std::int64_t> images, categories;
   if (p.img_ids.empty())
-    for (const auto& im : gt.images) p.img_ids.push_back(im.id);
+    for (const auto& im : gt.images) images.push_back(im.id);
   if (p.cat_ids.empty())
-    for (const auto& c : gt.categories) p.cat_ids.push_back(c.id);
-  for (auto* v : {&p.img_ids, &p.cat_ids}) {
-    std::sort(v->begin(), v->end());
-    v->erase(std::unique(v->begin(), v->end()), v->end());
-  }
-  return p;
+    for (const auto& c : gt.categories) categories.push_back(c.id);
+  return resolved_params::resolve(std::move(p), images, categories);
 }
 
 /// Ground truths and detections grouped by image, and by category within an image, for matching: a stable
@@ -177,9 +173,10 @@ inline void match_images(const grouped_data& data, const params& p, std::size_t 
 /// The exact accumulator of a batch evaluation; images are split into contiguous chunks over `threads`
 /// workers whose states are merged (the result does not depend on the number of threads).
 [[nodiscard]] inline exact_accumulator accumulate(const ground_truth& gt, const detection_set& dt,
-                                                  const params& p, unsigned threads = 1) {
+                                                  const resolved_params& p, unsigned threads = 1) {
+  p.require("accumulate");
   const grouped_data data(gt, dt, p);
-  const acc_dims dims{p.iou_thrs.size(), p.use_cats ? p.cat_ids.size() : 1, p.area_rngs.size()};
+  const acc_dims dims = p.dims();
   const std::size_t n = data.images();
   threads = std::min<unsigned>(resolve_threads(threads), static_cast<unsigned>(std::max<std::size_t>(1, n)));
   if (threads <= 1) {
@@ -197,8 +194,7 @@ inline void match_images(const grouped_data& data, const params& p, std::size_t 
 /// evaluate + accumulate + summarize.
 [[nodiscard]] inline evaluation evaluate(const ground_truth& gt, const detection_set& dt, params p,
                                          unsigned threads = 1) {
-  evaluation ev;
-  ev.p = resolve_params(gt, std::move(p));
+  evaluation ev{resolve_params(gt, std::move(p)), {}, {}};
   ev.arrays = accumulate(gt, dt, ev.p, threads).finalize(ev.p);
   ev.stats = summarize(ev.arrays, ev.p);
   return ev;

@@ -24,50 +24,20 @@
 
 namespace stratum::coco {
 
-/// Fingerprint of the parameters that shape an accumulated state: FNV-1a 64 of the little-endian encoding of
-///   u64 T, T x f64 iou_thrs; u64 A, A x (f64 lo, f64 hi, u64 label length, label bytes); u64 M, M x i64
-///   max_dets; u8 use_cats; u64 C, C x i64 cat_ids
-/// (0 is replaced by 1, since 0 means "no fingerprint"). rec_thrs and img_ids are left out: the first only
-/// matters at finalize, and shards of one evaluation see different images. Compute it on resolved parameters
-/// (resolve_params), as the categories are part of it.
-[[nodiscard]] inline std::uint64_t params_fingerprint(const params& p) {
-  stratum::detail::byte_writer w;
-  w.u64(p.iou_thrs.size());
-  for (double t : p.iou_thrs) w.f64(t);
-  w.u64(p.area_rngs.size());
-  for (const auto& a : p.area_rngs) {
-    w.f64(a.lo);
-    w.f64(a.hi);
-    w.u64(a.label.size());
-    w.bytes(a.label.data(), a.label.size());
-  }
-  w.u64(p.max_dets.size());
-  for (int m : p.max_dets) w.i64(m);
-  w.u8(p.use_cats ? 1 : 0);
-  w.u64(p.cat_ids.size());
-  for (auto c : p.cat_ids) w.i64(c);
-  const auto h = stratum::detail::fnv1a64(w.data(), w.size());
-  return h == 0 ? 1 : h;
-}
-
 namespace detail {
-
-/// Shape of an accumulator evaluated with resolved parameters p.
-[[nodiscard]] inline acc_dims dims_of(const params& p) noexcept {
-  return {p.iou_thrs.size(), p.use_cats ? p.cat_ids.size() : 1, p.area_rngs.size()};
-}
 
 inline std::string dims_string(const acc_dims& d) {
   return "T=" + std::to_string(d.T) + ", K=" + std::to_string(d.K) + ", A=" + std::to_string(d.A);
 }
 
 /// Checks a stored fingerprint against the caller's parameters.
-inline void check_fingerprint(std::uint64_t stored, const params& p) {
+inline void check_fingerprint(std::uint64_t stored, const resolved_params& p) {
+  p.require("deserialize");
   if (stored == 0)
     throw input_error(
         "serialized state: carries no parameter fingerprint, so it cannot be checked against the given "
         "parameters (serialize it with its params)");
-  const auto want = params_fingerprint(p);
+  const auto want = p.fingerprint();
   if (stored != want)
     throw input_error("serialized state: parameter fingerprint " + stratum::detail::hex64(stored) +
                       " does not match the given parameters (" + stratum::detail::hex64(want) +
@@ -120,12 +90,14 @@ inline void check_fingerprint(std::uint64_t stored, const params& p) {
 
 /// Serializes `acc`, accumulated with the resolved parameters `p`, with their fingerprint. Throws usage_error
 /// when the state's shape does not fit p (the empty default-constructed state fits any).
-[[nodiscard]] inline std::vector<std::byte> serialize(const exact_accumulator& acc, const params& p) {
+[[nodiscard]] inline std::vector<std::byte> serialize(const exact_accumulator& acc,
+                                                      const resolved_params& p) {
+  p.require("serialize");
   const bool identity = acc.dims() == acc_dims{} && acc.categories().empty();
-  if (!identity && !(acc.dims() == detail::dims_of(p)))
+  if (!identity && !(acc.dims() == p.dims()))
     throw usage_error("serialize: the accumulator's shape (" + detail::dims_string(acc.dims()) +
-                      ") does not fit the parameters (" + detail::dims_string(detail::dims_of(p)) + ")");
-  return serialize(acc, params_fingerprint(p));
+                      ") does not fit the parameters (" + detail::dims_string(p.dims()) + ")");
+  return serialize(acc, p.fingerprint());
 }
 
 namespace detail {
@@ -200,23 +172,23 @@ inline exact_accumulator deserialize_exact_payload(const std::byte* p,
 /// The exact accumulator stored in [p, p + n), which must carry the fingerprint of `prm` (resolved
 /// parameters) and have its shape (or be the empty default state).
 [[nodiscard]] inline exact_accumulator deserialize_exact(const std::byte* p, std::size_t n,
-                                                         const params& prm) {
+                                                         const resolved_params& prm) {
   const auto h =
       stratum::detail::read_state_header(p, n, state_kind::coco_exact, exact_accumulator::format_version);
   detail::check_fingerprint(h.fingerprint, prm);
   auto acc = detail::deserialize_exact_payload(p, h);
   const bool identity = acc.dims() == acc_dims{} && acc.categories().empty();
-  if (!identity && !(acc.dims() == detail::dims_of(prm)))
+  if (!identity && !(acc.dims() == prm.dims()))
     throw input_error("serialized state: shape " + detail::dims_string(acc.dims()) +
-                      " does not fit the given parameters (" + detail::dims_string(detail::dims_of(prm)) +
-                      ")");
+                      " does not fit the given parameters (" + detail::dims_string(prm.dims()) + ")");
   return acc;
 }
 
 [[nodiscard]] inline exact_accumulator deserialize_exact(std::span<const std::byte> b) {
   return deserialize_exact(b.data(), b.size());
 }
-[[nodiscard]] inline exact_accumulator deserialize_exact(std::span<const std::byte> b, const params& prm) {
+[[nodiscard]] inline exact_accumulator deserialize_exact(std::span<const std::byte> b,
+                                                         const resolved_params& prm) {
   return deserialize_exact(b.data(), b.size(), prm);
 }
 

@@ -36,12 +36,14 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "../core/error.hpp"
 #include "../core/frame.hpp"
 #include "accumulator.hpp"
+#include "binned.hpp"
 #include "dataset.hpp"
 #include "evaluator.hpp"
 #include "matcher.hpp"
@@ -58,63 +60,53 @@ using stratum::frame;
 using stratum::frame_dts;
 using stratum::frame_gts;
 
-class stream_evaluator {
+/// The streaming evaluator over accumulators Acc: exact_accumulator (stream_evaluator, pycocotools' numbers
+/// exactly) or binned_accumulator (binned_stream_evaluator: memory independent of the number of detections,
+/// AP as a proven bracket; binned.hpp).
+template <class Acc>
+class basic_stream_evaluator {
  public:
+  static constexpr bool binned = std::is_same_v<Acc, binned_accumulator>;
+  using state_type = basic_stream_state<Acc>;
+  using evaluation_type = std::conditional_t<binned, binned_evaluation, evaluation>;
+  using result_type = basic_sliced_evaluation<evaluation_type>;
+
   /// `categories`: every category of the stream (ids unique); `p`: evaluation parameters (p.cat_ids and
   /// p.img_ids, when given, restrict the evaluation as in pycocotools; frames not in p.img_ids are skipped);
   /// `specs`: slicings as in evaluate_sliced. Throws usage_error on invalid parameters or duplicate ids.
-  stream_evaluator(std::vector<category_info> categories, params p = {}, std::vector<slice_spec> specs = {}) {
-    auto c = std::make_shared<config>();
-    c->cats = std::move(categories);
-    c->p = std::move(p);
-    c->specs = std::move(specs);
-    c->p.validate();
-    std::vector<std::int64_t> declared;
-    for (const auto& ci : c->cats) declared.push_back(ci.id);
-    std::sort(declared.begin(), declared.end());
-    if (std::adjacent_find(declared.begin(), declared.end()) != declared.end())
-      throw usage_error("stream_evaluator: duplicate category id in the declared categories");
-    if (c->p.cat_ids.empty()) c->p.cat_ids = declared;
-    for (auto* v : {&c->p.img_ids, &c->p.cat_ids}) {
-      std::sort(v->begin(), v->end());
-      v->erase(std::unique(v->begin(), v->end()), v->end());
-    }
-    c->restrict_images = !c->p.img_ids.empty();
-    for (const auto& s : c->specs)
-      if (s.keys.empty()) throw usage_error("slice: empty list of attribute keys");
-    c->declared = detail::id_index(declared);
-    c->kmap = detail::id_index(c->p.cat_ids);
-    c->images = detail::id_index(c->p.img_ids);
-    c->dims = {c->p.iou_thrs.size(), c->p.use_cats ? c->p.cat_ids.size() : 1, c->p.area_rngs.size()};
-    cfg_ = std::move(c);
-    state_ = empty_state();
-    if (!cfg_->specs.empty()) frame_acc_ = exact_accumulator(cfg_->dims);
-    mt_ = std::make_unique<matcher>(cfg_->p);
-  }
+  explicit basic_stream_evaluator(std::vector<category_info> categories, params p = {},
+                                  std::vector<slice_spec> specs = {}) requires(!binned)
+      : basic_stream_evaluator(std::move(categories), std::move(p), std::move(specs), 0, 0) {}
+  /// The bounded-memory evaluator: as above, with `bins` score bins (1 .. 2^24) in every state.
+  basic_stream_evaluator(std::vector<category_info> categories, params p, std::vector<slice_spec> specs,
+                         std::size_t bins) requires binned
+      : basic_stream_evaluator(std::move(categories), std::move(p), std::move(specs), bins, 0) {}
 
-  stream_evaluator(const stream_evaluator& o)
+  basic_stream_evaluator(const basic_stream_evaluator& o)
       : cfg_(o.cfg_), state_(o.state_), frame_acc_(o.frame_acc_), mt_(std::make_unique<matcher>(cfg_->p)) {}
-  stream_evaluator(stream_evaluator&&) noexcept = default;  // the matcher points into *cfg_, which stays put
-  stream_evaluator& operator=(const stream_evaluator& o) {
-    if (this != &o) *this = stream_evaluator(o);
+  basic_stream_evaluator(basic_stream_evaluator&&) noexcept = default;  // the matcher points into *cfg_
+  basic_stream_evaluator& operator=(const basic_stream_evaluator& o) {
+    if (this != &o) *this = basic_stream_evaluator(o);
     return *this;
   }
-  stream_evaluator& operator=(stream_evaluator&&) noexcept = default;
-  ~stream_evaluator() = default;
+  basic_stream_evaluator& operator=(basic_stream_evaluator&&) noexcept = default;
+  ~basic_stream_evaluator() = default;
 
   /// An evaluator with the same configuration and an empty state (the identity of merge).
-  [[nodiscard]] stream_evaluator fresh() const {
-    stream_evaluator e(*this);
+  [[nodiscard]] basic_stream_evaluator fresh() const {
+    basic_stream_evaluator e(*this);
     e.state_ = empty_state();
     return e;
   }
 
   [[nodiscard]] const std::vector<category_info>& categories() const noexcept { return cfg_->cats; }
   /// The parameters, resolved except for img_ids (which finalize fills with the frames seen when empty).
-  [[nodiscard]] const params& parameters() const noexcept { return cfg_->p; }
+  [[nodiscard]] const resolved_params& parameters() const noexcept { return cfg_->p; }
   [[nodiscard]] const std::vector<slice_spec>& specs() const noexcept { return cfg_->specs; }
-  [[nodiscard]] const acc_dims& dims() const noexcept { return cfg_->dims; }
-  [[nodiscard]] const stream_state& state() const noexcept { return state_; }
+  [[nodiscard]] const acc_dims& dims() const noexcept { return cfg_->p.dims(); }
+  /// Score bins of every state (0 for the exact evaluator).
+  [[nodiscard]] std::size_t bins() const noexcept { return cfg_->bins; }
+  [[nodiscard]] const state_type& state() const noexcept { return state_; }
   [[nodiscard]] std::size_t frames() const noexcept { return state_.frames.size(); }
   [[nodiscard]] std::uint64_t ground_truths() const noexcept { return state_.ground_truths; }
   [[nodiscard]] std::uint64_t detections() const noexcept { return state_.detections; }
@@ -135,29 +127,28 @@ class stream_evaluator {
     }
     frame_acc_.clear();
     match_frame(f, frame_acc_);
-    state_.all.merge(frame_acc_);
+    detail::absorb(state_.all, frame_acc_);
     for (std::size_t s = 0; s < c.specs.size(); ++s) {
       if (!slice_name(f, c.specs[s], name_)) continue;
       auto& cells = state_.slices[s];
       auto it = cells.find(std::string_view(name_));
-      if (it == cells.end())
-        it = cells.emplace(name_, stream_state::slice{{}, exact_accumulator(c.dims)}).first;
+      if (it == cells.end()) it = cells.emplace(name_, typename state_type::slice{{}, make_acc()}).first;
       it->second.frames.push_back(f.id);
-      it->second.acc.merge(frame_acc_);
+      detail::absorb(it->second.acc, frame_acc_);
     }
   }
 
   /// Merges the state of another evaluator of the same configuration (throws usage_error otherwise).
-  stream_evaluator& merge(const stream_evaluator& o) {
+  basic_stream_evaluator& merge(const basic_stream_evaluator& o) {
     if (!same_configuration(o))
       throw usage_error("stream_evaluator::merge: the two evaluators are configured differently");
     return merge(o.state_);
   }
-  stream_evaluator& operator+=(const stream_evaluator& o) { return merge(o); }
+  basic_stream_evaluator& operator+=(const basic_stream_evaluator& o) { return merge(o); }
 
   /// Merges a state produced by an evaluator of the same configuration (e.g. received from another process).
   /// Throws usage_error when its shape differs (number of slicings, accumulator dimensions).
-  stream_evaluator& merge(const stream_state& o) {
+  basic_stream_evaluator& merge(const state_type& o) {
     state_ += o;  // state_ has this evaluator's shape, so += checks o against it
     return *this;
   }
@@ -166,7 +157,7 @@ class stream_evaluator {
   /// slicings' keys. States to merge across processes must carry the same.
   [[nodiscard]] std::uint64_t fingerprint() const {
     stratum::detail::byte_writer w;
-    w.u64(params_fingerprint(cfg_->p));
+    w.u64(cfg_->p.fingerprint());
     w.u64(cfg_->specs.size());
     for (const auto& sp : cfg_->specs) {
       w.u64(sp.keys.size());
@@ -175,44 +166,35 @@ class stream_evaluator {
         w.bytes(k.data(), k.size());
       }
     }
+    if constexpr (binned) w.u64(cfg_->bins);  // the exact evaluator's fingerprint is that of version 0.2.0
     const auto h = stratum::detail::fnv1a64(w.data(), w.size());
     return h == 0 ? 1 : h;
   }
-  /// The state in the common wire format (kind 3), carrying this evaluation's fingerprint.
+  /// The state in the common wire format (kind 3, or 4 when binned), carrying this evaluation's fingerprint.
   [[nodiscard]] std::vector<std::byte> serialize() const { return state_.serialize(fingerprint()); }
   /// Merges a state serialized by an evaluator of the same configuration (same fingerprint). Throws
   /// input_error on bad bytes or another fingerprint; the state is unchanged then.
-  stream_evaluator& merge_serialized(std::span<const std::byte> bytes) {
-    return merge(stream_state::deserialize(bytes, fingerprint()));
+  basic_stream_evaluator& merge_serialized(std::span<const std::byte> bytes) {
+    return merge(state_type::deserialize(bytes, fingerprint()));
   }
 
   /// accumulate + summarize for all frames and every slice. Throws input_error when a frame id was added more
   /// than once (possible only across merged states or direct calls: the JSONL reader rejects duplicates).
-  [[nodiscard]] sliced_evaluation finalize() const {
+  [[nodiscard]] result_type finalize() const {
     const auto& c = *cfg_;
     std::vector<std::int64_t> ids = state_.frames;
     std::sort(ids.begin(), ids.end());
     if (auto it = std::adjacent_find(ids.begin(), ids.end()); it != ids.end())
       throw input_error("stream: frame " + std::to_string(*it) + " was added more than once");
-    sliced_evaluation out;
-    out.all.p = c.p;
-    if (!c.restrict_images) out.all.p.img_ids = std::move(ids);
-    const auto& rp = out.all.p;
-    out.all.arrays = state_.all.finalize(rp);
-    out.all.stats = summarize(out.all.arrays, rp);
-    const detail::id_index position(rp.img_ids);
+    const resolved_params rp = c.restrict_images ? c.p : c.p.with_images(std::move(ids));
+    result_type out{detail::finish(state_.all, rp, rp, c.bins), {}};
+    const detail::id_index position(rp->img_ids);
     for (std::size_t s = 0; s < c.specs.size(); ++s) {
       for (const auto& [name, sl] : state_.slices[s]) {
-        slice_def def{name, {}};
-        evaluation ev;
-        ev.p = rp;
-        ev.p.img_ids = sl.frames;
-        std::sort(ev.p.img_ids.begin(), ev.p.img_ids.end());
-        for (auto id : ev.p.img_ids) def.images.push_back(position.find(id));
-        ev.arrays = sl.acc.finalize(rp);
-        ev.stats = summarize(ev.arrays, rp);
-        out.slices.push_back(std::move(def));
-        out.per_slice.push_back(std::move(ev));
+        auto sp = rp.with_images(sl.frames);
+        std::vector<std::size_t> images;
+        for (auto id : sp->img_ids) images.push_back(position.find(id));
+        out.slices.push_back({name, std::move(images), detail::finish(sl.acc, std::move(sp), rp, c.bins)});
       }
     }
     return out;
@@ -221,17 +203,52 @@ class stream_evaluator {
  private:
   struct config {
     std::vector<category_info> cats;
-    params p;
+    resolved_params p;
     std::vector<slice_spec> specs;
+    std::size_t bins = 0;
     bool restrict_images = false;
     detail::id_index declared{no_ids()}, kmap{no_ids()}, images{no_ids()};
     static std::vector<std::int64_t> no_ids() { return {}; }
-    acc_dims dims;
   };
 
-  [[nodiscard]] stream_state empty_state() const {
-    stream_state s;
-    s.all = exact_accumulator(cfg_->dims);
+  static std::vector<std::int64_t> declared_ids(const std::vector<category_info>& cats) {
+    std::vector<std::int64_t> declared;
+    for (const auto& ci : cats) declared.push_back(ci.id);
+    std::sort(declared.begin(), declared.end());
+    if (std::adjacent_find(declared.begin(), declared.end()) != declared.end())
+      throw usage_error("stream_evaluator: duplicate category id in the declared categories");
+    return declared;
+  }
+
+  basic_stream_evaluator(std::vector<category_info> categories, params p, std::vector<slice_spec> specs,
+                         std::size_t bins, int) {
+    auto declared = declared_ids(categories);
+    const bool restrict_images = !p.img_ids.empty();
+    auto c = std::make_shared<config>(config{std::move(categories),
+                                             resolved_params::resolve(std::move(p), {}, declared),
+                                             std::move(specs), bins, restrict_images});
+    for (const auto& s : c->specs)
+      if (s.keys.empty()) throw usage_error("slice: empty list of attribute keys");
+    c->declared = detail::id_index(declared);
+    c->kmap = detail::id_index(c->p->cat_ids);
+    c->images = detail::id_index(c->p->img_ids);
+    cfg_ = std::move(c);
+    if constexpr (binned) (void)make_acc();  // checks the bin count
+    state_ = empty_state();
+    if (!cfg_->specs.empty()) frame_acc_ = exact_accumulator(cfg_->p.dims());
+    mt_ = std::make_unique<matcher>(cfg_->p);
+  }
+
+  [[nodiscard]] Acc make_acc() const {
+    if constexpr (binned)
+      return binned_accumulator(cfg_->p, cfg_->bins);
+    else
+      return exact_accumulator(cfg_->p.dims());
+  }
+
+  [[nodiscard]] state_type empty_state() const {
+    state_type s;
+    s.all = make_acc();
     s.slices.resize(cfg_->specs.size());
     return s;
   }
@@ -272,6 +289,9 @@ class stream_evaluator {
              "category " + std::to_string(d.category_id[i]) + " is not declared");
       check_box("dt", i, d.x[i], d.y[i], d.w[i], d.h[i]);
       if (!std::isfinite(d.score[i])) fail(f, "dt[" + std::to_string(i) + "].score", "score is not finite");
+      if constexpr (binned)
+        if (!(d.score[i] >= 0 && d.score[i] <= 1))
+          fail(f, "dt[" + std::to_string(i) + "].score", binned_accumulator::score_message(d.score[i]));
     }
   }
 
@@ -291,9 +311,10 @@ class stream_evaluator {
   }
 
   /// Groups the frame by category (counting sort: ascending category id, input order within) and matches.
-  void match_frame(const frame& f, exact_accumulator& acc) {
+  template <class A>
+  void match_frame(const frame& f, A& acc) {
     const auto& c = *cfg_;
-    const std::size_t K = c.p.cat_ids.size();
+    const std::size_t K = c.p->cat_ids.size();
     constexpr std::size_t npos = detail::id_index::npos;
     goff_.assign(K + 1, 0);
     doff_.assign(K + 1, 0);
@@ -322,7 +343,7 @@ class stream_evaluator {
       d_.x[j] = f.dt.x[i], d_.y[j] = f.dt.y[i], d_.w[j] = f.dt.w[i], d_.h[j] = f.dt.h[i],
       d_.score[j] = f.dt.score[i];
     }
-    if (c.p.use_cats) {
+    if (c.p->use_cats) {
       for (std::size_t k = 0; k < K; ++k)
         if (goff_[k + 1] > goff_[k] || doff_[k + 1] > doff_[k])
           mt_->match(gts(k, k + 1), dts(k, k + 1), f.id, k, acc);
@@ -342,13 +363,15 @@ class stream_evaluator {
             d_.w.data() + b, d_.h.data() + b, d_.score.data() + b};
   }
 
-  [[nodiscard]] bool same_configuration(const stream_evaluator& o) const {
+  [[nodiscard]] bool same_configuration(const basic_stream_evaluator& o) const {
     if (cfg_ == o.cfg_) return true;
     const auto& a = *cfg_;
     const auto& b = *o.cfg_;
-    if (a.p.iou_thrs != b.p.iou_thrs || a.p.rec_thrs != b.p.rec_thrs || a.p.max_dets != b.p.max_dets ||
-        a.p.area_rngs != b.p.area_rngs || a.p.use_cats != b.p.use_cats || a.p.img_ids != b.p.img_ids ||
-        a.p.cat_ids != b.p.cat_ids || a.specs.size() != b.specs.size() || a.cats.size() != b.cats.size())
+    const params &pa = a.p, &pb = b.p;
+    if (pa.iou_thrs != pb.iou_thrs || pa.rec_thrs != pb.rec_thrs || pa.max_dets != pb.max_dets ||
+        pa.area_rngs != pb.area_rngs || pa.use_cats != pb.use_cats || pa.img_ids != pb.img_ids ||
+        pa.cat_ids != pb.cat_ids || a.specs.size() != b.specs.size() || a.cats.size() != b.cats.size() ||
+        a.bins != b.bins)
       return false;
     for (std::size_t s = 0; s < a.specs.size(); ++s)
       if (a.specs[s].keys != b.specs[s].keys) return false;
@@ -376,7 +399,7 @@ class stream_evaluator {
   };
 
   std::shared_ptr<const config> cfg_;  // immutable once built, shared by copies
-  stream_state state_;
+  state_type state_;
   exact_accumulator frame_acc_;
   std::unique_ptr<matcher> mt_;  // refers to cfg_->p
   grouped_gts g_;
@@ -385,6 +408,11 @@ class stream_evaluator {
   std::string name_;
 };
 
+/// The streaming evaluator (exact: pycocotools' numbers to the bit).
+using stream_evaluator = basic_stream_evaluator<exact_accumulator>;
+/// The bounded-memory streaming evaluator (binned states; AP bracketed, AR exact).
+using binned_stream_evaluator = basic_stream_evaluator<binned_accumulator>;
+
 /// Feeds every frame from `next` into `ev`. `next` is a callable `bool(frame&)` that fills the frame it is
 /// given (which may hold a previous frame: it must clear it) and returns false at the end of the stream.
 /// threads == 1: one thread reads and matches. threads >= 2 (0 = all hardware threads): the calling thread
@@ -392,8 +420,8 @@ class stream_evaluator {
 /// at the end; at most 2 * threads + 2 frames are in flight. The result does not depend on `threads`. An
 /// exception from `next` or from matching stops every thread and is rethrown (the first one); `ev` then holds
 /// an unspecified part of the stream and should be discarded.
-template <class Source>
-void run_stream(Source&& next, stream_evaluator& ev, unsigned threads = 1) {
+template <class Source, class Acc>
+void run_stream(Source&& next, basic_stream_evaluator<Acc>& ev, unsigned threads = 1) {
   threads = resolve_threads(threads);
   if (threads <= 1) {
     frame f;
@@ -410,7 +438,7 @@ void run_stream(Source&& next, stream_evaluator& ev, unsigned threads = 1) {
   }
   bool done = false, failed = false;
   std::exception_ptr worker_error;
-  std::vector<stream_evaluator> parts;
+  std::vector<basic_stream_evaluator<Acc>> parts;
   parts.reserve(threads);
   for (unsigned t = 0; t < threads; ++t) parts.push_back(ev.fresh());
   auto work = [&](unsigned t) {

@@ -33,6 +33,7 @@ enum class state_kind : std::uint16_t {
   coco_exact = 1,               ///< coco::exact_accumulator
   coco_binned = 2,              ///< coco::binned_accumulator
   coco_stream = 3,              ///< coco::stream_state (pooled and per-slice exact states of a stream)
+  coco_stream_binned = 4,       ///< coco::binned_stream_state (the same with binned states)
   histogram = 16,               ///< stats::histogram
   quantile_sketch = 17,         ///< stats::quantile_sketch
   bootstrap_sums = 18,          ///< stats::bootstrap_sums
@@ -52,6 +53,9 @@ enum class state_kind : std::uint16_t {
       break;
     case state_kind::coco_stream:
       name = "a COCO stream state";
+      break;
+    case state_kind::coco_stream_binned:
+      name = "a COCO binned stream state";
       break;
     case state_kind::histogram:
       name = "a histogram";

@@ -24,6 +24,7 @@
 #include "../coco/params.hpp"
 #include "../core/box.hpp"
 #include "../core/error.hpp"
+#include "json_fields.hpp"
 
 namespace stratum::io {
 
@@ -70,13 +71,7 @@ inline simdjson::padded_string read_file(const std::string& path) {
 }
 
 inline std::int64_t get_int(const json_ctx& c, simdjson::dom::element e, const loc& where) {
-  std::int64_t v;
-  if (e.get_int64().get(v)) {
-    std::uint64_t u;
-    if (!e.get_uint64().get(u)) c.fail(where, "integer out of range");
-    c.fail(where, "expected an integer");
-  }
-  return v;
+  return read_int(e, where, [&c](const loc& w, const std::string& what) { c.fail(w, what); });
 }
 
 inline std::int64_t get_int(const json_ctx& c, simdjson::dom::object obj, const char* key, const loc& rec,
@@ -91,10 +86,7 @@ inline std::int64_t get_int(const json_ctx& c, simdjson::dom::object obj, const 
 
 template <class Where>
 inline double get_number(const json_ctx& c, simdjson::dom::element e, const Where& where) {
-  double v;
-  if (e.get_double().get(v)) c.fail(where, "expected a number");
-  if (!std::isfinite(v)) c.fail(where, "not a finite number");
-  return v;
+  return read_number(e, where, [&c](const auto& w, const std::string& what) { c.fail(w, what); });
 }
 
 inline double get_number(const json_ctx& c, simdjson::dom::object obj, const char* key, const loc& rec,
@@ -116,18 +108,10 @@ inline box get_bbox(const json_ctx& c, simdjson::dom::object obj, const loc& rec
 }
 
 inline box get_bbox(const json_ctx& c, simdjson::dom::element e, const loc& rec) {
-  simdjson::dom::array arr;
-  if (e.get_array().get(arr)) c.fail(rec.at("bbox"), "expected an array of 4 numbers [x, y, w, h]");
   double v[4];
-  int i = 0;
-  for (auto x : arr) {
-    if (i == 4) c.fail(rec.at("bbox"), "expected an array of 4 numbers [x, y, w, h]");
-    v[i] = get_number(c, x, rec.at("bbox", i));
-    ++i;
-  }
-  if (i != 4) c.fail(rec.at("bbox"), "expected an array of 4 numbers [x, y, w, h]");
-  if (v[2] < 0) c.fail(rec.at("bbox", 2), "negative width " + std::to_string(v[2]));
-  if (v[3] < 0) c.fail(rec.at("bbox", 3), "negative height " + std::to_string(v[3]));
+  read_bbox(
+      e, rec.at("bbox"), [&rec](int i) { return rec.at("bbox", i); }, v,
+      [&c](const loc& w, const std::string& what) { c.fail(w, what); });
   return {v[0], v[1], v[2], v[3]};
 }
 
@@ -150,9 +134,7 @@ inline simdjson::dom::array get_array(const json_ctx& c, simdjson::dom::object o
 
 template <class Where>
 inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::element e, const Where& rec) {
-  simdjson::dom::object o;
-  if (e.get_object().get(o)) c.fail(rec, "expected an object");
-  return o;
+  return read_object(e, rec, [&c](const auto& w, const std::string& what) { c.fail(w, what); });
 }
 
 }  // namespace detail

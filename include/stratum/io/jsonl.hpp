@@ -41,6 +41,7 @@
 #include "../core/error.hpp"
 #include "../core/frame.hpp"
 #include "../detail/json.hpp"
+#include "json_fields.hpp"
 
 namespace stratum::io {
 
@@ -218,39 +219,24 @@ class jsonl_reader {
     return doc;
   }
 
+  // the shared value readers (json_fields.hpp), failing through fail() with this line's context
+  [[nodiscard]] auto failer() const {
+    return [this](const field_ref& f, const std::string& what) { fail(f, what); };
+  }
   std::int64_t get_int(simdjson::dom::element e, const field_ref& field) const {
-    std::int64_t v;
-    if (e.get_int64().get(v)) {
-      std::uint64_t u;
-      if (!e.get_uint64().get(u)) fail(field, "integer out of range");
-      fail(field, "expected an integer");
-    }
-    return v;
+    return detail::read_int(e, field, failer());
   }
-
   double get_number(simdjson::dom::element e, const field_ref& field) const {
-    double v;
-    if (e.get_double().get(v)) fail(field, "expected a number");
-    if (!std::isfinite(v)) fail(field, "not a finite number");
-    return v;
+    return detail::read_number(e, field, failer());
   }
-
   std::string_view get_string(simdjson::dom::element e, const field_ref& field) const {
-    std::string_view v;
-    if (e.get_string().get(v)) fail(field, "expected a string");
-    return v;
+    return detail::read_string(e, field, failer());
   }
-
   simdjson::dom::object get_object(simdjson::dom::element e, const field_ref& field) const {
-    simdjson::dom::object o;
-    if (e.get_object().get(o)) fail(field, "expected an object");
-    return o;
+    return detail::read_object(e, field, failer());
   }
-
   simdjson::dom::array get_array(simdjson::dom::element e, const field_ref& field) const {
-    simdjson::dom::array a;
-    if (e.get_array().get(a)) fail(field, "expected an array");
-    return a;
+    return detail::read_array(e, field, failer());
   }
 
   void seen(unsigned& mask, unsigned bit, const field_ref& field) const {
@@ -383,16 +369,12 @@ class jsonl_reader {
 
   void get_bbox(simdjson::dom::element e, std::string_view base, std::size_t index, double* v) const {
     static constexpr std::string_view sub[4] = {".bbox[0]", ".bbox[1]", ".bbox[2]", ".bbox[3]"};
-    simdjson::dom::array arr;
-    if (e.get_array().get(arr) || arr.size() != 4)
-      fail({base, index, ".bbox"}, "expected an array of 4 numbers [x, y, w, h]");
-    std::size_t i = 0;
-    for (auto x : arr) {
-      v[i] = get_number(x, {base, index, sub[i]});
-      ++i;
-    }
-    if (v[2] < 0) fail({base, index, sub[2]}, "negative width " + std::to_string(v[2]));
-    if (v[3] < 0) fail({base, index, sub[3]}, "negative height " + std::to_string(v[3]));
+    detail::read_bbox(
+        e, field_ref{base, index, ".bbox"},
+        [&](int i) {
+          return field_ref{base, index, sub[i]};
+        },
+        v, failer());
   }
 
   void parse_gts(simdjson::dom::array arr, frame& f) const {

@@ -55,7 +55,7 @@ inline std::string per_category_json(const coco::evaluation& ev, const std::stri
   const std::size_t K = ev.arrays.K;
   for (std::size_t k = 0; k < K; ++k) {
     const auto c = ev.category(k);
-    const std::string id = ev.p.use_cats ? std::to_string(ev.p.cat_ids[k]) : "all";
+    const std::string id = ev.p->use_cats ? std::to_string(ev.p->cat_ids[k]) : "all";
     out += (k ? ",\n" : "\n") + indent + "  " + json_quoted(id) + ": {\"ap\": " + json_number(c.ap) +
            ", \"ap50\": " + json_number(c.ap50) + ", \"ap75\": " + json_number(c.ap75) +
            ", \"ar100\": " + json_number(c.ar100) + "}";
@@ -72,10 +72,62 @@ inline std::string intervals_json(const coco::stats_intervals& ci, const char* p
   for (std::size_t i = 0; i < 12; ++i) out += (i ? ", " : "") + std::to_string(ci.undefined[i]);
   return out + "]";
 }
+inline std::string bracket_json(double lo, double hi) {
+  return "[" + json_number(lo) + ", " + json_number(hi) + "]";
+}
+
+inline std::string per_category_json(const coco::binned_evaluation& ev, const std::string& indent) {
+  std::string out = "{";
+  const std::size_t K = ev.arrays.lower.K;
+  for (std::size_t k = 0; k < K; ++k) {
+    const auto lo = coco::summarize_category(ev.arrays.lower, ev.p, k);
+    const auto hi = coco::summarize_category(ev.arrays.upper, ev.p, k);
+    const std::string id = ev.p->use_cats ? std::to_string(ev.p->cat_ids[k]) : "all";
+    out += (k ? ",\n" : "\n") + indent + "  " + json_quoted(id) + ": {\"ap\": " + bracket_json(lo.ap, hi.ap) +
+           ", \"ap50\": " + bracket_json(lo.ap50, hi.ap50) + ", \"ap75\": " + bracket_json(lo.ap75, hi.ap75) +
+           ", \"ar100\": " + json_number(lo.ar100) + "}";
+  }
+  return out + "\n" + indent + "}";
+}
 }  // namespace detail
 
+/// The document of a bounded-memory (binned) evaluation: as evaluation_json without intervals, with
+///   "mode": "binned", "bins": B,
+///   "stats_lower": [12], "stats_upper": [12]   (lower[i] <= pycocotools' number <= upper[i]; the six AR
+///                                               numbers are exact, lower == upper)
+/// in place of "stats", pooled and per slice, and per category "ap", "ap50", "ap75" as [lower, upper].
+[[nodiscard]] inline std::string evaluation_json(const coco::sliced_binned_evaluation& res,
+                                                 std::uint64_t n_ground_truths, std::uint64_t n_detections,
+                                                 bool with_slices) {
+  using namespace detail;
+  const auto& ev = res.all;
+  std::string out = "{\n  \"stratum_version\": \"" STRATUM_VERSION
+                    "\",\n  \"mode\": \"binned\",\n  \"bins\": " +
+                    std::to_string(ev.bins) + ",\n  \"n_images\": " + std::to_string(ev.p->img_ids.size()) +
+                    ",\n  \"n_ground_truths\": " + std::to_string(n_ground_truths) +
+                    ",\n  \"n_detections\": " + std::to_string(n_detections) + ",\n  \"stat_names\": [";
+  for (const auto& si : coco::stat_table) out += (si.id == coco::stat::ap ? "" : ", ") + json_quoted(si.name);
+  out += "],\n  \"stats_lower\": " + stats_json(ev.stats.lower) +
+         ",\n  \"stats_upper\": " + stats_json(ev.stats.upper);
+  out += ",\n  \"per_category\": " + per_category_json(ev, "  ");
+  if (with_slices) {
+    out += ",\n  \"slices\": {";
+    for (std::size_t s = 0; s < res.slices.size(); ++s) {
+      const auto& sl = res.slices[s];
+      out += (s ? ",\n    " : "\n    ") + json_quoted(sl.name) +
+             ": {\"n_images\": " + std::to_string(sl.images.size()) +
+             ", \"stats_lower\": " + stats_json(sl.eval.stats.lower) +
+             ", \"stats_upper\": " + stats_json(sl.eval.stats.upper) +
+             ", \"per_category\": " + per_category_json(sl.eval, "    ") + "}";
+    }
+    out += "\n  }";
+  }
+  out += "\n}\n";
+  return out;
+}
+
 /// The summary document (ending with a newline). `with_slices` writes the "slices" object (possibly empty);
-/// `ci`, when given, adds the bootstrap intervals (its per_slice parallel to res.slices).
+/// `ci`, when given, adds the bootstrap intervals (its slices parallel to res.slices).
 [[nodiscard]] inline std::string evaluation_json(const coco::sliced_evaluation& res,
                                                  std::uint64_t n_ground_truths, std::uint64_t n_detections,
                                                  bool with_slices,
@@ -83,7 +135,7 @@ inline std::string intervals_json(const coco::stats_intervals& ci, const char* p
   using namespace detail;
   const auto& ev = res.all;
   std::string out = "{\n  \"stratum_version\": \"" STRATUM_VERSION "\",\n  \"n_images\": " +
-                    std::to_string(ev.p.img_ids.size()) +
+                    std::to_string(ev.p->img_ids.size()) +
                     ",\n  \"n_ground_truths\": " + std::to_string(n_ground_truths) +
                     ",\n  \"n_detections\": " + std::to_string(n_detections) + ",\n  \"stat_names\": [";
   for (const auto& si : coco::stat_table) out += (si.id == coco::stat::ap ? "" : ", ") + json_quoted(si.name);
@@ -91,20 +143,21 @@ inline std::string intervals_json(const coco::stats_intervals& ci, const char* p
   if (ci != nullptr) {
     out += ",\n  \"bootstrap\": {\"method\": \"percentile\", \"unit\": \"image\", \"replicates\": " +
            std::to_string(ci->replicates) + ", \"seed\": " + std::to_string(ci->seed) +
-           ", \"confidence_level\": " + json_number(ci->confidence_level) + "}";
+           ", \"confidence_level\": " + json_number(ci->conf.level()) + "}";
     out += ",\n  " + intervals_json(ci->all);
   }
   out += ",\n  \"per_category\": " + per_category_json(ev, "  ");
   if (with_slices) {
     out += ",\n  \"slices\": {";
     for (std::size_t s = 0; s < res.slices.size(); ++s) {
-      out += (s ? ",\n    " : "\n    ") + json_quoted(res.slices[s].name) +
-             ": {\"n_images\": " + std::to_string(res.slices[s].images.size()) +
-             ", \"stats\": " + stats_json(res.per_slice[s].stats) +
-             (ci != nullptr ? ", " + intervals_json(ci->per_slice.at(s)) + ", " +
-                                  intervals_json(ci->per_slice_delta.at(s), "delta_ci")
+      const auto& sl = res.slices[s];
+      out += (s ? ",\n    " : "\n    ") + json_quoted(sl.name) +
+             ": {\"n_images\": " + std::to_string(sl.images.size()) +
+             ", \"stats\": " + stats_json(sl.eval.stats) +
+             (ci != nullptr ? ", " + intervals_json(ci->slices.at(s).value) + ", " +
+                                  intervals_json(ci->slices.at(s).delta, "delta_ci")
                             : std::string()) +
-             ", \"per_category\": " + per_category_json(res.per_slice[s], "    ") + "}";
+             ", \"per_category\": " + per_category_json(sl.eval, "    ") + "}";
     }
     out += "\n  }";
   }

@@ -29,6 +29,7 @@
 
 #include <boost/math/distributions/normal.hpp>
 
+#include "../core/confidence.hpp"
 #include "../core/error.hpp"
 #include "../detail/fp_barrier.hpp"
 #include "../detail/numpy.hpp"
@@ -64,12 +65,6 @@ inline void check_finite(std::span<const double> v, const char* fn, const char* 
                                    "] is not finite (" + std::to_string(v[i]) + ")");
 }
 
-inline void check_confidence_level(double c, const char* fn) {
-  if (!(c > 0.0 && c < 1.0))
-    throw ::stratum::usage_error(std::string(fn) + ": confidence_level must lie in (0, 1), got " +
-                                 std::to_string(c));
-}
-
 }  // namespace detail
 
 // ============================================================================================================
@@ -92,9 +87,9 @@ struct bootstrap_interval {
 /// given the same bootstrap distribution. Throws std::invalid_argument on an empty or non-finite `replicates`
 /// or a level outside (0, 1).
 [[nodiscard]] inline bootstrap_interval percentile_interval(std::span<const double> replicates,
-                                                            double confidence_level = 0.95) {
+                                                            ::stratum::confidence conf = {}) {
+  const double confidence_level = conf.level();
   constexpr const char* fn = "percentile_interval";
-  detail::check_confidence_level(confidence_level, fn);
   if (replicates.empty()) throw ::stratum::usage_error("percentile_interval: replicates is empty");
   detail::check_finite(replicates, fn, "replicates");
   std::vector<double> sorted(replicates.begin(), replicates.end());
@@ -114,9 +109,9 @@ struct bootstrap_interval {
 /// jackknife values or a level outside (0, 1). Degenerate cases give NaN bounds and `degenerate = true`.
 [[nodiscard]] inline bootstrap_interval bca_interval(std::span<const double> replicates, double theta_hat,
                                                      std::span<const double> jackknife,
-                                                     double confidence_level = 0.95) {
+                                                     ::stratum::confidence conf = {}) {
+  const double confidence_level = conf.level();
   constexpr const char* fn = "bca_interval";
-  detail::check_confidence_level(confidence_level, fn);
   if (replicates.empty()) throw ::stratum::usage_error("bca_interval: replicates is empty");
   if (jackknife.size() < 2)
     throw ::stratum::usage_error("bca_interval: jackknife needs at least 2 values, got " +

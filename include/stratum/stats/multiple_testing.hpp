@@ -31,6 +31,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include "../core/confidence.hpp"
 #include "../core/error.hpp"
 
 namespace stratum::stats {
@@ -52,11 +53,11 @@ struct multiple_testing_result {
 /// Bonferroni and Holm, FDR for Benjamini-Hochberg). Throws std::invalid_argument on an empty input, on a
 /// p-value that is NaN or outside [0, 1] (naming its index), and on alpha outside (0, 1).
 [[nodiscard]] inline multiple_testing_result adjust_p_values(std::span<const double> p_values,
-                                                             p_value_adjustment method, double alpha = 0.05) {
+                                                             p_value_adjustment method,
+                                                             ::stratum::confidence conf = {}) {
+  const double alpha = conf.alpha();
   const std::string fn = "stratum::stats::adjust_p_values: ";
   if (p_values.empty()) throw ::stratum::usage_error(fn + "p_values is empty");
-  if (!(alpha > 0.0 && alpha < 1.0))
-    throw ::stratum::usage_error(fn + "alpha (= " + std::to_string(alpha) + ") must lie in (0, 1)");
   for (std::size_t i = 0; i < p_values.size(); ++i) {
     if (!(p_values[i] >= 0.0 && p_values[i] <= 1.0))
       throw ::stratum::usage_error(fn + "p_values[" + std::to_string(i) +
@@ -120,20 +121,21 @@ struct multiple_testing_result {
 
 /// Bonferroni-adjusted p-values and decisions (statsmodels multipletests method='bonferroni').
 [[nodiscard]] inline multiple_testing_result bonferroni(std::span<const double> p_values,
-                                                        double alpha = 0.05) {
-  return adjust_p_values(p_values, p_value_adjustment::bonferroni, alpha);
+                                                        ::stratum::confidence conf = {}) {
+  return adjust_p_values(p_values, p_value_adjustment::bonferroni, conf);
 }
 
 /// Holm step-down adjusted p-values and decisions (statsmodels multipletests method='holm').
-[[nodiscard]] inline multiple_testing_result holm(std::span<const double> p_values, double alpha = 0.05) {
-  return adjust_p_values(p_values, p_value_adjustment::holm, alpha);
+[[nodiscard]] inline multiple_testing_result holm(std::span<const double> p_values,
+                                                  ::stratum::confidence conf = {}) {
+  return adjust_p_values(p_values, p_value_adjustment::holm, conf);
 }
 
 /// Benjamini-Hochberg adjusted p-values ("q-values") and decisions (statsmodels multipletests
 /// method='fdr_bh').
 [[nodiscard]] inline multiple_testing_result benjamini_hochberg(std::span<const double> p_values,
-                                                                double alpha = 0.05) {
-  return adjust_p_values(p_values, p_value_adjustment::benjamini_hochberg, alpha);
+                                                                ::stratum::confidence conf = {}) {
+  return adjust_p_values(p_values, p_value_adjustment::benjamini_hochberg, conf);
 }
 
 }  // namespace stratum::stats

@@ -47,6 +47,7 @@
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/policies/error_handling.hpp>
 #include <boost/math/special_functions/beta.hpp>
+#include "../core/confidence.hpp"
 #include "../core/error.hpp"
 
 namespace stratum::stats {
@@ -100,12 +101,6 @@ inline void check_counts(const char* fn, std::int64_t x, std::int64_t n) {
                                  ") must not exceed n (= " + std::to_string(n) + ")");
 }
 
-/// Validates a significance level: alpha in (0, 1), not NaN.
-inline void check_alpha(const char* fn, double alpha) {
-  if (!(alpha > 0.0 && alpha < 1.0))
-    throw ::stratum::usage_error(where(fn) + "alpha (= " + std::to_string(alpha) + ") must lie in (0, 1)");
-}
-
 /// z = Phi^{-1}(1 - tail), computed as the complement quantile so that tiny tails keep full precision
 /// (scipy.stats.norm.isf).
 [[nodiscard]] inline double normal_isf(double tail) {
@@ -155,9 +150,10 @@ inline void check_alpha(const char* fn, double alpha) {
 
 /// Wald ("normal approximation") interval: p +- z sqrt(p (1 - p) / n), clipped to [0, 1].
 /// statsmodels 0.13.5 proportion_confint(method='normal'). Degenerate ([0, 0] or [1, 1]) at x = 0 or x = n.
-[[nodiscard]] inline proportion_interval wald_interval(std::int64_t x, std::int64_t n, double alpha = 0.05) {
+[[nodiscard]] inline proportion_interval wald_interval(std::int64_t x, std::int64_t n,
+                                                       ::stratum::confidence conf = {}) {
+  const double alpha = conf.alpha();
   proportion_detail::check_counts("wald_interval", x, n);
-  proportion_detail::check_alpha("wald_interval", alpha);
   const double nd = static_cast<double>(n);
   const double q = static_cast<double>(x) / nd;
   const double dist = proportion_detail::normal_isf(0.5 * alpha) * std::sqrt(q * (1.0 - q) / nd);
@@ -173,9 +169,9 @@ inline void check_alpha(const char* fn, double alpha) {
 /// (p + k + s) / (1 + 2k) for p < 1/2 and 1 - q^2 / (q + k + s) with q = 1 - p otherwise. The two forms
 /// agree with statsmodels to rounding, and give exactly 0 at x = 0 and exactly 1 at x = n.
 [[nodiscard]] inline proportion_interval wilson_interval(std::int64_t x, std::int64_t n,
-                                                         double alpha = 0.05) {
+                                                         ::stratum::confidence conf = {}) {
+  const double alpha = conf.alpha();
   proportion_detail::check_counts("wilson_interval", x, n);
-  proportion_detail::check_alpha("wilson_interval", alpha);
   const double nd = static_cast<double>(n);
   const double p = static_cast<double>(x) / nd;
   const double q = static_cast<double>(n - x) / nd;
@@ -192,9 +188,9 @@ inline void check_alpha(const char* fn, double alpha) {
 /// n~ = n + z^2: p~ +- z sqrt(p~ (1 - p~) / n~), clipped to [0, 1]. Agresti & Coull (1998), The American
 /// Statistician 52(2):119-126; statsmodels 0.13.5 proportion_confint(method='agresti_coull').
 [[nodiscard]] inline proportion_interval agresti_coull_interval(std::int64_t x, std::int64_t n,
-                                                                double alpha = 0.05) {
+                                                                ::stratum::confidence conf = {}) {
+  const double alpha = conf.alpha();
   proportion_detail::check_counts("agresti_coull_interval", x, n);
-  proportion_detail::check_alpha("agresti_coull_interval", alpha);
   const double crit = proportion_detail::normal_isf(0.5 * alpha);
   const double crit2 = crit * crit;
   const double nobs_c = static_cast<double>(n) + crit2;
@@ -209,9 +205,9 @@ inline void check_alpha(const char* fn, double alpha) {
 /// 1 - alpha for every p (at least 1 - alpha/2 on the closed side at x = 0 and x = n, as alpha is not
 /// re-spent there, like statsmodels).
 [[nodiscard]] inline proportion_interval clopper_pearson_interval(std::int64_t x, std::int64_t n,
-                                                                  double alpha = 0.05) {
+                                                                  ::stratum::confidence conf = {}) {
+  const double alpha = conf.alpha();
   proportion_detail::check_counts("clopper_pearson_interval", x, n);
-  proportion_detail::check_alpha("clopper_pearson_interval", alpha);
   const double xd = static_cast<double>(x);
   const double rest = static_cast<double>(n - x);
   const double tail = 0.5 * alpha;
@@ -227,10 +223,10 @@ inline void check_alpha(const char* fn, double alpha) {
 /// relative precision in the tail probability (1e-4 at alpha = 1e-12). Here both quantiles are computed from
 /// alpha / 2 directly; the two agree to 1e-10 for alpha >= 1e-6 (docs/statistics/proportions.md).
 [[nodiscard]] inline proportion_interval jeffreys_interval(
-    std::int64_t x, std::int64_t n, double alpha = 0.05,
+    std::int64_t x, std::int64_t n, ::stratum::confidence conf = {},
     jeffreys_endpoints endpoints = jeffreys_endpoints::central) {
+  const double alpha = conf.alpha();
   proportion_detail::check_counts("jeffreys_interval", x, n);
-  proportion_detail::check_alpha("jeffreys_interval", alpha);
   const double a = static_cast<double>(x) + 0.5;
   const double b = static_cast<double>(n - x) + 0.5;
   const double tail = 0.5 * alpha;
@@ -242,19 +238,20 @@ inline void check_alpha(const char* fn, double alpha) {
 
 /// Dispatches to the interval named by `method` (statsmodels proportion_confint(x, n, alpha, method)). The
 /// Jeffreys interval is the central one, as in statsmodels.
-[[nodiscard]] inline proportion_interval proportion_confint(std::int64_t x, std::int64_t n, double alpha,
+[[nodiscard]] inline proportion_interval proportion_confint(std::int64_t x, std::int64_t n,
+                                                            ::stratum::confidence conf,
                                                             proportion_method method) {
   switch (method) {
     case proportion_method::wald:
-      return wald_interval(x, n, alpha);
+      return wald_interval(x, n, conf);
     case proportion_method::wilson:
-      return wilson_interval(x, n, alpha);
+      return wilson_interval(x, n, conf);
     case proportion_method::agresti_coull:
-      return agresti_coull_interval(x, n, alpha);
+      return agresti_coull_interval(x, n, conf);
     case proportion_method::clopper_pearson:
-      return clopper_pearson_interval(x, n, alpha);
+      return clopper_pearson_interval(x, n, conf);
     case proportion_method::jeffreys:
-      return jeffreys_interval(x, n, alpha);
+      return jeffreys_interval(x, n, conf);
   }
   throw ::stratum::usage_error("stratum::stats::proportion_confint: unknown method");
 }
@@ -262,18 +259,20 @@ inline void check_alpha(const char* fn, double alpha) {
 /// One-sided Clopper-Pearson upper confidence bound at level 1 - alpha: the p at which P(X <= x | n, p) =
 /// alpha, i.e. the Beta(x + 1, n - x) quantile 1 - alpha (scipy.stats.beta.isf(alpha, x + 1, n - x));
 /// 1 at x = n. At x = 0 it is 1 - alpha^(1/n) (see zero_failure_upper_bound).
-[[nodiscard]] inline double clopper_pearson_upper_bound(std::int64_t x, std::int64_t n, double alpha = 0.05) {
+[[nodiscard]] inline double clopper_pearson_upper_bound(std::int64_t x, std::int64_t n,
+                                                        ::stratum::confidence conf = {}) {
+  const double alpha = conf.alpha();
   proportion_detail::check_counts("clopper_pearson_upper_bound", x, n);
-  proportion_detail::check_alpha("clopper_pearson_upper_bound", alpha);
   if (x == n) return 1.0;
   return proportion_detail::beta_isf(alpha, static_cast<double>(x) + 1.0, static_cast<double>(n - x));
 }
 
 /// One-sided Clopper-Pearson lower confidence bound at level 1 - alpha: the Beta(x, n - x + 1) quantile alpha
 /// (scipy.stats.beta.ppf(alpha, x, n - x + 1)); 0 at x = 0.
-[[nodiscard]] inline double clopper_pearson_lower_bound(std::int64_t x, std::int64_t n, double alpha = 0.05) {
+[[nodiscard]] inline double clopper_pearson_lower_bound(std::int64_t x, std::int64_t n,
+                                                        ::stratum::confidence conf = {}) {
+  const double alpha = conf.alpha();
   proportion_detail::check_counts("clopper_pearson_lower_bound", x, n);
-  proportion_detail::check_alpha("clopper_pearson_lower_bound", alpha);
   if (x == 0) return 0.0;
   return proportion_detail::beta_ppf(alpha, static_cast<double>(x), static_cast<double>(n - x) + 1.0);
 }
@@ -281,9 +280,9 @@ inline void check_alpha(const char* fn, double alpha) {
 /// Exact one-sided upper bound on the rate after 0 events in n trials, at confidence 1 - alpha: the p with
 /// (1 - p)^n = alpha, i.e. 1 - alpha^(1/n), evaluated as -expm1(ln(alpha) / n) to keep full relative
 /// precision for large n. Equal to clopper_pearson_upper_bound(0, n, alpha). Clopper & Pearson (1934).
-[[nodiscard]] inline double zero_failure_upper_bound(std::int64_t n, double alpha = 0.05) {
+[[nodiscard]] inline double zero_failure_upper_bound(std::int64_t n, ::stratum::confidence conf = {}) {
+  const double alpha = conf.alpha();
   proportion_detail::check_counts("zero_failure_upper_bound", 0, n);
-  proportion_detail::check_alpha("zero_failure_upper_bound", alpha);
   return -std::expm1(std::log(alpha) / static_cast<double>(n));
 }
 
@@ -291,9 +290,9 @@ inline void check_alpha(const char* fn, double alpha) {
 /// -ln(alpha) / n (2.996/n at alpha = 0.05), the first-order expansion of 1 - alpha^(1/n), which it always
 /// exceeds (it is conservative; within a relative -ln(alpha)/(2n) for large n). Clipped to 1 for small n.
 /// Hanley & Lippman-Hand (1983), "If nothing goes wrong, is everything all right?", JAMA 249(13):1743-1745.
-[[nodiscard]] inline double rule_of_three_upper_bound(std::int64_t n, double alpha = 0.05) {
+[[nodiscard]] inline double rule_of_three_upper_bound(std::int64_t n, ::stratum::confidence conf = {}) {
+  const double alpha = conf.alpha();
   proportion_detail::check_counts("rule_of_three_upper_bound", 0, n);
-  proportion_detail::check_alpha("rule_of_three_upper_bound", alpha);
   return std::min(1.0, -std::log(alpha) / static_cast<double>(n));
 }
 

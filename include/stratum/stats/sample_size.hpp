@@ -25,6 +25,7 @@
 #include <string>
 
 #include <stratum/stats/proportion.hpp>
+#include "../core/confidence.hpp"
 #include "../core/error.hpp"
 
 namespace stratum::stats {
@@ -58,10 +59,10 @@ inline std::int64_t to_count(const char* fn, double v) {
 /// the same expression as statsmodels 0.13.5's 'wilson' branch of proportion_confint (half the interval's
 /// width, before any rounding of x). Decreasing in n (derivative sign: a (z^2 - n)/2 - z^2/4 < 0 with
 /// a = rate (1 - rate) <= 1/4), from 1/2 at n -> 0.
-[[nodiscard]] inline double wilson_half_width(double rate, std::int64_t n, double alpha = 0.05) {
+[[nodiscard]] inline double wilson_half_width(double rate, std::int64_t n, ::stratum::confidence conf = {}) {
+  const double alpha = conf.alpha();
   sample_size_detail::check_rate("wilson_half_width", "rate", rate);
   proportion_detail::check_counts("wilson_half_width", 0, n);
-  proportion_detail::check_alpha("wilson_half_width", alpha);
   const double nd = static_cast<double>(n);
   const double crit = proportion_detail::normal_isf(0.5 * alpha);
   const double crit2 = crit * crit;
@@ -73,10 +74,11 @@ inline std::int64_t to_count(const char* fn, double v) {
 /// `rate`: ceil(rate (1 - rate) / (half_width / z)^2), at least 1 (statsmodels 0.13.5
 /// samplesize_confint_proportion, rounded up; same operation order). At rate 0 or 1 the Wald half-width is 0
 /// for every n and this returns 1: plan such slices with wilson_sample_size or zero_failure_sample_size.
-[[nodiscard]] inline std::int64_t wald_sample_size(double rate, double half_width, double alpha = 0.05) {
+[[nodiscard]] inline std::int64_t wald_sample_size(double rate, double half_width,
+                                                   ::stratum::confidence conf = {}) {
+  const double alpha = conf.alpha();
   sample_size_detail::check_rate("wald_sample_size", "rate", rate);
   sample_size_detail::check_positive("wald_sample_size", "half_width", half_width);
-  proportion_detail::check_alpha("wald_sample_size", alpha);
   const double ratio = half_width / proportion_detail::normal_isf(0.5 * alpha);
   return sample_size_detail::to_count("wald_sample_size", rate * (1.0 - rate) / (ratio * ratio));
 }
@@ -86,11 +88,12 @@ inline std::int64_t to_count(const char* fn, double v) {
 ///   t^2 n^2 + z^2 (2 t^2 - a) n + z^4 (t^2 - 1/4) = 0,
 /// then corrected by stepping n so that the returned value is exactly the smallest n for which the
 /// floating-point half-width (the expression above) is <= t. Any t >= 1/2 gives 1.
-[[nodiscard]] inline std::int64_t wilson_sample_size(double rate, double half_width, double alpha = 0.05) {
+[[nodiscard]] inline std::int64_t wilson_sample_size(double rate, double half_width,
+                                                     ::stratum::confidence conf = {}) {
+  const double alpha = conf.alpha();
   constexpr const char* fn = "wilson_sample_size";
   sample_size_detail::check_rate(fn, "rate", rate);
   sample_size_detail::check_positive(fn, "half_width", half_width);
-  proportion_detail::check_alpha(fn, alpha);
   if (half_width >= 0.5) return 1;
   const double z = proportion_detail::normal_isf(0.5 * alpha);
   const double z2 = z * z;
@@ -119,12 +122,12 @@ inline std::int64_t to_count(const char* fn, double v) {
 /// confidence 1 - alpha: (1 - max_rate)^n <= alpha, evaluated as n log1p(-max_rate) <= ln(alpha) (exact for
 /// the binomial; equivalently zero_failure_upper_bound(n, alpha) <= max_rate). max_rate in (0, 1] (1 gives
 /// 1).
-[[nodiscard]] inline std::int64_t zero_failure_sample_size(double max_rate, double alpha = 0.05) {
+[[nodiscard]] inline std::int64_t zero_failure_sample_size(double max_rate, ::stratum::confidence conf = {}) {
+  const double alpha = conf.alpha();
   constexpr const char* fn = "zero_failure_sample_size";
   if (!(max_rate > 0.0 && max_rate <= 1.0))
     throw ::stratum::usage_error(proportion_detail::where(fn) + "max_rate (= " + std::to_string(max_rate) +
                                  ") must lie in (0, 1]");
-  proportion_detail::check_alpha(fn, alpha);
   const double log_alpha = std::log(alpha);
   const double log_keep = std::log1p(-max_rate);  // ln(1 - p) < 0, -inf at p = 1
   std::int64_t n = sample_size_detail::to_count(fn, log_alpha / log_keep);
@@ -141,12 +144,13 @@ inline std::int64_t to_count(const char* fn, double v) {
 /// The rule-of-three sample size ceil(-ln(alpha) / max_rate) (3/p at 95%). Since -ln(1 - p) > p it is never
 /// below zero_failure_sample_size, and exceeds it by about -ln(alpha)/2 observations for small p.
 /// Hanley & Lippman-Hand (1983), JAMA 249(13):1743-1745.
-[[nodiscard]] inline std::int64_t rule_of_three_sample_size(double max_rate, double alpha = 0.05) {
+[[nodiscard]] inline std::int64_t rule_of_three_sample_size(double max_rate,
+                                                            ::stratum::confidence conf = {}) {
+  const double alpha = conf.alpha();
   constexpr const char* fn = "rule_of_three_sample_size";
   if (!(max_rate > 0.0 && max_rate <= 1.0))
     throw ::stratum::usage_error(proportion_detail::where(fn) + "max_rate (= " + std::to_string(max_rate) +
                                  ") must lie in (0, 1]");
-  proportion_detail::check_alpha(fn, alpha);
   return sample_size_detail::to_count(fn, -std::log(alpha) / max_rate);
 }
 

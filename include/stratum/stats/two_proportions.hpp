@@ -30,6 +30,7 @@
 #include <boost/math/distributions/normal.hpp>
 
 #include <stratum/stats/proportion.hpp>
+#include "../core/confidence.hpp"
 #include "../core/error.hpp"
 
 namespace stratum::stats {
@@ -72,12 +73,11 @@ struct fisher_exact_result {
 /// in [-1, 1].
 [[nodiscard]] inline proportion_difference_interval newcombe_interval(std::int64_t x1, std::int64_t n1,
                                                                       std::int64_t x2, std::int64_t n2,
-                                                                      double alpha = 0.05) {
+                                                                      ::stratum::confidence conf = {}) {
   proportion_detail::check_counts("newcombe_interval (sample 1)", x1, n1);
   proportion_detail::check_counts("newcombe_interval (sample 2)", x2, n2);
-  proportion_detail::check_alpha("newcombe_interval", alpha);
-  const proportion_interval w1 = wilson_interval(x1, n1, alpha);
-  const proportion_interval w2 = wilson_interval(x2, n2, alpha);
+  const proportion_interval w1 = wilson_interval(x1, n1, conf);
+  const proportion_interval w2 = wilson_interval(x2, n2, conf);
   const double p1 = static_cast<double>(x1) / static_cast<double>(n1);
   const double p2 = static_cast<double>(x2) / static_cast<double>(n2);
   const double d = p1 - p2;
