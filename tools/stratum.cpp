@@ -140,36 +140,33 @@ long parse_long(const std::string& s, const std::string& opt) {
   return v;
 }
 
+/// The start of pycocotools' summarize() line for `l`: " Average Precision  (AP) @[ IoU=... ] = ".
+void print_summary_label(const coco::stat_info& l, const coco::params& p, std::FILE* out) {
+  char iou[32];
+  if (l.iou < 0)
+    std::snprintf(iou, sizeof iou, "%0.2f:%0.2f", p.iou_thrs.front(), p.iou_thrs.back());
+  else
+    std::snprintf(iou, sizeof iou, "%0.2f", l.iou);
+  std::fprintf(out, " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3d ] = ",
+               l.ap ? "Average Precision" : "Average Recall", l.ap ? "(AP)" : "(AR)", iou, l.area,
+               coco::max_dets_of(l, p));
+}
+
 /// pycocotools' summarize() printout, one line per number of coco::stat_table.
 void print_summary(const coco::evaluation& ev, std::FILE* out) {
-  const coco::params& p = ev.p;
   for (const auto& l : coco::stat_table) {
-    char iou[32];
-    if (l.iou < 0)
-      std::snprintf(iou, sizeof iou, "%0.2f:%0.2f", p.iou_thrs.front(), p.iou_thrs.back());
-    else
-      std::snprintf(iou, sizeof iou, "%0.2f", l.iou);
-    std::fprintf(out, " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3d ] = %0.3f\n",
-                 l.ap ? "Average Precision" : "Average Recall", l.ap ? "(AP)" : "(AR)", iou, l.area,
-                 coco::max_dets_of(l, p), ev.stats[l.id]);
+    print_summary_label(l, ev.p, out);
+    std::fprintf(out, "%0.3f\n", ev.stats[l.id]);
   }
 }
 
 /// The same printout for a bounded-memory evaluation: AP lines as [lower, upper], AR lines exact.
 void print_summary(const coco::binned_evaluation& ev, std::FILE* out) {
-  const coco::params& p = ev.p;
   std::fprintf(out, "bounded mode: %zu score bins; each AP brackets pycocotools' value, AR is exact\n",
                ev.bins);
   for (const auto& l : coco::stat_table) {
-    char iou[32];
-    if (l.iou < 0)
-      std::snprintf(iou, sizeof iou, "%0.2f:%0.2f", p.iou_thrs.front(), p.iou_thrs.back());
-    else
-      std::snprintf(iou, sizeof iou, "%0.2f", l.iou);
+    print_summary_label(l, ev.p, out);
     const double lo = ev.stats.lower[coco::index(l.id)], hi = ev.stats.upper[coco::index(l.id)];
-    std::fprintf(out, " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3d ] = ",
-                 l.ap ? "Average Precision" : "Average Recall", l.ap ? "(AP)" : "(AR)", iou, l.area,
-                 coco::max_dets_of(l, p));
     if (l.ap)
       std::fprintf(out, "[%0.3f, %0.3f]\n", lo, hi);
     else

@@ -125,7 +125,12 @@ template <class Acc, class Make>
   const grouped_data data(gt, dt, rp);
   threads = std::min<unsigned>(resolve_threads(threads), static_cast<unsigned>(std::max<std::size_t>(1, n)));
   // accs[t][0] = all images, accs[t][1 + s] = slice s
-  std::vector<std::vector<Acc>> accs(threads, std::vector<Acc>(S + 1, make(rp)));
+  // built in place: a binned state can be large, so no temporary copies
+  std::vector<std::vector<Acc>> accs(threads);
+  for (auto& a : accs) {
+    a.reserve(S + 1);
+    for (std::size_t s = 0; s <= S; ++s) a.push_back(make(rp));
+  }
   auto work = [&](unsigned t) {
     exact_accumulator frame(rp.dims());
     matcher mt(rp);

@@ -72,6 +72,29 @@ inline std::string intervals_json(const coco::stats_intervals& ci, const char* p
   for (std::size_t i = 0; i < 12; ++i) out += (i ? ", " : "") + std::to_string(ci.undefined[i]);
   return out + "]";
 }
+/// '{\n  "stratum_version": "...",\n<extra>  "n_images": N, ... "stat_names": [...]' (no closing brace).
+inline std::string document_head(const std::string& extra, std::size_t n_images,
+                                 std::uint64_t n_ground_truths, std::uint64_t n_detections) {
+  std::string out = "{\n  \"stratum_version\": \"" STRATUM_VERSION "\",\n" + extra +
+                    "  \"n_images\": " + std::to_string(n_images) +
+                    ",\n  \"n_ground_truths\": " + std::to_string(n_ground_truths) +
+                    ",\n  \"n_detections\": " + std::to_string(n_detections) + ",\n  \"stat_names\": [";
+  for (const auto& si : coco::stat_table) out += (si.id == coco::stat::ap ? "" : ", ") + json_quoted(si.name);
+  return out + "]";
+}
+
+/// ',\n  "slices": {"<name>": {"n_images": n<fields(slice, s)>}, ...}'
+template <class Result, class Fields>
+std::string slices_json(const Result& res, Fields&& fields) {
+  std::string out = ",\n  \"slices\": {";
+  for (std::size_t s = 0; s < res.slices.size(); ++s) {
+    const auto& sl = res.slices[s];
+    out += (s ? ",\n    " : "\n    ") + json_quoted(sl.name) +
+           ": {\"n_images\": " + std::to_string(sl.images.size()) + fields(sl, s) + "}";
+  }
+  return out + "\n  }";
+}
+
 inline std::string bracket_json(double lo, double hi) {
   return "[" + json_number(lo) + ", " + json_number(hi) + "]";
 }
@@ -101,29 +124,18 @@ inline std::string per_category_json(const coco::binned_evaluation& ev, const st
                                                  bool with_slices) {
   using namespace detail;
   const auto& ev = res.all;
-  std::string out = "{\n  \"stratum_version\": \"" STRATUM_VERSION
-                    "\",\n  \"mode\": \"binned\",\n  \"bins\": " +
-                    std::to_string(ev.bins) + ",\n  \"n_images\": " + std::to_string(ev.p->img_ids.size()) +
-                    ",\n  \"n_ground_truths\": " + std::to_string(n_ground_truths) +
-                    ",\n  \"n_detections\": " + std::to_string(n_detections) + ",\n  \"stat_names\": [";
-  for (const auto& si : coco::stat_table) out += (si.id == coco::stat::ap ? "" : ", ") + json_quoted(si.name);
-  out += "],\n  \"stats_lower\": " + stats_json(ev.stats.lower) +
+  std::string out = document_head("  \"mode\": \"binned\",\n  \"bins\": " + std::to_string(ev.bins) + ",\n",
+                                  ev.p->img_ids.size(), n_ground_truths, n_detections);
+  out += ",\n  \"stats_lower\": " + stats_json(ev.stats.lower) +
          ",\n  \"stats_upper\": " + stats_json(ev.stats.upper);
   out += ",\n  \"per_category\": " + per_category_json(ev, "  ");
-  if (with_slices) {
-    out += ",\n  \"slices\": {";
-    for (std::size_t s = 0; s < res.slices.size(); ++s) {
-      const auto& sl = res.slices[s];
-      out += (s ? ",\n    " : "\n    ") + json_quoted(sl.name) +
-             ": {\"n_images\": " + std::to_string(sl.images.size()) +
-             ", \"stats_lower\": " + stats_json(sl.eval.stats.lower) +
+  if (with_slices)
+    out += slices_json(res, [](const auto& sl, std::size_t) {
+      return ", \"stats_lower\": " + stats_json(sl.eval.stats.lower) +
              ", \"stats_upper\": " + stats_json(sl.eval.stats.upper) +
-             ", \"per_category\": " + per_category_json(sl.eval, "    ") + "}";
-    }
-    out += "\n  }";
-  }
-  out += "\n}\n";
-  return out;
+             ", \"per_category\": " + per_category_json(sl.eval, "    ");
+    });
+  return out + "\n}\n";
 }
 
 /// The summary document (ending with a newline). `with_slices` writes the "slices" object (possibly empty);
@@ -134,12 +146,8 @@ inline std::string per_category_json(const coco::binned_evaluation& ev, const st
                                                  const coco::sliced_intervals* ci = nullptr) {
   using namespace detail;
   const auto& ev = res.all;
-  std::string out = "{\n  \"stratum_version\": \"" STRATUM_VERSION "\",\n  \"n_images\": " +
-                    std::to_string(ev.p->img_ids.size()) +
-                    ",\n  \"n_ground_truths\": " + std::to_string(n_ground_truths) +
-                    ",\n  \"n_detections\": " + std::to_string(n_detections) + ",\n  \"stat_names\": [";
-  for (const auto& si : coco::stat_table) out += (si.id == coco::stat::ap ? "" : ", ") + json_quoted(si.name);
-  out += "],\n  \"stats\": " + stats_json(ev.stats);
+  std::string out = document_head("", ev.p->img_ids.size(), n_ground_truths, n_detections);
+  out += ",\n  \"stats\": " + stats_json(ev.stats);
   if (ci != nullptr) {
     out += ",\n  \"bootstrap\": {\"method\": \"percentile\", \"unit\": \"image\", \"replicates\": " +
            std::to_string(ci->replicates) + ", \"seed\": " + std::to_string(ci->seed) +
@@ -147,22 +155,15 @@ inline std::string per_category_json(const coco::binned_evaluation& ev, const st
     out += ",\n  " + intervals_json(ci->all);
   }
   out += ",\n  \"per_category\": " + per_category_json(ev, "  ");
-  if (with_slices) {
-    out += ",\n  \"slices\": {";
-    for (std::size_t s = 0; s < res.slices.size(); ++s) {
-      const auto& sl = res.slices[s];
-      out += (s ? ",\n    " : "\n    ") + json_quoted(sl.name) +
-             ": {\"n_images\": " + std::to_string(sl.images.size()) +
-             ", \"stats\": " + stats_json(sl.eval.stats) +
+  if (with_slices)
+    out += slices_json(res, [ci](const auto& sl, std::size_t s) {
+      return ", \"stats\": " + stats_json(sl.eval.stats) +
              (ci != nullptr ? ", " + intervals_json(ci->slices.at(s).value) + ", " +
                                   intervals_json(ci->slices.at(s).delta, "delta_ci")
                             : std::string()) +
-             ", \"per_category\": " + per_category_json(sl.eval, "    ") + "}";
-    }
-    out += "\n  }";
-  }
-  out += "\n}\n";
-  return out;
+             ", \"per_category\": " + per_category_json(sl.eval, "    ");
+    });
+  return out + "\n}\n";
 }
 
 }  // namespace stratum::report
