@@ -59,6 +59,8 @@ class matcher {
     const gt_span gt = gt_in.index ? gather(gt_in) : gt_in;
     const std::size_t G = gt.n;
     if (G == 0 && dt.n == 0) return;
+    // an accumulator that keeps per-image counts (audit::operating_records) is told the group first
+    if constexpr (requires { acc.begin_group(image_id, k); }) acc.begin_group(image_id, k);
     const std::size_t T = thr_.size(), A = p_->area_rngs.size();
     const std::size_t D = std::min<std::size_t>(dt.n, static_cast<std::size_t>(p_->max_dets.back()));
 

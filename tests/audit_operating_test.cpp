@@ -1,0 +1,224 @@
+// Tests for <stratum/audit/operating.hpp>: on every case of ../shared/conformance/operating/ (references
+// computed from pycocotools' own per-image matching), every count equals the reference, pooled, per category
+// and per slice, at both operating points, and the F1-optimal thresholds are the same doubles; a mismatch
+// names the case, the slice, the category and the field. Plus the threshold rules and merging.
+#include <doctest/doctest.h>
+
+#include <stratum/audit/operating.hpp>
+#include <stratum/coco/slices.hpp>
+#include <stratum/io/coco_json.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <simdjson.h>
+
+namespace fs = std::filesystem;
+using namespace stratum;
+
+namespace {
+
+struct source {
+  coco::ground_truth gt;
+  coco::detection_set dt;
+  coco::params p;
+};
+
+source load_source(const std::string& name) {
+  source s;
+  if (name == "bdd100k_val200") {
+    const fs::path d = STRATUM_SHARED_DIR "/data/bdd100k_val200";
+    s.gt = io::load_coco_ground_truth((d / "gt_coco.json").string());
+    s.dt = io::load_coco_results((d / "dt_synthetic_seed20240601.json").string(), s.gt);
+    return s;
+  }
+  const fs::path d = fs::path(STRATUM_SHARED_DIR "/conformance/coco") / name;
+  s.gt = io::load_coco_ground_truth((d / "gt.json").string());
+  s.dt = io::load_coco_results((d / "dt.json").string(), s.gt);
+  if (fs::exists(d / "params.json")) s.p = io::load_coco_params((d / "params.json").string());
+  return s;
+}
+
+// The slicings the reference uses, from its slice names: single keys, then joint cells, in order of
+// appearance.
+std::vector<coco::slice_spec> specs_of(simdjson::dom::object slices) {
+  std::vector<coco::slice_spec> single, joint;
+  auto has = [](const std::vector<coco::slice_spec>& v, const std::vector<std::string>& keys) {
+    for (const auto& s : v)
+      if (s.keys == keys) return true;
+    return false;
+  };
+  for (auto [name, _] : slices) {
+    std::vector<std::string> keys;
+    std::string n(name);
+    std::size_t start = 0;
+    while (start < n.size()) {
+      const auto amp = n.find('&', start);
+      const auto part = n.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+      keys.push_back(part.substr(0, part.find('=')));
+      if (amp == std::string::npos) break;
+      start = amp + 1;
+    }
+    auto& into = keys.size() == 1 ? single : joint;
+    if (!has(into, keys)) into.push_back({keys});
+  }
+  single.insert(single.end(), joint.begin(), joint.end());
+  return single;
+}
+
+std::string compare(const audit::operating_counts& got, simdjson::dom::element want,
+                    const std::string& where) {
+  const std::pair<const char*, std::uint64_t> fields[] = {{"tp", got.tp},
+                                                          {"fp", got.fp},
+                                                          {"fn", got.fn},
+                                                          {"n_gt", got.n_gt},
+                                                          {"n_images", got.n_images},
+                                                          {"negative_images", got.negative_images},
+                                                          {"false_alarm_images", got.false_alarm_images},
+                                                          {"positive_images", got.positive_images},
+                                                          {"miss_images", got.miss_images}};
+  for (const auto& [name, v] : fields) {
+    const auto w = want[name].get_uint64().value();
+    if (v != w) return where + ": " + name + " = " + std::to_string(v) + ", reference " + std::to_string(w);
+  }
+  return {};
+}
+
+std::string key_of(const coco::resolved_params& p, std::size_t k) {
+  return p->use_cats ? std::to_string(p->cat_ids[k]) : "all";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "operating-point counts equal the references from pycocotools' matching, pooled, per category, per "
+    "slice") {
+  const fs::path root = STRATUM_SHARED_DIR "/conformance/operating";
+  REQUIRE_MESSAGE(fs::exists(root), "missing " << root);
+  std::size_t files = 0, blocks = 0, f1_checked = 0;
+  for (const auto& dir : fs::directory_iterator(root)) {
+    if (!dir.is_directory()) continue;
+    const std::string name = dir.path().filename().string();
+    if (name == "bdd100k_val200" && !fs::exists(STRATUM_SHARED_DIR "/data/bdd100k_val200/gt_coco.json"))
+      continue;
+    const auto src = load_source(name);
+    const auto rp = coco::resolve_params(src.gt, src.p);
+    for (unsigned threads : {1u, 2u}) {
+      const auto rec = audit::collect(src.gt, src.dt, rp, threads);
+      for (const auto& file : fs::directory_iterator(dir.path())) {
+        if (file.path().extension() != ".json") continue;
+        simdjson::dom::parser parser;
+        const simdjson::dom::element ref = parser.load(file.path().string()).value();
+        const double iou = ref["iou"].get_double().value(), s = ref["score_threshold"].get_double().value();
+        std::size_t t = 0;
+        while (t < rp->iou_thrs.size() && std::abs(rp->iou_thrs[t] - iou) > 1e-9) ++t;
+        REQUIRE_MESSAGE(t < rp->iou_thrs.size(), name << ": IoU " << iou << " not among the thresholds");
+        const std::string ctx =
+            name + "/" + file.path().filename().string() + " threads=" + std::to_string(threads);
+        const std::vector<double> thr(rec.categories(), s);
+        auto check_block = [&](const audit::operating_point_counts& got, simdjson::dom::element want,
+                               const std::string& where) {
+          const auto msg = compare(got.all, want["all"], where + " all");
+          REQUIRE_MESSAGE(msg.empty(), msg);
+          simdjson::dom::object pc = want["per_category"].get_object().value();
+          REQUIRE(pc.size() == got.per_category.size());
+          for (std::size_t k = 0; k < got.per_category.size(); ++k) {
+            const auto m =
+                compare(got.per_category[k], pc[key_of(rp, k)].value(), where + " category " + key_of(rp, k));
+            REQUIRE_MESSAGE(m.empty(), m);
+          }
+          ++blocks;
+        };
+        check_block(audit::count(rec, t, thr, rp->img_ids), ref["ALL"].value(), ctx + ": ALL");
+        simdjson::dom::object slices = ref["slices"].get_object().value();
+        const auto defs = coco::make_slices(src.gt, rp, specs_of(slices));
+        REQUIRE_MESSAGE(defs.size() == slices.size(),
+                        ctx << ": " << defs.size() << " slices, reference " << slices.size());
+        for (const auto& d : defs) {
+          simdjson::dom::element want;
+          REQUIRE_MESSAGE(!slices[d.name].get(want), ctx << ": slice " << d.name << " not in the reference");
+          std::vector<std::int64_t> ids;
+          for (auto i : d.images) ids.push_back(rp->img_ids[i]);
+          check_block(audit::count(rec, t, thr, ids), want, ctx + ": slice " + d.name);
+        }
+        simdjson::dom::object f1 = ref["best_f1"].get_object().value();
+        for (std::size_t k = 0; k < rec.categories(); ++k) {
+          const auto got = audit::choose(rec, k, t, {});
+          simdjson::dom::element want = f1[key_of(rp, k)].value();
+          const std::string where = ctx + ": best_f1 category " + key_of(rp, k);
+          if (want.is_null()) {
+            CHECK_MESSAGE(!got.has_value(), where << ": expected none");
+            continue;
+          }
+          REQUIRE_MESSAGE(got.has_value(), where << ": none found");
+          CHECK_MESSAGE(got->threshold == want["threshold"].get_double().value(), where << " threshold");
+          CHECK_MESSAGE(got->f1 == want["f1"].get_double().value(), where << " f1");
+          CHECK_MESSAGE(got->tp == want["tp"].get_uint64().value(), where << " tp");
+          CHECK_MESSAGE(got->fp == want["fp"].get_uint64().value(), where << " fp");
+          CHECK_MESSAGE(got->fn == want["fn"].get_uint64().value(), where << " fn");
+          ++f1_checked;
+        }
+        ++files;
+      }
+    }
+  }
+  CHECK(files >= 2 * 2 * 12);
+  MESSAGE(files << " reference files (x2 thread counts), " << blocks << " count blocks, " << f1_checked
+                << " F1-optimal thresholds, all equal");
+}
+
+TEST_CASE("threshold rules: precision>=P takes the lowest, recall>=R the highest satisfying threshold") {
+  // one image, category 0: scores 0.9 (tp), 0.8 (fp), 0.7 (tp), 0.6 (fp), 0.5 (tp); 4 ground truths
+  coco::params q;
+  q.iou_thrs = {0.5};
+  q.cat_ids = {1};
+  const auto p = coco::resolve_params(q);
+  audit::operating_records r(p);
+  r.begin_group(7, 0);
+  for (std::size_t a = 0; a < 4; ++a) r.add_ground_truths(0, a, 4);
+  const std::uint64_t one = 1, none = 0;
+  const double scores[] = {0.9, 0.8, 0.7, 0.6, 0.5};
+  const bool tp[] = {true, false, true, false, true};
+  for (int i = 0; i < 5; ++i) {
+    const std::uint64_t t[4] = {tp[i] ? one : none, 0, 0, 0}, f[4] = {tp[i] ? none : one, 0, 0, 0};
+    r.add_detection(0, scores[i], 7, static_cast<std::uint32_t>(i), t, f);
+  }
+  const auto f1 = audit::choose(r, 0, 0, audit::choice_rule::parse("f1"));
+  REQUIRE(f1);
+  // F1 at 0.9: 2/(2+0+3) = 0.4; 0.8: 0.333; 0.7: 4/(4+1+2) = 0.571; 0.6: 0.5; 0.5: 6/(6+2+1) = 0.667
+  CHECK(f1->threshold == 0.5);
+  CHECK(f1->f1 == 6.0 / 9.0);
+  const auto p67 = audit::choose(r, 0, 0, audit::choice_rule::parse("precision>=0.6"));
+  REQUIRE(p67);
+  CHECK(p67->threshold == 0.5);  // precision 3/5 = 0.6 at 0.5, the lowest
+  const auto p70 = audit::choose(r, 0, 0, audit::choice_rule::parse("precision>=0.7"));
+  REQUIRE(p70);
+  CHECK(p70->threshold == 0.9);  // 1.0 at 0.9; 0.5 at 0.8; 0.667 at 0.7; 0.5 at 0.6; 0.6 at 0.5
+  const auto r50 = audit::choose(r, 0, 0, audit::choice_rule::parse("recall>=0.5"));
+  REQUIRE(r50);
+  CHECK(r50->threshold == 0.7);  // recall 2/4 first reached at 0.7, the highest
+  CHECK_FALSE(audit::choose(r, 0, 0, audit::choice_rule::parse("recall>=0.9")).has_value());
+  CHECK_THROWS_AS((void)audit::choice_rule::parse("precision>0.5"), usage_error);
+  CHECK_THROWS_AS((void)audit::choice_rule::parse("recall>=1.5"), usage_error);
+  // counts at a threshold: +inf keeps nothing, every ground truth missed
+  const std::vector<std::int64_t> img = {7};
+  const auto at = audit::count(r, 0, std::vector<double>{0.7}, img);
+  CHECK(at.all.tp == 2);
+  CHECK(at.all.fp == 1);
+  CHECK(at.all.fn == 2);
+  CHECK(at.all.miss_images == 1);
+  const auto inf = audit::count(r, 0, std::vector<double>{std::numeric_limits<double>::infinity()}, img);
+  CHECK(inf.all.tp == 0);
+  CHECK(inf.all.fn == 4);
+  // merging concatenates; a += a doubles
+  auto twice = r;
+  twice += r;
+  CHECK(audit::count(twice, 0, std::vector<double>{0.7}, img).all.tp == 4);
+  twice += twice;
+  CHECK(audit::count(twice, 0, std::vector<double>{0.7}, img).all.fp == 4);
+  CHECK_THROWS_AS(audit::operating_records(coco::resolved_params{}), usage_error);
+}
