@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <stratum/audit/operating.hpp>
+#include <stratum/audit/rates.hpp>
 #include <stratum/coco/slices.hpp>
 #include <stratum/io/coco_json.hpp>
 
@@ -221,4 +222,76 @@ TEST_CASE("threshold rules: precision>=P takes the lowest, recall>=R the highest
   twice += twice;
   CHECK(audit::count(twice, 0, std::vector<double>{0.7}, img).all.fp == 4);
   CHECK_THROWS_AS(audit::operating_records(coco::resolved_params{}), usage_error);
+}
+
+TEST_CASE("rates are the stats functions applied to the counts") {
+  std::uint64_t state = 12345;
+  auto next = [&](std::uint64_t n) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return (state >> 33) % n;
+  };
+  std::size_t zero_failure = 0;
+  for (int trial = 0; trial < 2000; ++trial) {
+    audit::operating_counts c;
+    c.n_gt = next(50);
+    c.tp = c.n_gt ? next(c.n_gt + 1) : 0;
+    c.fn = c.n_gt - c.tp;
+    c.fp = next(4) == 0 ? 0 : next(40);
+    c.n_images = 1 + next(30);
+    c.positive_images = next(c.n_images + 1);
+    c.negative_images = c.n_images - c.positive_images;
+    c.miss_images = c.positive_images ? next(c.positive_images + 1) : 0;
+    c.false_alarm_images = c.negative_images ? next(c.negative_images + 1) : 0;
+    const auto m = static_cast<audit::interval_method>(trial % 3);
+    const auto conf = trial % 2 ? confidence{0.9} : confidence{};
+    const auto r = audit::rates_of(c, m, conf);
+    auto binom = [&](std::uint64_t x, std::uint64_t n) {
+      const auto xi = static_cast<std::int64_t>(x), ni = static_cast<std::int64_t>(n);
+      return m == audit::interval_method::wilson     ? stats::wilson_interval(xi, ni, conf)
+             : m == audit::interval_method::jeffreys ? stats::jeffreys_interval(xi, ni, conf)
+                                                     : stats::clopper_pearson_interval(xi, ni, conf);
+    };
+    auto check_failure = [&](const audit::estimate& e, std::uint64_t x, std::uint64_t n, const char* what) {
+      INFO(what << " x=" << x << " n=" << n);
+      if (n == 0) {
+        CHECK(!e.defined());
+        return;
+      }
+      CHECK(e.value == static_cast<double>(x) / static_cast<double>(n));
+      if (x == 0) {
+        CHECK(e.lower == 0);
+        CHECK(e.upper == stats::zero_failure_upper_bound(static_cast<std::int64_t>(n), conf));
+        CHECK(std::string(e.method) == "zero-failure");
+        ++zero_failure;
+      } else {
+        const auto iv = binom(x, n);
+        CHECK(e.lower == iv.lower);
+        CHECK(e.upper == iv.upper);
+      }
+    };
+    check_failure(r.miss_rate, c.fn, c.n_gt, "miss rate");
+    check_failure(r.image_false_alarm_rate, c.false_alarm_images, c.negative_images,
+                  "image false-alarm rate");
+    check_failure(r.image_miss_rate, c.miss_images, c.positive_images, "image miss rate");
+    if (c.n_gt > 0 && c.fn > 0) {
+      const auto iv = binom(c.tp, c.n_gt);
+      CHECK(r.recall.lower == iv.lower);
+      CHECK(r.recall.upper == iv.upper);
+    } else if (c.n_gt > 0) {
+      CHECK(r.recall.lower == 1 - stats::zero_failure_upper_bound(static_cast<std::int64_t>(c.n_gt), conf));
+    }
+    if (c.tp + c.fp > 0 && c.fp > 0) {
+      const auto iv = binom(c.tp, c.tp + c.fp);
+      CHECK(r.precision.lower == iv.lower);
+      CHECK(r.precision.upper == iv.upper);
+    }
+    const auto pi =
+        stats::poisson_rate_interval(static_cast<std::int64_t>(c.fp), static_cast<double>(c.n_images), conf);
+    CHECK(r.fppi.value == static_cast<double>(c.fp) / static_cast<double>(c.n_images));
+    CHECK(r.fppi.lower == pi.lower);
+    CHECK(r.fppi.upper == pi.upper);
+    if (2 * c.tp + c.fp + c.fn > 0)
+      CHECK(r.f1.value == static_cast<double>(2 * c.tp) / static_cast<double>(2 * c.tp + c.fp + c.fn));
+  }
+  CHECK(zero_failure > 100);
 }

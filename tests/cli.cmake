@@ -9,6 +9,8 @@
 #     slice, identical bytes for --threads 1 and 2, another seed gives other intervals, the text table;
 #   - `coco --bins B` and `stream --bins B` (bounded memory): the same bytes from both, each AP bracket holds
 #     the exact number, AR exact, the bracket printed in the text summary and slice table;
+#   - `audit --json` on every case of shared/conformance/operating: the counts (pooled, per category, per
+#     slice) and the F1-optimal thresholds equal the references; rates carry intervals; the text failure map;
 #   - bad input exits with status 1 and a message naming the record (line, field); bad usage exits with 2.
 # The checks are in cli_check.py, written into the build tree below.
 
@@ -29,6 +31,7 @@ file(WRITE ${cli_check} [=[
   cli_check.py bootstrap STRATUM CASE_DIR
   cli_check.py hugepages-same STRATUM CASE_DIR
   cli_check.py binned STRATUM CASE_DIR WORK_DIR
+  cli_check.py audit-operating STRATUM OPERATING_DIR COCO_DIR
   cli_check.py expect STATUS MESSAGE_PART -- PROGRAM ARGS...
 """
 import json
@@ -252,6 +255,75 @@ def binned(stratum, case, work):
     finish()
 
 
+COUNT_NAMES = ("tp", "fp", "fn", "n_gt", "n_images", "negative_images", "false_alarm_images", "positive_images",
+               "miss_images")
+
+
+def audit_operating(stratum, opdir, cocodir):
+    import glob
+    if os.path.basename(opdir) == "bdd100k_val200":
+        gt, dt, params = f"{cocodir}/gt_coco.json", f"{cocodir}/dt_synthetic_seed20240601.json", None
+    else:
+        gt, dt = f"{cocodir}/gt.json", f"{cocodir}/dt.json"
+        params = f"{cocodir}/params.json" if os.path.exists(f"{cocodir}/params.json") else None
+    refs = sorted(glob.glob(f"{opdir}/expected_*.json"))
+    check(len(refs) == 2, f"{len(refs)} reference files")
+    for path in refs:
+        with open(path) as f:
+            ref = json.load(f)
+        single, joint = [], []
+        for name in ref["slices"]:
+            keys = [p.split("=")[0] for p in name.split("&")]
+            into = single if len(keys) == 1 else joint
+            if keys not in into:
+                into.append(keys)
+        args = [stratum, "audit", gt, dt, "--iou", repr(ref["iou"]), "--score-threshold", repr(ref["score_threshold"]),
+                "--json"]
+        if params:
+            args += ["--params", params]
+        if single:
+            args += ["--slice-by", ",".join(k[0] for k in single)]
+        for j in joint:
+            args += ["--joint", "*".join(j)]
+        got = json.loads(run(args))
+        check(len(got["operating_points"]) == 1, "one operating point")
+        op = got["operating_points"][0]
+        where = os.path.basename(path)
+        def same(c, want, at):
+            for n in COUNT_NAMES:
+                check(c[n] == want[n], f"{where} {at}: {n} = {c[n]}, reference {want[n]}")
+            for r in ("recall", "miss_rate", "precision", "fppi", "image_false_alarm_rate", "image_miss_rate"):
+                e = c[r]
+                if e["value"] is not None:
+                    check(e["lower"] is not None and e["lower"] <= e["value"] <= e["upper"], f"{where} {at}: {r} {e}")
+        same(op["all"], ref["ALL"]["all"], "all")
+        check(set(op["per_category"]) == set(ref["ALL"]["per_category"]), f"{where}: categories")
+        for k, want in ref["ALL"]["per_category"].items():
+            same(op["per_category"][k], want, f"category {k}")
+        check(set(op["slices"]) == set(ref["slices"]), f"{where}: slice names")
+        for name, want in ref["slices"].items():
+            sl = op["slices"].get(name)
+            if sl is None:
+                continue
+            same(sl["all"], want["all"], f"slice {name}")
+            for k, w in want["per_category"].items():
+                same(sl["per_category"][k], w, f"slice {name} category {k}")
+        for k, want in ref["best_f1"].items():
+            check(op["best_f1"][k] == want, f"{where}: best_f1 {k}: {op['best_f1'][k]} vs {want}")
+    # two operating points at once, and the text failure map
+    args = [stratum, "audit", gt, dt, "--iou", "0.5,0.75", "--choose", "f1", "--slice-by", "weather"]
+    if params:
+        args += ["--params", params]
+    if os.path.basename(opdir) != "custom_params":
+        got = json.loads(run(args + ["--json"]))
+        check([p["iou"] for p in got["operating_points"]] == [0.5, 0.75], "two operating points")
+        text = run(args).decode()
+        check("audit at IoU 0.50" in text and "audit at IoU 0.75" in text, "text: both operating points")
+        check(("slices, worst miss rate first" in text) == bool(got["operating_points"][0]["slices"]),
+              "text: slice list")
+    finish()
+
+
 def hugepages_same(stratum, case):
     # stratum re-executes itself with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 unless told not to: the output
     # must not depend on it, and a user's own tunables must survive (they are extended, not replaced)
@@ -294,6 +366,8 @@ def main():
         bootstrap(*args)
     elif mode == "binned":
         binned(*args)
+    elif mode == "audit-operating":
+        audit_operating(*args)
     elif mode == "hugepages-same":
         hugepages_same(*args)
     elif mode == "expect":
@@ -322,6 +396,22 @@ endforeach()
 
 add_test(NAME cli_hugepages_same COMMAND ${STRATUM_PYTHON} ${cli_check} hugepages-same ${stratum_bin} ${cli_cases}/large)
 add_test(NAME cli_coco_bootstrap COMMAND ${STRATUM_PYTHON} ${cli_check} bootstrap ${stratum_bin} ${cli_cases}/basic)
+file(GLOB operating_dirs LIST_DIRECTORIES true ${STRATUM_SHARED_DIR}/conformance/operating/*)
+foreach(dir IN LISTS operating_dirs)
+  if(NOT IS_DIRECTORY ${dir})
+    continue()
+  endif()
+  get_filename_component(case ${dir} NAME)
+  if(case STREQUAL "bdd100k_val200")
+    set(coco_dir ${STRATUM_SHARED_DIR}/data/bdd100k_val200)
+  else()
+    set(coco_dir ${STRATUM_SHARED_DIR}/conformance/coco/${case})
+  endif()
+  if(EXISTS ${coco_dir})
+    add_test(NAME cli_audit_operating_${case}
+             COMMAND ${STRATUM_PYTHON} ${cli_check} audit-operating ${stratum_bin} ${dir} ${coco_dir})
+  endif()
+endforeach()
 add_test(NAME cli_binned COMMAND ${STRATUM_PYTHON} ${cli_check} binned ${stratum_bin} ${cli_cases}/large ${cli_dir}/binned)
 
 # The generator's own JSONL stream (no header line: the categories come from its ground truth).
@@ -397,3 +487,15 @@ cli_expect(bad_bins_score 1 "frame 2: dt[0].score: detection score 1.2 is outsid
 file(WRITE ${bad_dir}/logit_dt.json [=[[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "score": 0.5}, {"image_id": 1, "category_id": 1, "bbox": [1, 1, 5, 5], "score": 3.5}]]=])
 file(WRITE ${bad_dir}/one_gt.json [=[{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "area": 25}]}]=])
 cli_expect(bad_bins_coco_score 1 "detections[1].score: detection score 3.5 is outside [0, 1]" coco ${bad_dir}/one_gt.json ${bad_dir}/logit_dt.json --bins 100)
+
+# The audit's bad input and usage.
+file(WRITE ${bad_dir}/thresholds_unknown.json [=[{"1": 0.5, "99": 0.4}]=])
+file(WRITE ${bad_dir}/thresholds_missing.json [=[{"1": 0.5}]=])
+file(WRITE ${bad_dir}/thresholds_bad.json [=[{"1": "high"}]=])
+cli_expect(bad_audit_iou 1 "--iou 0.52: not among the evaluation's IoU thresholds" audit ${good_gt} ${good_dt} --iou 0.52)
+cli_expect(bad_audit_thresholds_unknown 1 "thresholds: category 99 is not evaluated" audit ${good_gt} ${good_dt} --thresholds ${bad_dir}/thresholds_unknown.json)
+cli_expect(bad_audit_thresholds_missing 1 "thresholds: no threshold for category 2" audit ${good_gt} ${good_dt} --thresholds ${bad_dir}/thresholds_missing.json)
+cli_expect(bad_audit_thresholds_value 1 "thresholds_bad.json: category 1: expected a finite number" audit ${good_gt} ${good_dt} --thresholds ${bad_dir}/thresholds_bad.json)
+cli_expect(usage_audit_choose 2 "--choose: expected f1, precision>=P or recall>=R, got 'best'" audit ${good_gt} ${good_dt} --choose best)
+cli_expect(usage_audit_two_policies 2 "give one of --score-threshold, --thresholds and --choose" audit ${good_gt} ${good_dt} --choose f1 --score-threshold 0.3)
+cli_expect(usage_audit_interval 2 "--interval: expected wilson, jeffreys or clopper-pearson" audit ${good_gt} ${good_dt} --interval wald)

@@ -4,15 +4,20 @@
 //                [--slice-by k1,k2,...] [--joint k1*k2]... [--threads N] [--bins B] [--json]
 //   stratum stream FRAMES.jsonl|- [--categories GT.json] [the same evaluation options]
 //   stratum convert GT.json DT.json [-o FRAMES.jsonl]
+//   stratum audit GT.json DT.json [the evaluation options] [--iou 0.5[,0.75]]
+//                 [--score-threshold S | --thresholds FILE.json | --choose RULE] [--interval M] [--confidence
+//                 C]
 //
 // Exit status: 0 on success, 1 on bad input data, 2 on bad usage.
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -22,11 +27,14 @@
 
 #include <unistd.h>
 
+#include <stratum/audit/audit.hpp>
 #include <stratum/coco/bootstrap.hpp>
 #include <stratum/coco/slices.hpp>
 #include <stratum/coco/stream.hpp>
 #include <stratum/io/coco_json.hpp>
 #include <stratum/io/jsonl.hpp>
+#include <stratum/report/audit_json.hpp>
+#include <stratum/report/audit_text.hpp>
 #include <stratum/report/evaluation_json.hpp>
 
 namespace {
@@ -37,11 +45,24 @@ const char* const kUsage =
     "usage: stratum coco GT.json DT.json [options]\n"
     "       stratum stream FRAMES.jsonl|- [--categories GT.json] [options]\n"
     "       stratum convert GT.json DT.json [-o FRAMES.jsonl]\n"
+    "       stratum audit GT.json DT.json [options] [audit options]\n"
     "  coco:    COCO bbox evaluation, numbers identical to pycocotools COCOeval.\n"
     "  stream:  the same evaluation over a JSONL frame stream (docs/stream_format.md; '-' reads\n"
     "           stdin), read and matched frame by frame in bounded memory; the same numbers as coco.\n"
     "  convert: writes COCO ground truth + results as a JSONL frame stream (header line first)\n"
     "           to stdout or to -o FILE.\n"
+    "  audit:   the failure map at operating points (docs/audit.md): misses, false alarms, precision,\n"
+    "           false positives per image, image-level rates, each with its interval, pooled, per\n"
+    "           class and per slice (worst first).\n"
+    "audit options:\n"
+    "  --iou a[,b]           IoU thresholds of the operating points, each one of the evaluation's\n"
+    "                        (default 0.5)\n"
+    "  --score-threshold S   one score threshold for every class (default 0.5)\n"
+    "  --thresholds F.json   per class: {\"<category id>\": S, ...} (\"all\" when --use-cats 0)\n"
+    "  --choose RULE         per class, chosen on this data: f1 (F1-optimal), precision>=P (the lowest\n"
+    "                        threshold reaching P) or recall>=R (the highest reaching R)\n"
+    "  --interval M          binomial intervals: wilson (default), jeffreys or clopper-pearson\n"
+    "  --confidence C        interval confidence level in (0, 1) (default 0.95)\n"
     "options (coco and stream):\n"
     "  --use-cats 0|1        match per category (1, default) or class-agnostically (0)\n"
     "  --iou-thrs a,b,...    IoU thresholds (default 0.50:0.05:0.95)\n"
@@ -429,6 +450,84 @@ int cmd_stream(const std::vector<std::string>& args) {
   return 0;
 }
 
+/// Reads a thresholds file: a JSON object mapping category ids ("all" for the pooled category) to scores.
+std::map<std::int64_t, double> load_thresholds(const std::string& path) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  simdjson::padded_string json;
+  if (simdjson::padded_string::load(path).get(json)) throw input_error(path + ": cannot read file");
+  if (parser.parse(json).get_object().get(obj))
+    throw input_error(path + ": expected a JSON object {\"<category id>\": threshold, ...}");
+  std::map<std::int64_t, double> out;
+  for (auto [key, value] : obj) {
+    const std::string k(key);
+    std::int64_t id = audit::class_agnostic_id;
+    if (k != "all") {
+      const auto [p, ec] = std::from_chars(k.data(), k.data() + k.size(), id);
+      if (ec != std::errc() || p != k.data() + k.size())
+        throw input_error(path + ": key '" + k + "': expected a category id or \"all\"");
+    }
+    double v = 0;
+    if (value.get_double().get(v) || !std::isfinite(v))
+      throw input_error(path + ": category " + k + ": expected a finite number");
+    out[id] = v;
+  }
+  return out;
+}
+
+int cmd_audit(const std::vector<std::string>& args) {
+  audit::audit_options ao;
+  std::vector<std::string> rest;
+  int threshold_options = 0;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) usage_fail(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--iou") {
+      ao.ious.clear();
+      for (const auto& v : split(value(), ',')) ao.ious.push_back(parse_double(v, a));
+    } else if (a == "--score-threshold") {
+      ao.thresholds.what = audit::threshold_policy::kind::global;
+      ao.thresholds.global = parse_double(value(), a);
+      if (!std::isfinite(ao.thresholds.global)) usage_fail("--score-threshold: expected a finite number");
+      ++threshold_options;
+    } else if (a == "--thresholds") {
+      ao.thresholds.what = audit::threshold_policy::kind::per_category;
+      ao.thresholds.per_category = load_thresholds(value());
+      ++threshold_options;
+    } else if (a == "--choose") {
+      ao.thresholds.what = audit::threshold_policy::kind::chosen;
+      ao.thresholds.rule = audit::choice_rule::parse(value());
+      ++threshold_options;
+    } else if (a == "--interval") {
+      ao.method = audit::parse_interval_method(value());
+    } else if (a == "--confidence") {
+      const double v = parse_double(value(), a);
+      if (!(v > 0 && v < 1)) usage_fail("--confidence: expected a level in (0, 1)");
+      ao.conf = confidence(v);
+    } else {
+      rest.push_back(a);
+    }
+  }
+  if (threshold_options > 1) usage_fail("give one of --score-threshold, --thresholds and --choose");
+  eval_options o;
+  if (!parse_eval_options(rest, false, o)) return 0;
+  if (o.positional.size() != 2) usage_fail("audit needs GT.json and DT.json");
+  if (o.bootstrap > 0 || o.bins > 0) usage_fail("audit: --bootstrap and --bins are not available here yet");
+  o.p.validate();
+  ao.threads = o.threads;
+  const auto gt = io::load_coco_ground_truth(o.positional[0]);
+  const auto dt = io::load_coco_results(o.positional[1], gt);
+  const auto res = audit::run_audit(gt, dt, o.p, o.specs, ao);
+  if (o.json)
+    std::fputs(report::audit_json(res).c_str(), stdout);
+  else
+    report::print_audit(res, stdout);
+  return 0;
+}
+
 int cmd_convert(const std::vector<std::string>& args) {
   std::vector<std::string> pos;
   std::string out_path;
@@ -486,7 +585,7 @@ int main(int argc, char** argv) {
   reexec_with_huge_pages(argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
-    if (args.empty()) usage_fail("missing command (coco, stream or convert)");
+    if (args.empty()) usage_fail("missing command (coco, stream, convert or audit)");
     if (args[0] == "-h" || args[0] == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -496,6 +595,7 @@ int main(int argc, char** argv) {
     if (cmd == "coco") return cmd_coco(args);
     if (cmd == "stream") return cmd_stream(args);
     if (cmd == "convert") return cmd_convert(args);
+    if (cmd == "audit") return cmd_audit(args);
     usage_fail("unknown command '" + cmd + "'");
   } catch (const stratum::usage_error& e) {
     std::fprintf(stderr, "stratum: %s\n%s", e.what(), kUsage);

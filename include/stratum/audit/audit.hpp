@@ -1,0 +1,172 @@
+// The audit of a batch data set at one or more operating points: for each IoU threshold, a score threshold
+// per category (one global value, one per category, or chosen on the data by a rule), the counts pooled, per
+// category and per slice (audit/operating.hpp), the F1-optimal thresholds, and from them the rates with their
+// intervals (audit/rates.hpp). docs/audit.md gives every definition.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../coco/evaluator.hpp"
+#include "../coco/slices.hpp"
+#include "../core/confidence.hpp"
+#include "../core/error.hpp"
+#include "operating.hpp"
+#include "rates.hpp"
+
+namespace stratum::audit {
+
+/// How the score threshold of each category is set: one value for all, a value per category id (the key
+/// coco::class_agnostic_id, -1, for the pooled category of use_cats = 0), or a rule applied to the data.
+struct threshold_policy {
+  enum class kind { global, per_category, chosen } what = kind::global;
+  double global = 0.5;
+  std::map<std::int64_t, double> per_category;
+  choice_rule rule;
+
+  [[nodiscard]] std::string str() const {
+    char buf[64];
+    switch (what) {
+      case kind::global:
+        std::snprintf(buf, sizeof buf, "score >= %.10g (every class)", global);
+        return buf;
+      case kind::per_category:
+        return "per class (thresholds file)";
+      case kind::chosen:
+        return "chosen on this data: " + rule.str();
+    }
+    return {};
+  }
+};
+
+struct audit_options {
+  std::vector<double> ious = {0.5};  // each one of the evaluation's IoU thresholds
+  threshold_policy thresholds;
+  interval_method method = interval_method::wilson;
+  confidence conf{};
+  unsigned threads = 1;
+};
+
+/// The id under which a category is named in thresholds and reports: its id, or -1 for the pooled category of
+/// use_cats = 0 ("all" in JSON).
+inline constexpr std::int64_t class_agnostic_id = -1;
+
+struct slice_counts {
+  std::string name;
+  std::vector<std::size_t> images;  // indices into the evaluated image ids
+  operating_point_counts counts;
+};
+
+struct operating_point {
+  double iou = 0;     // the evaluation's threshold
+  std::size_t t = 0;  // its index
+  /// Per category index: the score threshold used, or none when the rule found no threshold (the category's
+  /// detections are then all dropped: its ground truths count as missed).
+  std::vector<std::optional<double>> thresholds;
+  operating_point_counts all;
+  std::vector<slice_counts> slices;
+  std::vector<std::optional<chosen_threshold>> best_f1;  // over all images
+};
+
+struct audit_result {
+  coco::resolved_params p;
+  audit_options options;
+  std::uint64_t n_ground_truths = 0, n_detections = 0;
+  std::vector<operating_point> points;
+
+  [[nodiscard]] std::int64_t category_id(std::size_t k) const {
+    return p->use_cats ? p->cat_ids[k] : class_agnostic_id;
+  }
+  [[nodiscard]] operating_rates rates(const operating_counts& c) const {
+    return rates_of(c, options.method, options.conf);
+  }
+};
+
+/// The index of IoU threshold `iou` among p's (within 1e-9); usage_error naming the available ones otherwise.
+[[nodiscard]] inline std::size_t iou_index(const coco::params& p, double iou) {
+  for (std::size_t t = 0; t < p.iou_thrs.size(); ++t)
+    if (std::abs(p.iou_thrs[t] - iou) <= 1e-9) return t;
+  std::string have;
+  for (double v : p.iou_thrs) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%s%.10g", have.empty() ? "" : ", ", v);
+    have += buf;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", iou);
+  throw input_error(std::string("--iou ") + buf + ": not among the evaluation's IoU thresholds (" + have +
+                    ")");
+}
+
+/// Audits a batch data set: matched once (images over o.threads workers, results independent of it), counted
+/// at each operating point, pooled, per category and for every slice of `specs`.
+[[nodiscard]] inline audit_result run_audit(const coco::ground_truth& gt, const coco::detection_set& dt,
+                                            coco::params params, const std::vector<coco::slice_spec>& specs,
+                                            const audit_options& o = {}) {
+  audit_result out{coco::resolve_params(gt, std::move(params)), o, gt.size(), dt.size(), {}};
+  const auto& rp = out.p;
+  if (o.ious.empty()) throw usage_error("audit: no IoU threshold");
+  std::vector<std::size_t> ts;
+  for (double iou : o.ious) ts.push_back(iou_index(rp, iou));
+  const std::size_t K = rp.dims().K;
+  if (o.thresholds.what == threshold_policy::kind::per_category) {
+    for (const auto& [id, s] : o.thresholds.per_category) {
+      bool known = false;
+      for (std::size_t k = 0; k < K; ++k) known = known || out.category_id(k) == id;
+      if (!known)
+        throw input_error("thresholds: category " +
+                          (id == class_agnostic_id ? std::string("all") : std::to_string(id)) +
+                          " is not evaluated");
+      if (!std::isfinite(s))
+        throw input_error("thresholds: category " + std::to_string(id) + ": not a finite number");
+    }
+    for (std::size_t k = 0; k < K; ++k)
+      if (!o.thresholds.per_category.count(out.category_id(k)))
+        throw input_error("thresholds: no threshold for category " +
+                          (out.category_id(k) == class_agnostic_id ? std::string("all")
+                                                                   : std::to_string(out.category_id(k))));
+  }
+  const auto rec = collect(gt, dt, rp, o.threads);
+  const auto defs = coco::make_slices(gt, rp, specs);
+  for (const std::size_t t : ts) {
+    operating_point op;
+    op.iou = rp->iou_thrs[t];
+    op.t = t;
+    std::vector<double> thr(K);
+    for (std::size_t k = 0; k < K; ++k) {
+      op.best_f1.push_back(choose(rec, k, t, {}));
+      switch (o.thresholds.what) {
+        case threshold_policy::kind::global:
+          op.thresholds.push_back(o.thresholds.global);
+          break;
+        case threshold_policy::kind::per_category:
+          op.thresholds.push_back(o.thresholds.per_category.at(out.category_id(k)));
+          break;
+        case threshold_policy::kind::chosen: {
+          const auto c = o.thresholds.rule.what == choice_rule::kind::best_f1
+                             ? op.best_f1.back()
+                             : choose(rec, k, t, o.thresholds.rule);
+          op.thresholds.push_back(c ? std::optional<double>(c->threshold) : std::nullopt);
+          break;
+        }
+      }
+      thr[k] = op.thresholds.back().value_or(std::numeric_limits<double>::infinity());
+    }
+    op.all = count(rec, t, thr, rp->img_ids);
+    for (const auto& d : defs) {
+      std::vector<std::int64_t> ids;
+      ids.reserve(d.images.size());
+      for (auto i : d.images) ids.push_back(rp->img_ids[i]);
+      op.slices.push_back({d.name, d.images, count(rec, t, thr, ids)});
+    }
+    out.points.push_back(std::move(op));
+  }
+  return out;
+}
+
+}  // namespace stratum::audit

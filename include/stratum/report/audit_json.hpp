@@ -1,0 +1,112 @@
+// The JSON document of an audit (`stratum audit --json`; docs/audit.md):
+//
+//   {"stratum_version", "command": "audit", "n_images", "n_ground_truths", "n_detections",
+//    "thresholds": "<the policy, in words>",
+//    "intervals": {"confidence_level": C, "binomial": "wilson" | "jeffreys" | "clopper-pearson",
+//                  "poisson": "exact", "zero_failures": "exact one-sided upper bound"},
+//    "operating_points": [
+//      {"iou": t, "thresholds": {"<id>": s | null},
+//       "all": C, "per_category": {"<id>": C},
+//       "slices": {"<name>": {"all": C, "per_category": {"<id>": C}}},
+//       "best_f1": {"<id>": {"threshold", "f1", "tp", "fp", "fn"} | null}}]}
+//
+// C holds the nine counts (tp, fp, fn, n_gt, n_images, negative_images, false_alarm_images,
+// positive_images, miss_images) and the rates recall, miss_rate, precision, f1, fppi, image_false_alarm_rate,
+// image_miss_rate, each {"value", "lower", "upper", "method"} (null where undefined). Category keys are the
+// ids, "all" for the one category of use_cats = 0; slice names as "weather=rain&timeofday=night".
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "../audit/audit.hpp"
+#include "../detail/json.hpp"
+#include "../version.hpp"
+
+namespace stratum::report {
+
+namespace detail {
+
+inline std::string category_key(const audit::audit_result& r, std::size_t k) {
+  const auto id = r.category_id(k);
+  return id == audit::class_agnostic_id ? "all" : std::to_string(id);
+}
+
+inline std::string estimate_json(const audit::estimate& e) {
+  using stratum::detail::json_number;
+  return "{\"value\": " + json_number(e.value) + ", \"lower\": " + json_number(e.lower) +
+         ", \"upper\": " + json_number(e.upper) +
+         ", \"method\": " + (e.method[0] ? stratum::detail::json_quoted(e.method) : std::string("null")) +
+         "}";
+}
+
+inline std::string counts_json(const audit::audit_result& r, const audit::operating_counts& c) {
+  const auto rt = r.rates(c);
+  return "{\"tp\": " + std::to_string(c.tp) + ", \"fp\": " + std::to_string(c.fp) +
+         ", \"fn\": " + std::to_string(c.fn) + ", \"n_gt\": " + std::to_string(c.n_gt) +
+         ", \"n_images\": " + std::to_string(c.n_images) +
+         ", \"negative_images\": " + std::to_string(c.negative_images) +
+         ", \"false_alarm_images\": " + std::to_string(c.false_alarm_images) +
+         ", \"positive_images\": " + std::to_string(c.positive_images) +
+         ", \"miss_images\": " + std::to_string(c.miss_images) + ", \"recall\": " + estimate_json(rt.recall) +
+         ", \"miss_rate\": " + estimate_json(rt.miss_rate) +
+         ", \"precision\": " + estimate_json(rt.precision) + ", \"f1\": " + estimate_json(rt.f1) +
+         ", \"fppi\": " + estimate_json(rt.fppi) +
+         ", \"image_false_alarm_rate\": " + estimate_json(rt.image_false_alarm_rate) +
+         ", \"image_miss_rate\": " + estimate_json(rt.image_miss_rate) + "}";
+}
+
+inline std::string block_json(const audit::audit_result& r, const audit::operating_point_counts& b,
+                              const std::string& indent) {
+  std::string out = "{\"all\": " + counts_json(r, b.all) + ",\n" + indent + " \"per_category\": {";
+  for (std::size_t k = 0; k < b.per_category.size(); ++k)
+    out += (k ? ",\n" : "\n") + indent + "  " + stratum::detail::json_quoted(category_key(r, k)) + ": " +
+           counts_json(r, b.per_category[k]);
+  return out + "}}";
+}
+
+}  // namespace detail
+
+[[nodiscard]] inline std::string audit_json(const audit::audit_result& r) {
+  using namespace detail;
+  using stratum::detail::json_number;
+  using stratum::detail::json_quoted;
+  std::string out =
+      "{\n  \"stratum_version\": \"" STRATUM_VERSION "\",\n  \"command\": \"audit\",\n  \"n_images\": " +
+      std::to_string(r.p->img_ids.size()) + ",\n  \"n_ground_truths\": " + std::to_string(r.n_ground_truths) +
+      ",\n  \"n_detections\": " + std::to_string(r.n_detections) +
+      ",\n  \"thresholds\": " + json_quoted(r.options.thresholds.str()) +
+      ",\n  \"intervals\": {\"confidence_level\": " + json_number(r.options.conf.level()) +
+      ", \"binomial\": " + json_quoted(audit::name(r.options.method)) +
+      ", \"poisson\": \"exact\", \"zero_failures\": \"exact one-sided upper bound\"},\n"
+      "  \"operating_points\": [";
+  for (std::size_t i = 0; i < r.points.size(); ++i) {
+    const auto& op = r.points[i];
+    out +=
+        (i ? ",\n" : "\n") + std::string("   {\"iou\": ") + json_number(op.iou) + ",\n    \"thresholds\": {";
+    for (std::size_t k = 0; k < op.thresholds.size(); ++k)
+      out += (k ? ", " : "") + json_quoted(category_key(r, k)) + ": " +
+             (op.thresholds[k] ? json_number(*op.thresholds[k]) : std::string("null"));
+    out += "},\n    \"all\": " + counts_json(r, op.all.all) + ",\n    \"per_category\": {";
+    for (std::size_t k = 0; k < op.all.per_category.size(); ++k)
+      out += (k ? ",\n     " : "\n     ") + json_quoted(category_key(r, k)) + ": " +
+             counts_json(r, op.all.per_category[k]);
+    out += "},\n    \"slices\": {";
+    for (std::size_t s = 0; s < op.slices.size(); ++s)
+      out += (s ? ",\n     " : "\n     ") + json_quoted(op.slices[s].name) + ": " +
+             block_json(r, op.slices[s].counts, "     ");
+    out += "},\n    \"best_f1\": {";
+    for (std::size_t k = 0; k < op.best_f1.size(); ++k) {
+      const auto& b = op.best_f1[k];
+      out += (k ? ", " : "") + json_quoted(category_key(r, k)) + ": " +
+             (b ? "{\"threshold\": " + json_number(b->threshold) + ", \"f1\": " + json_number(b->f1) +
+                      ", \"tp\": " + std::to_string(b->tp) + ", \"fp\": " + std::to_string(b->fp) +
+                      ", \"fn\": " + std::to_string(b->fn) + "}"
+                : std::string("null"));
+    }
+    out += "}}";
+  }
+  return out + "\n  ]\n}\n";
+}
+
+}  // namespace stratum::report

@@ -1,0 +1,87 @@
+// The failure map of an audit as a person reads it (`stratum audit` without --json): per operating point,
+// the pooled row, one row per class, then every slice, worst miss rate first, each rate with its interval.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "../audit/audit.hpp"
+
+namespace stratum::report {
+
+namespace detail {
+
+inline std::string rate3(const audit::estimate& e) {
+  if (!e.defined()) return "-";
+  char buf[64];
+  if (std::isnan(e.lower))
+    std::snprintf(buf, sizeof buf, "%.3f", e.value);
+  else
+    std::snprintf(buf, sizeof buf, "%.3f [%.3f, %.3f]", e.value, e.lower, e.upper);
+  return buf;
+}
+
+inline void audit_row(std::FILE* out, int w, const std::string& name, const audit::audit_result& r,
+                      const audit::operating_counts& c) {
+  const auto rt = r.rates(c);
+  std::fprintf(out, "%-*s %7llu %8llu  %-22s %-22s %-22s %-22s %s\n", w, name.c_str(),
+               static_cast<unsigned long long>(c.n_images), static_cast<unsigned long long>(c.n_gt),
+               rate3(rt.miss_rate).c_str(), rate3(rt.precision).c_str(), rate3(rt.fppi).c_str(),
+               rate3(rt.image_false_alarm_rate).c_str(), rate3(rt.image_miss_rate).c_str());
+}
+
+}  // namespace detail
+
+inline void print_audit(const audit::audit_result& r, std::FILE* out) {
+  using namespace detail;
+  for (const auto& op : r.points) {
+    std::fprintf(out,
+                 "audit at IoU %.2f; score thresholds: %s; %s intervals (binomial: %s; nothing failed: exact "
+                 "one-sided bound; FPPI: exact Poisson)\n",
+                 op.iou, r.options.thresholds.str().c_str(), r.options.conf.percent().c_str(),
+                 audit::name(r.options.method));
+    if (r.options.thresholds.what != audit::threshold_policy::kind::global) {
+      std::fprintf(out, "thresholds:");
+      for (std::size_t k = 0; k < op.thresholds.size(); ++k) {
+        const auto id = r.category_id(k);
+        const std::string key = id == audit::class_agnostic_id ? "all" : std::to_string(id);
+        if (op.thresholds[k])
+          std::fprintf(out, " %s=%.4g", key.c_str(), *op.thresholds[k]);
+        else
+          std::fprintf(out, " %s=none (no threshold satisfies the rule: every object counted as missed)",
+                       key.c_str());
+      }
+      std::fprintf(out, "\n");
+    }
+    std::size_t w = 12;
+    for (const auto& s : op.slices) w = std::max(w, s.name.size());
+    const int nw = static_cast<int>(w);
+    std::fprintf(out, "%-*s %7s %8s  %-22s %-22s %-22s %-22s %s\n", nw, "", "images", "objects", "miss rate",
+                 "precision", "FPPI", "false-alarm images", "miss images");
+    audit_row(out, nw, "all", r, op.all.all);
+    for (std::size_t k = 0; k < op.all.per_category.size(); ++k) {
+      const auto id = r.category_id(k);
+      audit_row(out, nw, id == audit::class_agnostic_id ? "class all" : "class " + std::to_string(id), r,
+                op.all.per_category[k]);
+    }
+    if (!op.slices.empty()) {
+      std::vector<std::size_t> order(op.slices.size());
+      std::iota(order.begin(), order.end(), std::size_t{0});
+      auto miss = [&](std::size_t s) {
+        const auto& c = op.slices[s].counts.all;
+        return c.n_gt ? static_cast<double>(c.fn) / static_cast<double>(c.n_gt) : -1.0;
+      };
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t a, std::size_t b) { return miss(a) > miss(b); });
+      std::fprintf(out, "slices, worst miss rate first:\n");
+      for (auto s : order) audit_row(out, nw, op.slices[s].name, r, op.slices[s].counts.all);
+    }
+    std::fprintf(out, "\n");
+  }
+}
+
+}  // namespace stratum::report
