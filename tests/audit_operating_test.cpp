@@ -4,6 +4,7 @@
 // names the case, the slice, the category and the field. Plus the threshold rules and merging.
 #include <doctest/doctest.h>
 
+#include <stratum/audit/findings.hpp>
 #include <stratum/audit/operating.hpp>
 #include <stratum/audit/rates.hpp>
 #include <stratum/coco/slices.hpp>
@@ -294,4 +295,84 @@ TEST_CASE("rates are the stats functions applied to the counts") {
       CHECK(r.f1.value == static_cast<double>(2 * c.tp) / static_cast<double>(2 * c.tp + c.fp + c.fn));
   }
   CHECK(zero_failure > 100);
+}
+
+TEST_CASE("findings: cliffs against the rest, provenance, real-only counts, unmeasured cells") {
+  const fs::path d = STRATUM_SHARED_DIR "/conformance/coco/basic";
+  const auto gt = io::load_coco_ground_truth((d / "gt.json").string());
+  const auto dt = io::load_coco_results((d / "dt.json").string(), gt);
+  const std::vector<coco::slice_spec> specs = {{{"weather"}}, {{"rig"}}, {{"weather", "timeofday"}}};
+  const auto r = audit::run_audit(gt, dt, io::load_coco_params((d / "params.json").string()), specs);
+  const auto& op = r.points.at(0);
+  const auto f = audit::find(r, op, gt, 0.05, stats::p_value_adjustment::holm);
+  REQUIRE(f.slices.size() == op.slices.size());
+  const std::vector<double> thr(r.records.categories(), 0.5);
+  std::vector<double> p;
+  std::size_t checked = 0;
+  for (const auto& c : f.cliffs) {
+    // the rest, counted independently on the complement image set
+    const auto& sl = op.slices[c.slice];
+    std::vector<std::int64_t> rest;
+    std::vector<char> in(r.p->img_ids.size(), 0);
+    for (auto i : sl.images) in[i] = 1;
+    for (std::size_t i = 0; i < in.size(); ++i)
+      if (!in[i]) rest.push_back(r.p->img_ids[i]);
+    const auto rc = audit::count(r.records, op.t, thr, rest).all;
+    const auto& sc = sl.counts.all;
+    const bool miss = std::string(c.rate) == "miss_rate";
+    const auto x1 = static_cast<std::int64_t>(miss ? sc.fn : sc.false_alarm_images);
+    const auto n1 = static_cast<std::int64_t>(miss ? sc.n_gt : sc.negative_images);
+    const auto x2 = static_cast<std::int64_t>(miss ? rc.fn : rc.false_alarm_images);
+    const auto n2 = static_cast<std::int64_t>(miss ? rc.n_gt : rc.negative_images);
+    INFO(sl.name << " " << c.rate);
+    CHECK(c.p_value == stats::fisher_exact(x1, n1 - x1, x2, n2 - x2).p_value);
+    CHECK(c.difference == stats::newcombe_interval(x1, n1, x2, n2));
+    CHECK(c.rest_rate == static_cast<double>(x2) / static_cast<double>(n2));
+    p.push_back(c.p_value);
+    ++checked;
+  }
+  REQUIRE(checked > 10);
+  const auto holm = stats::holm(p);
+  for (std::size_t i = 0; i < f.cliffs.size(); ++i) {
+    CHECK(f.cliffs[i].p_adjusted == holm.adjusted[i]);
+    CHECK(f.cliffs[i].flagged == (holm.reject[i] && f.cliffs[i].difference.estimate > 0));
+    if (i) CHECK(f.cliffs[i - 1].difference.estimate >= f.cliffs[i].difference.estimate);
+  }
+  // provenance mix and the real-only counts
+  for (std::size_t s = 0; s < op.slices.size(); ++s) {
+    std::uint64_t images[4] = {0, 0, 0, 0};
+    std::vector<std::int64_t> real;
+    for (auto i : op.slices[s].images) {
+      const auto id = r.p->img_ids[i];
+      for (const auto& im : gt.images)
+        if (im.id == id) {
+          const int k = im.provenance == "real"        ? 0
+                        : im.provenance == "synthetic" ? 1
+                        : im.provenance == "augmented" ? 2
+                                                       : 3;
+          ++images[k];
+          if (k == 0) real.push_back(id);
+        }
+    }
+    for (int k = 0; k < 4; ++k) CHECK(f.slices[s].mix.images[k] == images[k]);
+    CHECK(f.slices[s].real_only.all == audit::count(r.records, op.t, thr, real).all);
+    CHECK(f.slices[s].mostly_not_real == (2 * images[0] < images[0] + images[1] + images[2] + images[3]));
+  }
+  // a joint cell no image has is listed
+  coco::ground_truth g;
+  g.categories = {{1, "a"}};
+  auto image = [&](std::int64_t id, const char* w, const char* t) {
+    coco::image_info im;
+    im.id = id;
+    im.attrs = {{"weather", w}, {"timeofday", t}};
+    g.images.push_back(im);
+  };
+  image(1, "rain", "day");
+  image(2, "clear", "night");
+  image(3, "clear", "day");
+  const coco::detection_set none;
+  const auto r2 = audit::run_audit(g, none, {}, {{{"weather", "timeofday"}}});
+  const auto f2 = audit::find(r2, r2.points[0], g);
+  REQUIRE(f2.unmeasured.size() == 1);
+  CHECK(f2.unmeasured[0].name == "weather=rain&timeofday=night");
 }

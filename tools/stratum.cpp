@@ -63,6 +63,9 @@ const char* const kUsage =
     "                        threshold reaching P) or recall>=R (the highest reaching R)\n"
     "  --interval M          binomial intervals: wilson (default), jeffreys or clopper-pearson\n"
     "  --confidence C        interval confidence level in (0, 1) (default 0.95)\n"
+    "  --max-halfwidth H     flag rates whose interval half-width exceeds H, with the sample size\n"
+    "                        needed to reach it\n"
+    "  --adjust holm|bh      multiple-comparison adjustment of the cliffs (default holm)\n"
     "options (coco and stream):\n"
     "  --use-cats 0|1        match per category (1, default) or class-agnostically (0)\n"
     "  --iou-thrs a,b,...    IoU thresholds (default 0.50:0.05:0.95)\n"
@@ -479,6 +482,8 @@ int cmd_audit(const std::vector<std::string>& args) {
   audit::audit_options ao;
   std::vector<std::string> rest;
   int threshold_options = 0;
+  double max_half_width = 0;
+  auto adjustment = stats::p_value_adjustment::holm;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
     auto value = [&]() -> const std::string& {
@@ -503,6 +508,18 @@ int cmd_audit(const std::vector<std::string>& args) {
       ++threshold_options;
     } else if (a == "--interval") {
       ao.method = audit::parse_interval_method(value());
+    } else if (a == "--max-halfwidth") {
+      max_half_width = parse_double(value(), a);
+      if (!(max_half_width > 0 && max_half_width < 1))
+        usage_fail("--max-halfwidth: expected a number in (0, 1)");
+    } else if (a == "--adjust") {
+      const auto& v = value();
+      if (v == "holm")
+        adjustment = stats::p_value_adjustment::holm;
+      else if (v == "bh")
+        adjustment = stats::p_value_adjustment::benjamini_hochberg;
+      else
+        usage_fail("--adjust: expected holm or bh, got '" + v + "'");
     } else if (a == "--confidence") {
       const double v = parse_double(value(), a);
       if (!(v > 0 && v < 1)) usage_fail("--confidence: expected a level in (0, 1)");
@@ -521,10 +538,12 @@ int cmd_audit(const std::vector<std::string>& args) {
   const auto gt = io::load_coco_ground_truth(o.positional[0]);
   const auto dt = io::load_coco_results(o.positional[1], gt);
   const auto res = audit::run_audit(gt, dt, o.p, o.specs, ao);
+  std::vector<audit::findings> found;
+  for (const auto& op : res.points) found.push_back(audit::find(res, op, gt, max_half_width, adjustment));
   if (o.json)
-    std::fputs(report::audit_json(res).c_str(), stdout);
+    std::fputs(report::audit_json(res, &found).c_str(), stdout);
   else
-    report::print_audit(res, stdout);
+    report::print_audit(res, stdout, &found);
   return 0;
 }
 

@@ -78,6 +78,8 @@ struct audit_result {
   audit_options options;
   std::uint64_t n_ground_truths = 0, n_detections = 0;
   std::vector<operating_point> points;
+  operating_records records;            // what the counts came from (findings.hpp reads it)
+  std::vector<coco::slice_spec> specs;  // the slicings
 
   [[nodiscard]] std::int64_t category_id(std::size_t k) const {
     return p->use_cats ? p->cat_ids[k] : class_agnostic_id;
@@ -108,7 +110,7 @@ struct audit_result {
 [[nodiscard]] inline audit_result run_audit(const coco::ground_truth& gt, const coco::detection_set& dt,
                                             coco::params params, const std::vector<coco::slice_spec>& specs,
                                             const audit_options& o = {}) {
-  audit_result out{coco::resolve_params(gt, std::move(params)), o, gt.size(), dt.size(), {}};
+  audit_result out{coco::resolve_params(gt, std::move(params)), o, gt.size(), dt.size(), {}, {}, specs};
   const auto& rp = out.p;
   if (o.ious.empty()) throw usage_error("audit: no IoU threshold");
   std::vector<std::size_t> ts;
@@ -131,7 +133,8 @@ struct audit_result {
                           (out.category_id(k) == class_agnostic_id ? std::string("all")
                                                                    : std::to_string(out.category_id(k))));
   }
-  const auto rec = collect(gt, dt, rp, o.threads);
+  out.records = collect(gt, dt, rp, o.threads);
+  const auto& rec = out.records;
   const auto defs = coco::make_slices(gt, rp, specs);
   for (const std::size_t t : ts) {
     operating_point op;

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "../audit/audit.hpp"
+#include "../audit/findings.hpp"
 #include "../detail/json.hpp"
 #include "../version.hpp"
 
@@ -65,9 +66,65 @@ inline std::string block_json(const audit::audit_result& r, const audit::operati
   return out + "}}";
 }
 
+inline std::string evidence_json(const audit::audit_result& r, const audit::slice_evidence& e) {
+  using stratum::detail::json_number;
+  std::string out = "{\"provenance\": {\"images\": {";
+  for (int i = 0; i < 4; ++i)
+    out += std::string(i ? ", " : "") + "\"" + audit::provenance_mix::names[i] +
+           "\": " + std::to_string(e.mix.images[i]);
+  out += "}, \"objects\": {";
+  for (int i = 0; i < 4; ++i)
+    out += std::string(i ? ", " : "") + "\"" + audit::provenance_mix::names[i] +
+           "\": " + std::to_string(e.mix.objects[i]);
+  out += "}}, \"real_image_share\": " + json_number(e.mix.real_image_share()) +
+         ", \"mostly_not_real\": " + (e.mostly_not_real ? "true" : "false") +
+         ", \"real_only\": " + counts_json(r, e.real_only.all) + ", \"thin\": [";
+  for (std::size_t i = 0; i < e.thin.size(); ++i)
+    out += (i ? ", " : "") + std::string("{\"rate\": \"") + e.thin[i].rate +
+           "\", \"half_width\": " + json_number(e.thin[i].half_width) +
+           ", \"needed_n\": " + std::to_string(e.thin[i].needed_n) +
+           ", \"have_n\": " + std::to_string(e.thin[i].have_n) + "}";
+  return out + "]}";
+}
+
+inline std::string findings_json(const audit::audit_result& r, const audit::operating_point& op,
+                                 const audit::findings& f) {
+  using stratum::detail::json_number;
+  using stratum::detail::json_quoted;
+  std::string out =
+      "{\"max_half_width\": " + (f.max_half_width > 0 ? json_number(f.max_half_width) : std::string("null")) +
+      ",\n     \"evidence\": {\"all\": " + evidence_json(r, f.all) + ",\n      \"slices\": {";
+  for (std::size_t s = 0; s < f.slices.size(); ++s)
+    out += (s ? ",\n       " : "\n       ") + json_quoted(op.slices[s].name) + ": " +
+           evidence_json(r, f.slices[s]);
+  out += "}},\n     \"cliffs\": {\"adjustment\": " +
+         json_quoted(f.adjustment == stats::p_value_adjustment::holm                 ? "holm"
+                     : f.adjustment == stats::p_value_adjustment::benjamini_hochberg ? "benjamini-hochberg"
+                                                                                     : "bonferroni") +
+         ", \"test\": \"fisher-exact\", \"interval\": \"newcombe\", \"list\": [";
+  for (std::size_t i = 0; i < f.cliffs.size(); ++i) {
+    const auto& c = f.cliffs[i];
+    out += (i ? ",\n       " : "\n       ") + std::string("{\"slice\": ") +
+           json_quoted(op.slices[c.slice].name) + ", \"rate\": \"" + c.rate +
+           "\", \"slice_rate\": " + json_number(c.slice_rate) +
+           ", \"rest_rate\": " + json_number(c.rest_rate) +
+           ", \"difference\": {\"value\": " + json_number(c.difference.estimate) +
+           ", \"lower\": " + json_number(c.difference.lower) +
+           ", \"upper\": " + json_number(c.difference.upper) + "}, \"p_value\": " + json_number(c.p_value) +
+           ", \"p_adjusted\": " + json_number(c.p_adjusted) +
+           ", \"cliff\": " + (c.flagged ? "true" : "false") + "}";
+  }
+  out += "]},\n     \"unmeasured\": [";
+  for (std::size_t i = 0; i < f.unmeasured.size(); ++i)
+    out += (i ? ", " : "") + json_quoted(f.unmeasured[i].name);
+  return out + "]}";
+}
+
 }  // namespace detail
 
-[[nodiscard]] inline std::string audit_json(const audit::audit_result& r) {
+/// `found`, when given, holds the findings of each operating point (audit::find), written under "findings".
+[[nodiscard]] inline std::string audit_json(const audit::audit_result& r,
+                                            const std::vector<audit::findings>* found = nullptr) {
   using namespace detail;
   using stratum::detail::json_number;
   using stratum::detail::json_quoted;
@@ -104,7 +161,9 @@ inline std::string block_json(const audit::audit_result& r, const audit::operati
                       ", \"fn\": " + std::to_string(b->fn) + "}"
                 : std::string("null"));
     }
-    out += "}}";
+    out += "}";
+    if (found) out += ",\n    \"findings\": " + findings_json(r, op, found->at(i));
+    out += "}";
   }
   return out + "\n  ]\n}\n";
 }

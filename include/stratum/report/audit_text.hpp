@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../audit/audit.hpp"
+#include "../audit/findings.hpp"
 
 namespace stratum::report {
 
@@ -36,9 +37,60 @@ inline void audit_row(std::FILE* out, int w, const std::string& name, const audi
 
 }  // namespace detail
 
-inline void print_audit(const audit::audit_result& r, std::FILE* out) {
+inline void print_findings(const audit::audit_result& r, const audit::operating_point& op,
+                           const audit::findings& f, std::FILE* out) {
+  std::size_t flagged = 0;
+  for (const auto& c : f.cliffs) flagged += c.flagged;
+  std::fprintf(
+      out,
+      "cliffs: slices worse than the rest of the data (Fisher exact, %s-adjusted over %zu comparisons, %s):",
+      f.adjustment == stats::p_value_adjustment::benjamini_hochberg ? "Benjamini-Hochberg" : "Holm",
+      f.cliffs.size(), r.options.conf.percent().c_str());
+  if (flagged == 0) std::fprintf(out, " none");
+  std::fprintf(out, "\n");
+  for (const auto& c : f.cliffs) {
+    if (!c.flagged) continue;
+    std::fprintf(out, "  %-40s %-22s %.3f vs %.3f in the rest: +%.3f [%.3f, %.3f], adjusted p = %.2g\n",
+                 op.slices[c.slice].name.c_str(),
+                 std::string(c.rate) == "miss_rate" ? "miss rate" : "false-alarm images", c.slice_rate,
+                 c.rest_rate, c.difference.estimate, c.difference.lower, c.difference.upper, c.p_adjusted);
+  }
+  std::vector<std::string> synthetic;
+  for (std::size_t s = 0; s < f.slices.size(); ++s)
+    if (f.slices[s].mostly_not_real) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, " (%.0f%% real)", 100 * f.slices[s].mix.real_image_share());
+      synthetic.push_back(op.slices[s].name + buf);
+    }
+  std::fprintf(out, "evidence mostly not real (under half of the images real):");
+  if (synthetic.empty()) std::fprintf(out, " none");
+  std::fprintf(out, "\n");
+  for (const auto& s : synthetic) std::fprintf(out, "  %s\n", s.c_str());
+  if (f.max_half_width > 0) {
+    std::fprintf(out, "thin evidence (interval half-width above %.3g; needed sample at the observed rate):\n",
+                 f.max_half_width);
+    auto list = [&](const std::string& name, const audit::slice_evidence& e) {
+      for (const auto& t : e.thin)
+        std::fprintf(out, "  %-40s %-22s half-width %.3f with %llu, needs %lld %s\n", name.c_str(),
+                     std::string(t.rate) == "miss_rate" ? "miss rate" : "false-alarm images", t.half_width,
+                     static_cast<unsigned long long>(t.have_n), static_cast<long long>(t.needed_n),
+                     std::string(t.rate) == "miss_rate" ? "objects" : "negative images");
+    };
+    list("all", f.all);
+    for (std::size_t s = 0; s < f.slices.size(); ++s) list(op.slices[s].name, f.slices[s]);
+  }
+  std::fprintf(out, "unmeasured cells (no image):");
+  if (f.unmeasured.empty()) std::fprintf(out, " none");
+  for (const auto& u : f.unmeasured) std::fprintf(out, " %s;", u.name.c_str());
+  std::fprintf(out, "\n");
+}
+
+/// `found`, when given, holds the findings of each operating point (audit::find), printed after its table.
+inline void print_audit(const audit::audit_result& r, std::FILE* out,
+                        const std::vector<audit::findings>* found = nullptr) {
   using namespace detail;
-  for (const auto& op : r.points) {
+  for (std::size_t pi = 0; pi < r.points.size(); ++pi) {
+    const auto& op = r.points[pi];
     std::fprintf(out,
                  "audit at IoU %.2f; score thresholds: %s; %s intervals (binomial: %s; nothing failed: exact "
                  "one-sided bound; FPPI: exact Poisson)\n",
@@ -80,6 +132,7 @@ inline void print_audit(const audit::audit_result& r, std::FILE* out) {
       std::fprintf(out, "slices, worst miss rate first:\n");
       for (auto s : order) audit_row(out, nw, op.slices[s].name, r, op.slices[s].counts.all);
     }
+    if (found) print_findings(r, op, found->at(pi), out);
     std::fprintf(out, "\n");
   }
 }
