@@ -10,8 +10,16 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSTRATUM_BUILD_TESTS=ON -DSTRATU
 cmake --build build -j"$(nproc)" --target stratum_cli stratum_synth
 mkdir -p demo
 build/bin/stratum_synth --images 500 --seed 7 --gt demo/gt.json --dt demo/dt.json
-# The audit: pooled COCO metrics, then every weather / time of day / sensor rig / provenance class and the
-# weather x time-of-day cells, each with 95% image-bootstrap intervals of AP and AR (200 replicates).
-# Extra arguments are passed on (e.g. --json for the machine-readable form).
-build/bin/stratum coco demo/gt.json demo/dt.json --slice-by weather,timeofday,rig,provenance \
-  --joint 'weather*timeofday' --bootstrap 200 --seed 1 "$@"
+# The audit: the failure map at IoU 0.5 and score threshold 0.5 (docs/audit.md): misses, false alarms,
+# precision, false positives per image and the image-level rates with 95% intervals, pooled, per class and for
+# every weather / time of day / sensor rig / provenance class and weather x time-of-day cell, worst first; the
+# cliffs (slices worse than the rest, Holm-adjusted), the evidence flags and the unmeasured cells.
+# Extra arguments are passed on (e.g. --json for the machine-readable form, --choose f1).
+build/bin/stratum audit demo/gt.json demo/dt.json --slice-by weather,timeofday,rig,provenance \
+  --joint 'weather*timeofday' "$@"
+# Then the COCO metrics of the same slices with 95% image-bootstrap intervals of AP and AR (200 replicates).
+if [[ " $* " != *" --json "* ]]; then
+  echo
+  build/bin/stratum coco demo/gt.json demo/dt.json --slice-by weather,timeofday,rig,provenance \
+    --joint 'weather*timeofday' --bootstrap 200 --seed 1
+fi

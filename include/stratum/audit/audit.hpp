@@ -78,8 +78,9 @@ struct audit_result {
   audit_options options;
   std::uint64_t n_ground_truths = 0, n_detections = 0;
   std::vector<operating_point> points;
-  operating_records records;            // what the counts came from (findings.hpp reads it)
-  std::vector<coco::slice_spec> specs;  // the slicings
+  std::vector<std::string> category_names;  // per category index (empty when unnamed; "" for use_cats = 0)
+  operating_records records;                // what the counts came from (findings.hpp reads it)
+  std::vector<coco::slice_spec> specs;      // the slicings
 
   [[nodiscard]] std::int64_t category_id(std::size_t k) const {
     return p->use_cats ? p->cat_ids[k] : class_agnostic_id;
@@ -110,8 +111,15 @@ struct audit_result {
 [[nodiscard]] inline audit_result run_audit(const coco::ground_truth& gt, const coco::detection_set& dt,
                                             coco::params params, const std::vector<coco::slice_spec>& specs,
                                             const audit_options& o = {}) {
-  audit_result out{coco::resolve_params(gt, std::move(params)), o, gt.size(), dt.size(), {}, {}, specs};
+  audit_result out{coco::resolve_params(gt, std::move(params)), o, gt.size(), dt.size(), {}, {}, {}, specs};
   const auto& rp = out.p;
+  for (std::size_t k = 0; k < rp.dims().K; ++k) {
+    std::string name;
+    if (rp->use_cats)
+      for (const auto& c : gt.categories)
+        if (c.id == rp->cat_ids[k]) name = c.name;
+    out.category_names.push_back(name);
+  }
   if (o.ious.empty()) throw usage_error("audit: no IoU threshold");
   std::vector<std::size_t> ts;
   for (double iou : o.ious) ts.push_back(iou_index(rp, iou));

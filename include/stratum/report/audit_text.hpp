@@ -109,17 +109,22 @@ inline void print_audit(const audit::audit_result& r, std::FILE* out,
       }
       std::fprintf(out, "\n");
     }
+    std::vector<std::string> labels;
+    for (std::size_t k = 0; k < op.all.per_category.size(); ++k) {
+      const auto id = r.category_id(k);
+      std::string label = id == audit::class_agnostic_id ? "class all" : "class " + std::to_string(id);
+      if (!r.category_names[k].empty()) label += " " + r.category_names[k];
+      labels.push_back(std::move(label));
+    }
     std::size_t w = 12;
     for (const auto& s : op.slices) w = std::max(w, s.name.size());
+    for (const auto& l : labels) w = std::max(w, l.size());
     const int nw = static_cast<int>(w);
     std::fprintf(out, "%-*s %7s %8s  %-22s %-22s %-22s %-22s %s\n", nw, "", "images", "objects", "miss rate",
                  "precision", "FPPI", "false-alarm images", "miss images");
     audit_row(out, nw, "all", r, op.all.all);
-    for (std::size_t k = 0; k < op.all.per_category.size(); ++k) {
-      const auto id = r.category_id(k);
-      audit_row(out, nw, id == audit::class_agnostic_id ? "class all" : "class " + std::to_string(id), r,
-                op.all.per_category[k]);
-    }
+    for (std::size_t k = 0; k < op.all.per_category.size(); ++k)
+      audit_row(out, nw, labels[k], r, op.all.per_category[k]);
     if (!op.slices.empty()) {
       std::vector<std::size_t> order(op.slices.size());
       std::iota(order.begin(), order.end(), std::size_t{0});
