@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <span>
 
+#include <stratum/audit/operating.hpp>
 #include <stratum/calibration/bins.hpp>
 #include <stratum/coco/binned.hpp>
 #include <stratum/coco/stream_state.hpp>
@@ -28,7 +29,7 @@ void check(std::span<const std::byte> b) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::span<const std::byte> b(reinterpret_cast<const std::byte*>(data + 1), size - 1);
-  switch (data[0] % 9) {
+  switch (data[0] % 10) {
     case 0:
       check<stratum::coco::exact_accumulator>(b);
       break;
@@ -53,8 +54,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 7:
       check<stratum::calibration::class_calibration_bins>(b);
       break;
-    default:
+    case 8:
       check<stratum::coco::binned_stream_state>(b);
+      break;
+    default:
+      check<stratum::audit::operating_records>(b);
       break;
   }
   return 0;

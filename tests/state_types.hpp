@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include <stratum/audit/operating.hpp>
 #include <stratum/calibration/bins.hpp>
 #include <stratum/coco/binned.hpp>
 #include <stratum/coco/stream.hpp>
@@ -33,6 +34,7 @@ static_assert(stratum::mergeable_state<stratum::stats::quantile_sketch>);
 static_assert(stratum::mergeable_state<stratum::stats::bootstrap_sums>);
 static_assert(stratum::mergeable_state<stratum::calibration::calibration_bins>);
 static_assert(stratum::mergeable_state<stratum::calibration::class_calibration_bins>);
+static_assert(stratum::mergeable_state<stratum::audit::operating_records>);
 
 template <class S>
 struct state_traits;
@@ -159,6 +161,28 @@ struct state_traits<stratum::coco::binned_stream_state> {
   }
 };
 
+// Audit records: the COCO records of one (image, category) group each, with its ground-truth count.
+template <>
+struct state_traits<stratum::audit::operating_records> {
+  using S = stratum::audit::operating_records;
+  using item = coco_record;
+  static constexpr const char* name = "audit_records";
+  static item draw(rng& r) {
+    auto c = draw_record(r);  // masks over T = 3 thresholds, true and false positives disjoint
+    if (r.below(5) == 0) c.score = r.below(2) ? -0.0 : 0.0;  // signed zeros order by their bits
+    return c;
+  }
+  static S make(const std::vector<item>& items) {
+    S s(stratum::coco::resolve_params(small_coco_params()));
+    for (const auto& c : items) {
+      s.begin_group(c.image, c.k);
+      s.add_ground_truths(c.k, 0, c.gt);
+      s.add_detection(c.k, c.score, c.image, c.rank, c.tp, c.fp);
+    }
+    return s;
+  }
+};
+
 template <>
 struct state_traits<stratum::stats::histogram> {
   using S = stratum::stats::histogram;
@@ -239,6 +263,6 @@ struct state_traits<stratum::calibration::class_calibration_bins> {
   stratum::coco::exact_accumulator, stratum::coco::binned_accumulator, stratum::coco::stream_state,   \
       stratum::coco::binned_stream_state, stratum::stats::histogram, stratum::stats::quantile_sketch, \
       stratum::stats::bootstrap_sums, stratum::calibration::calibration_bins,                         \
-      stratum::calibration::class_calibration_bins
+      stratum::calibration::class_calibration_bins, stratum::audit::operating_records
 
 }  // namespace stratum_test

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +40,8 @@
 #include "../coco/matcher.hpp"
 #include "../coco/params.hpp"
 #include "../core/error.hpp"
+#include "../core/state.hpp"
+#include "../detail/binary.hpp"
 #include "../detail/parallel.hpp"
 
 namespace stratum::audit {
@@ -62,8 +65,16 @@ struct operating_counts {
 /// detections with their true- and false-positive masks over the IoU thresholds at the area range "all", and
 /// the non-ignored ground-truth count of every (image, category) group that has one. Merging concatenates
 /// (the counts do not depend on record order).
+///
+/// A mergeable state (core/state.hpp, docs/concepts.md): operating_records{} is the identity; == compares the
+/// records and groups of each category as multisets; serialize writes them in canonical order (kind 48):
+/// header dims T, K, the "all" area index, 0, 0; payload per category: u64 n, n x (f64 score, i64 image,
+/// u64 tp mask, u64 fp mask), then u64 g, g x (i64 image, i64 count), each list sorted.
 class operating_records {
  public:
+  static constexpr state_kind kind = state_kind::audit_records;
+  static constexpr std::uint16_t format_version = 1;
+
   struct record {
     double score = 0;
     std::int64_t image = 0;
@@ -99,6 +110,86 @@ class operating_records {
     cats_.at(k).records.push_back({score, image, tp[area_], fp[area_]});
   }
 
+  friend bool operator==(const operating_records& a, const operating_records& b) {
+    if (a.T_ != b.T_ || a.area_ != b.area_ || a.cats_.size() != b.cats_.size()) return false;
+    for (std::size_t k = 0; k < a.cats_.size(); ++k) {
+      const auto x = canonical(a.cats_[k]), y = canonical(b.cats_[k]);
+      if (!same(x, y)) return false;
+    }
+    return true;
+  }
+
+  /// The common wire format (kind 48), with `fingerprint` in the header (0: none; an audit writes that of its
+  /// resolved parameters).
+  [[nodiscard]] std::vector<std::byte> serialize(std::uint64_t fingerprint = 0) const {
+    if (cats_.size() > 0xffffffffu) throw usage_error("operating_records::serialize: too many categories");
+    stratum::detail::byte_writer w;
+    stratum::detail::begin_state(w, kind, format_version,
+                                 {static_cast<std::uint32_t>(T_), static_cast<std::uint32_t>(cats_.size()),
+                                  static_cast<std::uint32_t>(area_), 0, 0},
+                                 fingerprint);
+    for (const auto& c0 : cats_) {
+      const auto c = canonical(c0);
+      w.u64(c.records.size());
+      for (const auto& r : c.records) {
+        w.f64(r.score);
+        w.i64(r.image);
+        w.u64(r.tp);
+        w.u64(r.fp);
+      }
+      w.u64(c.gts.size());
+      for (const auto& g : c.gts) {
+        w.i64(g.image);
+        w.i64(g.n);
+      }
+    }
+    return stratum::detail::finish_state(w);
+  }
+
+  /// The state back; input_error naming the offset on truncated, corrupt or inconsistent bytes.
+  [[nodiscard]] static operating_records deserialize(std::span<const std::byte> bytes) {
+    const auto h = stratum::detail::read_state_header(bytes.data(), bytes.size(), kind, format_version);
+    auto r = stratum::detail::payload_reader(bytes.data(), h);
+    operating_records s;
+    s.T_ = h.dims[0];
+    const std::size_t K = h.dims[1];
+    s.area_ = h.dims[2];
+    if (h.dims[3] != 0 || h.dims[4] != 0) r.fail("dimensions 4 and 5 of operating records must be 0");
+    if (s.T_ > 64) r.fail("more than 64 IoU thresholds");
+    if (K == 0 && (s.T_ != 0 || s.area_ != 0)) r.fail("a state without categories has a shape");
+    if (K > 0 && s.T_ == 0) r.fail("no IoU threshold");
+    r.need_array(K, 16, "the categories");
+    s.cats_.resize(K);
+    const std::uint64_t valid = s.T_ >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << s.T_) - 1;
+    for (auto& c : s.cats_) {
+      const auto n = r.u64();
+      r.need_array(n, 32, "records");
+      c.records.resize(static_cast<std::size_t>(n));
+      for (auto& rec : c.records) {
+        rec.score = r.f64();
+        rec.image = r.i64();
+        rec.tp = r.u64();
+        rec.fp = r.u64();
+        if (!std::isfinite(rec.score)) r.fail("a record's score is not finite");
+        if ((rec.tp | rec.fp) & ~valid) r.fail("a record's masks name IoU thresholds beyond T");
+        if (rec.tp & rec.fp) r.fail("a record is both a true and a false positive at one threshold");
+      }
+      const auto g = r.u64();
+      r.need_array(g, 16, "ground-truth groups");
+      c.gts.resize(static_cast<std::size_t>(g));
+      for (auto& gt : c.gts) {
+        gt.image = r.i64();
+        gt.n = r.i64();
+        if (gt.n <= 0) r.fail("a ground-truth group's count is not positive");
+      }
+      if (!std::is_sorted(c.records.begin(), c.records.end(), less_record) ||
+          !std::is_sorted(c.gts.begin(), c.gts.end(), less_gt))
+        r.fail("records or groups are not in canonical order");
+    }
+    r.finish();
+    return s;
+  }
+
   /// Appends another state's records (same shape; usage_error otherwise).
   operating_records& operator+=(const operating_records& o) {
     if (&o == this) return *this += operating_records(o);
@@ -116,8 +207,38 @@ class operating_records {
   }
 
  private:
+  static bool less_record(const record& a, const record& b) {
+    if (a.image != b.image) return a.image < b.image;
+    if (a.score != b.score) return a.score > b.score;
+    const auto sa = std::bit_cast<std::uint64_t>(a.score), sb = std::bit_cast<std::uint64_t>(b.score);
+    if (sa != sb) return sa < sb;  // 0.0 and -0.0: ordered by their bits, so the order is canonical
+    if (a.tp != b.tp) return a.tp < b.tp;
+    return a.fp < b.fp;
+  }
+  static bool less_gt(const gt_group& a, const gt_group& b) {
+    return a.image != b.image ? a.image < b.image : a.n < b.n;
+  }
+  static category canonical(const category& c) {
+    category out = c;
+    std::sort(out.records.begin(), out.records.end(), less_record);
+    std::sort(out.gts.begin(), out.gts.end(), less_gt);
+    return out;
+  }
+  static bool same(const category& a, const category& b) {
+    if (a.records.size() != b.records.size() || a.gts.size() != b.gts.size()) return false;
+    for (std::size_t i = 0; i < a.records.size(); ++i) {
+      const auto &x = a.records[i], &y = b.records[i];
+      if (std::bit_cast<std::uint64_t>(x.score) != std::bit_cast<std::uint64_t>(y.score) ||
+          x.image != y.image || x.tp != y.tp || x.fp != y.fp)
+        return false;
+    }
+    for (std::size_t i = 0; i < a.gts.size(); ++i)
+      if (a.gts[i].image != b.gts[i].image || a.gts[i].n != b.gts[i].n) return false;
+    return true;
+  }
+
   std::size_t T_ = 0, area_ = 0;
-  std::int64_t image_ = 0;
+  std::int64_t image_ = 0;  // the group being fed (not part of the state)
   std::vector<category> cats_;
 };
 

@@ -28,7 +28,7 @@
 namespace stratum {
 
 /// Kind numbers of serialized states (offset 10 of the common header). Never reused: a retired kind keeps its
-/// number. 1-15 COCO, 16-31 statistics, 32-47 calibration.
+/// number. 1-15 COCO, 16-31 statistics, 32-47 calibration, 48-63 audit.
 enum class state_kind : std::uint16_t {
   coco_exact = 1,               ///< coco::exact_accumulator
   coco_binned = 2,              ///< coco::binned_accumulator
@@ -39,6 +39,7 @@ enum class state_kind : std::uint16_t {
   bootstrap_sums = 18,          ///< stats::bootstrap_sums
   calibration_bins = 32,        ///< calibration::calibration_bins
   class_calibration_bins = 33,  ///< calibration::class_calibration_bins
+  audit_records = 48,           ///< audit::operating_records
 };
 
 /// "a COCO exact accumulator (kind 1)" and so on; unknown numbers are named as such.
@@ -71,6 +72,9 @@ enum class state_kind : std::uint16_t {
       break;
     case state_kind::class_calibration_bins:
       name = "per-class calibration bins";
+      break;
+    case state_kind::audit_records:
+      name = "audit operating records";
       break;
   }
   if (name == nullptr) return "an unknown kind of state (kind " + std::to_string(kind) + ")";
