@@ -15,7 +15,7 @@ using stratum_test::read_oracle;
 using stratum_test::rel_diff;
 
 TEST_CASE("exact Poisson rate interval matches scipy chi2.ppf / chi2.isf") {
-  const auto lines = read_oracle("poisson.txt", 4000);
+  const auto lines = read_oracle("poisson_rate.txt", 4000);
   double worst = 0;
   std::size_t identical = 0;
   for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -24,7 +24,7 @@ TEST_CASE("exact Poisson rate interval matches scipy chi2.ppf / chi2.isf") {
     double e = 0, alpha = 0, lo = 0, up = 0;
     REQUIRE(static_cast<bool>(is >> k >> e >> alpha >> lo >> up));
     const auto got = ss::poisson_rate_interval(k, e, stratum::confidence::from_alpha(alpha));
-    INFO("poisson.txt line " << i + 1 << ": k=" << k << " exposure=" << e << " alpha=" << alpha << " got ["
+    INFO("poisson_rate.txt line " << i + 1 << ": k=" << k << " exposure=" << e << " alpha=" << alpha << " got ["
                              << got.lower << ", " << got.upper << "] scipy [" << lo << ", " << up << "]");
     CHECK(rel_diff(got.lower, lo) <= 1e-10);
     CHECK(rel_diff(got.upper, up) <= 1e-10);

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Reference values for tests/poisson_test.cpp (scipy).
 
-Usage: poisson.py <output dir>. Writes poisson.txt, one case per line, numbers as %.17g:
+Usage: poisson.py <output dir>. Writes poisson_rate.txt, one case per line, numbers as %.17g:
   k exposure alpha lower upper
 with lower = chi2.ppf(alpha / 2, 2k) / 2 / exposure (0 at k = 0) and upper = chi2.isf(alpha / 2, 2k + 2) / 2 /
 exposure: the exact (Garwood) interval of a Poisson rate, for k up to 10^5. Beyond that scipy's chi-square
@@ -42,7 +42,7 @@ for _ in range(4000):
     alpha = float(10 ** rng.uniform(-8, np.log10(0.9)))
     cases.append((k, exposure, alpha))
 big = [(int(k), 1.0, float(a)) for k in (200000, 10**6, 10**7) for a in (0.05, 1e-6)]
-with open(os.path.join(out, "poisson.txt"), "w") as f:
+with open(os.path.join(out, "poisson_rate.txt"), "w") as f:
     for k, e, a in cases:
         lo = 0.0 if k == 0 else st.chi2.ppf(a / 2, 2 * k) / 2 / e
         up = st.chi2.isf(a / 2, 2 * k + 2) / 2 / e
