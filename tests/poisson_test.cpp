@@ -24,8 +24,9 @@ TEST_CASE("exact Poisson rate interval matches scipy chi2.ppf / chi2.isf") {
     double e = 0, alpha = 0, lo = 0, up = 0;
     REQUIRE(static_cast<bool>(is >> k >> e >> alpha >> lo >> up));
     const auto got = ss::poisson_rate_interval(k, e, stratum::confidence::from_alpha(alpha));
-    INFO("poisson_rate.txt line " << i + 1 << ": k=" << k << " exposure=" << e << " alpha=" << alpha << " got ["
-                             << got.lower << ", " << got.upper << "] scipy [" << lo << ", " << up << "]");
+    INFO("poisson_rate.txt line " << i + 1 << ": k=" << k << " exposure=" << e << " alpha=" << alpha
+                                  << " got [" << got.lower << ", " << got.upper << "] scipy [" << lo << ", "
+                                  << up << "]");
     CHECK(rel_diff(got.lower, lo) <= 1e-10);
     CHECK(rel_diff(got.upper, up) <= 1e-10);
     CHECK(got.lower <= static_cast<double>(k) / e);
