@@ -6,6 +6,7 @@
 
 #include <stratum/audit/findings.hpp>
 #include <stratum/audit/operating.hpp>
+#include <stratum/audit/production.hpp>
 #include <stratum/audit/rates.hpp>
 #include <stratum/coco/slices.hpp>
 #include <stratum/io/coco_json.hpp>
@@ -375,4 +376,94 @@ TEST_CASE("findings: cliffs against the rest, provenance, real-only counts, unme
   const auto f2 = audit::find(r2, r2.points[0], g);
   REQUIRE(f2.unmeasured.size() == 1);
   CHECK(f2.unmeasured[0].name == "weather=rain&timeofday=night");
+}
+
+TEST_CASE(
+    "production mix: post-stratified rates from the cells' counts, unmeasured shares, PPV at a prevalence") {
+  const fs::path d = STRATUM_SHARED_DIR "/conformance/coco/basic";
+  auto gt = io::load_coco_ground_truth((d / "gt.json").string());
+  const auto dt = io::load_coco_results((d / "dt.json").string(), gt);
+  // every weather x timeofday cell occurs in this case: move the fog-at-night images to dusk, so that one
+  // combination of known values has no image (attributes do not change the counts)
+  for (auto& im : gt.images) {
+    const auto *w = im.attribute("weather"), *t = im.attribute("timeofday");
+    if (w && t && *w == "fog" && *t == "night")
+      for (auto& kv : im.attrs)
+        if (kv.first == "timeofday") kv.second = "dusk";
+  }
+  const auto r = audit::run_audit(gt, dt, io::load_coco_params((d / "params.json").string()), {});
+  const auto& op = r.points.at(0);
+  // the cells of weather x timeofday present in the data, plus the absent one
+  std::map<std::string, std::vector<std::int64_t>> cells;
+  for (const auto& im : gt.images) {
+    const auto *w = im.attribute("weather"), *t = im.attribute("timeofday");
+    if (w && t) cells["weather=" + *w + "&timeofday=" + *t].push_back(im.id);
+  }
+  REQUIRE(cells.size() >= 4);
+  audit::production_mix mix;
+  mix.keys = {"weather", "timeofday"};
+  double left = 1;
+  for (const auto& [name, ids] : cells) {
+    const double share = left / 2;
+    mix.cells.push_back({name, share});
+    left -= share;
+  }
+  mix.cells.back().share += left / 2;
+  left /= 2;
+  // an absent combination of known values carries the rest
+  std::string absent;
+  for (const char* w : {"clear", "fog", "rain", "snow"})
+    for (const char* t : {"day", "dusk", "night"}) {
+      const std::string n = std::string("weather=") + w + "&timeofday=" + t;
+      if (!cells.count(n) && absent.empty()) absent = n;
+    }
+  REQUIRE(!absent.empty());
+  mix.cells.push_back({absent, left});
+  mix.prevalence[r.category_id(0)] = 0.2;
+  audit::validate(mix, r, gt, "mix.json");
+  const auto est = audit::estimate_production(r, op, gt, mix);
+  // independently: the weighted mean of the cells' miss rates over the measured share
+  const std::vector<double> thr(r.records.categories(), 0.5);
+  double w = 0, num = 0;
+  for (const auto& c : mix.cells) {
+    auto ids = cells[c.name];
+    std::sort(ids.begin(), ids.end());
+    const auto cc = audit::count(r.records, op.t, thr, ids).all;
+    if (cc.n_gt == 0) continue;
+    w += c.share;
+    num += c.share * static_cast<double>(cc.fn) / static_cast<double>(cc.n_gt);
+  }
+  CHECK(est.miss_rate.measured_share == doctest::Approx(w).epsilon(1e-15));
+  CHECK(est.miss_rate.rate.value == doctest::Approx(num / w).epsilon(1e-14));
+  CHECK(est.miss_rate.rate.lower <= est.miss_rate.rate.value);
+  CHECK(est.miss_rate.rate.value <= est.miss_rate.rate.upper);
+  REQUIRE(est.miss_rate.unmeasured.size() == 1);
+  CHECK(est.miss_rate.unmeasured[0].name == absent);
+  CHECK(est.miss_rate.unmeasured[0].share == left);
+  // PPV at pi = 0.2 from the class's image-level rates
+  REQUIRE(est.classes.size() == 1);
+  const auto& cp = est.classes[0];
+  const auto rt = r.rates(op.all.per_category[0]);
+  const double tpr = 1 - rt.image_miss_rate.value, far = rt.image_false_alarm_rate.value;
+  CHECK(cp.ppv.value == doctest::Approx(tpr * 0.2 / (tpr * 0.2 + far * 0.8)).epsilon(1e-14));
+  CHECK(cp.ppv.lower <= cp.ppv.value);
+  CHECK(cp.ppv.value <= cp.ppv.upper);
+  CHECK(cp.false_alarms_per_1000.value == doctest::Approx(1000 * 0.8 * far).epsilon(1e-14));
+  // bad mixes
+  auto bad = mix;
+  bad.cells[0].share += 0.1;
+  CHECK_THROWS_WITH_AS(audit::validate(bad, r, gt, "mix.json"), doctest::Contains("the shares sum to"),
+                       input_error);
+  bad = mix;
+  bad.cells[0].name = "weather=hail&timeofday=day";
+  CHECK_THROWS_WITH_AS(audit::validate(bad, r, gt, "mix.json"),
+                       doctest::Contains("unknown value 'hail' of attribute 'weather'"), input_error);
+  bad = mix;
+  bad.prevalence[r.category_id(0)] = 1.0;
+  CHECK_THROWS_WITH_AS(audit::validate(bad, r, gt, "mix.json"), doctest::Contains("pi must lie in (0, 1)"),
+                       input_error);
+  bad = mix;
+  bad.prevalence[424242] = 0.5;
+  CHECK_THROWS_WITH_AS(audit::validate(bad, r, gt, "mix.json"),
+                       doctest::Contains("category 424242 is not evaluated"), input_error);
 }

@@ -33,6 +33,7 @@
 #include <stratum/coco/stream.hpp>
 #include <stratum/io/coco_json.hpp>
 #include <stratum/io/jsonl.hpp>
+#include <stratum/io/production_json.hpp>
 #include <stratum/report/audit_json.hpp>
 #include <stratum/report/audit_text.hpp>
 #include <stratum/report/evaluation_json.hpp>
@@ -66,6 +67,8 @@ const char* const kUsage =
     "  --max-halfwidth H     flag rates whose interval half-width exceeds H, with the sample size\n"
     "                        needed to reach it\n"
     "  --adjust holm|bh      multiple-comparison adjustment of the cliffs (default holm)\n"
+    "  --production MIX.json the rates re-weighted to a production mix of scenario cells, and PPV at\n"
+    "                        production prevalences (docs/audit.md)\n"
     "options (coco and stream):\n"
     "  --use-cats 0|1        match per category (1, default) or class-agnostically (0)\n"
     "  --iou-thrs a,b,...    IoU thresholds (default 0.50:0.05:0.95)\n"
@@ -483,6 +486,7 @@ int cmd_audit(const std::vector<std::string>& args) {
   std::vector<std::string> rest;
   int threshold_options = 0;
   double max_half_width = 0;
+  std::string production_file;
   auto adjustment = stats::p_value_adjustment::holm;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
@@ -508,6 +512,8 @@ int cmd_audit(const std::vector<std::string>& args) {
       ++threshold_options;
     } else if (a == "--interval") {
       ao.method = audit::parse_interval_method(value());
+    } else if (a == "--production") {
+      production_file = value();
     } else if (a == "--max-halfwidth") {
       max_half_width = parse_double(value(), a);
       if (!(max_half_width > 0 && max_half_width < 1))
@@ -540,10 +546,17 @@ int cmd_audit(const std::vector<std::string>& args) {
   const auto res = audit::run_audit(gt, dt, o.p, o.specs, ao);
   std::vector<audit::findings> found;
   for (const auto& op : res.points) found.push_back(audit::find(res, op, gt, max_half_width, adjustment));
+  std::vector<audit::production_estimates> production;
+  if (!production_file.empty()) {
+    const auto mix = io::load_production_mix(production_file);
+    audit::validate(mix, res, gt, production_file);
+    for (const auto& op : res.points) production.push_back(audit::estimate_production(res, op, gt, mix));
+  }
+  const auto* prod = production_file.empty() ? nullptr : &production;
   if (o.json)
-    std::fputs(report::audit_json(res, &found).c_str(), stdout);
+    std::fputs(report::audit_json(res, &found, prod).c_str(), stdout);
   else
-    report::print_audit(res, stdout, &found);
+    report::print_audit(res, stdout, &found, prod);
   return 0;
 }
 

@@ -21,6 +21,7 @@
 
 #include "../audit/audit.hpp"
 #include "../audit/findings.hpp"
+#include "../audit/production.hpp"
 #include "../detail/json.hpp"
 #include "../version.hpp"
 
@@ -120,11 +121,39 @@ inline std::string findings_json(const audit::audit_result& r, const audit::oper
   return out + "]}";
 }
 
+inline std::string reweighted_json(const audit::reweighted_rate& w) {
+  using stratum::detail::json_number;
+  using stratum::detail::json_quoted;
+  std::string out = "{\"estimate\": " + estimate_json(w.rate) +
+                    ", \"measured_share\": " + json_number(w.measured_share) + ", \"unmeasured\": [";
+  for (std::size_t i = 0; i < w.unmeasured.size(); ++i)
+    out += (i ? ", " : "") + std::string("{\"cell\": ") + json_quoted(w.unmeasured[i].name) +
+           ", \"share\": " + json_number(w.unmeasured[i].share) + "}";
+  return out + "]}";
+}
+
+inline std::string production_json(const audit::production_estimates& p) {
+  std::string out = "{\"miss_rate\": " + reweighted_json(p.miss_rate) +
+                    ",\n     \"image_false_alarm_rate\": " + reweighted_json(p.image_false_alarm_rate) +
+                    ",\n     \"fppi\": " + reweighted_json(p.fppi) + ",\n     \"prevalence\": {";
+  for (std::size_t i = 0; i < p.classes.size(); ++i) {
+    const auto& c = p.classes[i];
+    out += (i ? ",\n      " : "\n      ") + std::string("\"") + std::to_string(c.category) +
+           "\": {\"pi\": " + stratum::detail::json_number(c.prevalence) +
+           ", \"tpr\": " + estimate_json(c.tpr) + ", \"far\": " + estimate_json(c.far) +
+           ", \"ppv\": " + estimate_json(c.ppv) +
+           ", \"false_alarms_per_1000_frames\": " + estimate_json(c.false_alarms_per_1000) + "}";
+  }
+  return out + "}}";
+}
+
 }  // namespace detail
 
 /// `found`, when given, holds the findings of each operating point (audit::find), written under "findings".
-[[nodiscard]] inline std::string audit_json(const audit::audit_result& r,
-                                            const std::vector<audit::findings>* found = nullptr) {
+/// `production`, when given, holds the estimates on a production mix per operating point ("production").
+[[nodiscard]] inline std::string audit_json(
+    const audit::audit_result& r, const std::vector<audit::findings>* found = nullptr,
+    const std::vector<audit::production_estimates>* production = nullptr) {
   using namespace detail;
   using stratum::detail::json_number;
   using stratum::detail::json_quoted;
@@ -163,6 +192,7 @@ inline std::string findings_json(const audit::audit_result& r, const audit::oper
     }
     out += "}";
     if (found) out += ",\n    \"findings\": " + findings_json(r, op, found->at(i));
+    if (production) out += ",\n    \"production\": " + production_json(production->at(i));
     out += "}";
   }
   return out + "\n  ]\n}\n";

@@ -11,6 +11,7 @@
 
 #include "../audit/audit.hpp"
 #include "../audit/findings.hpp"
+#include "../audit/production.hpp"
 
 namespace stratum::report {
 
@@ -85,9 +86,31 @@ inline void print_findings(const audit::audit_result& r, const audit::operating_
   std::fprintf(out, "\n");
 }
 
-/// `found`, when given, holds the findings of each operating point (audit::find), printed after its table.
+inline void print_production(const audit::production_estimates& p, std::FILE* out) {
+  auto line = [&](const char* name, const audit::reweighted_rate& w) {
+    std::fprintf(out, "  %-20s %-22s measured share %.3f", name, detail::rate3(w.rate).c_str(),
+                 w.measured_share);
+    if (!w.unmeasured.empty()) {
+      std::fprintf(out, "; unmeasured:");
+      for (const auto& c : w.unmeasured) std::fprintf(out, " %s (%.3g)", c.name.c_str(), c.share);
+    }
+    std::fprintf(out, "\n");
+  };
+  std::fprintf(out, "on the production mix (post-stratified):\n");
+  line("miss rate", p.miss_rate);
+  line("false-alarm images", p.image_false_alarm_rate);
+  line("FPPI", p.fppi);
+  for (const auto& c : p.classes)
+    std::fprintf(out, "  class %-14lld at prevalence %.3g: PPV %s, false alarms per 1000 frames %s\n",
+                 static_cast<long long>(c.category), c.prevalence, detail::rate3(c.ppv).c_str(),
+                 detail::rate3(c.false_alarms_per_1000).c_str());
+}
+
+/// `found`, when given, holds the findings of each operating point (audit::find), printed after its table;
+/// `production` the estimates on a production mix.
 inline void print_audit(const audit::audit_result& r, std::FILE* out,
-                        const std::vector<audit::findings>* found = nullptr) {
+                        const std::vector<audit::findings>* found = nullptr,
+                        const std::vector<audit::production_estimates>* production = nullptr) {
   using namespace detail;
   for (std::size_t pi = 0; pi < r.points.size(); ++pi) {
     const auto& op = r.points[pi];
@@ -138,6 +161,7 @@ inline void print_audit(const audit::audit_result& r, std::FILE* out,
       for (auto s : order) audit_row(out, nw, op.slices[s].name, r, op.slices[s].counts.all);
     }
     if (found) print_findings(r, op, found->at(pi), out);
+    if (production) print_production(production->at(pi), out);
     std::fprintf(out, "\n");
   }
 }
