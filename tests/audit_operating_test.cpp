@@ -395,9 +395,13 @@ TEST_CASE(
   const auto& op = r.points.at(0);
   // the cells of weather x timeofday present in the data, plus the absent one
   std::map<std::string, std::vector<std::int64_t>> cells;
+  std::map<std::string, std::vector<std::string>> values;
   for (const auto& im : gt.images) {
     const auto *w = im.attribute("weather"), *t = im.attribute("timeofday");
-    if (w && t) cells["weather=" + *w + "&timeofday=" + *t].push_back(im.id);
+    if (!w || !t) continue;
+    const std::string name = "weather=" + *w + "&timeofday=" + *t;
+    cells[name].push_back(im.id);
+    values[name] = {*w, *t};
   }
   REQUIRE(cells.size() >= 4);
   audit::production_mix mix;
@@ -405,7 +409,7 @@ TEST_CASE(
   double left = 1;
   for (const auto& [name, ids] : cells) {
     const double share = left / 2;
-    mix.cells.push_back({name, share});
+    mix.cells.push_back({values[name], share, audit::cell_name(mix.keys, values[name])});
     left -= share;
   }
   mix.cells.back().share += left / 2;
@@ -414,11 +418,13 @@ TEST_CASE(
   std::string absent;
   for (const char* w : {"clear", "fog", "rain", "snow"})
     for (const char* t : {"day", "dusk", "night"}) {
-      const std::string n = std::string("weather=") + w + "&timeofday=" + t;
-      if (!cells.count(n) && absent.empty()) absent = n;
+      const std::string n = audit::cell_name(mix.keys, {w, t});
+      if (!cells.count(n) && absent.empty()) {
+        absent = n;
+        mix.cells.push_back({{w, t}, left, n});
+      }
     }
   REQUIRE(!absent.empty());
-  mix.cells.push_back({absent, left});
   mix.prevalence[r.category_id(0)] = 0.2;
   audit::validate(mix, r, gt, "mix.json");
   const auto est = audit::estimate_production(r, op, gt, mix);
@@ -455,7 +461,8 @@ TEST_CASE(
   CHECK_THROWS_WITH_AS(audit::validate(bad, r, gt, "mix.json"), doctest::Contains("the shares sum to"),
                        input_error);
   bad = mix;
-  bad.cells[0].name = "weather=hail&timeofday=day";
+  bad.cells[0].values = {"hail", "day"};
+  bad.cells[0].name = audit::cell_name(bad.keys, bad.cells[0].values);
   CHECK_THROWS_WITH_AS(audit::validate(bad, r, gt, "mix.json"),
                        doctest::Contains("unknown value 'hail' of attribute 'weather'"), input_error);
   bad = mix;

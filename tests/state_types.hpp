@@ -106,6 +106,20 @@ struct state_traits<stratum::coco::binned_accumulator> {
 };
 
 // Frames of a small stream, sliced by weather and by weather x rig.
+// The stream states' configuration, and the state of a fresh evaluator like `prototype` fed `frames`.
+inline std::vector<stratum::coco::category_info> stream_categories() {
+  return {{1, "a"}, {2, "b"}, {3, "c"}};
+}
+inline std::vector<stratum::coco::slice_spec> stream_specs() {
+  return {{{"weather"}}, {{"weather", "rig"}}};
+}
+template <class Evaluator>
+auto fed_frames(const Evaluator& prototype, const std::vector<stratum::frame>& frames) {
+  auto ev = prototype.fresh();
+  for (const auto& f : frames) ev.add(f);
+  return ev.state();
+}
+
 template <>
 struct state_traits<stratum::coco::stream_state> {
   using S = stratum::coco::stream_state;
@@ -128,16 +142,9 @@ struct state_traits<stratum::coco::stream_state> {
     }
     return f;
   }
-  static const stratum::coco::stream_evaluator& prototype() {
-    static const stratum::coco::stream_evaluator ev(
-        std::vector<stratum::coco::category_info>{{1, "a"}, {2, "b"}, {3, "c"}}, stratum::coco::params{},
-        std::vector<stratum::coco::slice_spec>{{{"weather"}}, {{"weather", "rig"}}});
-    return ev;
-  }
   static S make(const std::vector<item>& items) {
-    auto ev = prototype().fresh();
-    for (const auto& f : items) ev.add(f);
-    return ev.state();
+    static const stratum::coco::stream_evaluator prototype(stream_categories(), {}, stream_specs());
+    return fed_frames(prototype, items);
   }
 };
 
@@ -148,16 +155,10 @@ struct state_traits<stratum::coco::binned_stream_state> {
   using item = stratum::frame;
   static constexpr const char* name = "coco_stream_binned";
   static item draw(rng& r) { return state_traits<stratum::coco::stream_state>::draw(r); }
-  static const stratum::coco::binned_stream_evaluator& prototype() {
-    static const stratum::coco::binned_stream_evaluator ev(
-        std::vector<stratum::coco::category_info>{{1, "a"}, {2, "b"}, {3, "c"}}, stratum::coco::params{},
-        std::vector<stratum::coco::slice_spec>{{{"weather"}}, {{"weather", "rig"}}}, 12);
-    return ev;
-  }
   static S make(const std::vector<item>& items) {
-    auto ev = prototype().fresh();
-    for (const auto& f : items) ev.add(f);
-    return ev.state();
+    static const stratum::coco::binned_stream_evaluator prototype(stream_categories(), {}, stream_specs(),
+                                                                  12);
+    return fed_frames(prototype, items);
   }
 };
 

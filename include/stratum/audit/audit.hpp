@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,20 @@ struct audit_result {
     return rates_of(c, options.method, options.conf);
   }
 };
+
+/// The values each of `keys` takes in the evaluated images ("provenance" reads the provenance).
+[[nodiscard]] inline std::map<std::string, std::set<std::string>> attribute_values(
+    const coco::ground_truth& gt, const coco::resolved_params& p, const std::vector<std::string>& keys) {
+  const coco::detail::id_index pos(p->img_ids);
+  std::map<std::string, std::set<std::string>> out;
+  for (const auto& k : keys) out[k];
+  for (const auto& im : gt.images) {
+    if (pos.find(im.id) == coco::detail::id_index::npos) continue;
+    for (const auto& k : keys)
+      if (const auto* v = coco::detail::frame_value(im, k)) out[k].insert(*v);
+  }
+  return out;
+}
 
 /// The index of IoU threshold `iou` among p's (within 1e-9); usage_error naming the available ones otherwise.
 [[nodiscard]] inline std::size_t iou_index(const coco::params& p, double iou) {

@@ -188,31 +188,18 @@ inline void thin_check(std::vector<thin_evidence>& out, const char* what, const 
   }
   out.cliffs = std::move(cand);
 
-  // unmeasured joint cells
+  // unmeasured joint cells: the combinations of the values the keys take that are not among the slices
+  std::set<std::string> seen;
+  for (const auto& sl : op.slices) seen.insert(sl.name);
   for (const auto& spec : specs) {
     if (spec.keys.size() < 2) continue;
-    std::vector<std::set<std::string>> values(spec.keys.size());
-    std::set<std::string> seen;
-    for (const auto& im : gt.images) {
-      if (pos.find(im.id) == coco::detail::id_index::npos) continue;
-      std::string name;
-      bool complete = true;
-      for (std::size_t j = 0; j < spec.keys.size(); ++j) {
-        const std::string* v = coco::detail::frame_value(im, spec.keys[j]);
-        if (!v) {
-          complete = false;
-          continue;
-        }
-        values[j].insert(*v);
-        name += (j ? "&" : "") + spec.keys[j] + "=" + *v;
-      }
-      if (complete) seen.insert(name);
-    }
+    const auto values = attribute_values(gt, r.p, spec.keys);
     std::vector<std::string> cells = {""};
     for (std::size_t j = 0; j < spec.keys.size(); ++j) {
       std::vector<std::string> next;
       for (const auto& prefix : cells)
-        for (const auto& v : values[j]) next.push_back(prefix + (j ? "&" : "") + spec.keys[j] + "=" + v);
+        for (const auto& v : values.at(spec.keys[j]))
+          next.push_back(prefix + (j ? "&" : "") + spec.keys[j] + "=" + v);
       cells = std::move(next);
     }
     for (const auto& c : cells)

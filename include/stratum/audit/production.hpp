@@ -38,9 +38,19 @@
 namespace stratum::audit {
 
 struct production_cell {
-  std::string name;  // "weather=rain&timeofday=night", keys in the mix's order
+  std::vector<std::string> values;  // one per key of the mix, in its order
   double share = 0;
+  std::string name;  // "weather=rain&timeofday=night", as the slices are named (cell_name)
 };
+
+/// The slice name of the cell with `values` for `keys` ("k1=v1&k2=v2", as coco::make_slices names it).
+[[nodiscard]] inline std::string cell_name(const std::vector<std::string>& keys,
+                                           const std::vector<std::string>& values) {
+  std::string name;
+  for (std::size_t j = 0; j < keys.size() && j < values.size(); ++j)
+    name += (j ? "&" : "") + keys[j] + "=" + values[j];
+  return name;
+}
 
 struct production_mix {
   std::vector<std::string> keys;
@@ -72,32 +82,22 @@ inline void validate(const production_mix& mix, const audit_result& r, const coc
                      const std::string& source) {
   if (mix.keys.empty()) throw input_error(source + ": keys: need at least one attribute key");
   if (mix.cells.empty()) throw input_error(source + ": cells: need at least one cell");
-  const coco::detail::id_index pos(r.p->img_ids);
-  std::map<std::string, std::set<std::string>> seen;
-  for (const auto& im : gt.images) {
-    if (pos.find(im.id) == coco::detail::id_index::npos) continue;
-    for (const auto& k : mix.keys)
-      if (const auto* v = coco::detail::frame_value(im, k)) seen[k].insert(*v);
-  }
+  auto seen = attribute_values(gt, r.p, mix.keys);
   double sum = 0;
   std::set<std::string> names;
   for (std::size_t i = 0; i < mix.cells.size(); ++i) {
     const auto& c = mix.cells[i];
     const std::string where = source + ": cells[" + std::to_string(i) + "] (" + c.name + ")";
+    if (c.values.size() != mix.keys.size())
+      throw input_error(where + ": " + std::to_string(c.values.size()) + " values for " +
+                        std::to_string(mix.keys.size()) + " keys");
     if (!(std::isfinite(c.share) && c.share >= 0))
       throw input_error(where + ": share must be a finite number >= 0");
     if (!names.insert(c.name).second) throw input_error(where + ": the cell is given twice");
-    std::size_t start = 0;
-    for (const auto& k : mix.keys) {
-      const auto amp = c.name.find('&', start);
-      const std::string part =
-          c.name.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-      const std::string v = part.substr(part.find('=') + 1);
-      if (!seen[k].count(v))
-        throw input_error(where + ": unknown value '" + v + "' of attribute '" + k +
+    for (std::size_t j = 0; j < mix.keys.size(); ++j)
+      if (!seen[mix.keys[j]].count(c.values[j]))
+        throw input_error(where + ": unknown value '" + c.values[j] + "' of attribute '" + mix.keys[j] +
                           "' (no evaluated image has it)");
-      start = amp == std::string::npos ? c.name.size() : amp + 1;
-    }
     sum += c.share;
   }
   if (std::abs(sum - 1) > 1e-9) {
@@ -171,29 +171,14 @@ inline double ppv(double tpr, double far, double pi) {
                                                               const coco::ground_truth& gt,
                                                               const production_mix& mix) {
   production_estimates out;
-  const auto& ids = r.p->img_ids;
-  const coco::detail::id_index pos(ids);
-  std::map<std::string, std::vector<std::int64_t>> members;
-  for (const auto& im : gt.images) {
-    if (pos.find(im.id) == coco::detail::id_index::npos) continue;
-    std::string name;
-    bool complete = true;
-    for (std::size_t j = 0; j < mix.keys.size() && complete; ++j) {
-      const auto* v = coco::detail::frame_value(im, mix.keys[j]);
-      if (!v)
-        complete = false;
-      else
-        name += (j ? "&" : "") + mix.keys[j] + "=" + *v;
-    }
-    if (complete) members[name].push_back(im.id);
-  }
+  std::map<std::string, std::vector<std::int64_t>> members;  // the images of each cell, as its slice
+  for (const auto& d : coco::make_slices(gt, r.p, {{mix.keys}}))
+    for (auto i : d.images) members[d.name].push_back(r.p->img_ids[i]);
   std::vector<double> thr;
   for (const auto& t : op.thresholds) thr.push_back(t.value_or(std::numeric_limits<double>::infinity()));
   std::vector<detail::cell_counts> cells;
   for (const auto& c : mix.cells) {
-    auto ids_c = members[c.name];
-    std::sort(ids_c.begin(), ids_c.end());
-    cells.push_back({&c, count(r.records, op.t, thr, ids_c).all});
+    cells.push_back({&c, count(r.records, op.t, thr, members[c.name]).all});
   }
   const double z = stats::proportion_detail::normal_isf(r.options.conf.alpha() / 2);
   using oc = operating_counts;

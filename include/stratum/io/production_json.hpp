@@ -49,9 +49,9 @@ namespace stratum::io {
       simdjson::dom::element v;
       if (obj[mix.keys[j]].get(v))
         fail(where + "." + mix.keys[j], "missing field (every cell names every key)");
-      cell.name += (j ? "&" : "") + mix.keys[j] + "=" +
-                   std::string(detail::read_string(v, where + "." + mix.keys[j], fail));
+      cell.values.emplace_back(detail::read_string(v, where + "." + mix.keys[j], fail));
     }
+    cell.name = audit::cell_name(mix.keys, cell.values);
     simdjson::dom::element share;
     if (obj["share"].get(share)) fail(where + ".share", "missing field");
     cell.share = detail::read_number(share, where + ".share", fail);

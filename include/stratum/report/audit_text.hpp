@@ -144,7 +144,7 @@ inline void print_audit(const audit::audit_result& r, std::FILE* out,
     for (const auto& l : labels) w = std::max(w, l.size());
     const int nw = static_cast<int>(w);
     std::fprintf(out, "%-*s %7s %8s  %-22s %-22s %-22s %-22s %s\n", nw, "", "images", "objects", "miss rate",
-                 "precision", "FPPI", "false-alarm images", "miss images");
+                 "precision", "FPPI", "img false-alarm rate", "img miss rate");
     audit_row(out, nw, "all", r, op.all.all);
     for (std::size_t k = 0; k < op.all.per_category.size(); ++k)
       audit_row(out, nw, labels[k], r, op.all.per_category[k]);
