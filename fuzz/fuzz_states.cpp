@@ -8,6 +8,7 @@
 #include <span>
 
 #include <stratum/audit/operating.hpp>
+#include <stratum/audit/stream.hpp>
 #include <stratum/calibration/bins.hpp>
 #include <stratum/coco/binned.hpp>
 #include <stratum/coco/stream_state.hpp>
@@ -29,7 +30,7 @@ void check(std::span<const std::byte> b) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::span<const std::byte> b(reinterpret_cast<const std::byte*>(data + 1), size - 1);
-  switch (data[0] % 10) {
+  switch (data[0] % 11) {
     case 0:
       check<stratum::coco::exact_accumulator>(b);
       break;
@@ -57,8 +58,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 8:
       check<stratum::coco::binned_stream_state>(b);
       break;
-    default:
+    case 9:
       check<stratum::audit::operating_records>(b);
+      break;
+    default:
+      check<stratum::audit::audit_stream_state>(b);
       break;
   }
   return 0;

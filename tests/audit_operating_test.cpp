@@ -305,7 +305,7 @@ TEST_CASE("findings: cliffs against the rest, provenance, real-only counts, unme
   const std::vector<coco::slice_spec> specs = {{{"weather"}}, {{"rig"}}, {{"weather", "timeofday"}}};
   const auto r = audit::run_audit(gt, dt, io::load_coco_params((d / "params.json").string()), specs);
   const auto& op = r.points.at(0);
-  const auto f = audit::find(r, op, gt, 0.05, stats::p_value_adjustment::holm);
+  const auto f = audit::find(r, op, 0.05, stats::p_value_adjustment::holm);
   REQUIRE(f.slices.size() == op.slices.size());
   const std::vector<double> thr(r.records.categories(), 0.5);
   std::vector<double> p;
@@ -373,7 +373,7 @@ TEST_CASE("findings: cliffs against the rest, provenance, real-only counts, unme
   image(3, "clear", "day");
   const coco::detection_set none;
   const auto r2 = audit::run_audit(g, none, {}, {{{"weather", "timeofday"}}});
-  const auto f2 = audit::find(r2, r2.points[0], g);
+  const auto f2 = audit::find(r2, r2.points[0]);
   REQUIRE(f2.unmeasured.size() == 1);
   CHECK(f2.unmeasured[0].name == "weather=rain&timeofday=night");
 }
@@ -426,8 +426,8 @@ TEST_CASE(
     }
   REQUIRE(!absent.empty());
   mix.prevalence[r.category_id(0)] = 0.2;
-  audit::validate(mix, r, gt, "mix.json");
-  const auto est = audit::estimate_production(r, op, gt, mix);
+  audit::validate(mix, r, "mix.json");
+  const auto est = audit::estimate_production(r, op, mix);
   // independently: the weighted mean of the cells' miss rates over the measured share
   const std::vector<double> thr(r.records.categories(), 0.5);
   double w = 0, num = 0;
@@ -458,19 +458,19 @@ TEST_CASE(
   // bad mixes
   auto bad = mix;
   bad.cells[0].share += 0.1;
-  CHECK_THROWS_WITH_AS(audit::validate(bad, r, gt, "mix.json"), doctest::Contains("the shares sum to"),
+  CHECK_THROWS_WITH_AS(audit::validate(bad, r, "mix.json"), doctest::Contains("the shares sum to"),
                        input_error);
   bad = mix;
   bad.cells[0].values = {"hail", "day"};
   bad.cells[0].name = audit::cell_name(bad.keys, bad.cells[0].values);
-  CHECK_THROWS_WITH_AS(audit::validate(bad, r, gt, "mix.json"),
+  CHECK_THROWS_WITH_AS(audit::validate(bad, r, "mix.json"),
                        doctest::Contains("unknown value 'hail' of attribute 'weather'"), input_error);
   bad = mix;
   bad.prevalence[r.category_id(0)] = 1.0;
-  CHECK_THROWS_WITH_AS(audit::validate(bad, r, gt, "mix.json"), doctest::Contains("pi must lie in (0, 1)"),
+  CHECK_THROWS_WITH_AS(audit::validate(bad, r, "mix.json"), doctest::Contains("pi must lie in (0, 1)"),
                        input_error);
   bad = mix;
   bad.prevalence[424242] = 0.5;
-  CHECK_THROWS_WITH_AS(audit::validate(bad, r, gt, "mix.json"),
+  CHECK_THROWS_WITH_AS(audit::validate(bad, r, "mix.json"),
                        doctest::Contains("category 424242 is not evaluated"), input_error);
 }

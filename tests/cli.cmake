@@ -11,6 +11,7 @@
 #     the exact number, AR exact, the bracket printed in the text summary and slice table;
 #   - `audit --json` on every case of shared/conformance/operating: the counts (pooled, per category, per
 #     slice) and the F1-optimal thresholds equal the references; rates carry intervals; the text failure map;
+#     `audit --stream` of the converted files prints the same bytes (JSON and text, 1 and 2 threads, stdin);
 #   - bad input exits with status 1 and a message naming the record (line, field); bad usage exits with 2.
 # The checks are in cli_check.py, written into the build tree below.
 
@@ -321,6 +322,23 @@ def audit_operating(stratum, opdir, cocodir):
         check("audit at IoU 0.50" in text and "audit at IoU 0.75" in text, "text: both operating points")
         check(("slices, worst miss rate first" in text) == bool(got["operating_points"][0]["slices"]),
               "text: slice list")
+    # the same audit over the JSONL stream of the same files (stratum convert): the same bytes, JSON and text,
+    # from a file with 1 and 2 matching threads and from stdin
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        frames = os.path.join(tmp, "frames.jsonl")
+        run([stratum, "convert", gt, dt, "-o", frames])
+        opts = ["--iou", repr(ref["iou"]), "--choose", "f1", "--slice-by", "weather,rig", "--joint",
+                "weather*timeofday"] + (["--params", params] if params else [])
+        args = [stratum, "audit", gt, dt]
+        for extra in (["--json"], []):
+            want = run(args[:4] + opts + extra)
+            for threads in ("1", "2"):
+                got = run([stratum, "audit", "--stream", frames] + opts + extra + ["--threads", threads])
+                check(got == want, f"audit --stream {' '.join(extra)} --threads {threads} differs from the batch audit")
+            with open(frames, "rb") as f:
+                got = run([stratum, "audit", "--stream", "-"] + opts + extra, stdin=f)
+            check(got == want, f"audit --stream - {' '.join(extra)} (stdin) differs from the batch audit")
     finish()
 
 
@@ -498,6 +516,10 @@ cli_expect(bad_audit_thresholds_missing 1 "thresholds: no threshold for category
 cli_expect(bad_audit_thresholds_value 1 "thresholds_bad.json: category 1: expected a finite number" audit ${good_gt} ${good_dt} --thresholds ${bad_dir}/thresholds_bad.json)
 cli_expect(usage_audit_choose 2 "--choose: expected f1, precision>=P or recall>=R, got 'best'" audit ${good_gt} ${good_dt} --choose best)
 cli_expect(usage_audit_two_policies 2 "give one of --score-threshold, --thresholds and --choose" audit ${good_gt} ${good_dt} --choose f1 --score-threshold 0.3)
+cli_expect(bad_audit_stream_line 1 "malformed.jsonl: line 3: malformed JSON" audit --stream ${bad_dir}/malformed.jsonl --threads 2)
+cli_expect(bad_audit_stream_frame 1 "negative_size.jsonl: line 2 (frame 2): width: negative image size" audit --stream ${bad_dir}/negative_size.jsonl)
+cli_expect(usage_audit_stream_files 2 "audit --stream FRAMES.jsonl takes no other file" audit --stream ${bad_dir}/malformed.jsonl ${good_gt})
+cli_expect(usage_audit_categories 2 "unknown option --categories" audit ${good_gt} ${good_dt} --categories ${good_gt})
 cli_expect(usage_audit_interval 2 "--interval: expected wilson, jeffreys or clopper-pearson" audit ${good_gt} ${good_dt} --interval wald)
 file(WRITE ${bad_dir}/mix_sum.json [=[{"keys": ["weather"], "cells": [{"weather": "rain", "share": 0.5}, {"weather": "fog", "share": 0.4}]}]=])
 file(WRITE ${bad_dir}/mix_value.json [=[{"keys": ["weather"], "cells": [{"weather": "hail", "share": 1}]}]=])

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <stratum/audit/operating.hpp>
+#include <stratum/audit/stream.hpp>
 #include <stratum/calibration/bins.hpp>
 #include <stratum/coco/binned.hpp>
 #include <stratum/coco/stream.hpp>
@@ -35,6 +36,7 @@ static_assert(stratum::mergeable_state<stratum::stats::bootstrap_sums>);
 static_assert(stratum::mergeable_state<stratum::calibration::calibration_bins>);
 static_assert(stratum::mergeable_state<stratum::calibration::class_calibration_bins>);
 static_assert(stratum::mergeable_state<stratum::audit::operating_records>);
+static_assert(stratum::mergeable_state<stratum::audit::audit_stream_state>);
 
 template <class S>
 struct state_traits;
@@ -184,6 +186,23 @@ struct state_traits<stratum::audit::operating_records> {
   }
 };
 
+// The audit stream state: the stream states' frames (with provenance now and then) into an audit stream.
+template <>
+struct state_traits<stratum::audit::audit_stream_state> {
+  using S = stratum::audit::audit_stream_state;
+  using item = stratum::frame;
+  static constexpr const char* name = "audit_stream";
+  static item draw(rng& r) {
+    auto f = state_traits<stratum::coco::stream_state>::draw(r);
+    if (r.below(3) == 0) f.provenance = r.below(2) ? "synthetic" : "real";
+    return f;
+  }
+  static S make(const std::vector<item>& items) {
+    static const stratum::audit::audit_stream prototype(stream_categories());
+    return fed_frames(prototype, items);
+  }
+};
+
 template <>
 struct state_traits<stratum::stats::histogram> {
   using S = stratum::stats::histogram;
@@ -264,6 +283,7 @@ struct state_traits<stratum::calibration::class_calibration_bins> {
   stratum::coco::exact_accumulator, stratum::coco::binned_accumulator, stratum::coco::stream_state,   \
       stratum::coco::binned_stream_state, stratum::stats::histogram, stratum::stats::quantile_sketch, \
       stratum::stats::bootstrap_sums, stratum::calibration::calibration_bins,                         \
-      stratum::calibration::class_calibration_bins, stratum::audit::operating_records
+      stratum::calibration::class_calibration_bins, stratum::audit::operating_records,                \
+      stratum::audit::audit_stream_state
 
 }  // namespace stratum_test

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <stratum/audit/audit.hpp>
+#include <stratum/audit/stream.hpp>
 #include <stratum/coco/bootstrap.hpp>
 #include <stratum/coco/slices.hpp>
 #include <stratum/coco/stream.hpp>
@@ -47,6 +48,7 @@ const char* const kUsage =
     "       stratum stream FRAMES.jsonl|- [--categories GT.json] [options]\n"
     "       stratum convert GT.json DT.json [-o FRAMES.jsonl]\n"
     "       stratum audit GT.json DT.json [options] [audit options]\n"
+    "       stratum audit --stream FRAMES.jsonl|- [--categories GT.json] [options] [audit options]\n"
     "  coco:    COCO bbox evaluation, numbers identical to pycocotools COCOeval.\n"
     "  stream:  the same evaluation over a JSONL frame stream (docs/stream_format.md; '-' reads\n"
     "           stdin), read and matched frame by frame in bounded memory; the same numbers as coco.\n"
@@ -54,7 +56,8 @@ const char* const kUsage =
     "           to stdout or to -o FILE.\n"
     "  audit:   the failure map at operating points (docs/audit.md): misses, false alarms, precision,\n"
     "           false positives per image, image-level rates, each with its interval, pooled, per\n"
-    "           class and per slice (worst first).\n"
+    "           class and per slice (worst first); with --stream, over a JSONL frame stream, the\n"
+    "           same output as the audit of the same images in COCO files.\n"
     "audit options:\n"
     "  --iou a[,b]           IoU thresholds of the operating points, each one of the evaluation's\n"
     "                        (default 0.5)\n"
@@ -89,7 +92,8 @@ const char* const kUsage =
     "                        12 numbers, pooled and per slice (docs/coco.md)\n"
     "  --seed S              (coco) bootstrap seed, 0..2^64-1 (default 0); same seed, same intervals\n"
     "  --confidence C        (coco) interval confidence level in (0, 1) (default 0.95)\n"
-    "  --categories GT.json  (stream) the categories of this COCO ground truth; a header line in the\n"
+    "  --categories GT.json  (stream, audit --stream) the categories of this COCO ground truth; a header "
+    "line in the\n"
     "                        stream, if any, must declare the same ids\n"
     "environment:\n"
     "  STRATUM_HUGEPAGES=0   do not re-execute with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (see below)\n"
@@ -407,6 +411,14 @@ void print_result(const coco::sliced_evaluation& res, const eval_options& o, std
   std::fputs(report::evaluation_json(res, n_gt, n_dt, !o.specs.empty(), ci).c_str(), stdout);
 }
 
+/// The JSONL reader of a stream command: `path` or "-" (stdin), categories from o.categories_file if given.
+io::jsonl_reader open_stream(const std::string& path, const eval_options& o) {
+  std::optional<std::vector<coco::category_info>> cats;
+  if (!o.categories_file.empty()) cats = io::load_coco_ground_truth(o.categories_file).categories;
+  if (path == "-") std::ios::sync_with_stdio(false);
+  return path == "-" ? io::jsonl_reader(std::cin, "<stdin>", cats) : io::jsonl_reader::open(path, cats);
+}
+
 int cmd_coco(const std::vector<std::string>& args) {
   eval_options o;
   if (!parse_eval_options(args, false, o)) return 0;
@@ -436,12 +448,7 @@ int cmd_stream(const std::vector<std::string>& args) {
   if (o.positional.size() != 1) usage_fail("stream needs one FRAMES.jsonl (or - for stdin)");
   o.p.validate();
 
-  std::optional<std::vector<coco::category_info>> cats;
-  if (!o.categories_file.empty()) cats = io::load_coco_ground_truth(o.categories_file).categories;
-  const std::string& path = o.positional[0];
-  if (path == "-") std::ios::sync_with_stdio(false);
-  io::jsonl_reader reader =
-      path == "-" ? io::jsonl_reader(std::cin, "<stdin>", cats) : io::jsonl_reader::open(path, cats);
+  io::jsonl_reader reader = open_stream(o.positional[0], o);
   auto run = [&](auto& ev) {
     coco::run_stream([&reader](coco::frame& f) { return reader.next(f); }, ev, o.threads);
     print_result(ev.finalize(), o, ev.ground_truths(), ev.detections());
@@ -481,12 +488,22 @@ std::map<std::int64_t, double> load_thresholds(const std::string& path) {
   return out;
 }
 
+/// The audit of a JSONL frame stream (the main thread reads, o.threads match).
+audit::audit_result audit_stream(const std::string& path, const eval_options& o,
+                                 const audit::audit_options& ao) {
+  io::jsonl_reader reader = open_stream(path, o);
+  audit::audit_stream au(reader.categories(), o.p);
+  coco::run_stream([&reader](coco::frame& f) { return reader.next(f); }, au, o.threads);
+  return au.finalize(o.specs, ao);
+}
+
 int cmd_audit(const std::vector<std::string>& args) {
   audit::audit_options ao;
   std::vector<std::string> rest;
   int threshold_options = 0;
   double max_half_width = 0;
-  std::string production_file;
+  std::string production_file, stream_path;
+  bool streamed = false;
   auto adjustment = stats::p_value_adjustment::holm;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
@@ -514,6 +531,10 @@ int cmd_audit(const std::vector<std::string>& args) {
       ao.method = audit::parse_interval_method(value());
     } else if (a == "--production") {
       production_file = value();
+    } else if (a == "--stream") {
+      stream_path = value();
+      if (stream_path.empty()) usage_fail("--stream needs a path (or - for stdin)");
+      streamed = true;
     } else if (a == "--max-halfwidth") {
       max_half_width = parse_double(value(), a);
       if (!(max_half_width > 0 && max_half_width < 1))
@@ -536,21 +557,25 @@ int cmd_audit(const std::vector<std::string>& args) {
   }
   if (threshold_options > 1) usage_fail("give one of --score-threshold, --thresholds and --choose");
   eval_options o;
-  if (!parse_eval_options(rest, false, o)) return 0;
-  if (o.positional.size() != 2) usage_fail("audit needs GT.json and DT.json");
+  if (!parse_eval_options(rest, streamed, o)) return 0;
+  if (streamed ? !o.positional.empty() : o.positional.size() != 2)
+    usage_fail(streamed ? "audit --stream FRAMES.jsonl takes no other file"
+                        : "audit needs GT.json and DT.json");
   if (o.bootstrap > 0 || o.bins > 0) usage_fail("audit: --bootstrap and --bins are not available here yet");
   o.p.validate();
   ao.threads = o.threads;
-  const auto gt = io::load_coco_ground_truth(o.positional[0]);
-  const auto dt = io::load_coco_results(o.positional[1], gt);
-  const auto res = audit::run_audit(gt, dt, o.p, o.specs, ao);
+  const auto res = streamed ? audit_stream(stream_path, o, ao) : [&] {
+    const auto gt = io::load_coco_ground_truth(o.positional[0]);
+    const auto dt = io::load_coco_results(o.positional[1], gt);
+    return audit::run_audit(gt, dt, o.p, o.specs, ao);
+  }();
   std::vector<audit::findings> found;
-  for (const auto& op : res.points) found.push_back(audit::find(res, op, gt, max_half_width, adjustment));
+  for (const auto& op : res.points) found.push_back(audit::find(res, op, max_half_width, adjustment));
   std::vector<audit::production_estimates> production;
   if (!production_file.empty()) {
     const auto mix = io::load_production_mix(production_file);
-    audit::validate(mix, res, gt, production_file);
-    for (const auto& op : res.points) production.push_back(audit::estimate_production(res, op, gt, mix));
+    audit::validate(mix, res, production_file);
+    for (const auto& op : res.points) production.push_back(audit::estimate_production(res, op, mix));
   }
   const auto* prod = production_file.empty() ? nullptr : &production;
   if (o.json)

@@ -82,6 +82,9 @@ struct audit_result {
   std::vector<std::string> category_names;  // per category index (empty when unnamed; "" for use_cats = 0)
   operating_records records;                // what the counts came from (findings.hpp reads it)
   std::vector<coco::slice_spec> specs;      // the slicings
+  /// The evaluated images' ids, attributes and provenance, in the order of p->img_ids (what slices, evidence
+  /// and the production mix read: a batch audit copies them from the ground truth, a stream from its frames).
+  std::vector<coco::image_info> images;
 
   [[nodiscard]] std::int64_t category_id(std::size_t k) const {
     return p->use_cats ? p->cat_ids[k] : class_agnostic_id;
@@ -91,17 +94,14 @@ struct audit_result {
   }
 };
 
-/// The values each of `keys` takes in the evaluated images ("provenance" reads the provenance).
+/// The values each of `keys` takes in `images` ("provenance" reads the provenance).
 [[nodiscard]] inline std::map<std::string, std::set<std::string>> attribute_values(
-    const coco::ground_truth& gt, const coco::resolved_params& p, const std::vector<std::string>& keys) {
-  const coco::detail::id_index pos(p->img_ids);
+    const std::vector<coco::image_info>& images, const std::vector<std::string>& keys) {
   std::map<std::string, std::set<std::string>> out;
   for (const auto& k : keys) out[k];
-  for (const auto& im : gt.images) {
-    if (pos.find(im.id) == coco::detail::id_index::npos) continue;
+  for (const auto& im : images)
     for (const auto& k : keys)
       if (const auto* v = coco::detail::frame_value(im, k)) out[k].insert(*v);
-  }
   return out;
 }
 
@@ -121,24 +121,27 @@ struct audit_result {
                     ")");
 }
 
-/// Audits a batch data set: matched once (images over o.threads workers, results independent of it), counted
-/// at each operating point, pooled, per category and for every slice of `specs`.
-[[nodiscard]] inline audit_result run_audit(const coco::ground_truth& gt, const coco::detection_set& dt,
-                                            coco::params params, const std::vector<coco::slice_spec>& specs,
-                                            const audit_options& o = {}) {
-  audit_result out{coco::resolve_params(gt, std::move(params)), o, gt.size(), dt.size(), {}, {}, {}, specs};
-  const auto& rp = out.p;
-  for (std::size_t k = 0; k < rp.dims().K; ++k) {
-    std::string name;
-    if (rp->use_cats)
-      for (const auto& c : gt.categories)
-        if (c.id == rp->cat_ids[k]) name = c.name;
-    out.category_names.push_back(name);
-  }
+/// The audit of matched records: `rp` the resolved parameters (img_ids: the evaluated images), `records`
+/// their operating records, `images` their metadata in the order of rp->img_ids, `category_names` per
+/// category index; counted at each operating point of `o`, pooled, per category and for every slice of
+/// `specs`. Batch audits (run_audit) and streams (audit/stream.hpp) both end here.
+[[nodiscard]] inline audit_result audit_of(coco::resolved_params rp, operating_records records,
+                                           std::vector<coco::image_info> images,
+                                           std::vector<std::string> category_names,
+                                           std::uint64_t n_ground_truths, std::uint64_t n_detections,
+                                           const std::vector<coco::slice_spec>& specs,
+                                           const audit_options& o = {}) {
+  rp.require("audit_of");
+  const std::size_t K = rp.dims().K;
+  if (images.size() != rp->img_ids.size() || category_names.size() != K || records.categories() != K)
+    throw usage_error("audit_of: images, category names or records do not match the parameters");
+  for (std::size_t i = 0; i < images.size(); ++i)
+    if (images[i].id != rp->img_ids[i]) throw usage_error("audit_of: images are not in the order of img_ids");
+  audit_result out{std::move(rp),      o,     n_ground_truths,  n_detections, {}, std::move(category_names),
+                   std::move(records), specs, std::move(images)};
   if (o.ious.empty()) throw usage_error("audit: no IoU threshold");
   std::vector<std::size_t> ts;
-  for (double iou : o.ious) ts.push_back(iou_index(rp, iou));
-  const std::size_t K = rp.dims().K;
+  for (double iou : o.ious) ts.push_back(iou_index(out.p, iou));
   if (o.thresholds.what == threshold_policy::kind::per_category) {
     for (const auto& [id, s] : o.thresholds.per_category) {
       bool known = false;
@@ -156,12 +159,12 @@ struct audit_result {
                           (out.category_id(k) == class_agnostic_id ? std::string("all")
                                                                    : std::to_string(out.category_id(k))));
   }
-  out.records = collect(gt, dt, rp, o.threads);
+  const auto& rp2 = out.p;
   const auto& rec = out.records;
-  const auto defs = coco::make_slices(gt, rp, specs);
+  const auto defs = coco::make_slices(out.images, rp2, specs);
   for (const std::size_t t : ts) {
     operating_point op;
-    op.iou = rp->iou_thrs[t];
+    op.iou = rp2->iou_thrs[t];
     op.t = t;
     std::vector<double> thr(K);
     for (std::size_t k = 0; k < K; ++k) {
@@ -183,16 +186,56 @@ struct audit_result {
       }
       thr[k] = op.thresholds.back().value_or(std::numeric_limits<double>::infinity());
     }
-    op.all = count(rec, t, thr, rp->img_ids);
+    op.all = count(rec, t, thr, rp2->img_ids);
     for (const auto& d : defs) {
       std::vector<std::int64_t> ids;
       ids.reserve(d.images.size());
-      for (auto i : d.images) ids.push_back(rp->img_ids[i]);
+      for (auto i : d.images) ids.push_back(rp2->img_ids[i]);
       op.slices.push_back({d.name, d.images, count(rec, t, thr, ids)});
     }
     out.points.push_back(std::move(op));
   }
   return out;
+}
+
+/// The name of each category index of `rp` (empty when unnamed; "" for use_cats = 0).
+[[nodiscard]] inline std::vector<std::string> category_names(const std::vector<coco::category_info>& cats,
+                                                             const coco::resolved_params& rp) {
+  std::vector<std::string> out;
+  for (std::size_t k = 0; k < rp.dims().K; ++k) {
+    std::string name;
+    if (rp->use_cats)
+      for (const auto& c : cats)
+        if (c.id == rp->cat_ids[k]) name = c.name;
+    out.push_back(name);
+  }
+  return out;
+}
+
+/// Audits a batch data set: matched once (images over o.threads workers, results independent of it), counted
+/// at each operating point, pooled, per category and for every slice of `specs`.
+[[nodiscard]] inline audit_result run_audit(const coco::ground_truth& gt, const coco::detection_set& dt,
+                                            coco::params params, const std::vector<coco::slice_spec>& specs,
+                                            const audit_options& o = {}) {
+  auto rp = coco::resolve_params(gt, std::move(params));
+  if (o.ious.empty()) throw usage_error("audit: no IoU threshold");
+  for (double iou : o.ious) (void)iou_index(rp, iou);  // before the matching
+  std::vector<std::int64_t> ids;
+  for (const auto& im : gt.images) ids.push_back(im.id);
+  const coco::detail::id_index by_id(ids);
+  std::vector<coco::image_info> images;
+  images.reserve(rp->img_ids.size());
+  for (const auto id : rp->img_ids) {  // an id of params.img_ids that the ground truth lacks: no attributes
+    const auto at = by_id.find(id);
+    if (at == coco::detail::id_index::npos)
+      images.push_back({id, 0, 0, {}, {}});
+    else
+      images.push_back({id, 0, 0, gt.images[at].attrs, gt.images[at].provenance});
+  }
+  auto names = category_names(gt.categories, rp);
+  auto rec = collect(gt, dt, rp, o.threads);
+  return audit_of(std::move(rp), std::move(rec), std::move(images), std::move(names), gt.size(), dt.size(),
+                  specs, o);
 }
 
 }  // namespace stratum::audit

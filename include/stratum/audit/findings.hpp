@@ -100,10 +100,10 @@ inline void thin_check(std::vector<thin_evidence>& out, const char* what, const 
 
 }  // namespace detail
 
-/// The findings of operating point `op` of `r` (from run_audit on gt): evidence with half-width target
-/// `max_half_width` (0: none), cliffs adjusted by `adjustment`.
+/// The findings of operating point `op` of `r`: evidence with half-width target `max_half_width` (0: none),
+/// cliffs adjusted by `adjustment`.
 [[nodiscard]] inline findings find(const audit_result& r, const operating_point& op,
-                                   const coco::ground_truth& gt, double max_half_width = 0,
+                                   double max_half_width = 0,
                                    stats::p_value_adjustment adjustment = stats::p_value_adjustment::holm) {
   const auto& rec = r.records;
   const auto& specs = r.specs;
@@ -114,9 +114,7 @@ inline void thin_check(std::vector<thin_evidence>& out, const char* what, const 
   const coco::detail::id_index pos(ids);
   // provenance and objects per evaluated image
   std::vector<int> prov(ids.size(), 3);
-  for (const auto& im : gt.images)
-    if (auto i = pos.find(im.id); i != coco::detail::id_index::npos)
-      prov[i] = detail::provenance_index(im.provenance);
+  for (std::size_t i = 0; i < ids.size(); ++i) prov[i] = detail::provenance_index(r.images[i].provenance);
   std::vector<std::uint64_t> objects(ids.size(), 0);
   for (std::size_t k = 0; k < rec.categories(); ++k)
     for (const auto& g : rec.of(k).gts)
@@ -193,7 +191,7 @@ inline void thin_check(std::vector<thin_evidence>& out, const char* what, const 
   for (const auto& sl : op.slices) seen.insert(sl.name);
   for (const auto& spec : specs) {
     if (spec.keys.size() < 2) continue;
-    const auto values = attribute_values(gt, r.p, spec.keys);
+    const auto values = attribute_values(r.images, spec.keys);
     std::vector<std::string> cells = {""};
     for (std::size_t j = 0; j < spec.keys.size(); ++j) {
       std::vector<std::string> next;

@@ -78,11 +78,10 @@ struct production_estimates {
 /// Checks a mix against the test data: shares finite, >= 0 and summing to 1 (within 1e-9), cells unique,
 /// every value of every key seen in the evaluated images, prevalences in (0, 1) for evaluated categories.
 /// Throws input_error naming `source` and the cell or class.
-inline void validate(const production_mix& mix, const audit_result& r, const coco::ground_truth& gt,
-                     const std::string& source) {
+inline void validate(const production_mix& mix, const audit_result& r, const std::string& source) {
   if (mix.keys.empty()) throw input_error(source + ": keys: need at least one attribute key");
   if (mix.cells.empty()) throw input_error(source + ": cells: need at least one cell");
-  auto seen = attribute_values(gt, r.p, mix.keys);
+  auto seen = attribute_values(r.images, mix.keys);
   double sum = 0;
   std::set<std::string> names;
   for (std::size_t i = 0; i < mix.cells.size(); ++i) {
@@ -168,11 +167,10 @@ inline double ppv(double tpr, double far, double pi) {
 /// The estimates of operating point `op` on the mix (validate it first).
 [[nodiscard]] inline production_estimates estimate_production(const audit_result& r,
                                                               const operating_point& op,
-                                                              const coco::ground_truth& gt,
                                                               const production_mix& mix) {
   production_estimates out;
   std::map<std::string, std::vector<std::int64_t>> members;  // the images of each cell, as its slice
-  for (const auto& d : coco::make_slices(gt, r.p, {{mix.keys}}))
+  for (const auto& d : coco::make_slices(r.images, r.p, {{mix.keys}}))
     for (auto i : d.images) members[d.name].push_back(r.p->img_ids[i]);
   std::vector<double> thr;
   for (const auto& t : op.thresholds) thr.push_back(t.value_or(std::numeric_limits<double>::infinity()));

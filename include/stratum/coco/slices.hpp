@@ -36,18 +36,23 @@ inline const std::string* frame_value(const image_info& im, const std::string& k
 }
 }  // namespace detail
 
-/// The slices of the evaluated images (params resolved), in spec order then by name.
-[[nodiscard]] inline std::vector<slice_def> make_slices(const ground_truth& gt, const params& p,
+/// The slices of the evaluated images (params resolved; `images` holds every one of p.img_ids, in any order),
+/// in spec order then by name.
+[[nodiscard]] inline std::vector<slice_def> make_slices(const std::vector<image_info>& images,
+                                                        const params& p,
                                                         const std::vector<slice_spec>& specs) {
   std::vector<slice_def> out;
   std::vector<std::int64_t> ids;
-  for (const auto& im : gt.images) ids.push_back(im.id);
+  for (const auto& im : images) ids.push_back(im.id);
   const detail::id_index by_id(ids);
   for (const auto& spec : specs) {
     if (spec.keys.empty()) throw usage_error("slice: empty list of attribute keys");
     std::map<std::string, std::vector<std::size_t>> cells;
     for (std::size_t i = 0; i < p.img_ids.size(); ++i) {
-      const auto& im = gt.images[by_id.find(p.img_ids[i])];
+      const auto at = by_id.find(p.img_ids[i]);
+      if (at == detail::id_index::npos)
+        throw usage_error("make_slices: image " + std::to_string(p.img_ids[i]) + " is not among the images");
+      const auto& im = images[at];
       std::string name;
       bool complete = true;
       for (const auto& key : spec.keys) {
@@ -64,6 +69,12 @@ inline const std::string* frame_value(const image_info& im, const std::string& k
     for (auto& [name, imgs] : cells) out.push_back({name, std::move(imgs)});
   }
   return out;
+}
+
+/// The slices of the evaluated images of a ground truth (as above, with its images).
+[[nodiscard]] inline std::vector<slice_def> make_slices(const ground_truth& gt, const params& p,
+                                                        const std::vector<slice_spec>& specs) {
+  return make_slices(gt.images, p, specs);
 }
 
 /// One slice's results kept together: its name, its images and its evaluation (Eval: coco::evaluation, or

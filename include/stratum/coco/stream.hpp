@@ -5,13 +5,11 @@
 //   for each frame f:  ev.add(f);          // or run_stream(source, ev, threads)
 //   sliced_evaluation res = ev.finalize();
 //
-// A frame's ground truths and detections are grouped by category stably (ascending category id, input order
-// within a category) and each group is matched by `matcher` (matcher.hpp) exactly as the batch evaluator
-// (evaluator.hpp) matches the group of that image and category; when params.use_cats is false, the whole
-// frame is one group, categories concatenated in ascending id order, as pycocotools' evaluateImg does for
-// useCats=0. The records go into an exact_accumulator (accumulator.hpp), whose finalize orders them by data
-// alone (score, image id, rank), so the result equals the batch evaluator's to the bit whatever the arrival
-// order, the number of threads or the number of processes whose states were merged.
+// A frame is validated, grouped by category and matched by frame_matcher (frame_matcher.hpp) exactly as the
+// batch evaluator (evaluator.hpp) matches each (image, category) group. The records go into an
+// exact_accumulator (accumulator.hpp), whose finalize orders them by data alone (score, image id, rank), so
+// the result equals the batch evaluator's to the bit whatever the arrival order, the number of threads or the
+// number of processes whose states were merged.
 //
 // Slices (slices.hpp: one per attribute value, per joint cell, per provenance) are discovered as frames
 // arrive: each frame is matched once, into a per-frame accumulator that is then merged into the pooled state
@@ -46,6 +44,7 @@
 #include "binned.hpp"
 #include "dataset.hpp"
 #include "evaluator.hpp"
+#include "frame_matcher.hpp"
 #include "matcher.hpp"
 #include "params.hpp"
 #include "slices.hpp"
@@ -82,16 +81,6 @@ class basic_stream_evaluator {
                          std::size_t bins) requires binned
       : basic_stream_evaluator(std::move(categories), std::move(p), std::move(specs), bins, 0) {}
 
-  basic_stream_evaluator(const basic_stream_evaluator& o)
-      : cfg_(o.cfg_), state_(o.state_), frame_acc_(o.frame_acc_), mt_(std::make_unique<matcher>(cfg_->p)) {}
-  basic_stream_evaluator(basic_stream_evaluator&&) noexcept = default;  // the matcher points into *cfg_
-  basic_stream_evaluator& operator=(const basic_stream_evaluator& o) {
-    if (this != &o) *this = basic_stream_evaluator(o);
-    return *this;
-  }
-  basic_stream_evaluator& operator=(basic_stream_evaluator&&) noexcept = default;
-  ~basic_stream_evaluator() = default;
-
   /// An evaluator with the same configuration and an empty state (the identity of merge).
   [[nodiscard]] basic_stream_evaluator fresh() const {
     basic_stream_evaluator e(*this);
@@ -115,18 +104,18 @@ class basic_stream_evaluator {
   /// that was not declared, a non-finite or negative box, area or size, a non-finite score or arrays of
   /// different lengths; the state is left unchanged then.
   void add(const frame& f) {
-    validate(f);
+    fm_.validate(f);
     const auto& c = *cfg_;
     state_.frames.push_back(f.id);
     state_.ground_truths += f.gt.size();
     state_.detections += f.dt.size();
     if (c.restrict_images && c.images.find(f.id) == detail::id_index::npos) return;
     if (c.specs.empty()) {
-      match_frame(f, state_.all);
+      fm_.match(f, state_.all);
       return;
     }
     frame_acc_.clear();
-    match_frame(f, frame_acc_);
+    fm_.match(f, frame_acc_);
     detail::absorb(state_.all, frame_acc_);
     for (std::size_t s = 0; s < c.specs.size(); ++s) {
       if (!slice_name(f, c.specs[s], name_)) continue;
@@ -207,36 +196,23 @@ class basic_stream_evaluator {
     std::vector<slice_spec> specs;
     std::size_t bins = 0;
     bool restrict_images = false;
-    detail::id_index declared{no_ids()}, kmap{no_ids()}, images{no_ids()};
-    static std::vector<std::int64_t> no_ids() { return {}; }
+    detail::id_index images{std::vector<std::int64_t>{}};
   };
 
-  static std::vector<std::int64_t> declared_ids(const std::vector<category_info>& cats) {
-    std::vector<std::int64_t> declared;
-    for (const auto& ci : cats) declared.push_back(ci.id);
-    std::sort(declared.begin(), declared.end());
-    if (std::adjacent_find(declared.begin(), declared.end()) != declared.end())
-      throw usage_error("stream_evaluator: duplicate category id in the declared categories");
-    return declared;
-  }
-
   basic_stream_evaluator(std::vector<category_info> categories, params p, std::vector<slice_spec> specs,
-                         std::size_t bins, int) {
-    auto declared = declared_ids(categories);
-    const bool restrict_images = !p.img_ids.empty();
-    auto c = std::make_shared<config>(config{std::move(categories),
-                                             resolved_params::resolve(std::move(p), {}, declared),
-                                             std::move(specs), bins, restrict_images});
+                         std::size_t bins, int)
+      : fm_(categories, resolve_declared(categories, std::move(p)), binned,
+            binned ? &binned_accumulator::score_message : nullptr) {
+    const bool restrict_images = !fm_.parameters()->img_ids.empty();
+    auto c = std::make_shared<config>(
+        config{std::move(categories), fm_.parameters(), std::move(specs), bins, restrict_images});
     for (const auto& s : c->specs)
       if (s.keys.empty()) throw usage_error("slice: empty list of attribute keys");
-    c->declared = detail::id_index(declared);
-    c->kmap = detail::id_index(c->p->cat_ids);
     c->images = detail::id_index(c->p->img_ids);
     cfg_ = std::move(c);
     if constexpr (binned) (void)make_acc();  // checks the bin count
     state_ = empty_state();
     if (!cfg_->specs.empty()) frame_acc_ = exact_accumulator(cfg_->p.dims());
-    mt_ = std::make_unique<matcher>(cfg_->p);
   }
 
   [[nodiscard]] Acc make_acc() const {
@@ -253,48 +229,6 @@ class basic_stream_evaluator {
     return s;
   }
 
-  [[noreturn]] static void fail(const frame& f, const std::string& field, const std::string& what) {
-    throw input_error("frame " + std::to_string(f.id) + ": " + field + ": " + what);
-  }
-
-  void validate(const frame& f) const {
-    const auto& g = f.gt;
-    const auto& d = f.dt;
-    const std::size_t ng = g.size(), nd = d.size();
-    if (g.category_id.size() != ng || g.x.size() != ng || g.y.size() != ng || g.w.size() != ng ||
-        g.h.size() != ng || g.area.size() != ng || g.crowd.size() != ng)
-      fail(f, "gt", "arrays of different lengths");
-    if (d.x.size() != nd || d.y.size() != nd || d.w.size() != nd || d.h.size() != nd || d.score.size() != nd)
-      fail(f, "dt", "arrays of different lengths");
-    if (!(std::isfinite(f.width) && f.width >= 0)) fail(f, "width", "expected a finite number >= 0");
-    if (!(std::isfinite(f.height) && f.height >= 0)) fail(f, "height", "expected a finite number >= 0");
-    auto check_box = [&](const char* what, std::size_t i, double x, double y, double w, double h) {
-      if (!(std::isfinite(x) && std::isfinite(y) && std::isfinite(w) && std::isfinite(h)))
-        fail(f, std::string(what) + "[" + std::to_string(i) + "].bbox", "not a finite box");
-      if (w < 0 || h < 0)
-        fail(f, std::string(what) + "[" + std::to_string(i) + "].bbox", "negative width or height");
-    };
-    const auto& declared = cfg_->declared;
-    for (std::size_t i = 0; i < ng; ++i) {
-      if (declared.find(g.category_id[i]) == detail::id_index::npos)
-        fail(f, "gt[" + std::to_string(i) + "].category_id",
-             "category " + std::to_string(g.category_id[i]) + " is not declared");
-      check_box("gt", i, g.x[i], g.y[i], g.w[i], g.h[i]);
-      if (!(std::isfinite(g.area[i]) && g.area[i] >= 0))
-        fail(f, "gt[" + std::to_string(i) + "].area", "expected a finite number >= 0");
-    }
-    for (std::size_t i = 0; i < nd; ++i) {
-      if (declared.find(d.category_id[i]) == detail::id_index::npos)
-        fail(f, "dt[" + std::to_string(i) + "].category_id",
-             "category " + std::to_string(d.category_id[i]) + " is not declared");
-      check_box("dt", i, d.x[i], d.y[i], d.w[i], d.h[i]);
-      if (!std::isfinite(d.score[i])) fail(f, "dt[" + std::to_string(i) + "].score", "score is not finite");
-      if constexpr (binned)
-        if (!(d.score[i] >= 0 && d.score[i] <= 1))
-          fail(f, "dt[" + std::to_string(i) + "].score", binned_accumulator::score_message(d.score[i]));
-    }
-  }
-
   /// The frame's cell of `spec` ("k1=v1&k2=v2"), false when the frame lacks one of the keys (as make_slices).
   static bool slice_name(const frame& f, const slice_spec& spec, std::string& name) {
     name.clear();
@@ -308,59 +242,6 @@ class basic_stream_evaluator {
       name += *v;
     }
     return true;
-  }
-
-  /// Groups the frame by category (counting sort: ascending category id, input order within) and matches.
-  template <class A>
-  void match_frame(const frame& f, A& acc) {
-    const auto& c = *cfg_;
-    const std::size_t K = c.p->cat_ids.size();
-    constexpr std::size_t npos = detail::id_index::npos;
-    goff_.assign(K + 1, 0);
-    doff_.assign(K + 1, 0);
-    gk_.resize(f.gt.size());
-    dk_.resize(f.dt.size());
-    for (std::size_t i = 0; i < f.gt.size(); ++i)
-      if ((gk_[i] = c.kmap.find(f.gt.category_id[i])) != npos) ++goff_[gk_[i] + 1];
-    for (std::size_t i = 0; i < f.dt.size(); ++i)
-      if ((dk_[i] = c.kmap.find(f.dt.category_id[i])) != npos) ++doff_[dk_[i] + 1];
-    for (std::size_t k = 0; k < K; ++k) goff_[k + 1] += goff_[k], doff_[k + 1] += doff_[k];
-    g_.resize(goff_[K]);
-    d_.resize(doff_[K]);
-    fill_.assign(goff_.begin(), goff_.end() - 1);
-    for (std::size_t i = 0; i < f.gt.size(); ++i) {
-      if (gk_[i] == npos) continue;
-      const auto j = fill_[gk_[i]]++;
-      g_.x[j] = f.gt.x[i], g_.y[j] = f.gt.y[i], g_.w[j] = f.gt.w[i], g_.h[j] = f.gt.h[i],
-      g_.area[j] = f.gt.area[i];
-      g_.crowd[j] = f.gt.crowd[i];
-      g_.id[j] = f.gt.id[i];
-    }
-    fill_.assign(doff_.begin(), doff_.end() - 1);
-    for (std::size_t i = 0; i < f.dt.size(); ++i) {
-      if (dk_[i] == npos) continue;
-      const auto j = fill_[dk_[i]]++;
-      d_.x[j] = f.dt.x[i], d_.y[j] = f.dt.y[i], d_.w[j] = f.dt.w[i], d_.h[j] = f.dt.h[i],
-      d_.score[j] = f.dt.score[i];
-    }
-    if (c.p->use_cats) {
-      for (std::size_t k = 0; k < K; ++k)
-        if (goff_[k + 1] > goff_[k] || doff_[k + 1] > doff_[k])
-          mt_->match(gts(k, k + 1), dts(k, k + 1), f.id, k, acc);
-    } else {
-      mt_->match(gts(0, K), dts(0, K), f.id, 0, acc);
-    }
-  }
-
-  [[nodiscard]] gt_span gts(std::size_t k0, std::size_t k1) const noexcept {
-    const auto b = goff_[k0];
-    return {goff_[k1] - b,   g_.x.data() + b,    g_.y.data() + b,     g_.w.data() + b,
-            g_.h.data() + b, g_.area.data() + b, g_.crowd.data() + b, g_.id.data() + b};
-  }
-  [[nodiscard]] dt_span dts(std::size_t k0, std::size_t k1) const noexcept {
-    const auto b = doff_[k0];
-    return {doff_[k1] - b,   d_.x.data() + b, d_.y.data() + b,
-            d_.w.data() + b, d_.h.data() + b, d_.score.data() + b};
   }
 
   [[nodiscard]] bool same_configuration(const basic_stream_evaluator& o) const {
@@ -380,31 +261,10 @@ class basic_stream_evaluator {
     return true;
   }
 
-  // A frame regrouped by category (buffers reused from frame to frame).
-  struct grouped_gts {
-    std::vector<double> x, y, w, h, area;
-    std::vector<unsigned char> crowd;
-    std::vector<std::int64_t> id;
-    void resize(std::size_t n) {
-      for (auto* v : {&x, &y, &w, &h, &area}) v->resize(n);
-      crowd.resize(n);
-      id.resize(n);
-    }
-  };
-  struct grouped_dts {
-    std::vector<double> x, y, w, h, score;
-    void resize(std::size_t n) {
-      for (auto* v : {&x, &y, &w, &h, &score}) v->resize(n);
-    }
-  };
-
+  frame_matcher fm_;                   // validates, groups and matches frames
   std::shared_ptr<const config> cfg_;  // immutable once built, shared by copies
   state_type state_;
   exact_accumulator frame_acc_;
-  std::unique_ptr<matcher> mt_;  // refers to cfg_->p
-  grouped_gts g_;
-  grouped_dts d_;
-  std::vector<std::size_t> goff_, doff_, fill_, gk_, dk_;
   std::string name_;
 };
 
@@ -413,15 +273,16 @@ using stream_evaluator = basic_stream_evaluator<exact_accumulator>;
 /// The bounded-memory streaming evaluator (binned states; AP bracketed, AR exact).
 using binned_stream_evaluator = basic_stream_evaluator<binned_accumulator>;
 
-/// Feeds every frame from `next` into `ev`. `next` is a callable `bool(frame&)` that fills the frame it is
-/// given (which may hold a previous frame: it must clear it) and returns false at the end of the stream.
-/// threads == 1: one thread reads and matches. threads >= 2 (0 = all hardware threads): the calling thread
-/// reads, `threads` workers match, each into its own evaluator, and the workers' states are merged into `ev`
-/// at the end; at most 2 * threads + 2 frames are in flight. The result does not depend on `threads`. An
-/// exception from `next` or from matching stops every thread and is rethrown (the first one); `ev` then holds
-/// an unspecified part of the stream and should be discarded.
-template <class Source, class Acc>
-void run_stream(Source&& next, basic_stream_evaluator<Acc>& ev, unsigned threads = 1) {
+/// Feeds every frame from `next` into `ev` (a basic_stream_evaluator, an audit::audit_stream, or any
+/// evaluator with add(frame), fresh() and merge(state())). `next` is a callable `bool(frame&)` that fills the
+/// frame it is given (which may hold a previous frame: it must clear it) and returns false at the end of the
+/// stream. threads == 1: one thread reads and matches. threads >= 2 (0 = all hardware threads): the calling
+/// thread reads, `threads` workers match, each into its own evaluator, and the workers' states are merged
+/// into `ev` at the end; at most 2 * threads + 2 frames are in flight. The result does not depend on
+/// `threads`. An exception from `next` or from matching stops every thread and is rethrown (the first one);
+/// `ev` then holds an unspecified part of the stream and should be discarded.
+template <class Source, class Evaluator>
+void run_stream(Source&& next, Evaluator& ev, unsigned threads = 1) {
   threads = resolve_threads(threads);
   if (threads <= 1) {
     frame f;
@@ -438,7 +299,7 @@ void run_stream(Source&& next, basic_stream_evaluator<Acc>& ev, unsigned threads
   }
   bool done = false, failed = false;
   std::exception_ptr worker_error;
-  std::vector<basic_stream_evaluator<Acc>> parts;
+  std::vector<Evaluator> parts;
   parts.reserve(threads);
   for (unsigned t = 0; t < threads; ++t) parts.push_back(ev.fresh());
   auto work = [&](unsigned t) {

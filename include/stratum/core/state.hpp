@@ -40,6 +40,7 @@ enum class state_kind : std::uint16_t {
   calibration_bins = 32,        ///< calibration::calibration_bins
   class_calibration_bins = 33,  ///< calibration::class_calibration_bins
   audit_records = 48,           ///< audit::operating_records
+  audit_stream = 49,            ///< audit::audit_stream_state (operating records and frame metadata)
 };
 
 /// "a COCO exact accumulator (kind 1)" and so on; unknown numbers are named as such.
@@ -75,6 +76,9 @@ enum class state_kind : std::uint16_t {
       break;
     case state_kind::audit_records:
       name = "audit operating records";
+      break;
+    case state_kind::audit_stream:
+      name = "an audit stream state";
       break;
   }
   if (name == nullptr) return "an unknown kind of state (kind " + std::to_string(kind) + ")";
