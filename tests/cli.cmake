@@ -322,6 +322,31 @@ def audit_operating(stratum, opdir, cocodir):
         check("audit at IoU 0.50" in text and "audit at IoU 0.75" in text, "text: both operating points")
         check(("slices, worst miss rate first" in text) == bool(got["operating_points"][0]["slices"]),
               "text: slice list")
+    # the image bootstrap: intervals of every rate around the value, design effects, the same bytes for any
+    # thread count, another seed other intervals, the text table
+    def boot_args(seed):
+        return [stratum, "audit", gt, dt, "--iou", repr(ref["iou"]), "--slice-by", "weather", "--json",
+                "--bootstrap", "60", "--seed", str(seed)] + (["--params", params] if params else [])
+    bargs = boot_args(4)
+    one = run(bargs + ["--threads", "1"])
+    check(one == run(bargs + ["--threads", "2"]), "audit --bootstrap: --threads 1 and 2 differ")
+    got = json.loads(one)
+    check(got["intervals"]["bootstrap"] == {"replicates": 60, "seed": 4, "unit": "image", "interval": "percentile",
+                                            "thresholds": "fixed"}, f"bootstrap description {got['intervals']}")
+    op = got["operating_points"][0]
+    blocks = [op["all"]] + list(op["per_category"].values()) + [s["all"] for s in op["slices"].values()]
+    for c in blocks:
+        b = c["bootstrap"]
+        for r in ("recall", "miss_rate", "precision", "f1", "fppi", "image_false_alarm_rate", "image_miss_rate"):
+            if b[r]["lower"] is not None:
+                check(c[r]["value"] is not None and b[r]["lower"] <= b[r]["upper"], f"bootstrap {r}: {b[r]}")
+            else:
+                check(b[r]["upper"] is None, f"bootstrap {r}: half an interval {b[r]}")
+        check(set(b["design_effect"]) == {"miss_rate", "precision", "fppi"}, "design effects")
+    other = run(boot_args(5))
+    check(other != one, "audit --bootstrap: another seed gives the same output")
+    text = run([a for a in bargs if a != "--json"]).decode()
+    check("image bootstrap: 95% percentile intervals over 60 replicates (seed 4" in text, "text: bootstrap table")
     # the same audit over the JSONL stream of the same files (stratum convert): the same bytes, JSON and text,
     # from a file with 1 and 2 matching threads and from stdin
     import tempfile
@@ -331,7 +356,7 @@ def audit_operating(stratum, opdir, cocodir):
         opts = ["--iou", repr(ref["iou"]), "--choose", "f1", "--slice-by", "weather,rig", "--joint",
                 "weather*timeofday"] + (["--params", params] if params else [])
         args = [stratum, "audit", gt, dt]
-        for extra in (["--json"], []):
+        for extra in (["--json"], [], ["--json", "--bootstrap", "40", "--seed", "9"], ["--bootstrap", "40"]):
             want = run(args[:4] + opts + extra)
             for threads in ("1", "2"):
                 got = run([stratum, "audit", "--stream", frames] + opts + extra + ["--threads", threads])

@@ -9,46 +9,10 @@
 #include <stratum/coco/bootstrap.hpp>
 #include <stratum/io/coco_json.hpp>
 
+#include "resample.hpp"
+
 namespace fs = std::filesystem;
 using namespace stratum;
-
-namespace {
-
-// The literal resample: image at position r (ascending id) with weight w becomes w images with ids
-// r * 32 + c (c < w <= 18), keeping annotation and detection order.
-template <class WeightFn>
-std::pair<coco::ground_truth, coco::detection_set> resample(const coco::ground_truth& gt,
-                                                            const coco::detection_set& dt,
-                                                            WeightFn&& weight) {
-  std::vector<std::int64_t> ids;
-  for (const auto& im : gt.images) ids.push_back(im.id);
-  std::sort(ids.begin(), ids.end());
-  const coco::detail::id_index pos(ids);
-  coco::ground_truth out;
-  out.categories = gt.categories;
-  for (std::size_t r = 0; r < ids.size(); ++r)
-    for (std::uint32_t c = 0; c < weight(ids[r]); ++c) {
-      coco::image_info im;
-      im.id = static_cast<std::int64_t>(r) * 32 + c;
-      out.images.push_back(im);
-    }
-  std::int64_t ann_id = 1;
-  for (std::size_t i = 0; i < gt.size(); ++i) {
-    const auto r = static_cast<std::int64_t>(pos.find(gt.image_id[i]));
-    for (std::uint32_t c = 0; c < weight(gt.image_id[i]); ++c)
-      out.add(ann_id++, r * 32 + c, gt.category_id[i], gt.x[i], gt.y[i], gt.w[i], gt.h[i], gt.area[i],
-              gt.crowd[i]);
-  }
-  coco::detection_set od;
-  for (std::size_t i = 0; i < dt.size(); ++i) {
-    const auto r = static_cast<std::int64_t>(pos.find(dt.image_id[i]));
-    for (std::uint32_t c = 0; c < weight(dt.image_id[i]); ++c)
-      od.add(r * 32 + c, dt.category_id[i], dt.x[i], dt.y[i], dt.w[i], dt.h[i], dt.score[i]);
-  }
-  return {std::move(out), std::move(od)};
-}
-
-}  // namespace
 
 TEST_CASE("weighted accumulation equals literal resampling of images, bit for bit") {
   std::size_t compared = 0;
@@ -64,7 +28,7 @@ TEST_CASE("weighted accumulation equals literal resampling of images, bit for bi
         return stats::poisson_weight(2026, static_cast<std::uint64_t>(id), b);
       };
       const auto weighted = coco::weighted_arrays(sr, gp, p, w);
-      const auto [rgt, rdt] = resample(gt, dt, w);
+      const auto [rgt, rdt] = stratum_test::resample(gt, dt, w);
       auto lp = params;  // the literal data set has its own image ids
       lp.img_ids.clear();
       const auto literal = coco::evaluate(rgt, rdt, lp);
@@ -166,7 +130,7 @@ TEST_CASE("per-slice bootstrap intervals equal those of literally resampling eac
         auto w = [b](std::int64_t id) {
           return stats::poisson_weight(seed, static_cast<std::uint64_t>(id), b);
         };
-        const auto [rgt, rdt] = resample(sgt, sdt, w);
+        const auto [rgt, rdt] = stratum_test::resample(sgt, sdt, w);
         auto lp = params;
         lp.img_ids.clear();
         const auto st = coco::evaluate(rgt, rdt, lp).stats;

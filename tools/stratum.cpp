@@ -72,6 +72,9 @@ const char* const kUsage =
     "  --adjust holm|bh      multiple-comparison adjustment of the cliffs (default holm)\n"
     "  --production MIX.json the rates re-weighted to a production mix of scenario cells, and PPV at\n"
     "                        production prevalences (docs/audit.md)\n"
+    "  --bootstrap B         image-level bootstrap with B replicates: percentile intervals of every rate\n"
+    "                        (thresholds fixed) and the design effect of miss rate, precision and FPPI\n"
+    "  --seed S              bootstrap seed, 0..2^64-1 (default 0); same seed, same intervals\n"
     "options (coco and stream):\n"
     "  --use-cats 0|1        match per category (1, default) or class-agnostically (0)\n"
     "  --iou-thrs a,b,...    IoU thresholds (default 0.50:0.05:0.95)\n"
@@ -205,6 +208,16 @@ void print_summary(const coco::binned_evaluation& ev, std::FILE* out) {
   }
 }
 
+/// A bootstrap seed: an integer in [0, 2^64 - 1].
+std::uint64_t parse_seed(const std::string& v) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long seed = std::strtoull(v.c_str(), &end, 10);
+  if (v.empty() || v[0] == '-' || end == v.c_str() || *end != '\0' || errno == ERANGE)
+    usage_fail("--seed: expected an integer in [0, 2^64 - 1], got '" + v + "'");
+  return seed;
+}
+
 struct eval_options {
   coco::params p;
   bool json = false;
@@ -268,13 +281,7 @@ bool parse_eval_options(const std::vector<std::string>& args, bool stream, eval_
       if (v < 1 || v > 1000000) usage_fail("--bootstrap: expected 1 to 1000000 replicates");
       o.bootstrap = static_cast<std::size_t>(v);
     } else if (!stream && a == "--seed") {
-      const std::string& v = value();
-      char* end = nullptr;
-      errno = 0;
-      const unsigned long long seed = std::strtoull(v.c_str(), &end, 10);
-      if (v.empty() || v[0] == '-' || end == v.c_str() || *end != '\0' || errno == ERANGE)
-        usage_fail("--seed: expected an integer in [0, 2^64 - 1], got '" + v + "'");
-      o.seed = seed;
+      o.seed = parse_seed(value());
     } else if (!stream && a == "--confidence") {
       const double v = parse_double(value(), a);
       if (!(v > 0 && v < 1)) usage_fail("--confidence: expected a level in (0, 1)");
@@ -502,6 +509,8 @@ int cmd_audit(const std::vector<std::string>& args) {
   std::vector<std::string> rest;
   int threshold_options = 0;
   double max_half_width = 0;
+  coco::bootstrap_options boot;
+  boot.replicates = 0;  // no bootstrap unless asked
   std::string production_file, stream_path;
   bool streamed = false;
   auto adjustment = stats::p_value_adjustment::holm;
@@ -531,6 +540,12 @@ int cmd_audit(const std::vector<std::string>& args) {
       ao.method = audit::parse_interval_method(value());
     } else if (a == "--production") {
       production_file = value();
+    } else if (a == "--bootstrap") {
+      const long v = parse_long(value(), a);
+      if (v < 1 || v > 1000000) usage_fail("--bootstrap: expected 1 to 1000000 replicates");
+      boot.replicates = static_cast<std::size_t>(v);
+    } else if (a == "--seed") {
+      boot.seed = parse_seed(value());
     } else if (a == "--stream") {
       stream_path = value();
       if (stream_path.empty()) usage_fail("--stream needs a path (or - for stdin)");
@@ -561,7 +576,7 @@ int cmd_audit(const std::vector<std::string>& args) {
   if (streamed ? !o.positional.empty() : o.positional.size() != 2)
     usage_fail(streamed ? "audit --stream FRAMES.jsonl takes no other file"
                         : "audit needs GT.json and DT.json");
-  if (o.bootstrap > 0 || o.bins > 0) usage_fail("audit: --bootstrap and --bins are not available here yet");
+  if (o.bins > 0) usage_fail("audit: --bins is not available here (the audit keeps every kept detection)");
   o.p.validate();
   ao.threads = o.threads;
   const auto res = streamed ? audit_stream(stream_path, o, ao) : [&] {
@@ -578,10 +593,17 @@ int cmd_audit(const std::vector<std::string>& args) {
     for (const auto& op : res.points) production.push_back(audit::estimate_production(res, op, mix));
   }
   const auto* prod = production_file.empty() ? nullptr : &production;
+  std::optional<audit::audit_bootstrap> bs;
+  if (boot.replicates > 0) {
+    boot.conf = ao.conf;
+    boot.threads = o.threads;
+    bs = audit::bootstrap(res, boot);
+  }
+  const auto* bp = bs ? &*bs : nullptr;
   if (o.json)
-    std::fputs(report::audit_json(res, &found, prod).c_str(), stdout);
+    std::fputs(report::audit_json(res, &found, prod, bp).c_str(), stdout);
   else
-    report::print_audit(res, stdout, &found, prod);
+    report::print_audit(res, stdout, &found, prod, bp);
   return 0;
 }
 

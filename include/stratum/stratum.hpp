@@ -1,6 +1,7 @@
 // stratum: header-only metrics and statistics engine for perception robustness audits.
 // Umbrella header: core types, COCO evaluation (batch, sliced, streaming, bounded-memory, bootstrap,
-// serialization), the statistics toolkit and calibration. Needs Eigen, xsimd and Boost headers (the
+// serialization), the audit (operating points, rates, findings, production mix, bootstrap, streams), the
+// statistics toolkit and calibration. Needs Eigen, xsimd and Boost headers (the
 // stratum::stratum target). The JSON adapters (<stratum/io/...>) and the JSON reports (<stratum/report/...>)
 // are separate: the adapters need simdjson (the stratum::json target).
 #pragma once
@@ -8,6 +9,7 @@
 #include "version.hpp"
 
 #include "core/box.hpp"
+#include "core/confidence.hpp"
 #include "core/error.hpp"
 #include "core/frame.hpp"
 #include "core/state.hpp"
@@ -17,6 +19,7 @@
 #include "coco/bootstrap.hpp"
 #include "coco/dataset.hpp"
 #include "coco/evaluator.hpp"
+#include "coco/frame_matcher.hpp"
 #include "coco/iou.hpp"
 #include "coco/matcher.hpp"
 #include "coco/params.hpp"
@@ -26,6 +29,13 @@
 #include "coco/stream_state.hpp"
 #include "coco/summary.hpp"
 
+#include "audit/audit.hpp"
+#include "audit/bootstrap.hpp"
+#include "audit/findings.hpp"
+#include "audit/operating.hpp"
+#include "audit/production.hpp"
+#include "audit/rates.hpp"
+#include "audit/stream.hpp"
 #include "stats/bootstrap.hpp"
 #include "stats/bootstrap_interval.hpp"
 #include "stats/chi_square.hpp"
@@ -35,6 +45,7 @@
 #include "stats/histogram.hpp"
 #include "stats/ks.hpp"
 #include "stats/multiple_testing.hpp"
+#include "stats/poisson.hpp"
 #include "stats/proportion.hpp"
 #include "stats/quantile_sketch.hpp"
 #include "stats/rng.hpp"

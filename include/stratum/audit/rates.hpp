@@ -20,7 +20,9 @@
 // bootstrap (planned: `--bootstrap`) are the guard.
 #pragma once
 
+#include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -125,6 +127,38 @@ inline void rate_pair(std::uint64_t failures, std::uint64_t n, interval_method m
   detail::rate_pair(c.false_alarm_images, c.negative_images, m, conf, r.image_false_alarm_rate, unused);
   detail::rate_pair(c.miss_images, c.positive_images, m, conf, r.image_miss_rate, unused);
   return r;
+}
+
+/// The seven rates, in this order, as indices into rate_values' result.
+enum class rate : std::size_t {
+  recall,
+  miss_rate,
+  precision,
+  f1,
+  fppi,
+  image_false_alarm_rate,
+  image_miss_rate
+};
+inline constexpr std::size_t n_rates = 7;
+inline constexpr const char* rate_names[n_rates] = {
+    "recall", "miss_rate", "precision", "f1", "fppi", "image_false_alarm_rate", "image_miss_rate"};
+
+/// The values of the seven rates of `c` without their intervals (NaN where undefined): the same divisions as
+/// rates_of, at a fraction of its cost (the bootstrap evaluates them once per replicate).
+[[nodiscard]] inline std::array<double, n_rates> rate_values(const operating_counts& c) {
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  auto ratio = [](std::uint64_t x, std::uint64_t n) {
+    return n == 0 ? nan : static_cast<double>(x) / static_cast<double>(n);
+  };
+  return {ratio(c.tp, c.n_gt),
+          ratio(c.fn, c.n_gt),
+          ratio(c.tp, c.tp + c.fp),
+          2 * c.tp + c.fp + c.fn > 0
+              ? static_cast<double>(2 * c.tp) / static_cast<double>(2 * c.tp + c.fp + c.fn)
+              : nan,
+          ratio(c.fp, c.n_images),
+          ratio(c.false_alarm_images, c.negative_images),
+          ratio(c.miss_images, c.positive_images)};
 }
 
 }  // namespace stratum::audit

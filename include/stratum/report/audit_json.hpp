@@ -13,13 +13,17 @@
 // C holds the nine counts (tp, fp, fn, n_gt, n_images, negative_images, false_alarm_images,
 // positive_images, miss_images) and the rates recall, miss_rate, precision, f1, fppi, image_false_alarm_rate,
 // image_miss_rate, each {"value", "lower", "upper", "method"} (null where undefined). Category keys are the
-// ids, "all" for the one category of use_cats = 0; slice names as "weather=rain&timeofday=night".
+// ids, "all" for the one category of use_cats = 0; slice names as "weather=rain&timeofday=night". With the
+// image bootstrap, C also holds "bootstrap": {"<rate>": {"lower", "upper", "undefined_replicates"},
+// "design_effect": {"miss_rate", "precision", "fppi"}} and "intervals" has "bootstrap": {"replicates",
+// "seed", "unit": "image", "interval": "percentile", "thresholds": "fixed"} (null without).
 #pragma once
 
 #include <cstdint>
 #include <string>
 
 #include "../audit/audit.hpp"
+#include "../audit/bootstrap.hpp"
 #include "../audit/findings.hpp"
 #include "../audit/production.hpp"
 #include "../detail/json.hpp"
@@ -42,7 +46,24 @@ inline std::string estimate_json(const audit::estimate& e) {
          "}";
 }
 
-inline std::string counts_json(const audit::audit_result& r, const audit::operating_counts& c) {
+/// {"recall": {"lower", "upper", "undefined_replicates"}, ..., "design_effect": {"miss_rate", "precision",
+/// "fppi"}}
+inline std::string bootstrap_json(const audit::rate_bootstrap& b) {
+  using stratum::detail::json_number;
+  std::string out = "{";
+  for (std::size_t q = 0; q < audit::n_rates; ++q) {
+    const auto& iv = b.intervals[q];
+    out += (q ? ", \"" : "\"") + std::string(audit::rate_names[q]) +
+           "\": {\"lower\": " + json_number(iv.lower) + ", \"upper\": " + json_number(iv.upper) +
+           ", \"undefined_replicates\": " + std::to_string(iv.undefined) + "}";
+  }
+  return out + ", \"design_effect\": {\"miss_rate\": " + json_number(b.deff_miss_rate) +
+         ", \"precision\": " + json_number(b.deff_precision) + ", \"fppi\": " + json_number(b.deff_fppi) +
+         "}}";
+}
+
+inline std::string counts_json(const audit::audit_result& r, const audit::operating_counts& c,
+                               const audit::rate_bootstrap* bs = nullptr) {
   const auto rt = r.rates(c);
   return "{\"tp\": " + std::to_string(c.tp) + ", \"fp\": " + std::to_string(c.fp) +
          ", \"fn\": " + std::to_string(c.fn) + ", \"n_gt\": " + std::to_string(c.n_gt) +
@@ -55,15 +76,17 @@ inline std::string counts_json(const audit::audit_result& r, const audit::operat
          ", \"precision\": " + estimate_json(rt.precision) + ", \"f1\": " + estimate_json(rt.f1) +
          ", \"fppi\": " + estimate_json(rt.fppi) +
          ", \"image_false_alarm_rate\": " + estimate_json(rt.image_false_alarm_rate) +
-         ", \"image_miss_rate\": " + estimate_json(rt.image_miss_rate) + "}";
+         ", \"image_miss_rate\": " + estimate_json(rt.image_miss_rate) +
+         (bs ? ", \"bootstrap\": " + bootstrap_json(*bs) : std::string()) + "}";
 }
 
 inline std::string block_json(const audit::audit_result& r, const audit::operating_point_counts& b,
-                              const std::string& indent) {
-  std::string out = "{\"all\": " + counts_json(r, b.all) + ",\n" + indent + " \"per_category\": {";
+                              const std::string& indent, const audit::counts_bootstrap* bs = nullptr) {
+  std::string out =
+      "{\"all\": " + counts_json(r, b.all, bs ? &bs->all : nullptr) + ",\n" + indent + " \"per_category\": {";
   for (std::size_t k = 0; k < b.per_category.size(); ++k)
     out += (k ? ",\n" : "\n") + indent + "  " + stratum::detail::json_quoted(category_key(r, k)) + ": " +
-           counts_json(r, b.per_category[k]);
+           counts_json(r, b.per_category[k], bs ? &bs->per_category[k] : nullptr);
   return out + "}}";
 }
 
@@ -151,9 +174,12 @@ inline std::string production_json(const audit::production_estimates& p) {
 
 /// `found`, when given, holds the findings of each operating point (audit::find), written under "findings".
 /// `production`, when given, holds the estimates on a production mix per operating point ("production").
+/// `bs`, when given, the image-level bootstrap (audit::bootstrap): every C of the pool and the slices gets a
+/// "bootstrap" member, and "intervals" says how it was drawn.
 [[nodiscard]] inline std::string audit_json(
     const audit::audit_result& r, const std::vector<audit::findings>* found = nullptr,
-    const std::vector<audit::production_estimates>* production = nullptr) {
+    const std::vector<audit::production_estimates>* production = nullptr,
+    const audit::audit_bootstrap* bs = nullptr) {
   using namespace detail;
   using stratum::detail::json_number;
   using stratum::detail::json_quoted;
@@ -164,8 +190,11 @@ inline std::string production_json(const audit::production_estimates& p) {
       ",\n  \"thresholds\": " + json_quoted(r.options.thresholds.str()) +
       ",\n  \"intervals\": {\"confidence_level\": " + json_number(r.options.conf.level()) +
       ", \"binomial\": " + json_quoted(audit::name(r.options.method)) +
-      ", \"poisson\": \"exact\", \"zero_failures\": \"exact one-sided upper bound\"},\n"
-      "  \"operating_points\": [";
+      ", \"poisson\": \"exact\", \"zero_failures\": \"exact one-sided upper bound\", \"bootstrap\": " +
+      (bs ? "{\"replicates\": " + std::to_string(bs->replicates) + ", \"seed\": " + std::to_string(bs->seed) +
+                ", \"unit\": \"image\", \"interval\": \"percentile\", \"thresholds\": \"fixed\"}"
+          : std::string("null")) +
+      "},\n  \"operating_points\": [";
   for (std::size_t i = 0; i < r.points.size(); ++i) {
     const auto& op = r.points[i];
     out +=
@@ -173,14 +202,16 @@ inline std::string production_json(const audit::production_estimates& p) {
     for (std::size_t k = 0; k < op.thresholds.size(); ++k)
       out += (k ? ", " : "") + json_quoted(category_key(r, k)) + ": " +
              (op.thresholds[k] ? json_number(*op.thresholds[k]) : std::string("null"));
-    out += "},\n    \"all\": " + counts_json(r, op.all.all) + ",\n    \"per_category\": {";
+    const audit::operating_point_bootstrap* pb = bs ? &bs->points.at(i) : nullptr;
+    out += "},\n    \"all\": " + counts_json(r, op.all.all, pb ? &pb->all.all : nullptr) +
+           ",\n    \"per_category\": {";
     for (std::size_t k = 0; k < op.all.per_category.size(); ++k)
       out += (k ? ",\n     " : "\n     ") + json_quoted(category_key(r, k)) + ": " +
-             counts_json(r, op.all.per_category[k]);
+             counts_json(r, op.all.per_category[k], pb ? &pb->all.per_category[k] : nullptr);
     out += "},\n    \"slices\": {";
     for (std::size_t s = 0; s < op.slices.size(); ++s)
       out += (s ? ",\n     " : "\n     ") + json_quoted(op.slices[s].name) + ": " +
-             block_json(r, op.slices[s].counts, "     ");
+             block_json(r, op.slices[s].counts, "     ", pb ? &pb->slices[s] : nullptr);
     out += "},\n    \"best_f1\": {";
     for (std::size_t k = 0; k < op.best_f1.size(); ++k) {
       const auto& b = op.best_f1[k];

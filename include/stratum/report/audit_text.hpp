@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../audit/audit.hpp"
+#include "../audit/bootstrap.hpp"
 #include "../audit/findings.hpp"
 #include "../audit/production.hpp"
 
@@ -34,6 +35,30 @@ inline void audit_row(std::FILE* out, int w, const std::string& name, const audi
                static_cast<unsigned long long>(c.n_images), static_cast<unsigned long long>(c.n_gt),
                rate3(rt.miss_rate).c_str(), rate3(rt.precision).c_str(), rate3(rt.fppi).c_str(),
                rate3(rt.image_false_alarm_rate).c_str(), rate3(rt.image_miss_rate).c_str());
+}
+
+inline std::string interval3(const audit::rate_bootstrap::interval& iv) {
+  if (!iv.defined()) return "-";
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "[%.3f, %.3f]", iv.lower, iv.upper);
+  return buf;
+}
+
+inline std::string deff2(double d) {
+  if (std::isnan(d)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", d);
+  return buf;
+}
+
+inline void bootstrap_row(std::FILE* out, int w, const std::string& name, const audit::rate_bootstrap& b) {
+  using audit::rate;
+  std::fprintf(out, "%-*s %-16s %6s  %-16s %6s  %-16s %6s  %-16s %s\n", w, name.c_str(),
+               interval3(b.of(rate::miss_rate)).c_str(), deff2(b.deff_miss_rate).c_str(),
+               interval3(b.of(rate::precision)).c_str(), deff2(b.deff_precision).c_str(),
+               interval3(b.of(rate::fppi)).c_str(), deff2(b.deff_fppi).c_str(),
+               interval3(b.of(rate::image_false_alarm_rate)).c_str(),
+               interval3(b.of(rate::image_miss_rate)).c_str());
 }
 
 }  // namespace detail
@@ -63,10 +88,17 @@ inline void print_findings(const audit::audit_result& r, const audit::operating_
       std::snprintf(buf, sizeof buf, " (%.0f%% real)", 100 * f.slices[s].mix.real_image_share());
       synthetic.push_back(op.slices[s].name + buf);
     }
-  std::fprintf(out, "evidence mostly not real (under half of the images real):");
-  if (synthetic.empty()) std::fprintf(out, " none");
-  std::fprintf(out, "\n");
-  for (const auto& s : synthetic) std::fprintf(out, "  %s\n", s.c_str());
+  const auto& mix = f.all.mix;
+  if (mix.images[3] > 0 && mix.images[0] + mix.images[1] + mix.images[2] == 0) {
+    std::fprintf(out,
+                 "evidence: no image states its provenance (real, synthetic, augmented): the share of real "
+                 "evidence is unknown\n");
+  } else {
+    std::fprintf(out, "evidence mostly not real (under half of the images real):");
+    if (synthetic.empty()) std::fprintf(out, " none");
+    std::fprintf(out, "\n");
+    for (const auto& s : synthetic) std::fprintf(out, "  %s\n", s.c_str());
+  }
   if (f.max_half_width > 0) {
     std::fprintf(out, "thin evidence (interval half-width above %.3g; needed sample at the observed rate):\n",
                  f.max_half_width);
@@ -107,10 +139,12 @@ inline void print_production(const audit::production_estimates& p, std::FILE* ou
 }
 
 /// `found`, when given, holds the findings of each operating point (audit::find), printed after its table;
-/// `production` the estimates on a production mix.
+/// `production` the estimates on a production mix; `bs` the image bootstrap (a second table: the bootstrap
+/// intervals and design effects of the same rows).
 inline void print_audit(const audit::audit_result& r, std::FILE* out,
                         const std::vector<audit::findings>* found = nullptr,
-                        const std::vector<audit::production_estimates>* production = nullptr) {
+                        const std::vector<audit::production_estimates>* production = nullptr,
+                        const audit::audit_bootstrap* bs = nullptr) {
   using namespace detail;
   for (std::size_t pi = 0; pi < r.points.size(); ++pi) {
     const auto& op = r.points[pi];
@@ -148,17 +182,31 @@ inline void print_audit(const audit::audit_result& r, std::FILE* out,
     audit_row(out, nw, "all", r, op.all.all);
     for (std::size_t k = 0; k < op.all.per_category.size(); ++k)
       audit_row(out, nw, labels[k], r, op.all.per_category[k]);
+    std::vector<std::size_t> order(op.slices.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    auto miss = [&](std::size_t s) {
+      const auto& c = op.slices[s].counts.all;
+      return c.n_gt ? static_cast<double>(c.fn) / static_cast<double>(c.n_gt) : -1.0;
+    };
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return miss(a) > miss(b); });
     if (!op.slices.empty()) {
-      std::vector<std::size_t> order(op.slices.size());
-      std::iota(order.begin(), order.end(), std::size_t{0});
-      auto miss = [&](std::size_t s) {
-        const auto& c = op.slices[s].counts.all;
-        return c.n_gt ? static_cast<double>(c.fn) / static_cast<double>(c.n_gt) : -1.0;
-      };
-      std::stable_sort(order.begin(), order.end(),
-                       [&](std::size_t a, std::size_t b) { return miss(a) > miss(b); });
       std::fprintf(out, "slices, worst miss rate first:\n");
       for (auto s : order) audit_row(out, nw, op.slices[s].name, r, op.slices[s].counts.all);
+    }
+    if (bs) {
+      const auto& pb = bs->points.at(pi);
+      std::fprintf(
+          out,
+          "image bootstrap: %s percentile intervals over %zu replicates (seed %llu; images resampled, "
+          "thresholds fixed); deff = bootstrap variance / independent-object variance\n",
+          bs->conf.percent().c_str(), bs->replicates, static_cast<unsigned long long>(bs->seed));
+      std::fprintf(out, "%-*s %-16s %6s  %-16s %6s  %-16s %6s  %-16s %s\n", nw, "", "miss rate", "deff",
+                   "precision", "deff", "FPPI", "deff", "img false-alarm", "img miss rate");
+      bootstrap_row(out, nw, "all", pb.all.all);
+      for (std::size_t k = 0; k < op.all.per_category.size(); ++k)
+        bootstrap_row(out, nw, labels[k], pb.all.per_category[k]);
+      for (auto s : order) bootstrap_row(out, nw, op.slices[s].name, pb.slices[s].all);
     }
     if (found) print_findings(r, op, found->at(pi), out);
     if (production) print_production(production->at(pi), out);
