@@ -203,9 +203,9 @@ TEST_CASE(
   const auto one = audit::bootstrap(r, {64, 5, {}, 1});
   const auto two = audit::bootstrap(r, {64, 5, {}, 2});
   const auto other = audit::bootstrap(r, {64, 6, {}, 2});
-  const auto j1 = report::audit_json(r, nullptr, nullptr, &one);
-  CHECK(j1 == report::audit_json(r, nullptr, nullptr, &two));
-  CHECK(j1 != report::audit_json(r, nullptr, nullptr, &other));
+  const auto j1 = report::audit_json(r, {.bootstrap = &one});
+  CHECK(j1 == report::audit_json(r, {.bootstrap = &two}));
+  CHECK(j1 != report::audit_json(r, {.bootstrap = &other}));
   CHECK(j1.find("\"design_effect\": {\"miss_rate\": ") != std::string::npos);
   CHECK_THROWS_AS((void)audit::bootstrap(r, {0, 5, {}, 1}), usage_error);
 }

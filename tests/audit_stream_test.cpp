@@ -64,7 +64,7 @@ std::vector<coco::slice_spec> specs_of(const coco::ground_truth& gt) {
 std::string report_of(const audit::audit_result& r) {
   std::vector<audit::findings> f;
   for (const auto& op : r.points) f.push_back(audit::find(r, op, 0.05, stats::p_value_adjustment::holm));
-  return report::audit_json(r, &f, nullptr);
+  return report::audit_json(r, {.findings = &f});
 }
 
 audit::audit_options options_for(const coco::resolved_params& rp, audit::threshold_policy policy) {

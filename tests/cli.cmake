@@ -347,6 +347,21 @@ def audit_operating(stratum, opdir, cocodir):
     check(other != one, "audit --bootstrap: another seed gives the same output")
     text = run([a for a in bargs if a != "--json"]).decode()
     check("image bootstrap: 95% percentile intervals over 60 replicates (seed 4" in text, "text: bootstrap table")
+    # curves: with --curves M every class and slice has a thinned curve whose operating point has the counts
+    cargs = [stratum, "audit", gt, dt, "--iou", repr(ref["iou"]), "--slice-by", "weather", "--json", "--curves",
+             "6"] + (["--params", params] if params else [])
+    got = json.loads(run(cargs))
+    op = got["operating_points"][0]
+    plain = [a for i, a in enumerate(cargs) if i not in (cargs.index("--curves"), cargs.index("--curves") + 1)]
+    check("curves" not in json.loads(run(plain))["operating_points"][0], "curves without --curves")
+    for key, c in op["curves"]["all"]["per_category"].items():
+        want = op["per_category"][key]
+        check(len(c["points"]) <= 8, f"curve {key}: {len(c['points'])} points for --curves 6")
+        if want["tp"] + want["fp"] > 0:
+            i = c["operating"]
+            check(i is not None and c["points"][i][1:3] == [want["tp"], want["fp"]],
+                  f"curve {key}: operating point {c['points'][i] if i is not None else None} vs {want['tp']}, {want['fp']}")
+    check(set(op["curves"]["slices"]) == set(op["slices"]), "curves: slice names")
     # the same audit over the JSONL stream of the same files (stratum convert): the same bytes, JSON and text,
     # from a file with 1 and 2 matching threads and from stdin
     import tempfile
@@ -545,6 +560,7 @@ cli_expect(bad_audit_stream_line 1 "malformed.jsonl: line 3: malformed JSON" aud
 cli_expect(bad_audit_stream_frame 1 "negative_size.jsonl: line 2 (frame 2): width: negative image size" audit --stream ${bad_dir}/negative_size.jsonl)
 cli_expect(usage_audit_stream_files 2 "audit --stream FRAMES.jsonl takes no other file" audit --stream ${bad_dir}/malformed.jsonl ${good_gt})
 cli_expect(usage_audit_categories 2 "unknown option --categories" audit ${good_gt} ${good_dt} --categories ${good_gt})
+cli_expect(usage_audit_curves 2 "--curves: expected 2 to 1000000 points per curve" audit ${good_gt} ${good_dt} --curves 1)
 cli_expect(usage_audit_interval 2 "--interval: expected wilson, jeffreys or clopper-pearson" audit ${good_gt} ${good_dt} --interval wald)
 file(WRITE ${bad_dir}/mix_sum.json [=[{"keys": ["weather"], "cells": [{"weather": "rain", "share": 0.5}, {"weather": "fog", "share": 0.4}]}]=])
 file(WRITE ${bad_dir}/mix_value.json [=[{"keys": ["weather"], "cells": [{"weather": "hail", "share": 1}]}]=])

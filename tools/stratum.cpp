@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <stratum/audit/audit.hpp>
+#include <stratum/audit/curves.hpp>
 #include <stratum/audit/stream.hpp>
 #include <stratum/coco/bootstrap.hpp>
 #include <stratum/coco/slices.hpp>
@@ -75,6 +76,8 @@ const char* const kUsage =
     "  --bootstrap B         image-level bootstrap with B replicates: percentile intervals of every rate\n"
     "                        (thresholds fixed) and the design effect of miss rate, precision and FPPI\n"
     "  --seed S              bootstrap seed, 0..2^64-1 (default 0); same seed, same intervals\n"
+    "  --curves M            (with --json) precision, recall and F1 against the score threshold per class\n"
+    "                        and slice, thinned to M points plus the operating point and the F1 optimum\n"
     "options (coco and stream):\n"
     "  --use-cats 0|1        match per category (1, default) or class-agnostically (0)\n"
     "  --iou-thrs a,b,...    IoU thresholds (default 0.50:0.05:0.95)\n"
@@ -513,6 +516,7 @@ int cmd_audit(const std::vector<std::string>& args) {
   boot.replicates = 0;  // no bootstrap unless asked
   std::string production_file, stream_path;
   bool streamed = false;
+  std::size_t curve_points = 0;  // 0: no curves
   auto adjustment = stats::p_value_adjustment::holm;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
@@ -546,6 +550,10 @@ int cmd_audit(const std::vector<std::string>& args) {
       boot.replicates = static_cast<std::size_t>(v);
     } else if (a == "--seed") {
       boot.seed = parse_seed(value());
+    } else if (a == "--curves") {
+      const long v = parse_long(value(), a);
+      if (v < 2 || v > 1000000) usage_fail("--curves: expected 2 to 1000000 points per curve");
+      curve_points = static_cast<std::size_t>(v);
     } else if (a == "--stream") {
       stream_path = value();
       if (stream_path.empty()) usage_fail("--stream needs a path (or - for stdin)");
@@ -599,11 +607,14 @@ int cmd_audit(const std::vector<std::string>& args) {
     boot.threads = o.threads;
     bs = audit::bootstrap(res, boot);
   }
-  const auto* bp = bs ? &*bs : nullptr;
+  std::vector<audit::operating_curves> curves;
+  if (curve_points > 0)
+    for (const auto& op : res.points) curves.push_back(audit::curves(res, op, curve_points));
+  const report::audit_parts parts{&found, prod, bs ? &*bs : nullptr, curve_points > 0 ? &curves : nullptr};
   if (o.json)
-    std::fputs(report::audit_json(res, &found, prod, bp).c_str(), stdout);
+    std::fputs(report::audit_json(res, parts).c_str(), stdout);
   else
-    report::print_audit(res, stdout, &found, prod, bp);
+    report::print_audit(res, stdout, parts);
   return 0;
 }
 

@@ -31,6 +31,7 @@
 
 #include "audit/audit.hpp"
 #include "audit/bootstrap.hpp"
+#include "audit/curves.hpp"
 #include "audit/findings.hpp"
 #include "audit/operating.hpp"
 #include "audit/production.hpp"

@@ -16,7 +16,10 @@
 // ids, "all" for the one category of use_cats = 0; slice names as "weather=rain&timeofday=night". With the
 // image bootstrap, C also holds "bootstrap": {"<rate>": {"lower", "upper", "undefined_replicates"},
 // "design_effect": {"miss_rate", "precision", "fppi"}} and "intervals" has "bootstrap": {"replicates",
-// "seed", "unit": "image", "interval": "percentile", "thresholds": "fixed"} (null without).
+// "seed", "unit": "image", "interval": "percentile", "thresholds": "fixed"} (null without). Each operating
+// point may also hold "findings", "production" and, with curves, "curves": {"all": B, "slices": {"<name>":
+// B}}, B = {"all": CURVE, "per_category": {"<id>": CURVE}}, CURVE = {"n_gt", "distinct", "operating",
+// "best_f1", "points": [[threshold, tp, fp, precision, recall, f1], ...]} (audit/curves.hpp; docs/audit.md).
 #pragma once
 
 #include <cstdint>
@@ -24,10 +27,12 @@
 
 #include "../audit/audit.hpp"
 #include "../audit/bootstrap.hpp"
+#include "../audit/curves.hpp"
 #include "../audit/findings.hpp"
 #include "../audit/production.hpp"
 #include "../detail/json.hpp"
 #include "../version.hpp"
+#include "audit_parts.hpp"
 
 namespace stratum::report {
 
@@ -170,16 +175,51 @@ inline std::string production_json(const audit::production_estimates& p) {
   return out + "}}";
 }
 
+/// {"n_gt", "distinct", "operating": i | null, "best_f1": i | null, "points": [[threshold, tp, fp, precision,
+/// recall, f1], ...]}
+inline std::string curve_json(const audit::threshold_curve& c) {
+  using stratum::detail::json_number;
+  auto index = [](const std::optional<std::size_t>& i) {
+    return i ? std::to_string(*i) : std::string("null");
+  };
+  std::string out = "{\"n_gt\": " + std::to_string(c.n_gt) + ", \"distinct\": " + std::to_string(c.distinct) +
+                    ", \"operating\": " + index(c.operating) + ", \"best_f1\": " + index(c.best_f1) +
+                    ", \"points\": [";
+  for (std::size_t i = 0; i < c.points.size(); ++i) {
+    const auto& p = c.points[i];
+    out += (i ? ", [" : "[") + json_number(p.threshold) + ", " + std::to_string(p.tp) + ", " +
+           std::to_string(p.fp) + ", " + json_number(p.precision) + ", " + json_number(p.recall) + ", " +
+           json_number(p.f1) + "]";
+  }
+  return out + "]}";
+}
+
+inline std::string curve_block_json(const audit::audit_result& r, const audit::curve_block& b,
+                                    const std::string& indent) {
+  std::string out = "{\"all\": " + curve_json(b.all) + ",\n" + indent + " \"per_category\": {";
+  for (std::size_t k = 0; k < b.per_category.size(); ++k)
+    out += (k ? ",\n" : "\n") + indent + "  " + stratum::detail::json_quoted(category_key(r, k)) + ": " +
+           curve_json(b.per_category[k]);
+  return out + "}}";
+}
+
+inline std::string curves_json(const audit::audit_result& r, const audit::operating_point& op,
+                               const audit::operating_curves& c) {
+  std::string out = "{\"all\": " + curve_block_json(r, c.all, "     ") + ",\n     \"slices\": {";
+  for (std::size_t s = 0; s < c.slices.size(); ++s)
+    out += (s ? ",\n      " : "\n      ") + stratum::detail::json_quoted(op.slices[s].name) + ": " +
+           curve_block_json(r, c.slices[s], "      ");
+  return out + "}}";
+}
+
 }  // namespace detail
 
-/// `found`, when given, holds the findings of each operating point (audit::find), written under "findings".
-/// `production`, when given, holds the estimates on a production mix per operating point ("production").
-/// `bs`, when given, the image-level bootstrap (audit::bootstrap): every C of the pool and the slices gets a
-/// "bootstrap" member, and "intervals" says how it was drawn.
-[[nodiscard]] inline std::string audit_json(
-    const audit::audit_result& r, const std::vector<audit::findings>* found = nullptr,
-    const std::vector<audit::production_estimates>* production = nullptr,
-    const audit::audit_bootstrap* bs = nullptr) {
+/// The JSON document of audit `r` with the optional parts of `parts` (report/audit_parts.hpp): findings,
+/// production estimates, the image bootstrap, curves.
+[[nodiscard]] inline std::string audit_json(const audit::audit_result& r, const audit_parts& parts = {}) {
+  const auto* found = parts.findings;
+  const auto* production = parts.production;
+  const auto* bs = parts.bootstrap;
   using namespace detail;
   using stratum::detail::json_number;
   using stratum::detail::json_quoted;
@@ -224,6 +264,7 @@ inline std::string production_json(const audit::production_estimates& p) {
     out += "}";
     if (found) out += ",\n    \"findings\": " + findings_json(r, op, found->at(i));
     if (production) out += ",\n    \"production\": " + production_json(production->at(i));
+    if (parts.curves) out += ",\n    \"curves\": " + curves_json(r, op, parts.curves->at(i));
     out += "}";
   }
   return out + "\n  ]\n}\n";

@@ -13,6 +13,7 @@
 #include "../audit/bootstrap.hpp"
 #include "../audit/findings.hpp"
 #include "../audit/production.hpp"
+#include "audit_parts.hpp"
 
 namespace stratum::report {
 
@@ -138,13 +139,13 @@ inline void print_production(const audit::production_estimates& p, std::FILE* ou
                  detail::rate3(c.false_alarms_per_1000).c_str());
 }
 
-/// `found`, when given, holds the findings of each operating point (audit::find), printed after its table;
-/// `production` the estimates on a production mix; `bs` the image bootstrap (a second table: the bootstrap
-/// intervals and design effects of the same rows).
-inline void print_audit(const audit::audit_result& r, std::FILE* out,
-                        const std::vector<audit::findings>* found = nullptr,
-                        const std::vector<audit::production_estimates>* production = nullptr,
-                        const audit::audit_bootstrap* bs = nullptr) {
+/// The failure map of `r` with the optional parts of `parts` (report/audit_parts.hpp): the findings of each
+/// operating point after its table, the production estimates, and the image bootstrap as a second table
+/// (curves are in the JSON only).
+inline void print_audit(const audit::audit_result& r, std::FILE* out, const audit_parts& parts = {}) {
+  const auto* found = parts.findings;
+  const auto* production = parts.production;
+  const auto* bs = parts.bootstrap;
   using namespace detail;
   for (std::size_t pi = 0; pi < r.points.size(); ++pi) {
     const auto& op = r.points[pi];
