@@ -1,20 +1,29 @@
-// libFuzzer target: the COCO JSON adapters (ground truth, results against a fixed ground truth, parameters).
-// The first byte picks the reader. Every input must either parse or throw stratum::input_error: any other
+// libFuzzer target: the JSON adapters (COCO ground truth, results against a fixed ground truth, parameters;
+// a production mix, validated against and applied to an audit of the fixed ground truth). The first byte
+// picks the reader. Every input must either parse or throw stratum::input_error: any other
 // exception, a crash, a hang or a sanitizer report is a finding.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include <stratum/audit/audit.hpp>
+#include <stratum/audit/production.hpp>
 #include <stratum/io/coco_json.hpp>
+#include <stratum/io/production_json.hpp>
 
 namespace {
 const stratum::coco::ground_truth& fixed_gt() {
   static const auto gt = stratum::io::parse_coco_ground_truth(
       simdjson::padded_string(std::string(
-          R"({"images": [{"id": 1, "width": 640, "height": 480}, {"id": 2}], "categories": [{"id": 1}, {"id": 3}],)"
+          R"({"images": [{"id": 1, "width": 640, "height": 480, "attributes": {"weather": "rain", "timeofday": "day"}},)"
+          R"({"id": 2, "attributes": {"weather": "clear", "timeofday": "day"}}], "categories": [{"id": 1}, {"id": 3}],)"
           R"("annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2, 30, 40], "area": 1200}]})")),
       "gt.json");
   return gt;
+}
+const stratum::audit::audit_result& fixed_audit() {
+  static const auto r = stratum::audit::run_audit(fixed_gt(), {}, {}, {});
+  return r;
 }
 }  // namespace
 
@@ -22,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const simdjson::padded_string json(reinterpret_cast<const char*>(data + 1), size - 1);
   try {
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
       case 0: {
         const auto gt = stratum::io::parse_coco_ground_truth(json, "gt.json");
         (void)gt.size();
@@ -33,9 +42,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)dt.size();
         break;
       }
-      default: {
+      case 2: {
         const auto p = stratum::io::parse_coco_params(json, "params.json");
         (void)p.iou_thrs.size();
+        break;
+      }
+      default: {
+        const auto mix = stratum::io::parse_production_mix(json, "mix.json");
+        stratum::audit::validate(mix, fixed_audit(), "mix.json");
+        const auto est = stratum::audit::estimate_production(fixed_audit(), fixed_audit().points.at(0), mix);
+        (void)est.miss_rate.measured_share;
       }
     }
   } catch (const stratum::input_error&) {

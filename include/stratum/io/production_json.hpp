@@ -20,9 +20,9 @@
 
 namespace stratum::io {
 
-[[nodiscard]] inline audit::production_mix load_production_mix(const std::string& path) {
-  simdjson::padded_string json;
-  if (simdjson::padded_string::load(path).get(json)) throw input_error(path + ": cannot read file");
+/// Parses a production mix from `json`; errors name `path` (the source), the cell and the field.
+[[nodiscard]] inline audit::production_mix parse_production_mix(const simdjson::padded_string& json,
+                                                                const std::string& path) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (auto err = parser.parse(json).get(doc))
@@ -72,6 +72,13 @@ namespace stratum::io {
   }
   if (mix.keys.empty()) fail("keys", "missing field");
   return mix;
+}
+
+/// Reads and parses the production-mix file `path`.
+[[nodiscard]] inline audit::production_mix load_production_mix(const std::string& path) {
+  simdjson::padded_string json;
+  if (simdjson::padded_string::load(path).get(json)) throw input_error(path + ": cannot read file");
+  return parse_production_mix(json, path);
 }
 
 }  // namespace stratum::io
