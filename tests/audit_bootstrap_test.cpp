@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "audit_cases.hpp"
 #include "coco_cases.hpp"
 #include "resample.hpp"
 
@@ -24,21 +25,6 @@ namespace fs = std::filesystem;
 using namespace stratum;
 
 namespace {
-
-struct source {
-  coco::ground_truth gt;
-  coco::detection_set dt;
-  coco::params p;
-};
-
-source load_case(const std::string& name) {
-  source s;
-  const fs::path d = fs::path(STRATUM_SHARED_DIR "/conformance/coco") / name;
-  s.gt = io::load_coco_ground_truth((d / "gt.json").string());
-  s.dt = io::load_coco_results((d / "dt.json").string(), s.gt);
-  if (fs::exists(d / "params.json")) s.p = io::load_coco_params((d / "params.json").string());
-  return s;
-}
 
 std::vector<coco::slice_spec> specs_of(const coco::ground_truth& gt) {
   bool attrs = false;
@@ -69,7 +55,7 @@ TEST_CASE("unit weights give the audit's own counts, pooled, per category and pe
   for (const auto& dir : fs::directory_iterator(STRATUM_SHARED_DIR "/conformance/operating")) {
     const std::string name = dir.path().filename().string();
     if (!dir.is_directory() || name == "bdd100k_val200") continue;
-    const auto src = load_case(name);
+    const auto src = stratum_test::load_audit_source(name);
     for (bool chosen : {false, true}) {
       const auto r = audit::run_audit(src.gt, src.dt, src.p, specs_of(src.gt), options(src.p, chosen));
       const auto& op = r.points.at(0);
@@ -99,7 +85,7 @@ TEST_CASE("replicate counts, intervals and design effects equal those of literal
   constexpr std::uint64_t seed = 11;
   std::size_t compared = 0;
   for (const std::string name : {"basic", "crowd", "large", "class_agnostic"}) {
-    const auto src = load_case(name);
+    const auto src = stratum_test::load_audit_source(name);
     const auto specs = specs_of(src.gt);
     for (bool chosen : {false, true}) {
       INFO(name, chosen ? " chosen thresholds" : " global threshold");
@@ -198,7 +184,7 @@ TEST_CASE("replicate counts, intervals and design effects equal those of literal
 
 TEST_CASE(
     "the audit bootstrap does not depend on the number of threads; another seed gives other intervals") {
-  const auto src = load_case("large");
+  const auto src = stratum_test::load_audit_source("large");
   const auto r = audit::run_audit(src.gt, src.dt, src.p, specs_of(src.gt), options(src.p, true));
   const auto one = audit::bootstrap(r, {64, 5, {}, 1});
   const auto two = audit::bootstrap(r, {64, 5, {}, 2});

@@ -15,34 +15,17 @@
 #include <string>
 #include <vector>
 
+#include "audit_cases.hpp"
+
 namespace fs = std::filesystem;
 using namespace stratum;
-
-namespace {
-
-struct source {
-  coco::ground_truth gt;
-  coco::detection_set dt;
-  coco::params p;
-};
-
-source load_case(const std::string& name) {
-  source s;
-  const fs::path d = fs::path(STRATUM_SHARED_DIR "/conformance/coco") / name;
-  s.gt = io::load_coco_ground_truth((d / "gt.json").string());
-  s.dt = io::load_coco_results((d / "dt.json").string(), s.gt);
-  if (fs::exists(d / "params.json")) s.p = io::load_coco_params((d / "params.json").string());
-  return s;
-}
-
-}  // namespace
 
 TEST_CASE("curve points are the counts at their thresholds; operating point and F1 optimum kept exactly") {
   std::size_t curves_checked = 0, points_checked = 0;
   for (const auto& dir : fs::directory_iterator(STRATUM_SHARED_DIR "/conformance/operating")) {
     const std::string name = dir.path().filename().string();
     if (!dir.is_directory() || name == "bdd100k_val200") continue;
-    const auto src = load_case(name);
+    const auto src = stratum_test::load_audit_source(name);
     bool attrs = false;
     for (const auto& im : src.gt.images) attrs = attrs || !im.attrs.empty();
     const std::vector<coco::slice_spec> specs =

@@ -20,31 +20,12 @@
 
 #include <simdjson.h>
 
+#include "audit_cases.hpp"
+
 namespace fs = std::filesystem;
 using namespace stratum;
 
 namespace {
-
-struct source {
-  coco::ground_truth gt;
-  coco::detection_set dt;
-  coco::params p;
-};
-
-source load_source(const std::string& name) {
-  source s;
-  if (name == "bdd100k_val200") {
-    const fs::path d = STRATUM_SHARED_DIR "/data/bdd100k_val200";
-    s.gt = io::load_coco_ground_truth((d / "gt_coco.json").string());
-    s.dt = io::load_coco_results((d / "dt_synthetic_seed20240601.json").string(), s.gt);
-    return s;
-  }
-  const fs::path d = fs::path(STRATUM_SHARED_DIR "/conformance/coco") / name;
-  s.gt = io::load_coco_ground_truth((d / "gt.json").string());
-  s.dt = io::load_coco_results((d / "dt.json").string(), s.gt);
-  if (fs::exists(d / "params.json")) s.p = io::load_coco_params((d / "params.json").string());
-  return s;
-}
 
 // The slicings the reference uses, from its slice names: single keys, then joint cells, in order of
 // appearance.
@@ -108,7 +89,7 @@ TEST_CASE(
     const std::string name = dir.path().filename().string();
     if (name == "bdd100k_val200" && !fs::exists(STRATUM_SHARED_DIR "/data/bdd100k_val200/gt_coco.json"))
       continue;
-    const auto src = load_source(name);
+    const auto src = stratum_test::load_audit_source(name);
     const auto rp = coco::resolve_params(src.gt, src.p);
     for (unsigned threads : {1u, 2u}) {
       const auto rec = audit::collect(src.gt, src.dt, rp, threads);

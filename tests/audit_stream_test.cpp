@@ -17,33 +17,13 @@
 #include <string>
 #include <vector>
 
+#include "audit_cases.hpp"
 #include "coco_cases.hpp"
 
 namespace fs = std::filesystem;
 using namespace stratum;
 
 namespace {
-
-struct source {
-  coco::ground_truth gt;
-  coco::detection_set dt;
-  coco::params p;
-};
-
-source load_source(const std::string& name) {
-  source s;
-  if (name == "bdd100k_val200") {
-    const fs::path d = STRATUM_SHARED_DIR "/data/bdd100k_val200";
-    s.gt = io::load_coco_ground_truth((d / "gt_coco.json").string());
-    s.dt = io::load_coco_results((d / "dt_synthetic_seed20240601.json").string(), s.gt);
-    return s;
-  }
-  const fs::path d = fs::path(STRATUM_SHARED_DIR "/conformance/coco") / name;
-  s.gt = io::load_coco_ground_truth((d / "gt.json").string());
-  s.dt = io::load_coco_results((d / "dt.json").string(), s.gt);
-  if (fs::exists(d / "params.json")) s.p = io::load_coco_params((d / "params.json").string());
-  return s;
-}
 
 // One slicing per attribute key the images have (and provenance when given), and the joint of the first two.
 std::vector<coco::slice_spec> specs_of(const coco::ground_truth& gt) {
@@ -89,7 +69,7 @@ TEST_CASE("the stream audit equals the batch audit for any split, order, thread 
     const std::string name = dir.path().filename().string();
     if (name == "bdd100k_val200" && !fs::exists(STRATUM_SHARED_DIR "/data/bdd100k_val200/gt_coco.json"))
       continue;
-    auto src = load_source(name);
+    auto src = stratum_test::load_audit_source(name);
     // the cases carry no provenance: give most images one, so that the evidence and provenance slices count
     const char* kinds[] = {"real", "synthetic", "augmented", "real", ""};
     for (auto& im : src.gt.images) im.provenance = kinds[static_cast<std::uint64_t>(im.id) % 5];
@@ -142,7 +122,7 @@ TEST_CASE("the stream audit equals the batch audit for any split, order, thread 
 }
 
 TEST_CASE("audit stream: duplicate frames across shards, foreign states, restricted images") {
-  const auto src = load_source("basic");
+  const auto src = stratum_test::load_audit_source("basic");
   const auto frames = coco::frames_from_coco(src.gt, src.dt);
   REQUIRE(frames.size() >= 4);
   const audit::audit_stream proto(src.gt.categories, src.p);

@@ -59,17 +59,9 @@ struct rate_bootstrap {
   [[nodiscard]] const interval& of(rate r) const { return intervals[static_cast<std::size_t>(r)]; }
 };
 
-/// Pooled over categories and per category index.
-struct counts_bootstrap {
-  rate_bootstrap all;
-  std::vector<rate_bootstrap> per_category;
-};
-
-/// One operating point: the pool and every slice (as op.slices).
-struct operating_point_bootstrap {
-  counts_bootstrap all;
-  std::vector<counts_bootstrap> slices;
-};
+/// Pooled over categories and per category index; over all images and per slice (as op.slices).
+using counts_bootstrap = by_category<rate_bootstrap>;
+using operating_point_bootstrap = by_slice<counts_bootstrap>;
 
 struct audit_bootstrap {
   std::size_t replicates = 0;

@@ -44,17 +44,10 @@ struct threshold_curve {
   std::optional<std::size_t> best_f1;
 };
 
-/// Pooled over categories ("all", one common threshold) and per category index.
-struct curve_block {
-  threshold_curve all;
-  std::vector<threshold_curve> per_category;
-};
-
-/// One operating point's curves: over all images and per slice (as op.slices).
-struct operating_curves {
-  curve_block all;
-  std::vector<curve_block> slices;
-};
+/// Pooled over categories ("all", one common threshold) and per category index; over all images and per
+/// slice (as op.slices).
+using curve_block = by_category<threshold_curve>;
+using operating_curves = by_slice<curve_block>;
 
 namespace detail {
 

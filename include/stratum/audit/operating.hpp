@@ -260,10 +260,21 @@ class operating_records {
 
 /// The counts at IoU threshold index t with score threshold thresholds[k] for category k (+infinity keeps no
 /// detection), over the images `images` (sorted, unique ids: all evaluated images, or a slice's).
-struct operating_point_counts {
-  operating_counts all;
-  std::vector<operating_counts> per_category;
+/// A value pooled over categories and one per category index (counts, bootstrap results, curves).
+template <class T>
+struct by_category {
+  T all;
+  std::vector<T> per_category;
 };
+
+/// A value over all evaluated images and one per slice, in the order of the operating point's slices.
+template <class T>
+struct by_slice {
+  T all;
+  std::vector<T> slices;
+};
+
+using operating_point_counts = by_category<operating_counts>;
 
 [[nodiscard]] inline operating_point_counts count(const operating_records& r, std::size_t t,
                                                   std::span<const double> thresholds,

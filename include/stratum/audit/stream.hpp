@@ -113,13 +113,9 @@ struct audit_stream_state {
   /// The same, but the state must carry `fingerprint`.
   [[nodiscard]] static audit_stream_state deserialize(std::span<const std::byte> bytes,
                                                       std::uint64_t fingerprint) {
-    const auto h = stratum::detail::read_state_header(bytes.data(), bytes.size(), kind, format_version);
-    if (h.fingerprint != fingerprint)
-      throw input_error("serialized state: at offset 40: fingerprint " +
-                        stratum::detail::hex64(h.fingerprint) + " does not match this audit's (" +
-                        stratum::detail::hex64(fingerprint) +
-                        "): the state was accumulated with other parameters or categories");
-    return read_payload(bytes.data(), h);
+    return read_payload(bytes.data(), stratum::detail::read_state_header(
+                                          bytes.data(), bytes.size(), kind, format_version, fingerprint,
+                                          "this audit's", "parameters or categories"));
   }
 
  private:

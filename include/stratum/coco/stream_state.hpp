@@ -165,13 +165,9 @@ struct basic_stream_state {
   /// The same, but the state must carry `fingerprint` (that of the reader's parameters and slicings).
   [[nodiscard]] static basic_stream_state deserialize(std::span<const std::byte> bytes,
                                                       std::uint64_t fingerprint) {
-    const auto h = stratum::detail::read_state_header(bytes.data(), bytes.size(), kind, format_version);
-    if (h.fingerprint != fingerprint)
-      throw input_error("serialized state: at offset 40: fingerprint " +
-                        stratum::detail::hex64(h.fingerprint) + " does not match this evaluation's (" +
-                        stratum::detail::hex64(fingerprint) +
-                        "): the state was accumulated with other parameters, categories or slicings");
-    return read_payload(bytes.data(), h);
+    return read_payload(bytes.data(), stratum::detail::read_state_header(
+                                          bytes.data(), bytes.size(), kind, format_version, fingerprint,
+                                          "this evaluation's", "parameters, categories or slicings"));
   }
 
  private:

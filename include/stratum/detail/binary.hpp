@@ -244,6 +244,19 @@ inline std::vector<std::byte> finish_state(byte_writer& w) {
   return h;
 }
 
+/// read_state_header, and the header must carry `fingerprint`: input_error naming both, `whose` fingerprint
+/// was expected ("this audit's") and what differs ("the state was accumulated with other <what>") otherwise.
+[[nodiscard]] inline state_header read_state_header(const std::byte* p, std::size_t n, state_kind expected,
+                                                    std::uint16_t newest_version, std::uint64_t fingerprint,
+                                                    const char* whose, const char* what) {
+  const auto h = read_state_header(p, n, expected, newest_version);
+  if (h.fingerprint != fingerprint)
+    throw input_error("serialized state: at offset 40: fingerprint " + hex64(h.fingerprint) +
+                      " does not match " + whose + " (" + hex64(fingerprint) +
+                      "): the state was accumulated with other " + what);
+  return h;
+}
+
 /// A reader over the payload of a state whose header `h` was read from [p, ...): offsets in its messages
 /// count from the start of the state.
 [[nodiscard]] inline byte_reader payload_reader(const std::byte* p, const state_header& h) noexcept {
