@@ -194,6 +194,9 @@ TEST_CASE(
   CHECK(j1 != report::audit_json(r, {.bootstrap = &other}));
   CHECK(j1.find("\"design_effect\": {\"miss_rate\": ") != std::string::npos);
   CHECK_THROWS_AS((void)audit::bootstrap(r, {0, 5, {}, 1}), usage_error);
+  // more replicate values than the memory limit: refused before anything is allocated
+  CHECK_THROWS_WITH_AS((void)audit::bootstrap(r, {100000000, 5, {}, 1}),
+                       doctest::Contains("use fewer replicates or slices"), usage_error);
 }
 
 TEST_CASE("rate_values are the values of rates_of") {

@@ -28,6 +28,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <span>
 #include <vector>
@@ -233,6 +234,9 @@ inline rate_bootstrap summarize_counts(const operating_counts& c,
 
 }  // namespace detail
 
+/// The most memory the replicate values of one operating point may take (4 GB).
+inline constexpr double max_bootstrap_bytes = 4e9;
+
 /// The image-level bootstrap of every operating point of `r`: o.replicates replicates drawn with o.seed, over
 /// o.threads workers (the result does not depend on it), percentile intervals at o.conf. Throws usage_error
 /// on zero replicates.
@@ -244,7 +248,20 @@ inline rate_bootstrap summarize_counts(const operating_counts& c,
   for (const auto& op : r.points) {
     const replicate_counter counter(r, op);
     const std::size_t S = counter.sets();
-    // values[(set * (K + 1) + kk)][rate][b]: kk = 0 pooled over categories, 1 + k category k
+    // values[(set * (K + 1) + kk)][rate][b]: kk = 0 pooled over categories, 1 + k category k. The percentile
+    // intervals need every replicate value, so memory is 8 bytes x sets x (K + 1) x 7 rates x B: refused
+    // beyond max_bootstrap_bytes rather than exhausting the machine.
+    const double bytes =
+        8.0 * static_cast<double>(S) * static_cast<double>(K + 1) * n_rates * static_cast<double>(B);
+    if (bytes > max_bootstrap_bytes) {
+      char buf[256];
+      std::snprintf(
+          buf, sizeof buf,
+          "audit bootstrap: %zu replicates of %zu image sets x %zu categories x 7 rates need %.1f GB for "
+          "the replicate values (limit %.1f GB): use fewer replicates or slices",
+          B, S, K + 1, bytes / 1e9, max_bootstrap_bytes / 1e9);
+      throw usage_error(buf);
+    }
     std::vector<std::array<std::vector<double>, n_rates>> values(S * (K + 1));
     for (auto& v : values)
       for (auto& q : v) q.resize(B);
