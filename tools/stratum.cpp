@@ -75,7 +75,6 @@ const char* const kUsage =
     "                        production prevalences (docs/audit.md)\n"
     "  --bootstrap B         image-level bootstrap with B replicates: percentile intervals of every rate\n"
     "                        (thresholds fixed) and the design effect of miss rate, precision and FPPI\n"
-    "  --seed S              bootstrap seed, 0..2^64-1 (default 0); same seed, same intervals\n"
     "  --curves M            (with --json) precision, recall and F1 against the score threshold per class\n"
     "                        and slice, thinned to M points plus the operating point and the F1 optimum\n"
     "options (coco and stream):\n"
@@ -96,11 +95,10 @@ const char* const kUsage =
     "                        value, AR exactly (docs/bounded_mode.md). Scores must lie in [0, 1]\n"
     "  --bootstrap B         (coco) image-level bootstrap with B replicates: percentile intervals of the\n"
     "                        12 numbers, pooled and per slice (docs/coco.md)\n"
-    "  --seed S              (coco) bootstrap seed, 0..2^64-1 (default 0); same seed, same intervals\n"
+    "  --seed S              (coco, audit) bootstrap seed, 0..2^64-1 (default 0); same seed, same intervals\n"
     "  --confidence C        (coco) interval confidence level in (0, 1) (default 0.95)\n"
-    "  --categories GT.json  (stream, audit --stream) the categories of this COCO ground truth; a header "
-    "line in the\n"
-    "                        stream, if any, must declare the same ids\n"
+    "  --categories GT.json  (stream, audit --stream) the categories of this COCO ground truth; a\n"
+    "                        header line in the stream, if any, must declare the same ids\n"
     "environment:\n"
     "  STRATUM_HUGEPAGES=0   do not re-execute with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (see below)\n"
     "When the kernel offers transparent huge pages on request (madvise mode), stratum re-executes\n"
@@ -211,16 +209,6 @@ void print_summary(const coco::binned_evaluation& ev, std::FILE* out) {
   }
 }
 
-/// A bootstrap seed: an integer in [0, 2^64 - 1].
-std::uint64_t parse_seed(const std::string& v) {
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long seed = std::strtoull(v.c_str(), &end, 10);
-  if (v.empty() || v[0] == '-' || end == v.c_str() || *end != '\0' || errno == ERANGE)
-    usage_fail("--seed: expected an integer in [0, 2^64 - 1], got '" + v + "'");
-  return seed;
-}
-
 struct eval_options {
   coco::params p;
   bool json = false;
@@ -234,8 +222,9 @@ struct eval_options {
   std::vector<std::string> positional;
 };
 
-/// Parses the evaluation options shared by coco and stream; returns false when help was printed.
-bool parse_eval_options(const std::vector<std::string>& args, bool stream, eval_options& o) {
+/// Parses the evaluation options shared by coco, stream and audit; returns false when help was printed.
+/// `stream`: --categories is accepted; `bootstrap`: --bootstrap, --seed and --confidence are.
+bool parse_eval_options(const std::vector<std::string>& args, bool stream, eval_options& o, bool bootstrap) {
   bool have_params_file = false;
   std::string params_file;
   struct override_t {
@@ -279,13 +268,19 @@ bool parse_eval_options(const std::vector<std::string>& args, bool stream, eval_
       const long v = parse_long(value(), a);
       if (v < 0 || v > 1024) usage_fail("--threads: expected 0 (all cores) to 1024");
       o.threads = static_cast<unsigned>(v);
-    } else if (!stream && a == "--bootstrap") {
+    } else if (bootstrap && a == "--bootstrap") {
       const long v = parse_long(value(), a);
       if (v < 1 || v > 1000000) usage_fail("--bootstrap: expected 1 to 1000000 replicates");
       o.bootstrap = static_cast<std::size_t>(v);
-    } else if (!stream && a == "--seed") {
-      o.seed = parse_seed(value());
-    } else if (!stream && a == "--confidence") {
+    } else if (bootstrap && a == "--seed") {
+      const std::string& v = value();
+      char* end = nullptr;
+      errno = 0;
+      const unsigned long long seed = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || v[0] == '-' || end == v.c_str() || *end != '\0' || errno == ERANGE)
+        usage_fail("--seed: expected an integer in [0, 2^64 - 1], got '" + v + "'");
+      o.seed = seed;
+    } else if (bootstrap && a == "--confidence") {
       const double v = parse_double(value(), a);
       if (!(v > 0 && v < 1)) usage_fail("--confidence: expected a level in (0, 1)");
       o.conf = confidence(v);
@@ -431,7 +426,7 @@ io::jsonl_reader open_stream(const std::string& path, const eval_options& o) {
 
 int cmd_coco(const std::vector<std::string>& args) {
   eval_options o;
-  if (!parse_eval_options(args, false, o)) return 0;
+  if (!parse_eval_options(args, false, o, true)) return 0;
   if (o.positional.size() != 2) usage_fail("coco needs GT.json and DT.json");
   o.p.validate();
 
@@ -454,7 +449,7 @@ int cmd_coco(const std::vector<std::string>& args) {
 
 int cmd_stream(const std::vector<std::string>& args) {
   eval_options o;
-  if (!parse_eval_options(args, true, o)) return 0;
+  if (!parse_eval_options(args, true, o, false)) return 0;
   if (o.positional.size() != 1) usage_fail("stream needs one FRAMES.jsonl (or - for stdin)");
   o.p.validate();
 
@@ -512,8 +507,6 @@ int cmd_audit(const std::vector<std::string>& args) {
   std::vector<std::string> rest;
   int threshold_options = 0;
   double max_half_width = 0;
-  coco::bootstrap_options boot;
-  boot.replicates = 0;  // no bootstrap unless asked
   std::string production_file, stream_path;
   bool streamed = false;
   std::size_t curve_points = 0;  // 0: no curves
@@ -544,12 +537,6 @@ int cmd_audit(const std::vector<std::string>& args) {
       ao.method = audit::parse_interval_method(value());
     } else if (a == "--production") {
       production_file = value();
-    } else if (a == "--bootstrap") {
-      const long v = parse_long(value(), a);
-      if (v < 1 || v > 1000000) usage_fail("--bootstrap: expected 1 to 1000000 replicates");
-      boot.replicates = static_cast<std::size_t>(v);
-    } else if (a == "--seed") {
-      boot.seed = parse_seed(value());
     } else if (a == "--curves") {
       const long v = parse_long(value(), a);
       if (v < 2 || v > 1000000) usage_fail("--curves: expected 2 to 1000000 points per curve");
@@ -580,7 +567,7 @@ int cmd_audit(const std::vector<std::string>& args) {
   }
   if (threshold_options > 1) usage_fail("give one of --score-threshold, --thresholds and --choose");
   eval_options o;
-  if (!parse_eval_options(rest, streamed, o)) return 0;
+  if (!parse_eval_options(rest, streamed, o, true)) return 0;
   if (streamed ? !o.positional.empty() : o.positional.size() != 2)
     usage_fail(streamed ? "audit --stream FRAMES.jsonl takes no other file"
                         : "audit needs GT.json and DT.json");
@@ -602,11 +589,7 @@ int cmd_audit(const std::vector<std::string>& args) {
   }
   const auto* prod = production_file.empty() ? nullptr : &production;
   std::optional<audit::audit_bootstrap> bs;
-  if (boot.replicates > 0) {
-    boot.conf = ao.conf;
-    boot.threads = o.threads;
-    bs = audit::bootstrap(res, boot);
-  }
+  if (o.bootstrap > 0) bs = audit::bootstrap(res, {o.bootstrap, o.seed, ao.conf, o.threads});
   std::vector<audit::operating_curves> curves;
   if (curve_points > 0)
     for (const auto& op : res.points) curves.push_back(audit::curves(res, op, curve_points));

@@ -121,23 +121,24 @@ struct audit_result {
                     ")");
 }
 
-/// The audit of matched records: `rp` the resolved parameters (img_ids: the evaluated images), `records`
-/// their operating records, `images` their metadata in the order of rp->img_ids, `category_names` per
+/// The audit of matched records: `params` the resolved parameters (img_ids: the evaluated images), `records`
+/// their operating records, `images` their metadata in the order of params->img_ids, `category_names` per
 /// category index; counted at each operating point of `o`, pooled, per category and for every slice of
 /// `specs`. Batch audits (run_audit) and streams (audit/stream.hpp) both end here.
-[[nodiscard]] inline audit_result audit_of(coco::resolved_params rp, operating_records records,
+[[nodiscard]] inline audit_result audit_of(coco::resolved_params params, operating_records records,
                                            std::vector<coco::image_info> images,
                                            std::vector<std::string> category_names,
                                            std::uint64_t n_ground_truths, std::uint64_t n_detections,
                                            const std::vector<coco::slice_spec>& specs,
                                            const audit_options& o = {}) {
-  rp.require("audit_of");
-  const std::size_t K = rp.dims().K;
-  if (images.size() != rp->img_ids.size() || category_names.size() != K || records.categories() != K)
+  params.require("audit_of");
+  const std::size_t K = params.dims().K;
+  if (images.size() != params->img_ids.size() || category_names.size() != K || records.categories() != K)
     throw usage_error("audit_of: images, category names or records do not match the parameters");
   for (std::size_t i = 0; i < images.size(); ++i)
-    if (images[i].id != rp->img_ids[i]) throw usage_error("audit_of: images are not in the order of img_ids");
-  audit_result out{std::move(rp),      o,     n_ground_truths,  n_detections, {}, std::move(category_names),
+    if (images[i].id != params->img_ids[i])
+      throw usage_error("audit_of: images are not in the order of img_ids");
+  audit_result out{std::move(params),  o,     n_ground_truths,  n_detections, {}, std::move(category_names),
                    std::move(records), specs, std::move(images)};
   if (o.ious.empty()) throw usage_error("audit: no IoU threshold");
   std::vector<std::size_t> ts;
@@ -159,12 +160,12 @@ struct audit_result {
                           (out.category_id(k) == class_agnostic_id ? std::string("all")
                                                                    : std::to_string(out.category_id(k))));
   }
-  const auto& rp2 = out.p;
+  const auto& rp = out.p;
   const auto& rec = out.records;
-  const auto defs = coco::make_slices(out.images, rp2, specs);
+  const auto defs = coco::make_slices(out.images, rp, specs);
   for (const std::size_t t : ts) {
     operating_point op;
-    op.iou = rp2->iou_thrs[t];
+    op.iou = rp->iou_thrs[t];
     op.t = t;
     std::vector<double> thr(K);
     for (std::size_t k = 0; k < K; ++k) {
@@ -186,11 +187,11 @@ struct audit_result {
       }
       thr[k] = op.thresholds.back().value_or(std::numeric_limits<double>::infinity());
     }
-    op.all = count(rec, t, thr, rp2->img_ids);
+    op.all = count(rec, t, thr, rp->img_ids);
     for (const auto& d : defs) {
       std::vector<std::int64_t> ids;
       ids.reserve(d.images.size());
-      for (auto i : d.images) ids.push_back(rp2->img_ids[i]);
+      for (auto i : d.images) ids.push_back(rp->img_ids[i]);
       op.slices.push_back({d.name, d.images, count(rec, t, thr, ids)});
     }
     out.points.push_back(std::move(op));

@@ -114,7 +114,6 @@ class replicate_counter {
   }
 
   [[nodiscard]] std::size_t sets() const noexcept { return sets_; }
-  [[nodiscard]] const std::vector<std::int64_t>& images() const noexcept { return ids_; }
 
   /// Fills out[set] (resized to sets()) with the counts, image index i weighted weight(ids[i]).
   template <class WeightFn>
