@@ -1,10 +1,12 @@
 // The audit through the library API: operating points at IoU 0.5 with F1-chosen thresholds per class, the
 // miss rate and false alarms of every weather slice with their intervals, and the cliffs (slices worse than
-// the rest, Holm-adjusted); then the same audit from two merged shards. Usage: example_audit_report GT DT
+// the rest, Holm-adjusted); where the errors come from (the AP each TIDE error type costs); then the same
+// audit from two merged shards. Usage: example_audit_report GT DT
 #include <cstdio>
 #include <vector>
 
 #include <stratum/audit/audit.hpp>
+#include <stratum/audit/errors.hpp>
 #include <stratum/audit/findings.hpp>
 #include <stratum/audit/stream.hpp>
 #include <stratum/io/coco_json.hpp>
@@ -39,6 +41,12 @@ int main(int argc, char** argv) {
         std::printf("cliff: %s %s %.3f vs %.3f in the rest (+%.3f [%.3f, %.3f])\n",
                     op.slices[c.slice].name.c_str(), c.rate, c.slice_rate, c.rest_rate, c.difference.estimate,
                     c.difference.lower, c.difference.upper);
+    const auto e = audit::errors(res, op);  // TIDE types, the AP each costs, the confusion matrix
+    const auto& tide = e.all.tide.all;
+    std::printf("AP %.3f;", tide.ap.value_or(0));
+    for (std::size_t t = 0; t < audit::n_error_types; ++t)
+      std::printf(" %s costs %.3f", audit::correction_names[t], tide.cost(t).value_or(0));
+    std::printf("\n");
     // The same audit from two shards, as two workers or machines would hold them, merged through the wire
     // format: the same counts, whatever the split.
     const auto frames = stratum::coco::frames_from_coco(gt, dt);
@@ -47,7 +55,8 @@ int main(int argc, char** argv) {
     audit::audit_stream merged(gt.categories);
     for (const auto& shard : shards) merged.merge_serialized(shard.serialize());
     const auto again = merged.finalize(slices, o);
-    const bool same = again.points.front().all.all == op.all.all;
+    const bool same = again.points.front().all.all == op.all.all &&
+                      audit::errors(again, again.points.front()).all.tide.all.counts == tide.counts;
     std::printf("two shards merged: %s\n", same ? "the same counts" : "DIFFERENT counts");
     if (!same) return 1;
   } catch (const stratum::input_error& e) {  // bad input: the message names the file, record and field

@@ -5,6 +5,7 @@
 // frames across shards, foreign states and restricted image lists.
 #include <doctest/doctest.h>
 
+#include <stratum/audit/errors.hpp>
 #include <stratum/audit/findings.hpp>
 #include <stratum/audit/stream.hpp>
 #include <stratum/coco/stream.hpp>
@@ -40,11 +41,15 @@ std::vector<coco::slice_spec> specs_of(const coco::ground_truth& gt) {
   return out;
 }
 
-// The whole report of an audit: every operating point with its findings.
+// The whole report of an audit: every operating point with its findings and its error analysis.
 std::string report_of(const audit::audit_result& r) {
   std::vector<audit::findings> f;
-  for (const auto& op : r.points) f.push_back(audit::find(r, op, 0.05, stats::p_value_adjustment::holm));
-  return report::audit_json(r, {.findings = &f});
+  std::vector<audit::operating_errors> e;
+  for (const auto& op : r.points) {
+    f.push_back(audit::find(r, op, 0.05, stats::p_value_adjustment::holm));
+    e.push_back(audit::errors(r, op));
+  }
+  return report::audit_json(r, {.findings = &f, .errors = &e});
 }
 
 audit::audit_options options_for(const coco::resolved_params& rp, audit::threshold_policy policy) {

@@ -322,6 +322,24 @@ def audit_operating(stratum, opdir, cocodir):
         check("audit at IoU 0.50" in text and "audit at IoU 0.75" in text, "text: both operating points")
         check(("slices, worst miss rate first" in text) == bool(got["operating_points"][0]["slices"]),
               "text: slice list")
+        # the error analysis: the confusion matrix agrees with the counts of the failure map, every slice
+        # has its own, and the text says where the errors come from
+        check("where the errors come from (TIDE at IoU 0.50" in text, "text: error analysis")
+        for op in got["operating_points"]:
+            e = op["errors"]
+            keys = list(op["per_category"])
+            check(e["confusion_rows"] == keys + ["background"] and e["confusion_columns"] == keys + ["missed"],
+                  "confusion: row and column names")
+            check(set(e["slices"]) == set(op["slices"]), "errors: slice names")
+            for cells, counts in [(e["all"]["confusion"], op)] + [
+                    (e["slices"][n]["confusion"], op["slices"][n]) for n in op["slices"]]:
+                for j, k in enumerate(keys):
+                    c = counts["per_category"][k]
+                    check(sum(row[j] for row in cells) == c["tp"] + c["fp"], f"confusion column {k}")
+                    check(cells[j][j] == c["tp"] and cells[j][j] + cells[j][-1] == c["n_gt"], f"confusion row {k}")
+            for t in [e["all"]["all"]] + list(e["all"]["per_category"].values()):
+                for f, v in t["ap_cost"].items():
+                    check(v is None or v >= 0, f"ap_cost {f}: {v}")
     # the image bootstrap: intervals of every rate around the value, design effects, the same bytes for any
     # thread count, another seed other intervals, the text table
     def boot_args(seed):

@@ -164,25 +164,22 @@ struct state_traits<stratum::coco::binned_stream_state> {
   }
 };
 
-// Audit records: the COCO records of one (image, category) group each, with its ground-truth count.
+// Audit records: the stream states' frames matched into them (so the error records and missed ground truths
+// are there too), now and then with a signed-zero score (they order by their bits).
 template <>
 struct state_traits<stratum::audit::operating_records> {
   using S = stratum::audit::operating_records;
-  using item = coco_record;
+  using item = stratum::frame;
   static constexpr const char* name = "audit_records";
   static item draw(rng& r) {
-    auto c = draw_record(r);  // masks over T = 3 thresholds, true and false positives disjoint
-    if (r.below(5) == 0) c.score = r.below(2) ? -0.0 : 0.0;  // signed zeros order by their bits
-    return c;
+    auto f = state_traits<stratum::coco::stream_state>::draw(r);
+    for (auto& s : f.dt.score)
+      if (r.below(5) == 0) s = r.below(2) ? -0.0 : 0.0;
+    return f;
   }
   static S make(const std::vector<item>& items) {
-    S s(stratum::coco::resolve_params(small_coco_params()));
-    for (const auto& c : items) {
-      s.begin_group(c.image, c.k);
-      s.add_ground_truths(c.k, 0, c.gt);
-      s.add_detection(c.k, c.score, c.image, c.rank, c.tp, c.fp);
-    }
-    return s;
+    static const stratum::audit::audit_stream prototype(stream_categories());
+    return fed_frames(prototype, items).records;
   }
 };
 

@@ -29,6 +29,7 @@
 
 #include <stratum/audit/audit.hpp>
 #include <stratum/audit/curves.hpp>
+#include <stratum/audit/errors.hpp>
 #include <stratum/audit/stream.hpp>
 #include <stratum/coco/bootstrap.hpp>
 #include <stratum/coco/slices.hpp>
@@ -57,8 +58,9 @@ const char* const kUsage =
     "           to stdout or to -o FILE.\n"
     "  audit:   the failure map at operating points (docs/audit.md): misses, false alarms, precision,\n"
     "           false positives per image, image-level rates, each with its interval, pooled, per\n"
-    "           class and per slice (worst first); with --stream, over a JSONL frame stream, the\n"
-    "           same output as the audit of the same images in COCO files.\n"
+    "           class and per slice (worst first), and where the errors come from (TIDE's error\n"
+    "           types with the AP each costs; the confusion matrix); with --stream, over a JSONL\n"
+    "           frame stream, the same output as the audit of the same images in COCO files.\n"
     "audit options:\n"
     "  --iou a[,b]           IoU thresholds of the operating points, each one of the evaluation's\n"
     "                        (default 0.5)\n"
@@ -593,7 +595,10 @@ int cmd_audit(const std::vector<std::string>& args) {
   std::vector<audit::operating_curves> curves;
   if (curve_points > 0)
     for (const auto& op : res.points) curves.push_back(audit::curves(res, op, curve_points));
-  const report::audit_parts parts{&found, prod, bs ? &*bs : nullptr, curve_points > 0 ? &curves : nullptr};
+  std::vector<audit::operating_errors> errs;
+  for (const auto& op : res.points) errs.push_back(audit::errors(res, op));
+  const report::audit_parts parts{&found, prod, bs ? &*bs : nullptr, curve_points > 0 ? &curves : nullptr,
+                                  &errs};
   if (o.json)
     std::fputs(report::audit_json(res, parts).c_str(), stdout);
   else

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -32,11 +33,13 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
 #include "../coco/dataset.hpp"
 #include "../coco/evaluator.hpp"
+#include "../coco/iou.hpp"
 #include "../coco/matcher.hpp"
 #include "../coco/params.hpp"
 #include "../core/error.hpp"
@@ -60,33 +63,80 @@ struct operating_counts {
   return 0;
 }
 
-/// What operating points need of an evaluation, fed by the matcher (it is an accumulator in the matcher's
-/// sense, with the begin_group hook that names each (image, category) group): per category index, the kept
-/// detections with their true- and false-positive masks over the IoU thresholds at the area range "all", and
-/// the non-ignored ground-truth count of every (image, category) group that has one. Merging concatenates
-/// (the counts do not depend on record order).
+/// The error codes of the TIDE decomposition (Bolya et al. 2020; docs/audit.md), one per false positive and
+/// IoU threshold; `fixed` is or'ed onto a classification or localisation error that its correction turns into
+/// a true positive (the highest-scored one aiming at a ground truth no true positive took).
+enum class error_code : std::uint8_t {
+  none = 0,  // not a false positive at this threshold
+  classification = 1,
+  localisation = 2,
+  both = 3,
+  duplicate = 4,
+  background = 5,
+};
+inline constexpr std::uint8_t error_fixed = 8;
+/// TIDE's background threshold: a false positive overlapping no ground truth by more than this is background.
+inline constexpr double tide_background_iou = 0.1;
+
+/// What operating points and the error analysis need of an evaluation, fed by the matcher (it is an
+/// accumulator in the matcher's sense, with the begin_group, add_boxes and end_image hooks): per category
+/// index, the kept detections with their true- and false-positive masks over the IoU thresholds at the area
+/// range "all", the non-ignored ground-truth count of every (image, category) group that has one, and, from
+/// each image's boxes across its categories, the TIDE error of every false positive at every threshold and
+/// the ground truths TIDE counts as missed. Merging concatenates (nothing depends on record order).
 ///
 /// A mergeable state (core/state.hpp, docs/concepts.md): operating_records{} is the identity; == compares the
-/// records and groups of each category as multisets; serialize writes them in canonical order (kind 48):
-/// header dims T, K, the "all" area index, 0, 0; payload per category: u64 n, n x (f64 score, i64 image,
-/// u64 tp mask, u64 fp mask), then u64 g, g x (i64 image, i64 count), each list sorted.
+/// lists of each category as multisets; serialize writes them in canonical order (kind 48):
+/// header dims T, K, the "all" area index, 0, 0; payload per category:
+///   u64 n, n x (f64 score, i64 image, u32 rank, u64 tp mask, u64 fp mask);
+///   u64 g, g x (i64 image, i64 count);
+///   u64 e, e x (f64 score, i64 image, u32 rank, u32 other, u64 overlap, 4 x u64 codes);
+///   u64 m, m x (i64 image, u64 mask);
+/// each list sorted.
 class operating_records {
  public:
   static constexpr state_kind kind = state_kind::audit_records;
   static constexpr std::uint16_t format_version = 1;
+  static constexpr std::uint32_t no_category = 0xffffffffu;
 
   struct record {
     double score = 0;
     std::int64_t image = 0;
     std::uint64_t tp = 0, fp = 0;  // bit t: true / false positive at IoU threshold t
+    std::uint32_t rank = 0;        // position in its (image, category) group, score order
   };
   struct gt_group {
     std::int64_t image = 0;
     std::int64_t n = 0;  // non-ignored ground truths of the category in the image (> 0)
   };
+  /// A kept detection that is a false positive at some IoU threshold, and where its error comes from.
+  struct error_record {
+    double score = 0;
+    std::int64_t image = 0;
+    std::uint32_t rank = 0;
+    /// The category index of the ground truth of another category it overlaps most (no_category when it
+    /// overlaps none).
+    std::uint32_t other = no_category;
+    std::uint64_t overlap = 0;  // bit t: that overlap reaches threshold t and it is a false positive there
+    std::array<std::uint64_t, 4> codes{};  // nibble t: error_code | error_fixed at threshold t
+    [[nodiscard]] std::uint8_t code(std::size_t t) const noexcept {
+      return static_cast<std::uint8_t>((codes[t / 16] >> (4 * (t % 16))) & 15u);
+    }
+    void set_code(std::size_t t, std::uint8_t c) noexcept {
+      codes[t / 16] |= static_cast<std::uint64_t>(c) << (4 * (t % 16));
+    }
+  };
+  /// A non-ignored ground truth TIDE counts as missed: bit t when no true positive took it at t and no
+  /// classification or localisation error aims at it.
+  struct missed_gt {
+    std::int64_t image = 0;
+    std::uint64_t mask = 0;
+  };
   struct category {
     std::vector<record> records;
     std::vector<gt_group> gts;
+    std::vector<error_record> errors;
+    std::vector<missed_gt> missed;
   };
 
   operating_records() = default;
@@ -105,9 +155,30 @@ class operating_records {
   void add_ground_truths(std::size_t k, std::size_t a, std::int64_t non_ignored) {
     if (a == area_ && non_ignored > 0) cats_.at(k).gts.push_back({image_, non_ignored});
   }
-  void add_detection(std::size_t k, double score, std::int64_t image, std::uint32_t, const std::uint64_t* tp,
-                     const std::uint64_t* fp) {
-    cats_.at(k).records.push_back({score, image, tp[area_], fp[area_]});
+  void add_detection(std::size_t k, double score, std::int64_t image, std::uint32_t rank,
+                     const std::uint64_t* tp, const std::uint64_t* fp) {
+    cats_.at(k).records.push_back({score, image, tp[area_], fp[area_], rank});
+  }
+  [[nodiscard]] std::size_t boxes_area() const noexcept { return area_; }
+  /// Keeps the group's non-ignored ground truths and its false positives for the image's error analysis.
+  void add_boxes(const coco::group_boxes& g) {
+    thr_ = g.iou_thrs;
+    const auto& gt = *g.gt;
+    for (std::size_t i = 0; i < gt.n; ++i)
+      if (!g.ignored[i]) img_gts_.push_back({g.k, gt.x[i], gt.y[i], gt.w[i], gt.h[i], g.used[i]});
+    for (std::size_t d = 0; d < g.D; ++d) {
+      const auto fp = g.fp[d * g.stride];
+      if (!fp) continue;
+      const auto j = g.order[d];
+      img_dts_.push_back({g.k, g.dt->score[j], static_cast<std::uint32_t>(d), g.dt->x[j], g.dt->y[j],
+                          g.dt->w[j], g.dt->h[j], fp});
+    }
+  }
+  /// The error analysis of the image whose groups were fed since the last call (see errors_of_image).
+  void end_image() {
+    if (!img_gts_.empty() || !img_dts_.empty()) errors_of_image();
+    img_gts_.clear();
+    img_dts_.clear();
   }
 
   friend bool operator==(const operating_records& a, const operating_records& b) {
@@ -134,6 +205,7 @@ class operating_records {
       for (const auto& r : c.records) {
         w.f64(r.score);
         w.i64(r.image);
+        w.u32(r.rank);
         w.u64(r.tp);
         w.u64(r.fp);
       }
@@ -141,6 +213,20 @@ class operating_records {
       for (const auto& g : c.gts) {
         w.i64(g.image);
         w.i64(g.n);
+      }
+      w.u64(c.errors.size());
+      for (const auto& e : c.errors) {
+        w.f64(e.score);
+        w.i64(e.image);
+        w.u32(e.rank);
+        w.u32(e.other);
+        w.u64(e.overlap);
+        for (const auto v : e.codes) w.u64(v);
+      }
+      w.u64(c.missed.size());
+      for (const auto& m : c.missed) {
+        w.i64(m.image);
+        w.u64(m.mask);
       }
     }
     return stratum::detail::finish_state(w);
@@ -158,16 +244,17 @@ class operating_records {
     if (s.T_ > 64) r.fail("more than 64 IoU thresholds");
     if (K == 0 && (s.T_ != 0 || s.area_ != 0)) r.fail("a state without categories has a shape");
     if (K > 0 && s.T_ == 0) r.fail("no IoU threshold");
-    r.need_array(K, 16, "the categories");
+    r.need_array(K, 32, "the categories");
     s.cats_.resize(K);
     const std::uint64_t valid = s.T_ >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << s.T_) - 1;
     for (auto& c : s.cats_) {
       const auto n = r.u64();
-      r.need_array(n, 32, "records");
+      r.need_array(n, 36, "records");
       c.records.resize(static_cast<std::size_t>(n));
       for (auto& rec : c.records) {
         rec.score = r.f64();
         rec.image = r.i64();
+        rec.rank = r.u32();
         rec.tp = r.u64();
         rec.fp = r.u64();
         if (!std::isfinite(rec.score)) r.fail("a record's score is not finite");
@@ -182,9 +269,41 @@ class operating_records {
         gt.n = r.i64();
         if (gt.n <= 0) r.fail("a ground-truth group's count is not positive");
       }
+      const auto e = r.u64();
+      r.need_array(e, 64, "error records");
+      c.errors.resize(static_cast<std::size_t>(e));
+      for (auto& er : c.errors) {
+        er.score = r.f64();
+        er.image = r.i64();
+        er.rank = r.u32();
+        er.other = r.u32();
+        er.overlap = r.u64();
+        for (auto& v : er.codes) v = r.u64();
+        if (er.other != no_category && er.other >= K) r.fail("an error record names an unknown category");
+        if (er.overlap & ~fp_mask(er)) r.fail("an error record overlaps at a threshold where it is no error");
+        if (er.overlap && er.other == no_category) r.fail("an error record overlaps no category");
+        for (std::size_t t = 0; t < 64; ++t) {
+          const auto code = er.code(t), base = static_cast<std::uint8_t>(code & 7u);
+          if (t >= s.T_ && code) r.fail("an error record has a code beyond T");
+          if (base > 5 || ((code & error_fixed) && base != 1 && base != 2) || (code && !base))
+            r.fail("an error record has an invalid code");
+          if (base == 1 && er.other == no_category) r.fail("a classification error without another category");
+        }
+      }
+      const auto m = r.u64();
+      r.need_array(m, 16, "missed ground truths");
+      c.missed.resize(static_cast<std::size_t>(m));
+      for (auto& mg : c.missed) {
+        mg.image = r.i64();
+        mg.mask = r.u64();
+        if (!mg.mask || (mg.mask & ~valid)) r.fail("a missed ground truth's mask is empty or beyond T");
+      }
       if (!std::is_sorted(c.records.begin(), c.records.end(), less_record) ||
-          !std::is_sorted(c.gts.begin(), c.gts.end(), less_gt))
+          !std::is_sorted(c.gts.begin(), c.gts.end(), less_gt) ||
+          !std::is_sorted(c.errors.begin(), c.errors.end(), less_error) ||
+          !std::is_sorted(c.missed.begin(), c.missed.end(), less_missed))
         r.fail("records or groups are not in canonical order");
+      if (!errors_match(c)) r.fail("the error records are not the records' false positives");
     }
     r.finish();
     return s;
@@ -202,44 +321,184 @@ class operating_records {
       const auto& oc = o.cats_[k];
       c.records.insert(c.records.end(), oc.records.begin(), oc.records.end());
       c.gts.insert(c.gts.end(), oc.gts.begin(), oc.gts.end());
+      c.errors.insert(c.errors.end(), oc.errors.begin(), oc.errors.end());
+      c.missed.insert(c.missed.end(), oc.missed.begin(), oc.missed.end());
     }
     return *this;
   }
 
+  /// The false-positive mask of an error record: the thresholds where it has a code.
+  [[nodiscard]] static std::uint64_t fp_mask(const error_record& e) noexcept {
+    std::uint64_t m = 0;
+    for (std::size_t t = 0; t < 64; ++t)
+      if (e.code(t)) m |= std::uint64_t{1} << t;
+    return m;
+  }
+
  private:
+  struct image_gt {
+    std::size_t k;
+    double x, y, w, h;
+    std::uint64_t used;
+  };
+  struct image_dt {
+    std::size_t k;
+    double score;
+    std::uint32_t rank;
+    double x, y, w, h;
+    std::uint64_t fp;
+  };
+
+  /// TIDE's rules (tidecv's quantify.py) applied to COCO's false positives of one image, every category at
+  /// once. For a false positive d of category c at threshold t (thr its value, bg = 0.1), with a the largest
+  /// IoU with a ground truth of c, b with one of another category, u_t with one of c that a true positive
+  /// took at t, tested in this order:
+  ///   no ground truth in the image: background;  bg <= a <= thr: localisation (aiming at that ground truth);
+  ///   b >= thr: classification (aiming at it);  u_t >= thr: duplicate;  max(a, b) <= bg: background;
+  ///   otherwise both.
+  /// False positives are visited by score, descending (ties: category index, then rank): the first
+  /// classification or localisation error aiming at a ground truth no true positive took is `fixed`, and
+  /// every such ground truth is not missed. Ground truths and ties of IoU: the first one in category and
+  /// input order.
+  void errors_of_image() {
+    const std::size_t G = img_gts_.size(), T = T_;
+    gx_.resize(G), gy_.resize(G), gw_.resize(G), gh_.resize(G);
+    zero_.assign(G, 0);
+    for (std::size_t g = 0; g < G; ++g)
+      gx_[g] = img_gts_[g].x, gy_[g] = img_gts_[g].y, gw_[g] = img_gts_[g].w, gh_[g] = img_gts_[g].h;
+    boxes_.assign(G, gx_.data(), gy_.data(), gw_.data(), gh_.data(), zero_.data());
+    std::sort(img_dts_.begin(), img_dts_.end(), [](const image_dt& a, const image_dt& b) {
+      if (a.score != b.score) return a.score > b.score;
+      return a.k != b.k ? a.k < b.k : a.rank < b.rank;
+    });
+    claimed_.assign(G, 0);
+    usable_.assign(G, 0);
+    row_.resize(G);
+    constexpr std::size_t none = static_cast<std::size_t>(-1);
+    for (const auto& d : img_dts_) {
+      boxes_.iou_row(d.x, d.y, d.w, d.h, row_.data());
+      double a = 0, b = 0;
+      std::size_t ga = none, gb = none;
+      std::array<double, 64> u{};
+      for (std::size_t g = 0; g < G; ++g) {
+        const double v = row_[g];
+        if (img_gts_[g].k == d.k) {
+          if (ga == none || v > a) a = v, ga = g;
+          for (std::uint64_t w = img_gts_[g].used; w; w &= w - 1) {
+            auto& ut = u[static_cast<std::size_t>(std::countr_zero(w))];
+            ut = v > ut ? v : ut;
+          }
+        } else if (gb == none || v > b) {
+          b = v, gb = g;
+        }
+      }
+      error_record e{d.score, image_,
+                     d.rank,  gb == none ? no_category : static_cast<std::uint32_t>(img_gts_[gb].k),
+                     0,       {}};
+      const double m = std::max(a, b);
+      for (std::uint64_t w = d.fp; w; w &= w - 1) {
+        const auto t = static_cast<std::size_t>(std::countr_zero(w));
+        if (t >= T) break;
+        const std::uint64_t bit = std::uint64_t{1} << t;
+        const double thr = thr_[t];
+        std::uint8_t code;
+        std::size_t target = none;
+        if (G == 0) {
+          code = static_cast<std::uint8_t>(error_code::background);
+        } else if (ga != none && tide_background_iou <= a && a <= thr) {
+          code = static_cast<std::uint8_t>(error_code::localisation), target = ga;
+        } else if (gb != none && b >= thr) {
+          code = static_cast<std::uint8_t>(error_code::classification), target = gb;
+        } else if (u[t] >= thr) {
+          code = static_cast<std::uint8_t>(error_code::duplicate);
+        } else if (m <= tide_background_iou) {
+          code = static_cast<std::uint8_t>(error_code::background);
+        } else {
+          code = static_cast<std::uint8_t>(error_code::both);
+        }
+        if (target != none && !(img_gts_[target].used & bit)) {
+          usable_[target] |= bit;
+          if (!(claimed_[target] & bit)) claimed_[target] |= bit, code |= error_fixed;
+        }
+        if (gb != none && b >= thr) e.overlap |= bit;
+        e.set_code(t, code);
+      }
+      cats_.at(d.k).errors.push_back(e);
+    }
+    const std::uint64_t valid = T >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << T) - 1;
+    for (std::size_t g = 0; g < G; ++g)
+      if (const auto mask = valid & ~img_gts_[g].used & ~usable_[g])
+        cats_.at(img_gts_[g].k).missed.push_back({image_, mask});
+  }
+
   static bool less_record(const record& a, const record& b) {
     if (a.image != b.image) return a.image < b.image;
-    if (a.score != b.score) return a.score > b.score;
+    if (a.rank != b.rank) return a.rank < b.rank;
     const auto sa = std::bit_cast<std::uint64_t>(a.score), sb = std::bit_cast<std::uint64_t>(b.score);
-    if (sa != sb) return sa < sb;  // 0.0 and -0.0: ordered by their bits, so the order is canonical
+    if (sa != sb) return sa < sb;
     if (a.tp != b.tp) return a.tp < b.tp;
     return a.fp < b.fp;
   }
   static bool less_gt(const gt_group& a, const gt_group& b) {
     return a.image != b.image ? a.image < b.image : a.n < b.n;
   }
+  static auto error_key(const error_record& e) {
+    return std::tuple(e.image, e.rank, std::bit_cast<std::uint64_t>(e.score), e.codes, e.other, e.overlap);
+  }
+  static bool less_error(const error_record& a, const error_record& b) { return error_key(a) < error_key(b); }
+  static bool less_missed(const missed_gt& a, const missed_gt& b) {
+    return a.image != b.image ? a.image < b.image : a.mask < b.mask;
+  }
+  /// Every record with a false positive has one error record of the same image, rank, score and mask.
+  static bool errors_match(const category& c) {
+    using key = std::tuple<std::int64_t, std::uint32_t, std::uint64_t, std::uint64_t>;
+    std::vector<key> x, y;
+    for (const auto& r : c.records)
+      if (r.fp) x.emplace_back(r.image, r.rank, std::bit_cast<std::uint64_t>(r.score), r.fp);
+    for (const auto& e : c.errors)
+      y.emplace_back(e.image, e.rank, std::bit_cast<std::uint64_t>(e.score), fp_mask(e));
+    std::sort(x.begin(), x.end());
+    std::sort(y.begin(), y.end());
+    return x == y;
+  }
   static category canonical(const category& c) {
     category out = c;
     std::sort(out.records.begin(), out.records.end(), less_record);
     std::sort(out.gts.begin(), out.gts.end(), less_gt);
+    std::sort(out.errors.begin(), out.errors.end(), less_error);
+    std::sort(out.missed.begin(), out.missed.end(), less_missed);
     return out;
   }
   static bool same(const category& a, const category& b) {
-    if (a.records.size() != b.records.size() || a.gts.size() != b.gts.size()) return false;
+    if (a.records.size() != b.records.size() || a.gts.size() != b.gts.size() ||
+        a.errors.size() != b.errors.size() || a.missed.size() != b.missed.size())
+      return false;
     for (std::size_t i = 0; i < a.records.size(); ++i) {
       const auto &x = a.records[i], &y = b.records[i];
       if (std::bit_cast<std::uint64_t>(x.score) != std::bit_cast<std::uint64_t>(y.score) ||
-          x.image != y.image || x.tp != y.tp || x.fp != y.fp)
+          x.image != y.image || x.rank != y.rank || x.tp != y.tp || x.fp != y.fp)
         return false;
     }
     for (std::size_t i = 0; i < a.gts.size(); ++i)
       if (a.gts[i].image != b.gts[i].image || a.gts[i].n != b.gts[i].n) return false;
+    for (std::size_t i = 0; i < a.errors.size(); ++i)
+      if (error_key(a.errors[i]) != error_key(b.errors[i])) return false;
+    for (std::size_t i = 0; i < a.missed.size(); ++i)
+      if (a.missed[i].image != b.missed[i].image || a.missed[i].mask != b.missed[i].mask) return false;
     return true;
   }
 
   std::size_t T_ = 0, area_ = 0;
   std::int64_t image_ = 0;  // the group being fed (not part of the state)
   std::vector<category> cats_;
+  // the image being fed, for its error analysis (not part of the state)
+  const double* thr_ = nullptr;
+  std::vector<image_gt> img_gts_;
+  std::vector<image_dt> img_dts_;
+  std::vector<double> gx_, gy_, gw_, gh_, row_;
+  std::vector<unsigned char> zero_;
+  std::vector<std::uint64_t> claimed_, usable_;
+  coco::gt_boxes boxes_;
 };
 
 /// Matches a batch data set into operating records, images split over `threads` workers (the counts do not

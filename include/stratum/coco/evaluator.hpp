@@ -147,6 +147,8 @@ inline void match_images(const grouped_data& data, const params& p, std::size_t 
           i, [&](std::size_t k, const gt_span& g, const dt_span& d) { mt.match(g, d, image_id, k, acc); });
     else
       mt.match(data.image_gts(i), data.image_dts(i), image_id, 0, acc);
+    // an accumulator that looks across the categories of an image (audit::operating_records) is told its end
+    if constexpr (requires { acc.end_image(); }) acc.end_image();
   }
 }
 

@@ -153,6 +153,7 @@ class frame_matcher {
     } else {
       mt_->match(gts(0, K), dts(0, K), f.id, 0, acc);
     }
+    if constexpr (requires { acc.end_image(); }) acc.end_image();
   }
 
  private:

@@ -43,6 +43,23 @@ struct dt_span {
   const std::uint32_t* index = nullptr;
 };
 
+/// One matched group as an accumulator with an add_boxes member sees it (audit::operating_records: the error
+/// analysis needs the boxes and which ground truth each detection took), at the area range the accumulator
+/// names with boxes_area(). Pointers into the matcher's buffers, valid during the call.
+struct group_boxes {
+  std::size_t k = 0;
+  std::int64_t image = 0;
+  const gt_span* gt = nullptr;             // the group's ground truths, contiguous, input order
+  const unsigned char* ignored = nullptr;  // per ground truth: ignored at the area range
+  const std::uint64_t* used = nullptr;     // per ground truth: bit t when a true positive took it at t
+  const dt_span* dt = nullptr;
+  const std::size_t* order = nullptr;  // the kept detections, score order: detection d is row order[d]
+  std::size_t D = 0;
+  const std::uint64_t *tp = nullptr, *fp = nullptr;  // detection d: tp[d * stride], fp[d * stride]
+  std::size_t stride = 1;
+  const double* iou_thrs = nullptr;  // the evaluation's IoU thresholds (T of them)
+};
+
 /// Reusable matching buffers (one per thread); no allocation per frame once warmed up.
 class matcher {
  public:
@@ -112,6 +129,8 @@ class matcher {
     patterns_.clear();
     n_patterns_ = 0;
     outcome_.resize(A);
+    area_pattern_.resize(A);
+    used_.clear();
     for (std::size_t a = 0; a < A; ++a) {
       const auto& rng = p_->area_rngs[a];
       ign_.resize(G);
@@ -123,8 +142,10 @@ class matcher {
       if (pat == n_patterns_) {
         patterns_.insert(patterns_.end(), ign_.begin(), ign_.end());
         ++n_patterns_;
-        match_pattern(gt, D, G, T, outcome_[pat]);
+        used_.resize(n_patterns_ * G, 0);
+        match_pattern(gt, D, G, T, outcome_[pat], used_.data() + pat * G);
       }
+      area_pattern_[a] = pat;
       std::int64_t npig = 0;
       for (std::size_t g = 0; g < G; ++g) npig += !ign_[g];
       acc.add_ground_truths(k, a, npig);
@@ -136,6 +157,11 @@ class matcher {
         // unmatched (or matched to an annotation with id 0) and inside the range: false positive
         if (!(darea_[d] < rng.lo || darea_[d] > rng.hi)) fp_[d * A + a] = all & ~(tp | ig);
       }
+    }
+    if constexpr (requires { acc.add_boxes(group_boxes{}); }) {
+      const std::size_t a = acc.boxes_area(), pat = area_pattern_.at(a);
+      acc.add_boxes(group_boxes{k, image_id, &gt, patterns_.data() + pat * G, used_.data() + pat * G, &dt,
+                                dorder_.data(), D, tp_.data() + a, fp_.data() + a, A, p_->iou_thrs.data()});
     }
     for (std::size_t d = 0; d < D; ++d)
       acc.add_detection(k, dt.score[dorder_[d]], image_id, static_cast<std::uint32_t>(d), &tp_[d * A],
@@ -161,9 +187,9 @@ class matcher {
   /// Greedy matching at every IoU threshold for the ignore flags in ign_ (by input index). For detection d,
   /// out[2d] has bit t set when it is a true positive at threshold t, out[2d+1] when it matched an ignored
   /// ground truth (so it is ignored); neither bit: unmatched, or matched to an annotation with id 0, which
-  /// the reference counts as unmatched.
+  /// the reference counts as unmatched. used[g] gets bit t when a true positive took ground truth g at t.
   void match_pattern(const gt_span& gt, std::size_t D, std::size_t G, std::size_t T,
-                     std::vector<std::uint64_t>& out) {
+                     std::vector<std::uint64_t>& out, std::uint64_t* used) {
     gorder_.resize(G);
     ig_.resize(G);
     taken_.resize(G);
@@ -204,7 +230,7 @@ class matcher {
         if (ig_[ms])
           out[2 * d + 1] |= bit;
         else if (gt.id[gorder_[ms]] != 0)
-          out[2 * d] |= bit;
+          out[2 * d] |= bit, used[gorder_[ms]] |= bit;
       }
     }
   }
@@ -222,6 +248,8 @@ class matcher {
   std::vector<unsigned char> patterns_;  // n_patterns_ ignore patterns of G flags each
   std::size_t n_patterns_ = 0;
   std::vector<std::vector<std::uint64_t>> outcome_;
+  std::vector<std::size_t> area_pattern_;  // per area range: the index of its ignore pattern
+  std::vector<std::uint64_t> used_;        // per pattern, G masks: the ground truths true positives took
   std::vector<std::uint64_t> tp_, fp_;
   gt_boxes boxes_;
 };

@@ -19,7 +19,11 @@
 // "seed", "unit": "image", "interval": "percentile", "thresholds": "fixed"} (null without). Each operating
 // point may also hold "findings", "production" and, with curves, "curves": {"all": B, "slices": {"<name>":
 // B}}, B = {"all": CURVE, "per_category": {"<id>": CURVE}}, CURVE = {"n_gt", "distinct", "operating",
-// "best_f1", "points": [[threshold, tp, fp, precision, recall, f1], ...]} (audit/curves.hpp; docs/audit.md).
+// "best_f1", "points": [[threshold, tp, fp, precision, recall, f1], ...]} (audit/curves.hpp; docs/audit.md),
+// and, with the error analysis, "errors": {"method", "foreground_iou", "background_iou", "confusion_rows",
+// "confusion_columns", "all": E, "slices": {"<name>": E}}, E = {"all": TIDE, "per_category": {"<id>": TIDE},
+// "confusion": [[row of counts], ...]}, TIDE = {"n_gt", "tp", "ap", "counts": {"<type>": n},
+// "corrected_ap": {"<correction>": v}, "ap_cost": {"<correction>": v}} (audit/errors.hpp).
 #pragma once
 
 #include <cstdint>
@@ -212,10 +216,64 @@ inline std::string curves_json(const audit::audit_result& r, const audit::operat
   return out + "}}";
 }
 
+inline std::string tide_json(const audit::tide_block& b) {
+  using stratum::detail::json_number;
+  auto opt = [](const std::optional<double>& v) { return v ? json_number(*v) : std::string("null"); };
+  std::string out = "{\"n_gt\": " + std::to_string(b.n_gt) + ", \"tp\": " + std::to_string(b.tp) +
+                    ", \"ap\": " + opt(b.ap) + ", \"counts\": {";
+  for (std::size_t j = 0; j < audit::n_error_types; ++j)
+    out +=
+        (j ? ", \"" : "\"") + std::string(audit::correction_names[j]) + "\": " + std::to_string(b.counts[j]);
+  out += "}, \"corrected_ap\": {";
+  for (std::size_t f = 0; f < audit::n_corrections; ++f)
+    out += (f ? ", \"" : "\"") + std::string(audit::correction_names[f]) + "\": " + opt(b.corrected[f]);
+  out += "}, \"ap_cost\": {";
+  for (std::size_t f = 0; f < audit::n_corrections; ++f)
+    out += (f ? ", \"" : "\"") + std::string(audit::correction_names[f]) + "\": " + opt(b.cost(f));
+  return out + "}}";
+}
+
+inline std::string error_analysis_json(const audit::audit_result& r, const audit::error_analysis& e,
+                                       const std::string& indent) {
+  std::string out = "{\"all\": " + tide_json(e.tide.all) + ",\n" + indent + " \"per_category\": {";
+  for (std::size_t k = 0; k < e.tide.per_category.size(); ++k)
+    out += (k ? ",\n" : "\n") + indent + "  " + stratum::detail::json_quoted(category_key(r, k)) + ": " +
+           tide_json(e.tide.per_category[k]);
+  out += "},\n" + indent + " \"confusion\": [";
+  const std::size_t K = e.confusion.K;
+  for (std::size_t row = 0; row <= K; ++row) {
+    out += row ? ", [" : "[";
+    for (std::size_t col = 0; col <= K; ++col)
+      out += (col ? ", " : "") + std::to_string(e.confusion.at(row, col));
+    out += "]";
+  }
+  return out + "]}";
+}
+
+inline std::string errors_json(const audit::audit_result& r, const audit::operating_point& op,
+                               const audit::operating_errors& e) {
+  using stratum::detail::json_number;
+  using stratum::detail::json_quoted;
+  std::string rows, cols;
+  for (std::size_t k = 0; k < r.records.categories(); ++k) {
+    rows += json_quoted(category_key(r, k)) + ", ";
+    cols += json_quoted(category_key(r, k)) + ", ";
+  }
+  std::string out = "{\"method\": \"tide\", \"foreground_iou\": " + json_number(op.iou) +
+                    ", \"background_iou\": " + json_number(audit::tide_background_iou) +
+                    ",\n     \"confusion_rows\": [" + rows + "\"background\"], \"confusion_columns\": [" +
+                    cols + "\"missed\"],\n     \"all\": " + error_analysis_json(r, e.all, "     ") +
+                    ",\n     \"slices\": {";
+  for (std::size_t s = 0; s < e.slices.size(); ++s)
+    out += (s ? ",\n      " : "\n      ") + json_quoted(op.slices[s].name) + ": " +
+           error_analysis_json(r, e.slices[s], "      ");
+  return out + "}}";
+}
+
 }  // namespace detail
 
 /// The JSON document of audit `r` with the optional parts of `parts` (report/audit_parts.hpp): findings,
-/// production estimates, the image bootstrap, curves.
+/// production estimates, the image bootstrap, curves, the error analysis.
 [[nodiscard]] inline std::string audit_json(const audit::audit_result& r, const audit_parts& parts = {}) {
   const auto* found = parts.findings;
   const auto* production = parts.production;
@@ -265,6 +323,7 @@ inline std::string curves_json(const audit::audit_result& r, const audit::operat
     if (found) out += ",\n    \"findings\": " + findings_json(r, op, found->at(i));
     if (production) out += ",\n    \"production\": " + production_json(production->at(i));
     if (parts.curves) out += ",\n    \"curves\": " + curves_json(r, op, parts.curves->at(i));
+    if (parts.errors) out += ",\n    \"errors\": " + errors_json(r, op, parts.errors->at(i));
     out += "}";
   }
   return out + "\n  ]\n}\n";

@@ -7,6 +7,7 @@
 
 #include "../audit/bootstrap.hpp"
 #include "../audit/curves.hpp"
+#include "../audit/errors.hpp"
 #include "../audit/findings.hpp"
 #include "../audit/production.hpp"
 
@@ -17,6 +18,7 @@ struct audit_parts {
   const std::vector<audit::production_estimates>* production = nullptr;  // audit::estimate_production
   const audit::audit_bootstrap* bootstrap = nullptr;                     // audit::bootstrap
   const std::vector<audit::operating_curves>* curves = nullptr;          // audit::curves, per operating point
+  const std::vector<audit::operating_errors>* errors = nullptr;          // audit::errors, per operating point
 };
 
 }  // namespace stratum::report

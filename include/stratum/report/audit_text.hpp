@@ -11,6 +11,7 @@
 
 #include "../audit/audit.hpp"
 #include "../audit/bootstrap.hpp"
+#include "../audit/errors.hpp"
 #include "../audit/findings.hpp"
 #include "../audit/production.hpp"
 #include "audit_parts.hpp"
@@ -139,9 +140,69 @@ inline void print_production(const audit::production_estimates& p, std::FILE* ou
                  detail::rate3(c.false_alarms_per_1000).c_str());
 }
 
+namespace detail {
+
+inline void errors_row(std::FILE* out, int w, const std::string& name, const audit::tide_block& b) {
+  auto points = [](const std::optional<double>& v) {
+    char buf[32];
+    if (!v) return std::string("-");
+    std::snprintf(buf, sizeof buf, "%.2f", 100 * *v);
+    return std::string(buf);
+  };
+  std::fprintf(out, "%-*s %6s ", w, name.c_str(), points(b.ap).c_str());
+  for (std::size_t f = 0; f < audit::n_corrections; ++f)
+    std::fprintf(out, " %6s%s", points(b.cost(f)).c_str(), f == audit::n_error_types - 1 ? "  |" : "");
+  std::fprintf(out, "\n");
+}
+
+/// Where the errors come from: the AP and what each TIDE error type costs of it, pooled, per class and per
+/// slice (in `order`), the error counts, and the most frequent confusions at the operating point.
+inline void print_errors(const audit::audit_result& r, const audit::operating_point& op,
+                         const audit::operating_errors& e, const std::vector<std::string>& labels,
+                         const std::vector<std::size_t>& order, int w, std::FILE* out) {
+  std::fprintf(out,
+               "where the errors come from (TIDE at IoU %.2f, background IoU %.2f): COCO AP over every "
+               "detection and the AP points each error type costs\n",
+               op.iou, audit::tide_background_iou);
+  std::fprintf(out, "%-*s %6s  %6s %6s %6s %6s %6s %6s  | %6s %6s\n", w, "", "AP", "cls", "loc", "both",
+               "dupe", "bkg", "miss", "FP", "FN");
+  errors_row(out, w, "all", e.all.tide.all);
+  for (std::size_t k = 0; k < labels.size(); ++k) errors_row(out, w, labels[k], e.all.tide.per_category[k]);
+  for (auto s : order) errors_row(out, w, op.slices[s].name, e.slices[s].tide.all);
+  const auto& c = e.all.tide.all.counts;
+  std::fprintf(out,
+               "false positives by type: classification %llu, localisation %llu, both %llu, duplicate %llu, "
+               "background %llu; ground truths missed: %llu\n",
+               static_cast<unsigned long long>(c[0]), static_cast<unsigned long long>(c[1]),
+               static_cast<unsigned long long>(c[2]), static_cast<unsigned long long>(c[3]),
+               static_cast<unsigned long long>(c[4]), static_cast<unsigned long long>(c[5]));
+  struct cell {
+    std::uint64_t n;
+    std::size_t row, col;
+  };
+  std::vector<cell> cells;
+  const auto& cm = e.all.confusion;
+  for (std::size_t row = 0; row < cm.K; ++row)
+    for (std::size_t col = 0; col < cm.K; ++col)
+      if (row != col && cm.at(row, col)) cells.push_back({cm.at(row, col), row, col});
+  std::stable_sort(cells.begin(), cells.end(), [](const cell& a, const cell& b) { return a.n > b.n; });
+  if (cells.empty()) {
+    std::fprintf(out, "no detection at the operating point lies on an object of another class\n");
+    return;
+  }
+  std::fprintf(out, "most frequent confusions at the operating point (true -> detected as):");
+  for (std::size_t i = 0; i < cells.size() && i < 5; ++i)
+    std::fprintf(out, "%s %s -> %s: %llu", i ? ";" : "", labels[cells[i].row].c_str(),
+                 labels[cells[i].col].c_str(), static_cast<unsigned long long>(cells[i].n));
+  std::fprintf(out, "\n");
+  (void)r;
+}
+
+}  // namespace detail
+
 /// The failure map of `r` with the optional parts of `parts` (report/audit_parts.hpp): the findings of each
 /// operating point after its table, the production estimates, and the image bootstrap as a second table
-/// (curves are in the JSON only).
+/// (curves are in the JSON only), and the error analysis.
 inline void print_audit(const audit::audit_result& r, std::FILE* out, const audit_parts& parts = {}) {
   const auto* found = parts.findings;
   const auto* production = parts.production;
@@ -209,6 +270,7 @@ inline void print_audit(const audit::audit_result& r, std::FILE* out, const audi
         bootstrap_row(out, nw, labels[k], pb.all.per_category[k]);
       for (auto s : order) bootstrap_row(out, nw, op.slices[s].name, pb.slices[s].all);
     }
+    if (parts.errors) print_errors(r, op, parts.errors->at(pi), labels, order, nw, out);
     if (found) print_findings(r, op, found->at(pi), out);
     if (production) print_production(production->at(pi), out);
     std::fprintf(out, "\n");
