@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <string>
@@ -187,13 +188,14 @@ struct audit_result {
       }
       thr[k] = op.thresholds.back().value_or(std::numeric_limits<double>::infinity());
     }
-    op.all = count(rec, t, thr, rp->img_ids);
-    for (const auto& d : defs) {
-      std::vector<std::int64_t> ids;
-      ids.reserve(d.images.size());
-      for (auto i : d.images) ids.push_back(rp->img_ids[i]);
-      op.slices.push_back({d.name, d.images, count(rec, t, thr, ids)});
-    }
+    std::vector<std::vector<std::size_t>> sets(1 + defs.size());  // all, then every slice: one pass
+    sets[0].resize(rp->img_ids.size());
+    std::iota(sets[0].begin(), sets[0].end(), std::size_t{0});
+    for (std::size_t s = 0; s < defs.size(); ++s) sets[1 + s] = defs[s].images;
+    auto counts = count_sets(rec, t, thr, rp->img_ids, sets);
+    op.all = std::move(counts[0]);
+    for (std::size_t s = 0; s < defs.size(); ++s)
+      op.slices.push_back({defs[s].name, defs[s].images, std::move(counts[1 + s])});
     out.points.push_back(std::move(op));
   }
   return out;

@@ -90,29 +90,13 @@ struct ranked_item {
   std::uint32_t moved;  // 0: the category's own detection; 1: a classification error corrected into it
   std::uint32_t rank;
   std::uint32_t pos;  // the image's index among the evaluated images
-  std::uint8_t code;  // 0: true positive; else error_code | error_fixed
+  std::uint8_t code;  // 0: a true positive, else error_code | error_fixed
 };
 
-/// The AP correction variants walked along one list: as it is, then corrections 0-4 and false_positives.
+/// The AP correction variants along one list, walk v: 0 as it is, 1-5 error code v corrected (corrections
+/// 0-4), 6 every false positive removed. Walks 0-2 are walked; 3-6 only remove false positives, so their
+/// events are walk 0's true positives with the removed false positives subtracted.
 inline constexpr std::size_t n_walks = 7;
-
-/// What detection `it` is in walk v: 0 absent, 1 true positive, 2 false positive.
-inline int role(const ranked_item& it, std::size_t v) {
-  if (it.moved) return v == 0 + 1 ? 1 : 0;  // walk 1 is the classification correction
-  if (it.code == 0) return 1;
-  const auto base = static_cast<std::uint8_t>(it.code & 7u);
-  const bool fixed = it.code & error_fixed;
-  switch (v) {
-    case 0:
-      return 2;
-    case 6:  // false_positives: every false positive removed
-      return 0;
-    default:
-      if (base != v) return 2;  // walks 1..5 correct error code v
-      if (base == static_cast<std::uint8_t>(error_code::localisation) && fixed) return 1;
-      return 0;
-  }
-}
 
 /// Mean precision over the recall thresholds of one category (numpy.mean of its row of precision).
 inline double category_ap(coco::pr_events& ev, double npig, const std::vector<double>& rec_thrs,
@@ -134,13 +118,22 @@ inline double category_ap(coco::pr_events& ev, double npig, const std::vector<do
   const auto& rec_thrs = r.p->rec_thrs;
   const std::size_t R = rec_thrs.size();
   if (op.thresholds.size() != K) throw usage_error("audit::errors: thresholds do not match the records");
-  const coco::detail::id_index pos(ids);
+  if (!std::is_sorted(ids.begin(), ids.end())) throw usage_error("audit::errors: img_ids are not sorted");
   constexpr auto npos = coco::detail::id_index::npos;
-  // member[s * N + i]: image i belongs to image set s (0: all)
-  std::vector<char> member(S * N, 0);
-  std::fill(member.begin(), member.begin() + static_cast<std::ptrdiff_t>(N), 1);
-  for (std::size_t s = 1; s < S; ++s)
-    for (const auto i : op.slices[s - 1].images) member[s * N + i] = 1;
+  // the image sets (0: all, 1 + s: slice s) each image belongs to, as offsets into one list
+  std::vector<std::uint32_t> set_begin(N + 1, 0), set_list;
+  {
+    std::vector<std::vector<std::uint32_t>> per(N, std::vector<std::uint32_t>{0});
+    for (std::size_t s = 1; s < S; ++s)
+      for (const auto i : op.slices[s - 1].images) per.at(i).push_back(static_cast<std::uint32_t>(s));
+    for (std::size_t i = 0; i < N; ++i) {
+      set_begin[i + 1] = set_begin[i] + static_cast<std::uint32_t>(per[i].size());
+      set_list.insert(set_list.end(), per[i].begin(), per[i].end());
+    }
+  }
+  auto sets_of = [&](std::size_t i) {
+    return std::span<const std::uint32_t>(set_list.data() + set_begin[i], set_begin[i + 1] - set_begin[i]);
+  };
   const std::uint64_t bit = std::uint64_t{1} << t;
 
   operating_errors out;
@@ -161,44 +154,47 @@ inline double category_ap(coco::pr_events& ev, double npig, const std::vector<do
 
   // classification errors corrected into each category
   std::vector<std::vector<detail::ranked_item>> moved(K);
-  for (std::size_t k = 0; k < K; ++k)
-    for (const auto& e : rec.of(k).errors) {
-      const auto code = e.code(t);
-      if (code == (static_cast<std::uint8_t>(error_code::classification) | error_fixed)) {
-        const auto i = pos.find(e.image);
-        if (i != npos && e.other < K)
-          moved[e.other].push_back({e.score, e.image, 1, e.rank, static_cast<std::uint32_t>(i), 0});
+  {
+    detail::position_cache pos(ids);
+    for (std::size_t k = 0; k < K; ++k)
+      for (const auto& e : rec.of(k).errors) {
+        const auto code = e.code(t);
+        if (code == (static_cast<std::uint8_t>(error_code::classification) | error_fixed)) {
+          const auto i = pos(e.image);
+          if (i != npos && e.other < K)
+            moved[e.other].push_back({e.score, e.image, 1, e.rank, static_cast<std::uint32_t>(i), 0});
+        }
       }
-    }
+  }
 
   std::vector<detail::ranked_item> items;
-  std::array<coco::pr_events, detail::n_walks> ev;
-  std::array<double, detail::n_walks> tsum{}, fsum{};
+  // per image set and walk: the events, the running true- and false-positive counts
+  std::vector<coco::pr_events> ev(S * detail::n_walks);
+  std::vector<double> tsum(S * detail::n_walks), fsum(S * detail::n_walks), removed(S * detail::n_walks);
   std::vector<double> q, sc, ngt(S), nmissed(S);
   for (std::size_t k = 0; k < K; ++k) {
     const auto& c = rec.of(k);
     const double thr = op.thresholds[k].value_or(std::numeric_limits<double>::infinity());
+    detail::position_cache pos(ids);
     items.clear();
     for (const auto& x : c.records) {
       if (!(x.tp & bit)) continue;
-      const auto i = pos.find(x.image);
+      const auto i = pos(x.image);
       if (i == npos) continue;
       items.push_back({x.score, x.image, 0, x.rank, static_cast<std::uint32_t>(i), 0});
       if (x.score >= thr)
-        for (std::size_t s = 0; s < S; ++s)
-          if (member[s * N + i]) ++sets[s]->confusion.cells[k * (K + 1) + k];
+        for (const auto s : sets_of(i)) ++sets[s]->confusion.cells[k * (K + 1) + k];
     }
     for (const auto& e : c.errors) {
       const auto code = e.code(t);
       if (!code) continue;
-      const auto i = pos.find(e.image);
+      const auto i = pos(e.image);
       if (i == npos) continue;
       items.push_back({e.score, e.image, 0, e.rank, static_cast<std::uint32_t>(i), code});
-      const auto base = static_cast<std::size_t>(code & 7u) - 1;
+      const auto type = static_cast<std::size_t>(code & 7u) - 1;
       const std::size_t row = (e.overlap & bit) && e.other < K ? e.other : K;
-      for (std::size_t s = 0; s < S; ++s) {
-        if (!member[s * N + i]) continue;
-        ++sets[s]->tide.per_category[k].counts[base];
+      for (const auto s : sets_of(i)) {
+        ++sets[s]->tide.per_category[k].counts[type];
         if (e.score >= thr) ++sets[s]->confusion.cells[row * (K + 1) + k];
       }
     }
@@ -212,43 +208,69 @@ inline double category_ap(coco::pr_events& ev, double npig, const std::vector<do
     std::fill(ngt.begin(), ngt.end(), 0.0);
     std::fill(nmissed.begin(), nmissed.end(), 0.0);
     for (const auto& g : c.gts) {
-      const auto i = pos.find(g.image);
+      const auto i = pos(g.image);
       if (i == npos) continue;
-      for (std::size_t s = 0; s < S; ++s)
-        if (member[s * N + i]) ngt[s] += static_cast<double>(g.n);
+      for (const auto s : sets_of(i)) ngt[s] += static_cast<double>(g.n);
     }
     for (const auto& m : c.missed) {
       if (!(m.mask & bit)) continue;
-      const auto i = pos.find(m.image);
+      const auto i = pos(m.image);
       if (i == npos) continue;
-      for (std::size_t s = 0; s < S; ++s)
-        if (member[s * N + i]) nmissed[s] += 1;
+      for (const auto s : sets_of(i)) nmissed[s] += 1;
     }
-    for (std::size_t s = 0; s < S; ++s) {
-      for (std::size_t v = 0; v < detail::n_walks; ++v) ev[v].clear(), tsum[v] = 0, fsum[v] = 0;
-      for (const auto& it : items) {
-        if (!member[s * N + it.pos]) continue;
-        for (std::size_t v = 0; v < detail::n_walks; ++v) {
-          const int role = detail::role(it, v);
-          if (role == 0) continue;
-          auto& e = ev[v];
+    for (auto& e : ev) e.clear();
+    std::fill(tsum.begin(), tsum.end(), 0.0);
+    std::fill(fsum.begin(), fsum.end(), 0.0);
+    std::fill(removed.begin(), removed.end(), 0.0);
+    constexpr std::size_t W = detail::n_walks;
+    for (const auto& it : items)
+      for (const auto s : sets_of(it.pos)) {
+        const std::size_t w0 = s * W;
+        auto tp = [&](std::size_t v) {
+          auto& e = ev[w0 + v];
           if (e.nd++ == 0) e.first_score = it.score;
-          if (role == 2) {
-            fsum[v] += 1;
-          } else {
-            e.tp.push_back(tsum[v] += 1);
-            e.fp.push_back(fsum[v]);
+          e.tp.push_back(tsum[w0 + v] += 1);
+          e.fp.push_back(fsum[w0 + v]);
+          e.score.push_back(it.score);
+        };
+        auto fp = [&](std::size_t v) {
+          auto& e = ev[w0 + v];
+          if (e.nd++ == 0) e.first_score = it.score;
+          fsum[w0 + v] += 1;
+        };
+        if (it.moved) {
+          tp(1);
+        } else if (it.code == 0) {
+          tp(0), tp(1), tp(2);
+          for (std::size_t v = 3; v < W; ++v) {  // walk 0's event, the removed false positives taken out
+            auto& e = ev[w0 + v];
+            if (e.nd++ == 0) e.first_score = it.score;
+            e.tp.push_back(tsum[w0]);
+            e.fp.push_back(v == 6 ? 0.0 : fsum[w0] - removed[w0 + v]);
             e.score.push_back(it.score);
           }
+        } else {
+          const std::size_t type = it.code & 7u;
+          fp(0);
+          removed[w0 + type] += 1;
+          if (type != 1) fp(1);
+          if (type != 2)
+            fp(2);
+          else if (it.code & error_fixed)
+            tp(2);
+          for (std::size_t v = 3; v < W; ++v)
+            if (v != type && v != 6) ev[w0 + v].nd++;
         }
       }
+    for (std::size_t s = 0; s < S; ++s) {
       auto& b = sets[s]->tide.per_category[k];
+      const std::size_t w0 = s * detail::n_walks;
       b.n_gt = static_cast<std::uint64_t>(ngt[s]);
-      b.tp = static_cast<std::uint64_t>(tsum[0]);
+      b.tp = static_cast<std::uint64_t>(tsum[w0]);
       b.counts[5] = static_cast<std::uint64_t>(nmissed[s]);
       auto ap = [&](std::size_t slot, std::size_t walk, double npig) -> std::optional<double> {
         if (npig <= 0) return std::nullopt;
-        const double v = detail::category_ap(ev[walk], npig, rec_thrs, q, sc);
+        const double v = detail::category_ap(ev[w0 + walk], npig, rec_thrs, q, sc);
         double* pr = prec_of(s, slot);
         for (std::size_t rr = 0; rr < R; ++rr) pr[rr * K + k] = q[rr];
         return v;
@@ -257,7 +279,7 @@ inline double category_ap(coco::pr_events& ev, double npig, const std::vector<do
       for (std::size_t f = 0; f < 5; ++f) b.corrected[f] = ap(1 + f, 1 + f, ngt[s]);
       b.corrected[5] = ap(6, 0, ngt[s] - nmissed[s]);
       b.corrected[6] = ap(7, 6, ngt[s]);
-      b.corrected[7] = ap(8, 0, tsum[0]);
+      b.corrected[7] = ap(8, 0, tsum[w0]);
       auto& cm = sets[s]->confusion.cells;
       cm[k * (K + 1) + K] = b.n_gt - cm[k * (K + 1) + k];  // the false negatives at the operating point
     }

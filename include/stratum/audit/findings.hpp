@@ -123,20 +123,28 @@ inline void thin_check(std::vector<thin_evidence>& out, const char* what, const 
   std::vector<double> thr;
   for (const auto& t : op.thresholds) thr.push_back(t.value_or(std::numeric_limits<double>::infinity()));
 
-  auto evidence = [&](const std::vector<std::size_t>* members, const operating_point_counts& counts) {
+  // the counts on the real images alone of all images and of every slice, in one pass
+  std::vector<std::vector<std::size_t>> real(1 + op.slices.size());
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    if (prov[i] == 0) real[0].push_back(i);
+  for (std::size_t s = 0; s < op.slices.size(); ++s)
+    for (const auto i : op.slices[s].images)
+      if (prov[i] == 0) real[1 + s].push_back(i);
+  const auto real_counts = count_sets(rec, op.t, thr, ids, real);
+
+  auto evidence = [&](const std::vector<std::size_t>* members, const operating_point_counts& counts,
+                      const operating_point_counts& real_only) {
     slice_evidence e;
-    std::vector<std::int64_t> real;
     auto add = [&](std::size_t i) {
       ++e.mix.images[prov[i]];
       e.mix.objects[prov[i]] += objects[i];
-      if (prov[i] == 0) real.push_back(ids[i]);
     };
     if (members)
       for (auto i : *members) add(i);
     else
       for (std::size_t i = 0; i < ids.size(); ++i) add(i);
     e.mostly_not_real = e.mix.real_image_share() < 0.5;
-    e.real_only = count(rec, op.t, thr, real);
+    e.real_only = real_only;
     const auto rt = r.rates(counts.all);
     detail::thin_check(e.thin, "miss_rate", rt.miss_rate, counts.all.fn, counts.all.n_gt, max_half_width,
                        r.options.conf);
@@ -145,8 +153,9 @@ inline void thin_check(std::vector<thin_evidence>& out, const char* what, const 
                        r.options.conf);
     return e;
   };
-  out.all = evidence(nullptr, op.all);
-  for (const auto& s : op.slices) out.slices.push_back(evidence(&s.images, s.counts));
+  out.all = evidence(nullptr, op.all, real_counts[0]);
+  for (std::size_t s = 0; s < op.slices.size(); ++s)
+    out.slices.push_back(evidence(&op.slices[s].images, op.slices[s].counts, real_counts[1 + s]));
 
   // cliffs: slice against the rest, both rates, one family
   const auto& A = op.all.all;

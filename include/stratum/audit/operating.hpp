@@ -379,7 +379,8 @@ class operating_records {
       boxes_.iou_row(d.x, d.y, d.w, d.h, row_.data());
       double a = 0, b = 0;
       std::size_t ga = none, gb = none;
-      std::array<double, 64> u{};
+      std::array<double, 64> u;  // u[t] for t < T
+      std::fill_n(u.begin(), T, 0.0);
       for (std::size_t g = 0; g < G; ++g) {
         const double v = row_[g];
         if (img_gts_[g].k == d.k) {
@@ -501,6 +502,38 @@ class operating_records {
   coco::gt_boxes boxes_;
 };
 
+namespace detail {
+
+/// The position of an image id among sorted, unique ids, for ids that mostly come in ascending runs (records
+/// are grouped by image, in image order): each lookup searches forward from the last position found
+/// (exponential, then binary search), a descending id searches from the start. npos when absent.
+class position_cache {
+ public:
+  static constexpr std::size_t npos = coco::detail::id_index::npos;
+  explicit position_cache(const std::vector<std::int64_t>& sorted_ids) : ids_(&sorted_ids) {}
+  std::size_t operator()(std::int64_t id) {
+    const auto& v = *ids_;
+    if (valid_ && id == last_) return pos_;
+    std::size_t lo = valid_ && id > last_ ? at_ : 0, step = 1, hi = lo;
+    while (hi < v.size() && v[hi] < id) lo = hi, hi += step, step *= 2;
+    hi = std::min(hi, v.size());
+    const auto it = std::lower_bound(v.begin() + static_cast<std::ptrdiff_t>(lo),
+                                     v.begin() + static_cast<std::ptrdiff_t>(hi), id);
+    at_ = static_cast<std::size_t>(it - v.begin());
+    last_ = id, valid_ = true;
+    pos_ = at_ < v.size() && v[at_] == id ? at_ : npos;
+    return pos_;
+  }
+
+ private:
+  const std::vector<std::int64_t>* ids_;
+  std::int64_t last_ = 0;
+  std::size_t pos_ = 0, at_ = 0;
+  bool valid_ = false;
+};
+
+}  // namespace detail
+
 /// Matches a batch data set into operating records, images split over `threads` workers (the counts do not
 /// depend on it).
 [[nodiscard]] inline operating_records collect(const coco::ground_truth& gt, const coco::detection_set& dt,
@@ -543,12 +576,14 @@ using operating_point_counts = by_category<operating_counts>;
   if (thresholds.size() != K)
     throw usage_error("audit::count: " + std::to_string(thresholds.size()) + " thresholds for " +
                       std::to_string(K) + " categories");
-  const coco::detail::id_index pos(images);
+  if (!std::is_sorted(images.begin(), images.end()))
+    throw usage_error("audit::count: the image ids are not sorted");
   constexpr auto npos = coco::detail::id_index::npos;
   const std::size_t N = images.size();
   const std::uint64_t bit = std::uint64_t{1} << t;
   operating_point_counts out;
   out.per_category.resize(K);
+  if (N == 0) return out;  // no image: every count 0
   std::vector<std::int64_t> n_i(N, 0), n_all(N, 0);
   std::vector<std::uint64_t> tp_i(N, 0), fp_i(N, 0), fp_all(N, 0);
   std::vector<char> miss_all(N, 0);
@@ -560,8 +595,9 @@ using operating_point_counts = by_category<operating_counts>;
     auto touch = [&](std::size_t i) {
       if (n_i[i] == 0 && tp_i[i] == 0 && fp_i[i] == 0) touched.push_back(i);
     };
+    detail::position_cache pos(images);
     for (const auto& g : c.gts) {
-      const auto i = pos.find(g.image);
+      const auto i = pos(g.image);
       if (i == npos) continue;
       touch(i);
       n_i[i] += g.n;
@@ -572,7 +608,7 @@ using operating_point_counts = by_category<operating_counts>;
       if (!(rec.score >= s)) continue;
       const bool tp = rec.tp & bit, fp = rec.fp & bit;
       if (!tp && !fp) continue;
-      const auto i = pos.find(rec.image);
+      const auto i = pos(rec.image);
       if (i == npos) continue;
       touch(i);
       if (tp) {
@@ -609,6 +645,104 @@ using operating_point_counts = by_category<operating_counts>;
     }
   }
   out.all.negative_images = N - out.all.positive_images;
+  return out;
+}
+
+/// count() for several image sets at once, in one pass over the records: `images` all evaluated ids (sorted,
+/// unique), sets[s] the indices into `images` of set s (each index once). Equal to count() on each set's ids.
+[[nodiscard]] inline std::vector<operating_point_counts> count_sets(
+    const operating_records& r, std::size_t t, std::span<const double> thresholds,
+    const std::vector<std::int64_t>& images, const std::vector<std::vector<std::size_t>>& sets) {
+  const std::size_t K = r.categories(), N = images.size(), S = sets.size();
+  if (t >= r.iou_thresholds()) throw usage_error("audit::count_sets: IoU threshold index out of range");
+  if (thresholds.size() != K) throw usage_error("audit::count_sets: thresholds do not match the categories");
+  if (!std::is_sorted(images.begin(), images.end()))
+    throw usage_error("audit::count_sets: the image ids are not sorted");
+  // the sets each image belongs to, as offsets into one list
+  std::vector<std::uint32_t> begin(N + 1, 0), list;
+  {
+    std::vector<std::uint32_t> n(N, 0);
+    for (const auto& set : sets)
+      for (const auto i : set) ++n.at(i);
+    for (std::size_t i = 0; i < N; ++i) begin[i + 1] = begin[i] + n[i];
+    list.resize(begin[N]);
+    std::vector<std::uint32_t> fill(begin.begin(), begin.end() - 1);
+    for (std::size_t s = 0; s < S; ++s)
+      for (const auto i : sets[s]) list[fill[i]++] = static_cast<std::uint32_t>(s);
+  }
+  std::vector<operating_point_counts> out(S);
+  for (std::size_t s = 0; s < S; ++s) {
+    out[s].per_category.resize(K);
+    out[s].all.n_images = sets[s].size();
+    for (auto& o : out[s].per_category) o.n_images = sets[s].size();
+  }
+  constexpr auto npos = coco::detail::id_index::npos;
+  const std::uint64_t bit = std::uint64_t{1} << t;
+  std::vector<std::int64_t> n_i(N, 0), n_all(N, 0);
+  std::vector<std::uint64_t> tp_i(N, 0), fp_i(N, 0), fp_all(N, 0);
+  std::vector<char> miss_all(N, 0);
+  std::vector<std::size_t> touched;
+  for (std::size_t k = 0; k < K; ++k) {
+    const auto& c = r.of(k);
+    touched.clear();
+    auto touch = [&](std::size_t i) {
+      if (n_i[i] == 0 && tp_i[i] == 0 && fp_i[i] == 0) touched.push_back(i);
+    };
+    detail::position_cache pos(images);
+    for (const auto& g : c.gts) {
+      const auto i = pos(g.image);
+      if (i == npos) continue;
+      touch(i);
+      n_i[i] += g.n;
+    }
+    const double thr = thresholds[k];
+    for (const auto& rec : c.records) {
+      if (!(rec.score >= thr)) continue;
+      const bool tp = rec.tp & bit, fp = rec.fp & bit;
+      if (!tp && !fp) continue;
+      const auto i = pos(rec.image);
+      if (i == npos) continue;
+      touch(i);
+      ++(tp ? tp_i : fp_i)[i];
+    }
+    for (const auto i : touched) {
+      const auto n = static_cast<std::uint64_t>(n_i[i]);
+      const bool miss = n > 0 && tp_i[i] < n;
+      for (std::uint32_t j = begin[i]; j < begin[i + 1]; ++j) {
+        auto& o = out[list[j]].per_category[k];
+        o.n_gt += n, o.tp += tp_i[i], o.fp += fp_i[i];
+        if (n > 0) {
+          ++o.positive_images;
+          o.miss_images += miss ? 1u : 0u;
+        } else if (fp_i[i] > 0) {
+          ++o.false_alarm_images;
+        }
+      }
+      if (miss) miss_all[i] = 1;
+      n_all[i] += n_i[i];
+      fp_all[i] += fp_i[i];
+      n_i[i] = 0, tp_i[i] = 0, fp_i[i] = 0;
+    }
+  }
+  for (std::size_t s = 0; s < S; ++s) {
+    auto& a = out[s].all;
+    for (auto& o : out[s].per_category) {
+      o.fn = o.n_gt - o.tp;
+      o.negative_images = o.n_images - o.positive_images;
+      a.tp += o.tp, a.fp += o.fp, a.fn += o.fn, a.n_gt += o.n_gt;
+    }
+  }
+  for (std::size_t i = 0; i < N; ++i)
+    for (std::uint32_t j = begin[i]; j < begin[i + 1]; ++j) {
+      auto& a = out[list[j]].all;
+      if (n_all[i] > 0) {
+        ++a.positive_images;
+        a.miss_images += miss_all[i] ? 1u : 0u;
+      } else if (fp_all[i] > 0) {
+        ++a.false_alarm_images;
+      }
+    }
+  for (auto& o : out) o.all.negative_images = o.all.n_images - o.all.positive_images;
   return out;
 }
 
