@@ -30,6 +30,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <numeric>
 #include <optional>
 #include <span>
 #include <string>
@@ -550,8 +551,6 @@ class position_cache {
   return std::move(parts[0]);
 }
 
-/// The counts at IoU threshold index t with score threshold thresholds[k] for category k (+infinity keeps no
-/// detection), over the images `images` (sorted, unique ids: all evaluated images, or a slice's).
 /// A value pooled over categories and one per category index (counts, bootstrap results, curves).
 template <class T>
 struct by_category {
@@ -568,88 +567,8 @@ struct by_slice {
 
 using operating_point_counts = by_category<operating_counts>;
 
-[[nodiscard]] inline operating_point_counts count(const operating_records& r, std::size_t t,
-                                                  std::span<const double> thresholds,
-                                                  const std::vector<std::int64_t>& images) {
-  const std::size_t K = r.categories();
-  if (t >= r.iou_thresholds()) throw usage_error("audit::count: IoU threshold index out of range");
-  if (thresholds.size() != K)
-    throw usage_error("audit::count: " + std::to_string(thresholds.size()) + " thresholds for " +
-                      std::to_string(K) + " categories");
-  if (!std::is_sorted(images.begin(), images.end()))
-    throw usage_error("audit::count: the image ids are not sorted");
-  constexpr auto npos = coco::detail::id_index::npos;
-  const std::size_t N = images.size();
-  const std::uint64_t bit = std::uint64_t{1} << t;
-  operating_point_counts out;
-  out.per_category.resize(K);
-  if (N == 0) return out;  // no image: every count 0
-  std::vector<std::int64_t> n_i(N, 0), n_all(N, 0);
-  std::vector<std::uint64_t> tp_i(N, 0), fp_i(N, 0), fp_all(N, 0);
-  std::vector<char> miss_all(N, 0);
-  std::vector<std::size_t> touched;
-  for (std::size_t k = 0; k < K; ++k) {
-    const auto& c = r.of(k);
-    auto& o = out.per_category[k];
-    touched.clear();
-    auto touch = [&](std::size_t i) {
-      if (n_i[i] == 0 && tp_i[i] == 0 && fp_i[i] == 0) touched.push_back(i);
-    };
-    detail::position_cache pos(images);
-    for (const auto& g : c.gts) {
-      const auto i = pos(g.image);
-      if (i == npos) continue;
-      touch(i);
-      n_i[i] += g.n;
-      o.n_gt += static_cast<std::uint64_t>(g.n);
-    }
-    const double s = thresholds[k];
-    for (const auto& rec : c.records) {
-      if (!(rec.score >= s)) continue;
-      const bool tp = rec.tp & bit, fp = rec.fp & bit;
-      if (!tp && !fp) continue;
-      const auto i = pos(rec.image);
-      if (i == npos) continue;
-      touch(i);
-      if (tp) {
-        ++tp_i[i];
-        ++o.tp;
-      } else {
-        ++fp_i[i];
-        ++o.fp;
-      }
-    }
-    o.fn = o.n_gt - o.tp;
-    o.n_images = N;
-    for (const auto i : touched) {
-      if (n_i[i] > 0) {
-        ++o.positive_images;
-        if (tp_i[i] < static_cast<std::uint64_t>(n_i[i])) ++o.miss_images, miss_all[i] = 1;
-      } else if (fp_i[i] > 0) {
-        ++o.false_alarm_images;
-      }
-      n_all[i] += n_i[i];
-      fp_all[i] += fp_i[i];
-      n_i[i] = 0, tp_i[i] = 0, fp_i[i] = 0;
-    }
-    o.negative_images = N - o.positive_images;
-    out.all.tp += o.tp, out.all.fp += o.fp, out.all.fn += o.fn, out.all.n_gt += o.n_gt;
-  }
-  out.all.n_images = N;
-  for (std::size_t i = 0; i < N; ++i) {
-    if (n_all[i] > 0) {
-      ++out.all.positive_images;
-      out.all.miss_images += miss_all[i] ? 1u : 0u;
-    } else if (fp_all[i] > 0) {
-      ++out.all.false_alarm_images;
-    }
-  }
-  out.all.negative_images = N - out.all.positive_images;
-  return out;
-}
-
-/// count() for several image sets at once, in one pass over the records: `images` all evaluated ids (sorted,
-/// unique), sets[s] the indices into `images` of set s (each index once). Equal to count() on each set's ids.
+/// The counts (as count below gives them) of several image sets at once, in one pass over the records:
+/// `images` all evaluated ids (sorted, unique), sets[s] the indices into `images` of set s (each index once).
 [[nodiscard]] inline std::vector<operating_point_counts> count_sets(
     const operating_records& r, std::size_t t, std::span<const double> thresholds,
     const std::vector<std::int64_t>& images, const std::vector<std::vector<std::size_t>>& sets) {
@@ -744,6 +663,16 @@ using operating_point_counts = by_category<operating_counts>;
     }
   for (auto& o : out) o.all.negative_images = o.all.n_images - o.all.positive_images;
   return out;
+}
+
+/// The counts at IoU threshold index t with score threshold thresholds[k] for category k (+infinity keeps no
+/// detection), over the images `images` (sorted, unique ids: all evaluated images, or a slice's).
+[[nodiscard]] inline operating_point_counts count(const operating_records& r, std::size_t t,
+                                                  std::span<const double> thresholds,
+                                                  const std::vector<std::int64_t>& images) {
+  std::vector<std::vector<std::size_t>> all(1, std::vector<std::size_t>(images.size()));
+  std::iota(all[0].begin(), all[0].end(), std::size_t{0});
+  return std::move(count_sets(r, t, thresholds, images, all)[0]);
 }
 
 /// A threshold chosen on the data, with its counts over all evaluated images.
