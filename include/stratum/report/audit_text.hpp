@@ -157,9 +157,9 @@ inline void errors_row(std::FILE* out, int w, const std::string& name, const aud
 
 /// Where the errors come from: the AP and what each TIDE error type costs of it, pooled, per class and per
 /// slice (in `order`), the error counts, and the most frequent confusions at the operating point.
-inline void print_errors(const audit::audit_result& r, const audit::operating_point& op,
-                         const audit::operating_errors& e, const std::vector<std::string>& labels,
-                         const std::vector<std::size_t>& order, int w, std::FILE* out) {
+inline void print_errors(const audit::operating_point& op, const audit::operating_errors& e,
+                         const std::vector<std::string>& labels, const std::vector<std::size_t>& order, int w,
+                         std::FILE* out) {
   std::fprintf(out,
                "where the errors come from (TIDE at IoU %.2f, background IoU %.2f): COCO AP over every "
                "detection and the AP points each error type costs\n",
@@ -195,7 +195,6 @@ inline void print_errors(const audit::audit_result& r, const audit::operating_po
     std::fprintf(out, "%s %s -> %s: %llu", i ? ";" : "", labels[cells[i].row].c_str(),
                  labels[cells[i].col].c_str(), static_cast<unsigned long long>(cells[i].n));
   std::fprintf(out, "\n");
-  (void)r;
 }
 
 }  // namespace detail
@@ -270,7 +269,7 @@ inline void print_audit(const audit::audit_result& r, std::FILE* out, const audi
         bootstrap_row(out, nw, labels[k], pb.all.per_category[k]);
       for (auto s : order) bootstrap_row(out, nw, op.slices[s].name, pb.slices[s].all);
     }
-    if (parts.errors) print_errors(r, op, parts.errors->at(pi), labels, order, nw, out);
+    if (parts.errors) print_errors(op, parts.errors->at(pi), labels, order, nw, out);
     if (found) print_findings(r, op, found->at(pi), out);
     if (production) print_production(production->at(pi), out);
     std::fprintf(out, "\n");
