@@ -1,11 +1,13 @@
 // The audit through the library API: operating points at IoU 0.5 with F1-chosen thresholds per class, the
 // miss rate and false alarms of every weather slice with their intervals, and the cliffs (slices worse than
-// the rest, Holm-adjusted); where the errors come from (the AP each TIDE error type costs); then the same
-// audit from two merged shards. Usage: example_audit_report GT DT
+// the rest, Holm-adjusted); where the errors come from (the AP each TIDE error type costs); whether the
+// confidences say how often a detection is right (calibration from the evaluator's own matches); then the
+// same audit from two merged shards. Usage: example_audit_report GT DT
 #include <cstdio>
 #include <vector>
 
 #include <stratum/audit/audit.hpp>
+#include <stratum/audit/calibration.hpp>
 #include <stratum/audit/errors.hpp>
 #include <stratum/audit/findings.hpp>
 #include <stratum/audit/stream.hpp>
@@ -24,6 +26,7 @@ int main(int argc, char** argv) {
     o.ious = {0.5};
     o.thresholds.what = audit::threshold_policy::kind::chosen;
     o.thresholds.rule = audit::choice_rule::parse("f1");
+    o.calibration = true;  // keep each match's IoU and each box for calibration
     const std::vector<stratum::coco::slice_spec> slices = {{{"weather"}}};
     const auto res = audit::run_audit(gt, dt, {}, slices, o);
     const auto& op = res.points.front();
@@ -47,17 +50,22 @@ int main(int argc, char** argv) {
     for (std::size_t t = 0; t < audit::n_error_types; ++t)
       std::printf(" %s costs %.3f", audit::correction_names[t], tide.cost(t).value_or(0));
     std::printf("\n");
+    const auto cal = audit::calibrate(res, op);  // ECE, D-ECE, LaECE, ... pooled, per class, per slice
+    const auto& above = cal.all.all.above;       // the detections at or above their class's threshold
+    std::printf("calibration: ECE %.3f, debiased l2 %.3f, D-ECE %.3f, LaECE %.3f, overconfidence %+.3f\n",
+                above.ece, above.debiased_l2, above.d_ece, above.laece, above.overconfidence);
     // The same audit from two shards, as two workers or machines would hold them, merged through the wire
     // format: the same counts, whatever the split.
     const auto frames = stratum::coco::frames_from_coco(gt, dt);
-    std::vector<audit::audit_stream> shards(2, audit::audit_stream(gt.categories));
+    std::vector<audit::audit_stream> shards(2, audit::audit_stream(gt.categories, {}, o.ious));
     for (std::size_t i = 0; i < frames.size(); ++i) shards[i % 2].add(frames[i]);
-    audit::audit_stream merged(gt.categories);
+    audit::audit_stream merged(gt.categories, {}, o.ious);
     for (const auto& shard : shards) merged.merge_serialized(shard.serialize());
     const auto again = merged.finalize(slices, o);
     const bool same = again.points.front().all.all == op.all.all &&
-                      audit::errors(again, again.points.front()).all.tide.all.counts == tide.counts;
-    std::printf("two shards merged: %s\n", same ? "the same counts" : "DIFFERENT counts");
+                      audit::errors(again, again.points.front()).all.tide.all.counts == tide.counts &&
+                      audit::calibrate(again, again.points.front()).all.all.above.ece == above.ece;
+    std::printf("two shards merged: %s\n", same ? "the same counts and calibration" : "DIFFERENT results");
     if (!same) return 1;
   } catch (const stratum::input_error& e) {  // bad input: the message names the file, record and field
     std::fprintf(stderr, "error: %s\n", e.what());

@@ -2,9 +2,10 @@
 // (the whole JSON report, byte for byte: counts, chosen thresholds, rates, findings) on every case of
 // ../shared/conformance/operating/, whatever the split into shards, their order, the arrival order of the
 // frames within them, the number of matching threads and a trip through the wire format; plus duplicate
-// frames across shards, foreign states and restricted image lists.
+// frames across shards, foreign states and restricted image lists. The calibration is part of the report.
 #include <doctest/doctest.h>
 
+#include <stratum/audit/calibration.hpp>
 #include <stratum/audit/errors.hpp>
 #include <stratum/audit/findings.hpp>
 #include <stratum/audit/stream.hpp>
@@ -41,15 +42,19 @@ std::vector<coco::slice_spec> specs_of(const coco::ground_truth& gt) {
   return out;
 }
 
-// The whole report of an audit: every operating point with its findings and its error analysis.
+// The whole report of an audit: every operating point with its findings, its error analysis and, when the
+// records carry what it needs, its calibration.
 std::string report_of(const audit::audit_result& r) {
   std::vector<audit::findings> f;
   std::vector<audit::operating_errors> e;
+  std::vector<audit::operating_calibration> c;
   for (const auto& op : r.points) {
     f.push_back(audit::find(r, op, 0.05, stats::p_value_adjustment::holm));
     e.push_back(audit::errors(r, op));
+    if ((r.records.calibration_mask() >> op.t) & 1u) c.push_back(audit::calibrate(r, op));
   }
-  return report::audit_json(r, {.findings = &f, .errors = &e});
+  const bool calibrated = c.size() == r.points.size() && !c.empty();
+  return report::audit_json(r, {.findings = &f, .errors = &e, .calibration = calibrated ? &c : nullptr});
 }
 
 audit::audit_options options_for(const coco::resolved_params& rp, audit::threshold_policy policy) {
@@ -59,6 +64,7 @@ audit::audit_options options_for(const coco::resolved_params& rp, audit::thresho
     for (double t : rp->iou_thrs)
       if (std::abs(t - v) < 1e-9 && std::abs(v - o.ious.front()) > 1e-9) o.ious.push_back(v);
   o.thresholds = std::move(policy);
+  o.calibration = true;
   return o;
 }
 
@@ -86,12 +92,13 @@ TEST_CASE("the stream audit equals the batch audit for any split, order, thread 
     for (const auto& policy : {audit::threshold_policy{}, chosen}) {
       const auto o = options_for(rp, policy);
       const std::string want = report_of(audit::run_audit(src.gt, src.dt, src.p, specs, o));
+      REQUIRE(want.find("\"calibration\": {\"iou\"") != std::string::npos);
       auto frames = coco::frames_from_coco(src.gt, src.dt);
       INFO(name, " thresholds ", policy.str());
 
       // one stream, frames in input order, 1 and 2 matching threads
       for (unsigned threads : {1u, 2u}) {
-        audit::audit_stream au(src.gt.categories, src.p);
+        audit::audit_stream au(src.gt.categories, src.p, o.ious);
         std::size_t i = 0;
         coco::run_stream(
             [&](coco::frame& f) {
@@ -105,7 +112,7 @@ TEST_CASE("the stream audit equals the batch audit for any split, order, thread 
       // shuffled into three shards, each through the wire format, merged in a shuffled order
       for (int trial = 0; trial < 3; ++trial) {
         for (std::size_t i = frames.size(); i > 1; --i) std::swap(frames[i - 1], frames[rng.below(i)]);
-        const audit::audit_stream proto(src.gt.categories, src.p);
+        const audit::audit_stream proto(src.gt.categories, src.p, o.ious);
         std::vector<audit::audit_stream> shards(3, proto.fresh());
         for (std::size_t i = 0; i < frames.size(); ++i) shards[rng.below(3)].add(frames[i]);
         std::vector<std::vector<std::byte>> bytes;

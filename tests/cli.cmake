@@ -340,6 +340,32 @@ def audit_operating(stratum, opdir, cocodir):
             for t in [e["all"]["all"]] + list(e["all"]["per_category"].values()):
                 for f, v in t["ap_cost"].items():
                     check(v is None or v >= 0, f"ap_cost {f}: {v}")
+        # calibration: the detections above the threshold are the failure map's true and false positives,
+        # pooled, per class and per slice; every estimate lies in [0, 1]; --bins reaches the block; the text
+        # names the worst calibrated slices
+        cal = json.loads(run(args + ["--calibration", "--bins", "10", "--json"]))
+        for op in cal["operating_points"]:
+            c = op["calibration"]
+            check(c["bins"] == 10 and c["iou"] == op["iou"], f"calibration header: {c['bins']}, {c['iou']}")
+            blocks = [(c["all"], op["all"])] + [(c["per_category"][k], op["per_category"][k]) for k in op["per_category"]]
+            blocks += [(c["slices"][n], op["slices"][n]["all"]) for n in op["slices"]]
+            check(set(c["slices"]) == set(op["slices"]), "calibration: slice names")
+            for got, counts in blocks:
+                a = got["above_threshold"]
+                check(a["detections"] == counts["tp"] + counts["fp"] and a["true_positives"] == counts["tp"],
+                      f"calibration counts {a['detections']}, {a['true_positives']} vs {counts['tp']}, {counts['fp']}")
+                check(got["evaluated"]["detections"] >= a["detections"], "evaluated scope holds the other")
+                for scope in ("above_threshold", "evaluated"):
+                    for name, est in got[scope]["estimates"].items():
+                        v = est["value"]
+                        lo = -1 if name == "debiased_l2_squared" else 0  # unbiased: may be negative
+                        check(v is None or lo <= v <= 1, f"{scope} {name} = {v}")
+                    check(sum(b[2] for b in got[scope]["reliability"]) == got[scope]["detections"],
+                          f"{scope}: reliability counts")
+        text = run(args + ["--calibration"]).decode()
+        check("calibration at IoU 0.50" in text, "text: calibration table")
+        check(("worst calibrated slices" in text) == bool(cal["operating_points"][0]["slices"]),
+              "text: worst calibrated slices")
     # the image bootstrap: intervals of every rate around the value, design effects, the same bytes for any
     # thread count, another seed other intervals, the text table
     def boot_args(seed):
@@ -578,6 +604,11 @@ cli_expect(bad_audit_stream_line 1 "malformed.jsonl: line 3: malformed JSON" aud
 cli_expect(bad_audit_stream_frame 1 "negative_size.jsonl: line 2 (frame 2): width: negative image size" audit --stream ${bad_dir}/negative_size.jsonl)
 cli_expect(usage_audit_stream_files 2 "audit --stream FRAMES.jsonl takes no other file" audit --stream ${bad_dir}/malformed.jsonl ${good_gt})
 cli_expect(usage_audit_categories 2 "unknown option --categories" audit ${good_gt} ${good_dt} --categories ${good_gt})
+cli_expect(bad_audit_calibration_score 1 "calibration: image 2, category 1: a detection's score 1.2 is not in [0, 1]"
+           audit --stream ${bad_dir}/score.jsonl --calibration)
+cli_expect(usage_audit_bins 2 "audit: --bins needs --calibration" audit ${good_gt} ${good_dt} --bins 10)
+cli_expect(usage_audit_high_confidence 2 "--high-confidence: expected a level in [0, 1]"
+           audit ${good_gt} ${good_dt} --calibration --high-confidence 2)
 cli_expect(usage_audit_curves 2 "--curves: expected 2 to 1000000 points per curve" audit ${good_gt} ${good_dt} --curves 1)
 cli_expect(usage_audit_interval 2 "--interval: expected wilson, jeffreys or clopper-pearson" audit ${good_gt} ${good_dt} --interval wald)
 file(WRITE ${bad_dir}/mix_sum.json [=[{"keys": ["weather"], "cells": [{"weather": "rain", "share": 0.5}, {"weather": "fog", "share": 0.4}]}]=])

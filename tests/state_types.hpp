@@ -165,7 +165,9 @@ struct state_traits<stratum::coco::binned_stream_state> {
 };
 
 // Audit records: the stream states' frames matched into them (so the error records and missed ground truths
-// are there too), now and then with a signed-zero score (they order by their bits).
+// are there too), now and then with a signed-zero score (they order by their bits), with calibration data at
+// IoU 0.5 and 0.75 (frames mostly with a size, so the boxes are known; the audit stream state below has
+// records without calibration data).
 template <>
 struct state_traits<stratum::audit::operating_records> {
   using S = stratum::audit::operating_records;
@@ -175,10 +177,11 @@ struct state_traits<stratum::audit::operating_records> {
     auto f = state_traits<stratum::coco::stream_state>::draw(r);
     for (auto& s : f.dt.score)
       if (r.below(5) == 0) s = r.below(2) ? -0.0 : 0.0;
+    if (r.below(4) != 0) f.width = 640, f.height = 480;
     return f;
   }
   static S make(const std::vector<item>& items) {
-    static const stratum::audit::audit_stream prototype(stream_categories());
+    static const stratum::audit::audit_stream prototype(stream_categories(), {}, {0.5, 0.75});
     return fed_frames(prototype, items).records;
   }
 };

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <stratum/audit/audit.hpp>
+#include <stratum/audit/calibration.hpp>
 #include <stratum/audit/curves.hpp>
 #include <stratum/audit/errors.hpp>
 #include <stratum/audit/stream.hpp>
@@ -76,9 +77,22 @@ const char* const kUsage =
     "  --production MIX.json the rates re-weighted to a production mix of scenario cells, and PPV at\n"
     "                        production prevalences (docs/audit.md)\n"
     "  --bootstrap B         image-level bootstrap with B replicates: percentile intervals of every rate\n"
-    "                        (thresholds fixed) and the design effect of miss rate, precision and FPPI\n"
+    "                        (thresholds fixed) and the design effect of miss rate, precision and FPPI;\n"
+    "                        with --calibration, of every calibration estimator too (the same replicates)\n"
     "  --curves M            (with --json) precision, recall and F1 against the score threshold per class\n"
     "                        and slice, thinned to M points plus the operating point and the F1 optimum\n"
+    "  --calibration         does the confidence say how often a detection is right: ECE, MCE, ACE,\n"
+    "                        Brier, l2 (plug-in and debiased), D-ECE, LaECE, overconfidence and confident\n"
+    "                        false positives, pooled, per class and per slice, over the detections above\n"
+    "                        the threshold and over all evaluated ones (docs/calibration.md); scores must\n"
+    "                        lie in [0, 1]\n"
+    "  --bins B              (with --calibration) bins of ECE, MCE, ACE, l2 and the reliability curve\n"
+    "                        (default 15)\n"
+    "  --high-confidence H   (with --calibration) a false positive with confidence >= H is a silent\n"
+    "                        failure (default 0.9)\n"
+    "  --ood-attribute K=V   (with --calibration) frames with attribute K = V (or provenance=V) are\n"
+    "                        out-of-distribution probes: every detection there is a false positive; their\n"
+    "                        count, confidences and histogram are reported\n"
     "options (coco and stream):\n"
     "  --use-cats 0|1        match per category (1, default) or class-agnostically (0)\n"
     "  --iou-thrs a,b,...    IoU thresholds (default 0.50:0.05:0.95)\n"
@@ -499,7 +513,7 @@ std::map<std::int64_t, double> load_thresholds(const std::string& path) {
 audit::audit_result audit_stream(const std::string& path, const eval_options& o,
                                  const audit::audit_options& ao) {
   io::jsonl_reader reader = open_stream(path, o);
-  audit::audit_stream au(reader.categories(), o.p);
+  audit::audit_stream au(reader.categories(), o.p, ao.calibration ? ao.ious : std::vector<double>{});
   coco::run_stream([&reader](coco::frame& f) { return reader.next(f); }, au, o.threads);
   return au.finalize(o.specs, ao);
 }
@@ -512,6 +526,8 @@ int cmd_audit(const std::vector<std::string>& args) {
   std::string production_file, stream_path;
   bool streamed = false;
   std::size_t curve_points = 0;  // 0: no curves
+  audit::calibration_options co;
+  bool high_confidence_given = false, bins_given = false;
   auto adjustment = stats::p_value_adjustment::holm;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
@@ -543,6 +559,27 @@ int cmd_audit(const std::vector<std::string>& args) {
       const long v = parse_long(value(), a);
       if (v < 2 || v > 1000000) usage_fail("--curves: expected 2 to 1000000 points per curve");
       curve_points = static_cast<std::size_t>(v);
+    } else if (a == "--calibration") {
+      ao.calibration = true;
+    } else if (a ==
+               "--bins") {  // the audit's: calibration bins (the evaluation's bounded mode is not offered)
+      const long v = parse_long(value(), a);
+      if (v < 1 || v > static_cast<long>(calibration::bin_edges::max_bins))
+        usage_fail("--bins: expected 1 to 1048576 calibration bins");
+      co.bins = static_cast<std::size_t>(v);
+      bins_given = true;
+    } else if (a == "--ood-attribute") {
+      const auto& v = value();
+      const auto eq = v.find('=');
+      if (eq == std::string::npos || eq == 0)
+        usage_fail("--ood-attribute: expected KEY=VALUE, got '" + v + "'");
+      co.ood_key = v.substr(0, eq);
+      co.ood_value = v.substr(eq + 1);
+    } else if (a == "--high-confidence") {
+      co.high_confidence = parse_double(value(), a);
+      if (!(co.high_confidence >= 0 && co.high_confidence <= 1))
+        usage_fail("--high-confidence: expected a level in [0, 1]");
+      high_confidence_given = true;
     } else if (a == "--stream") {
       stream_path = value();
       if (stream_path.empty()) usage_fail("--stream needs a path (or - for stdin)");
@@ -573,7 +610,10 @@ int cmd_audit(const std::vector<std::string>& args) {
   if (streamed ? !o.positional.empty() : o.positional.size() != 2)
     usage_fail(streamed ? "audit --stream FRAMES.jsonl takes no other file"
                         : "audit needs GT.json and DT.json");
-  if (o.bins > 0) usage_fail("audit: --bins is not available here (the audit keeps every kept detection)");
+  if (bins_given && !ao.calibration)
+    usage_fail("audit: --bins needs --calibration (the audit itself keeps every kept detection)");
+  if (high_confidence_given && !ao.calibration) usage_fail("audit: --high-confidence needs --calibration");
+  if (!co.ood_key.empty() && !ao.calibration) usage_fail("audit: --ood-attribute needs --calibration");
   o.p.validate();
   ao.threads = o.threads;
   const auto res = streamed ? audit_stream(stream_path, o, ao) : [&] {
@@ -597,8 +637,19 @@ int cmd_audit(const std::vector<std::string>& args) {
     for (const auto& op : res.points) curves.push_back(audit::curves(res, op, curve_points));
   std::vector<audit::operating_errors> errs;
   for (const auto& op : res.points) errs.push_back(audit::errors(res, op));
-  const report::audit_parts parts{&found, prod, bs ? &*bs : nullptr, curve_points > 0 ? &curves : nullptr,
-                                  &errs};
+  std::vector<audit::operating_calibration> cal;
+  if (ao.calibration)
+    for (const auto& op : res.points) {
+      cal.push_back(audit::calibrate(res, op, co));
+      if (o.bootstrap > 0)
+        audit::bootstrap_calibration(res, op, cal.back(), {o.bootstrap, o.seed, ao.conf, o.threads});
+    }
+  const report::audit_parts parts{&found,
+                                  prod,
+                                  bs ? &*bs : nullptr,
+                                  curve_points > 0 ? &curves : nullptr,
+                                  &errs,
+                                  ao.calibration ? &cal : nullptr};
   if (o.json)
     std::fputs(report::audit_json(res, parts).c_str(), stdout);
   else

@@ -52,6 +52,8 @@ struct audit_options {
   interval_method method = interval_method::wilson;
   confidence conf{};
   unsigned threads = 1;
+  /// Keep what calibration needs (audit/calibration.hpp) at each IoU threshold of `ious`.
+  bool calibration = false;
 };
 
 /// The id under which a category is named in thresholds and reports: its id, or -1 for the pooled category of
@@ -120,6 +122,14 @@ struct audit_result {
   std::snprintf(buf, sizeof buf, "%.10g", iou);
   throw input_error(std::string("--iou ") + buf + ": not among the evaluation's IoU thresholds (" + have +
                     ")");
+}
+
+/// The IoU thresholds `ious` (each one of p's) as a calibration mask of operating_records (bit t: threshold
+/// t).
+[[nodiscard]] inline std::uint64_t calibration_mask(const coco::params& p, const std::vector<double>& ious) {
+  std::uint64_t m = 0;
+  for (const double iou : ious) m |= std::uint64_t{1} << iou_index(p, iou);
+  return m;
 }
 
 /// The audit of matched records: `params` the resolved parameters (img_ids: the evaluated images), `records`
@@ -233,10 +243,11 @@ struct audit_result {
     if (at == coco::detail::id_index::npos)
       images.push_back({id, 0, 0, {}, {}});
     else
-      images.push_back({id, 0, 0, gt.images[at].attrs, gt.images[at].provenance});
+      images.push_back(
+          {id, gt.images[at].width, gt.images[at].height, gt.images[at].attrs, gt.images[at].provenance});
   }
   auto names = category_names(gt.categories, rp);
-  auto rec = collect(gt, dt, rp, o.threads);
+  auto rec = collect(gt, dt, rp, o.threads, o.calibration ? calibration_mask(rp, o.ious) : 0);
   return audit_of(std::move(rp), std::move(rec), std::move(images), std::move(names), gt.size(), dt.size(),
                   specs, o);
 }

@@ -29,6 +29,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -79,6 +80,38 @@ inline constexpr std::uint8_t error_fixed = 8;
 /// TIDE's background threshold: a false positive overlapping no ground truth by more than this is background.
 inline constexpr double tide_background_iou = 0.1;
 
+namespace detail {
+
+/// The position of an image id among sorted, unique ids, for ids that mostly come in ascending runs (records
+/// are grouped by image, in image order): each lookup searches forward from the last position found
+/// (exponential, then binary search), a descending id searches from the start. npos when absent.
+class position_cache {
+ public:
+  static constexpr std::size_t npos = coco::detail::id_index::npos;
+  explicit position_cache(const std::vector<std::int64_t>& sorted_ids) : ids_(&sorted_ids) {}
+  std::size_t operator()(std::int64_t id) {
+    const auto& v = *ids_;
+    if (valid_ && id == last_) return pos_;
+    std::size_t lo = valid_ && id > last_ ? at_ : 0, step = 1, hi = lo;
+    while (hi < v.size() && v[hi] < id) lo = hi, hi += step, step *= 2;
+    hi = std::min(hi, v.size());
+    const auto it = std::lower_bound(v.begin() + static_cast<std::ptrdiff_t>(lo),
+                                     v.begin() + static_cast<std::ptrdiff_t>(hi), id);
+    at_ = static_cast<std::size_t>(it - v.begin());
+    last_ = id, valid_ = true;
+    pos_ = at_ < v.size() && v[at_] == id ? at_ : npos;
+    return pos_;
+  }
+
+ private:
+  const std::vector<std::int64_t>* ids_;
+  std::int64_t last_ = 0;
+  std::size_t pos_ = 0, at_ = 0;
+  bool valid_ = false;
+};
+
+}  // namespace detail
+
 /// What operating points and the error analysis need of an evaluation, fed by the matcher (it is an
 /// accumulator in the matcher's sense, with the begin_group, add_boxes and end_image hooks): per category
 /// index, the kept detections with their true- and false-positive masks over the IoU thresholds at the area
@@ -86,14 +119,22 @@ inline constexpr double tide_background_iou = 0.1;
 /// each image's boxes across its categories, the TIDE error of every false positive at every threshold and
 /// the ground truths TIDE counts as missed. Merging concatenates (nothing depends on record order).
 ///
+/// Built with a calibration mask (bit t: IoU threshold t of the evaluation), every record also carries what
+/// calibration needs (audit/calibration.hpp): its box normalised by its image's size (centre x, centre y,
+/// width, height over the image's width and height; NaN when the size is unknown) and, for each threshold
+/// of the mask in increasing order, the IoU with the ground truth it took there (0 where it is no true
+/// positive). The mask is 0 (nothing of that kept) unless asked for.
+///
 /// A mergeable state (core/state.hpp, docs/concepts.md): operating_records{} is the identity; == compares the
 /// lists of each category as multisets; serialize writes them in canonical order (kind 48):
-/// header dims T, K, the "all" area index, 0, 0; payload per category:
+/// header dims T, K, the "all" area index, and the calibration mask's low and high 32 bits; payload per
+/// category:
 ///   u64 n, n x (f64 score, i64 image, u32 rank, u64 tp mask, u64 fp mask);
 ///   u64 g, g x (i64 image, i64 count);
 ///   u64 e, e x (f64 score, i64 image, u32 rank, u32 other, u64 overlap, 4 x u64 codes);
 ///   u64 m, m x (i64 image, u64 mask);
-/// each list sorted.
+///   with a calibration mask of c bits: n x (4 f64 box, c f64 IoU), in the order of the records;
+/// each list sorted (records with equal fields by their box and IoUs).
 class operating_records {
  public:
   static constexpr state_kind kind = state_kind::audit_records;
@@ -105,6 +146,10 @@ class operating_records {
     std::int64_t image = 0;
     std::uint64_t tp = 0, fp = 0;  // bit t: true / false positive at IoU threshold t
     std::uint32_t rank = 0;        // position in its (image, category) group, score order
+  };
+  /// A record's box over its image's size (calibration only).
+  struct box_features {
+    double cx = 0, cy = 0, w = 0, h = 0;
   };
   struct gt_group {
     std::int64_t image = 0;
@@ -138,21 +183,63 @@ class operating_records {
     std::vector<gt_group> gts;
     std::vector<error_record> errors;
     std::vector<missed_gt> missed;
+    /// With a calibration mask: per record (same index), its box and the IoUs of its matches (calibration
+    /// width values per record: ious[i * width + j] for the mask's j-th threshold).
+    std::vector<box_features> boxes;
+    std::vector<double> ious;
   };
 
   operating_records() = default;
-  /// Empty records for resolved parameters (K = cat_ids.size(), or 1 when use_cats is false).
-  explicit operating_records(const coco::resolved_params& p)
-      : T_(p.dims().T), area_(all_area_index(p)), cats_(p.dims().K) {
+  /// Empty records for resolved parameters (K = cat_ids.size(), or 1 when use_cats is false), keeping what
+  /// calibration needs at the IoU thresholds of `calibration_mask` (bit t: threshold t; usage_error on a bit
+  /// beyond T).
+  explicit operating_records(const coco::resolved_params& p, std::uint64_t calibration_mask = 0)
+      : T_(p.dims().T), area_(all_area_index(p)), cal_mask_(calibration_mask), cats_(p.dims().K) {
     p.require("operating_records");
+    if (calibration_mask & ~valid_mask(T_))
+      throw usage_error("operating_records: the calibration mask names IoU thresholds beyond T");
   }
 
   [[nodiscard]] std::size_t categories() const noexcept { return cats_.size(); }
   [[nodiscard]] std::size_t iou_thresholds() const noexcept { return T_; }
   [[nodiscard]] const category& of(std::size_t k) const { return cats_.at(k); }
+  /// Bit t: the records carry calibration data at IoU threshold t.
+  [[nodiscard]] std::uint64_t calibration_mask() const noexcept { return cal_mask_; }
+  /// The number of IoU values per record (the mask's bits).
+  [[nodiscard]] std::size_t calibration_width() const noexcept {
+    return static_cast<std::size_t>(std::popcount(cal_mask_));
+  }
+  /// The position of threshold t among the mask's (usage_error when it is not in the mask).
+  [[nodiscard]] std::size_t calibration_slot(std::size_t t) const {
+    if (t >= 64 || !((cal_mask_ >> t) & 1u))
+      throw usage_error("operating_records: no calibration data at IoU threshold index " + std::to_string(t));
+    return static_cast<std::size_t>(std::popcount(cal_mask_ & ((std::uint64_t{1} << t) - 1)));
+  }
+
+  /// Image sizes for the normalised boxes: sizes[i] = {width, height} of image sorted_ids[i] (both kept by
+  /// pointer; an image absent or of size 0 gets NaN boxes). Not part of the state.
+  void image_sizes(const std::vector<std::int64_t>* sorted_ids,
+                   const std::vector<std::array<double, 2>>* sizes) {
+    size_ids_ = sorted_ids, sizes_ = sizes;
+    size_pos_.emplace(*sorted_ids);
+  }
+  /// The size of the image whose groups come next (a frame's; overrides image_sizes until it is called
+  /// again).
+  void image_size(double width, double height) noexcept {
+    size_ids_ = nullptr, sizes_ = nullptr, size_pos_.reset();
+    width_ = width, height_ = height;
+  }
 
   // ---- fed by coco::matcher ----
-  void begin_group(std::int64_t image, std::size_t) noexcept { image_ = image; }
+  void begin_group(std::int64_t image, std::size_t) {
+    image_ = image;
+    if (cal_mask_ && size_ids_) {
+      const auto i = (*size_pos_)(image);
+      width_ = i == detail::position_cache::npos ? 0.0 : (*sizes_)[i][0];
+      height_ = i == detail::position_cache::npos ? 0.0 : (*sizes_)[i][1];
+    }
+  }
+  [[nodiscard]] bool wants_match_iou() const noexcept { return cal_mask_ != 0; }
   void add_ground_truths(std::size_t k, std::size_t a, std::int64_t non_ignored) {
     if (a == area_ && non_ignored > 0) cats_.at(k).gts.push_back({image_, non_ignored});
   }
@@ -174,6 +261,7 @@ class operating_records {
       img_dts_.push_back({g.k, g.dt->score[j], static_cast<std::uint32_t>(d), g.dt->x[j], g.dt->y[j],
                           g.dt->w[j], g.dt->h[j], fp});
     }
+    if (cal_mask_) calibration_of_group(g);
   }
   /// The error analysis of the image whose groups were fed since the last call (see errors_of_image).
   void end_image() {
@@ -185,10 +273,11 @@ class operating_records {
   friend bool operator==(const operating_records& a, const operating_records& b) {
     if (a.T_ != b.T_ || a.area_ != b.area_ || a.cats_.size() != b.cats_.size()) return false;
     for (std::size_t k = 0; k < a.cats_.size(); ++k) {
-      const auto x = canonical(a.cats_[k]), y = canonical(b.cats_[k]);
+      const auto x = canonical(a.cats_[k], a.calibration_width()),
+                 y = canonical(b.cats_[k], b.calibration_width());
       if (!same(x, y)) return false;
     }
-    return true;
+    return a.cal_mask_ == b.cal_mask_;
   }
 
   /// The common wire format (kind 48), with `fingerprint` in the header (0: none; an audit writes that of its
@@ -198,10 +287,12 @@ class operating_records {
     stratum::detail::byte_writer w;
     stratum::detail::begin_state(w, kind, format_version,
                                  {static_cast<std::uint32_t>(T_), static_cast<std::uint32_t>(cats_.size()),
-                                  static_cast<std::uint32_t>(area_), 0, 0},
+                                  static_cast<std::uint32_t>(area_), static_cast<std::uint32_t>(cal_mask_),
+                                  static_cast<std::uint32_t>(cal_mask_ >> 32)},
                                  fingerprint);
+    const std::size_t width = calibration_width();
     for (const auto& c0 : cats_) {
-      const auto c = canonical(c0);
+      const auto c = canonical(c0, width);
       w.u64(c.records.size());
       for (const auto& r : c.records) {
         w.f64(r.score);
@@ -229,6 +320,11 @@ class operating_records {
         w.i64(m.image);
         w.u64(m.mask);
       }
+      if (!width) continue;
+      for (std::size_t i = 0; i < c.records.size(); ++i) {
+        for (const double v : {c.boxes[i].cx, c.boxes[i].cy, c.boxes[i].w, c.boxes[i].h}) w.f64(v);
+        for (std::size_t j = 0; j < width; ++j) w.f64(c.ious[i * width + j]);
+      }
     }
     return stratum::detail::finish_state(w);
   }
@@ -241,13 +337,16 @@ class operating_records {
     s.T_ = h.dims[0];
     const std::size_t K = h.dims[1];
     s.area_ = h.dims[2];
-    if (h.dims[3] != 0 || h.dims[4] != 0) r.fail("dimensions 4 and 5 of operating records must be 0");
+    s.cal_mask_ = h.dims[3] | (std::uint64_t{h.dims[4]} << 32);
     if (s.T_ > 64) r.fail("more than 64 IoU thresholds");
-    if (K == 0 && (s.T_ != 0 || s.area_ != 0)) r.fail("a state without categories has a shape");
+    if (K == 0 && (s.T_ != 0 || s.area_ != 0 || s.cal_mask_ != 0))
+      r.fail("a state without categories has a shape");
     if (K > 0 && s.T_ == 0) r.fail("no IoU threshold");
+    const std::uint64_t valid = valid_mask(s.T_);
+    if (s.cal_mask_ & ~valid) r.fail("the calibration mask names IoU thresholds beyond T");
+    const std::size_t width = s.calibration_width();
     r.need_array(K, 32, "the categories");
     s.cats_.resize(K);
-    const std::uint64_t valid = s.T_ >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << s.T_) - 1;
     for (auto& c : s.cats_) {
       const auto n = r.u64();
       r.need_array(n, 36, "records");
@@ -299,6 +398,28 @@ class operating_records {
         mg.mask = r.u64();
         if (!mg.mask || (mg.mask & ~valid)) r.fail("a missed ground truth's mask is empty or beyond T");
       }
+      if (width) {
+        r.need_array(c.records.size(), 8 * (4 + width), "calibration data");
+        c.boxes.resize(c.records.size());
+        c.ious.resize(c.records.size() * width);
+        for (std::size_t i = 0; i < c.records.size(); ++i) {
+          auto& b = c.boxes[i];
+          for (double* v : {&b.cx, &b.cy, &b.w, &b.h}) *v = r.f64();
+          const bool known = std::isfinite(b.cx) && std::isfinite(b.cy) && std::isfinite(b.w) &&
+                             std::isfinite(b.h) && b.w >= 0 && b.h >= 0;
+          if (!known && !(std::isnan(b.cx) && std::isnan(b.cy) && std::isnan(b.w) && std::isnan(b.h)))
+            r.fail("a record's box is neither a finite box of non-negative size nor unknown (all NaN)");
+          std::size_t j = 0;
+          for (std::uint64_t left = s.cal_mask_; left; left &= left - 1, ++j) {
+            const double v = r.f64();
+            c.ious[i * width + j] = v;
+            const bool tp = (c.records[i].tp & (left & (~left + 1))) != 0;
+            if (!(v >= 0 && v <= 1) || (!tp && v != 0))
+              r.fail("a record's match IoU is not in [0, 1], or not 0 where it is no true positive");
+          }
+        }
+        if (!canonical_order(c, width)) r.fail("records or groups are not in canonical order");
+      }
       if (!std::is_sorted(c.records.begin(), c.records.end(), less_record) ||
           !std::is_sorted(c.gts.begin(), c.gts.end(), less_gt) ||
           !std::is_sorted(c.errors.begin(), c.errors.end(), less_error) ||
@@ -315,7 +436,7 @@ class operating_records {
     if (&o == this) return *this += operating_records(o);
     if (o.cats_.empty()) return *this;
     if (cats_.empty()) return *this = o;
-    if (o.cats_.size() != cats_.size() || o.T_ != T_ || o.area_ != area_)
+    if (o.cats_.size() != cats_.size() || o.T_ != T_ || o.area_ != area_ || o.cal_mask_ != cal_mask_)
       throw usage_error("operating_records: merging states of different shapes");
     for (std::size_t k = 0; k < cats_.size(); ++k) {
       auto& c = cats_[k];
@@ -324,6 +445,8 @@ class operating_records {
       c.gts.insert(c.gts.end(), oc.gts.begin(), oc.gts.end());
       c.errors.insert(c.errors.end(), oc.errors.begin(), oc.errors.end());
       c.missed.insert(c.missed.end(), oc.missed.begin(), oc.missed.end());
+      c.boxes.insert(c.boxes.end(), oc.boxes.begin(), oc.boxes.end());
+      c.ious.insert(c.ious.end(), oc.ious.begin(), oc.ious.end());
     }
     return *this;
   }
@@ -433,6 +556,52 @@ class operating_records {
         cats_.at(img_gts_[g].k).missed.push_back({image_, mask});
   }
 
+  [[nodiscard]] static constexpr std::uint64_t valid_mask(std::size_t T) noexcept {
+    return T >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << T) - 1;
+  }
+
+  /// The calibration data of a group's kept detections, in the order add_detection receives them.
+  void calibration_of_group(const coco::group_boxes& g) {
+    auto& c = cats_.at(g.k);
+    const bool known = width_ > 0 && height_ > 0 && std::isfinite(width_) && std::isfinite(height_);
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t d = 0; d < g.D; ++d) {
+      const auto j = g.order[d];
+      const double x = g.dt->x[j], y = g.dt->y[j], w = g.dt->w[j], h = g.dt->h[j];
+      c.boxes.push_back(
+          known ? box_features{(x + w / 2) / width_, (y + h / 2) / height_, w / width_, h / height_}
+                : box_features{nan, nan, nan, nan});
+      const auto tp = g.tp[d * g.stride];
+      for (std::uint64_t m = cal_mask_; m; m &= m - 1) {
+        const auto t = static_cast<std::size_t>(std::countr_zero(m));
+        c.ious.push_back(g.match_iou && ((tp >> t) & 1u) ? g.match_iou[d * T_ + t] : 0.0);
+      }
+    }
+  }
+
+  /// The comparison of canonical order for calibrated records: the record, then its box and IoUs' bits.
+  static bool less_calibrated(const category& c, std::size_t width, std::size_t i, std::size_t j) {
+    if (less_record(c.records[i], c.records[j])) return true;
+    if (less_record(c.records[j], c.records[i])) return false;
+    auto bits = [&](std::size_t r, std::size_t v) {
+      const auto& b = c.boxes[r];
+      const double x = v == 0   ? b.cx
+                       : v == 1 ? b.cy
+                       : v == 2 ? b.w
+                       : v == 3 ? b.h
+                                : c.ious[r * width + v - 4];
+      return std::bit_cast<std::uint64_t>(x);
+    };
+    for (std::size_t v = 0; v < 4 + width; ++v)
+      if (bits(i, v) != bits(j, v)) return bits(i, v) < bits(j, v);
+    return false;
+  }
+  static bool canonical_order(const category& c, std::size_t width) {
+    for (std::size_t i = 1; i < c.records.size(); ++i)
+      if (less_calibrated(c, width, i, i - 1)) return false;
+    return true;
+  }
+
   static bool less_record(const record& a, const record& b) {
     if (a.image != b.image) return a.image < b.image;
     if (a.rank != b.rank) return a.rank < b.rank;
@@ -463,9 +632,21 @@ class operating_records {
     std::sort(y.begin(), y.end());
     return x == y;
   }
-  static category canonical(const category& c) {
+  static category canonical(const category& c, std::size_t width) {
     category out = c;
-    std::sort(out.records.begin(), out.records.end(), less_record);
+    if (width) {  // the records and their calibration data in one order
+      std::vector<std::size_t> order(c.records.size());
+      std::iota(order.begin(), order.end(), std::size_t{0});
+      std::sort(order.begin(), order.end(),
+                [&](std::size_t i, std::size_t j) { return less_calibrated(c, width, i, j); });
+      for (std::size_t i = 0; i < order.size(); ++i) {
+        out.records[i] = c.records[order[i]];
+        out.boxes[i] = c.boxes[order[i]];
+        for (std::size_t v = 0; v < width; ++v) out.ious[i * width + v] = c.ious[order[i] * width + v];
+      }
+    } else {
+      std::sort(out.records.begin(), out.records.end(), less_record);
+    }
     std::sort(out.gts.begin(), out.gts.end(), less_gt);
     std::sort(out.errors.begin(), out.errors.end(), less_error);
     std::sort(out.missed.begin(), out.missed.end(), less_missed);
@@ -487,11 +668,21 @@ class operating_records {
       if (error_key(a.errors[i]) != error_key(b.errors[i])) return false;
     for (std::size_t i = 0; i < a.missed.size(); ++i)
       if (a.missed[i].image != b.missed[i].image || a.missed[i].mask != b.missed[i].mask) return false;
-    return true;
+    auto bits_equal = [](const auto& x, const auto& y) {
+      return x.size() == y.size() &&
+             (x.empty() || std::memcmp(x.data(), y.data(), sizeof(x[0]) * x.size()) == 0);
+    };
+    return bits_equal(a.boxes, b.boxes) && bits_equal(a.ious, b.ious);
   }
 
   std::size_t T_ = 0, area_ = 0;
+  std::uint64_t cal_mask_ = 0;
   std::int64_t image_ = 0;  // the group being fed (not part of the state)
+  // the image sizes for the normalised boxes (not part of the state)
+  const std::vector<std::int64_t>* size_ids_ = nullptr;
+  const std::vector<std::array<double, 2>>* sizes_ = nullptr;
+  std::optional<detail::position_cache> size_pos_;
+  double width_ = 0, height_ = 0;
   std::vector<category> cats_;
   // the image being fed, for its error analysis (not part of the state)
   const double* thr_ = nullptr;
@@ -503,51 +694,36 @@ class operating_records {
   coco::gt_boxes boxes_;
 };
 
-namespace detail {
-
-/// The position of an image id among sorted, unique ids, for ids that mostly come in ascending runs (records
-/// are grouped by image, in image order): each lookup searches forward from the last position found
-/// (exponential, then binary search), a descending id searches from the start. npos when absent.
-class position_cache {
- public:
-  static constexpr std::size_t npos = coco::detail::id_index::npos;
-  explicit position_cache(const std::vector<std::int64_t>& sorted_ids) : ids_(&sorted_ids) {}
-  std::size_t operator()(std::int64_t id) {
-    const auto& v = *ids_;
-    if (valid_ && id == last_) return pos_;
-    std::size_t lo = valid_ && id > last_ ? at_ : 0, step = 1, hi = lo;
-    while (hi < v.size() && v[hi] < id) lo = hi, hi += step, step *= 2;
-    hi = std::min(hi, v.size());
-    const auto it = std::lower_bound(v.begin() + static_cast<std::ptrdiff_t>(lo),
-                                     v.begin() + static_cast<std::ptrdiff_t>(hi), id);
-    at_ = static_cast<std::size_t>(it - v.begin());
-    last_ = id, valid_ = true;
-    pos_ = at_ < v.size() && v[at_] == id ? at_ : npos;
-    return pos_;
-  }
-
- private:
-  const std::vector<std::int64_t>* ids_;
-  std::int64_t last_ = 0;
-  std::size_t pos_ = 0, at_ = 0;
-  bool valid_ = false;
-};
-
-}  // namespace detail
-
-/// Matches a batch data set into operating records, images split over `threads` workers (the counts do not
-/// depend on it).
+/// Matches a batch data set into operating records, images split over `threads` workers (the records do not
+/// depend on it), with calibration data at the IoU thresholds of `calibration_mask` (boxes normalised by the
+/// ground truth's image sizes).
 [[nodiscard]] inline operating_records collect(const coco::ground_truth& gt, const coco::detection_set& dt,
-                                               const coco::resolved_params& p, unsigned threads = 1) {
+                                               const coco::resolved_params& p, unsigned threads = 1,
+                                               std::uint64_t calibration_mask = 0) {
   const coco::grouped_data data(gt, dt, p);
   const std::size_t n = data.images();
   threads =
       std::min<unsigned>(coco::resolve_threads(threads), static_cast<unsigned>(std::max<std::size_t>(1, n)));
-  std::vector<operating_records> parts(threads, operating_records(p));
+  std::vector<std::array<double, 2>> sizes;
+  if (calibration_mask) {
+    std::vector<std::int64_t> ids;
+    for (const auto& im : gt.images) ids.push_back(im.id);
+    const coco::detail::id_index by_id(ids);
+    for (const auto id : p->img_ids) {
+      const auto at = by_id.find(id);
+      sizes.push_back(at == coco::detail::id_index::npos
+                          ? std::array<double, 2>{0, 0}
+                          : std::array<double, 2>{gt.images[at].width, gt.images[at].height});
+    }
+  }
+  std::vector<operating_records> parts(threads, operating_records(p, calibration_mask));
+  if (calibration_mask)
+    for (auto& part : parts) part.image_sizes(&p->img_ids, &sizes);
   stratum::detail::run_workers(threads, [&](unsigned t) {
     coco::match_images(data, p, n * t / threads, n * (t + 1) / threads, parts[t]);
   });
   for (unsigned t = 1; t < threads; ++t) parts[0] += parts[t];
+  parts[0].image_size(0, 0);  // the size table is local: records fed later get no box
   return std::move(parts[0]);
 }
 

@@ -191,12 +191,16 @@ class audit_stream {
   using state_type = audit_stream_state;
 
   /// `categories`: every category of the stream (ids unique); `p`: evaluation parameters (p.cat_ids and
-  /// p.img_ids, when given, restrict the evaluation as in pycocotools; frames not in p.img_ids are skipped).
-  /// Throws usage_error on invalid parameters or duplicate ids.
-  explicit audit_stream(std::vector<coco::category_info> categories, coco::params p = {})
+  /// p.img_ids, when given, restrict the evaluation as in pycocotools; frames not in p.img_ids are skipped);
+  /// `calibration_ious`: the IoU thresholds (each one of p's) at which the records keep what calibration
+  /// needs (audit/calibration.hpp; boxes normalised by each frame's width and height). Throws usage_error on
+  /// invalid parameters or duplicate ids, input_error on an IoU that is not one of p's.
+  explicit audit_stream(std::vector<coco::category_info> categories, coco::params p = {},
+                        const std::vector<double>& calibration_ious = {})
       : fm_(categories, coco::resolve_declared(categories, std::move(p))) {
     auto c = std::make_shared<config>(config{std::move(categories), fm_.parameters(), false,
-                                             coco::detail::id_index(fm_.parameters()->img_ids)});
+                                             coco::detail::id_index(fm_.parameters()->img_ids),
+                                             calibration_mask(*fm_.parameters(), calibration_ious)});
     c->restrict_images = !c->p->img_ids.empty();
     cfg_ = std::move(c);
     state_ = empty_state();
@@ -225,6 +229,7 @@ class audit_stream {
     state_.detections += f.dt.size();
     if (cfg_->restrict_images && cfg_->images.find(f.id) == coco::detail::id_index::npos) return;
     state_.frames.push_back({f.id, 0, 0, f.attrs, f.provenance});
+    if (cfg_->calibration_mask) state_.records.image_size(f.width, f.height);
     fm_.match(f, state_.records);
   }
 
@@ -278,7 +283,7 @@ class audit_stream {
       rp = c.p.with_images(std::move(ids));
       images = std::move(frames);
     }
-    auto records = state_.records.categories() ? state_.records : operating_records(rp);
+    auto records = state_.records.categories() ? state_.records : operating_records(rp, c.calibration_mask);
     return audit_of(std::move(rp), std::move(records), std::move(images), category_names(c.cats, c.p),
                     state_.ground_truths, state_.detections, specs, o);
   }
@@ -289,11 +294,12 @@ class audit_stream {
     coco::resolved_params p;
     bool restrict_images = false;
     coco::detail::id_index images;
+    std::uint64_t calibration_mask = 0;
   };
 
   [[nodiscard]] state_type empty_state() const {
     state_type s;
-    s.records = operating_records(cfg_->p);
+    s.records = operating_records(cfg_->p, cfg_->calibration_mask);
     return s;
   }
 

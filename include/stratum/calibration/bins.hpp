@@ -207,15 +207,16 @@ class calibration_bins {
            std::uint64_t record = 0) {
     if (axes_.empty())
       throw ::stratum::usage_error("calibration_bins::add: the state has no axes (default-constructed)");
-    const std::string where = "calibration_bins::add: record " + std::to_string(record);
-    if (!(confidence >= 0.0 && confidence <= 1.0)) detail::check_unit(confidence, where, "confidence");
-    if (!(target >= 0.0 && target <= 1.0)) detail::check_unit(target, where, "target");
+    // the message is built only when a value is refused (add is called once per sample)
+    auto where = [record] { return "calibration_bins::add: record " + std::to_string(record); };
+    if (!(confidence >= 0.0 && confidence <= 1.0)) detail::check_unit(confidence, where(), "confidence");
+    if (!(target >= 0.0 && target <= 1.0)) detail::check_unit(target, where(), "target");
     if (features.size() + 1 != axes_.size())
-      throw ::stratum::usage_error(where + ": " + std::to_string(features.size()) + " features for " +
+      throw ::stratum::usage_error(where() + ": " + std::to_string(features.size()) + " features for " +
                                    std::to_string(axes_.size() - 1) + " feature axes");
     for (std::size_t f = 0; f < features.size(); ++f)
       if (!(features[f] >= 0.0 && features[f] <= 1.0))
-        detail::check_unit(features[f], where, ("features[" + std::to_string(f) + "]").c_str());
+        detail::check_unit(features[f], where(), ("features[" + std::to_string(f) + "]").c_str());
     auto& b = bins_[bin_of(confidence, features)];
     ++b.count;
     b.confidence.add(confidence);

@@ -58,6 +58,9 @@ struct group_boxes {
   const std::uint64_t *tp = nullptr, *fp = nullptr;  // detection d: tp[d * stride], fp[d * stride]
   std::size_t stride = 1;
   const double* iou_thrs = nullptr;  // the evaluation's IoU thresholds (T of them)
+  /// When the accumulator's wants_match_iou() is true: detection d's IoU with the ground truth it took at
+  /// threshold t in match_iou[d * T + t] (0 where it is no true positive); otherwise nullptr.
+  const double* match_iou = nullptr;
 };
 
 /// Reusable matching buffers (one per thread); no allocation per frame once warmed up.
@@ -80,6 +83,8 @@ class matcher {
     if constexpr (requires { acc.begin_group(image_id, k); }) acc.begin_group(image_id, k);
     const std::size_t T = thr_.size(), A = p_->area_rngs.size();
     const std::size_t D = std::min<std::size_t>(dt.n, static_cast<std::size_t>(p_->max_dets.back()));
+    bool want_iou = false;  // an accumulator that calibrates (audit::operating_records) asks for match IoUs
+    if constexpr (requires { acc.wants_match_iou(); }) want_iou = acc.wants_match_iou();
 
     // Detection order: score descending, stable.
     // dorder_ holds rows of the detection arrays
@@ -131,6 +136,7 @@ class matcher {
     outcome_.resize(A);
     area_pattern_.resize(A);
     used_.clear();
+    miou_.clear();
     for (std::size_t a = 0; a < A; ++a) {
       const auto& rng = p_->area_rngs[a];
       ign_.resize(G);
@@ -143,7 +149,9 @@ class matcher {
         patterns_.insert(patterns_.end(), ign_.begin(), ign_.end());
         ++n_patterns_;
         used_.resize(n_patterns_ * G, 0);
-        match_pattern(gt, D, G, T, outcome_[pat], used_.data() + pat * G);
+        if (want_iou) miou_.resize(n_patterns_ * D * T, 0.0);
+        match_pattern(gt, D, G, T, outcome_[pat], used_.data() + pat * G,
+                      want_iou ? miou_.data() + pat * D * T : nullptr);
       }
       area_pattern_[a] = pat;
       std::int64_t npig = 0;
@@ -161,7 +169,8 @@ class matcher {
     if constexpr (requires { acc.add_boxes(group_boxes{}); }) {
       const std::size_t a = acc.boxes_area(), pat = area_pattern_.at(a);
       acc.add_boxes(group_boxes{k, image_id, &gt, patterns_.data() + pat * G, used_.data() + pat * G, &dt,
-                                dorder_.data(), D, tp_.data() + a, fp_.data() + a, A, p_->iou_thrs.data()});
+                                dorder_.data(), D, tp_.data() + a, fp_.data() + a, A, p_->iou_thrs.data(),
+                                want_iou ? miou_.data() + pat * D * T : nullptr});
     }
     for (std::size_t d = 0; d < D; ++d)
       acc.add_detection(k, dt.score[dorder_[d]], image_id, static_cast<std::uint32_t>(d), &tp_[d * A],
@@ -187,9 +196,10 @@ class matcher {
   /// Greedy matching at every IoU threshold for the ignore flags in ign_ (by input index). For detection d,
   /// out[2d] has bit t set when it is a true positive at threshold t, out[2d+1] when it matched an ignored
   /// ground truth (so it is ignored); neither bit: unmatched, or matched to an annotation with id 0, which
-  /// the reference counts as unmatched. used[g] gets bit t when a true positive took ground truth g at t.
+  /// the reference counts as unmatched. used[g] gets bit t when a true positive took ground truth g at t, and
+  /// miou[d * T + t] (when miou is given) the IoU of that match.
   void match_pattern(const gt_span& gt, std::size_t D, std::size_t G, std::size_t T,
-                     std::vector<std::uint64_t>& out, std::uint64_t* used) {
+                     std::vector<std::uint64_t>& out, std::uint64_t* used, double* miou) {
     gorder_.resize(G);
     ig_.resize(G);
     taken_.resize(G);
@@ -229,8 +239,10 @@ class matcher {
         taken_[ms] = 1;
         if (ig_[ms])
           out[2 * d + 1] |= bit;
-        else if (gt.id[gorder_[ms]] != 0)
+        else if (gt.id[gorder_[ms]] != 0) {
           out[2 * d] |= bit, used[gorder_[ms]] |= bit;
+          if (miou) miou[d * T + t] = row[gorder_[ms]];
+        }
       }
     }
   }
@@ -250,6 +262,7 @@ class matcher {
   std::vector<std::vector<std::uint64_t>> outcome_;
   std::vector<std::size_t> area_pattern_;  // per area range: the index of its ignore pattern
   std::vector<std::uint64_t> used_;        // per pattern, G masks: the ground truths true positives took
+  std::vector<double> miou_;               // per pattern, D x T: the IoU of each true positive's match
   std::vector<std::uint64_t> tp_, fp_;
   gt_boxes boxes_;
 };

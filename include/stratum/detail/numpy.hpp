@@ -29,29 +29,35 @@ namespace stratum::detail {
   return y;
 }
 
-/// numpy.quantile(x, q) (method 'linear', numpy 1.24) of an ascending, non-empty, NaN-free array, q in
-/// [0, 1]: v = (n - 1) q, i = floor(v), g = v - i, and numpy's _lerp: x_i + (x_(i+1) - x_i) g, or
-/// x_(i+1) - (x_(i+1) - x_i)(1 - g) when g >= 0.5; v >= n - 1 gives x_(n-1). Products are rounded (barriers).
-[[nodiscard]] inline double numpy_quantile_sorted(std::span<const double> x, double q) noexcept {
-  const std::size_t n = x.size();
+/// numpy.quantile (method 'linear', numpy 1.24) of an ascending, non-empty, NaN-free sequence of n values
+/// given by at(i), q in [0, 1]: v = (n - 1) q, i = floor(v), g = v - i, and numpy's _lerp: x_i + (x_(i+1) -
+/// x_i) g, or x_(i+1) - (x_(i+1) - x_i)(1 - g) when g >= 0.5; v >= n - 1 gives x_(n-1). Products are rounded
+/// (barriers).
+template <class At>
+[[nodiscard]] inline double numpy_quantile_at(std::size_t n, double q, At&& at) {
   const double v = rounded(static_cast<double>(n - 1) * q);
   double prev_index, a, b;
   if (v >= static_cast<double>(n - 1)) {  // numpy takes the last element (index -1) for both neighbours
     prev_index = -1.0;
-    a = b = x[n - 1];
+    a = b = at(n - 1);
   } else if (v < 0) {
     prev_index = 0.0;
-    a = b = x[0];
+    a = b = at(0);
   } else {
     prev_index = std::floor(v);
     const auto i = static_cast<std::size_t>(prev_index);
-    a = x[i];
-    b = x[i + 1];
+    a = at(i);
+    b = at(i + 1);
   }
   const double g = v - prev_index;
   const double diff = b - a;
   if (g >= 0.5) return b - rounded(diff * (1 - g));
   return a + rounded(diff * g);
+}
+
+/// numpy.quantile(x, q) of an ascending, non-empty, NaN-free array (numpy_quantile_at).
+[[nodiscard]] inline double numpy_quantile_sorted(std::span<const double> x, double q) noexcept {
+  return numpy_quantile_at(x.size(), q, [&x](std::size_t i) { return x[i]; });
 }
 
 /// numpy.percentile(x, q_percent): numpy divides by 100 first, then takes the quantile.

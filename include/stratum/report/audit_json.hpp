@@ -23,11 +23,23 @@
 // and, with the error analysis, "errors": {"method", "foreground_iou", "background_iou", "confusion_rows",
 // "confusion_columns", "all": E, "slices": {"<name>": E}}, E = {"all": TIDE, "per_category": {"<id>": TIDE},
 // "confusion": [[row of counts], ...]}, TIDE = {"n_gt", "tp", "ap", "counts": {"<type>": n},
-// "corrected_ap": {"<correction>": v}, "ap_cost": {"<correction>": v}} (audit/errors.hpp).
+// "corrected_ap": {"<correction>": v}, "ap_cost": {"<correction>": v}} (audit/errors.hpp), and, with
+// calibration, "calibration": {"iou", "target", "bins", "laece_bins", "dece_bins", "bin_rule",
+// "high_confidence", "scopes": {"above_threshold": "...", "evaluated": "..."}, "estimators": {"<name>":
+// "..."}, "all": S, "per_category": {"<id>": S}, "slices": {"<name>": S}}, S = {"above_threshold": CAL,
+// "evaluated": CAL}, CAL = {"detections", "true_positives", "false_positives", "mean_confidence",
+// "precision", "overconfidence", "high_confidence_fp", "high_confidence_fp_share", "unknown_boxes",
+// "estimates": {"<name>": {"value", "lower", "upper"}}, "reliability": [[lower edge, upper edge, count,
+// mean confidence, precision, precision lower, precision upper], ...]}, "intervals": {"method",
+// "replicates", "seed", "confidence_level"} | null, "ood": {...} | null (with --ood-attribute: what the
+// detector does on the probe frames; ood_json) (audit/calibration.hpp; the bounds are null without the image
+// bootstrap).
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "../audit/audit.hpp"
 #include "../audit/bootstrap.hpp"
@@ -270,6 +282,103 @@ inline std::string errors_json(const audit::audit_result& r, const audit::operat
   return out + "}}";
 }
 
+inline std::string calibration_summary_json(const audit::calibration_summary& c) {
+  using stratum::detail::json_number;
+  std::string out = "{\"detections\": " + std::to_string(c.detections) +
+                    ", \"true_positives\": " + std::to_string(c.true_positives) +
+                    ", \"false_positives\": " + std::to_string(c.false_positives()) +
+                    ", \"mean_confidence\": " + json_number(c.mean_confidence) +
+                    ", \"precision\": " + json_number(c.precision) +
+                    ", \"overconfidence\": " + json_number(c.overconfidence) +
+                    ", \"high_confidence_fp\": " + std::to_string(c.high_confidence_fp) +
+                    ", \"high_confidence_fp_share\": " + json_number(c.high_confidence_fp_share) +
+                    ", \"unknown_boxes\": " + std::to_string(c.unknown_boxes) + ", \"estimates\": {";
+  const auto v = c.values();
+  for (std::size_t q = 0; q < audit::n_calibration_estimators; ++q)
+    out += (q ? ", \"" : "\"") + std::string(audit::calibration_estimator_names[q]) +
+           "\": {\"value\": " + json_number(v[q]) + ", \"lower\": " + json_number(c.lower[q]) +
+           ", \"upper\": " + json_number(c.upper[q]) + "}";
+  out += "}, \"reliability\": [";
+  for (std::size_t b = 0; b < c.reliability.size(); ++b) {
+    const auto& x = c.reliability[b];
+    out += (b ? ", [" : "[") + json_number(x.lower) + ", " + json_number(x.upper) + ", " +
+           std::to_string(x.count) + ", " + json_number(x.mean_confidence) + ", " + json_number(x.accuracy) +
+           ", " + json_number(x.accuracy_lower) + ", " + json_number(x.accuracy_upper) + "]";
+  }
+  return out + "]}";
+}
+
+inline std::string calibration_scopes_json(const audit::calibration_scopes& s) {
+  return "{\"above_threshold\": " + calibration_summary_json(s.above) +
+         ", \"evaluated\": " + calibration_summary_json(s.evaluated) + "}";
+}
+
+/// The out-of-distribution probes: {"attribute", "value", "frames", "objects", "detections",
+/// "above_threshold", "high_confidence", "mean_confidence", "max_confidence", "histogram": [10 counts]} or
+/// null.
+inline std::string ood_json(const audit::operating_calibration& c) {
+  using stratum::detail::json_number;
+  using stratum::detail::json_quoted;
+  if (!c.ood) return "null";
+  const auto& p = *c.ood;
+  std::string out =
+      "{\"attribute\": " + json_quoted(c.options.ood_key) +
+      ", \"value\": " + json_quoted(c.options.ood_value) + ", \"frames\": " + std::to_string(p.frames) +
+      ", \"objects\": " + std::to_string(p.objects) + ", \"detections\": " + std::to_string(p.detections) +
+      ", \"above_threshold\": " + std::to_string(p.above) +
+      ", \"high_confidence\": " + std::to_string(p.high_confidence) +
+      ", \"mean_confidence\": " + json_number(p.mean_confidence) +
+      ", \"max_confidence\": " + json_number(p.max_confidence) + ", \"histogram\": [";
+  for (std::size_t b = 0; b < p.histogram.size(); ++b)
+    out += (b ? ", " : "") + std::to_string(p.histogram[b]);
+  return out + "]}";
+}
+
+inline std::string calibration_json(const audit::audit_result& r, const audit::operating_point& op,
+                                    const audit::operating_calibration& c) {
+  using stratum::detail::json_number;
+  using stratum::detail::json_quoted;
+  const auto& o = c.options;
+  const std::string b = std::to_string(o.bins);
+  std::string out =
+      "{\"iou\": " + json_number(c.iou) +
+      ", \"target\": \"1 for a true positive at the operating IoU (COCO matching), else 0\", \"bins\": " + b +
+      ", \"laece_bins\": " + std::to_string(o.laece_bins) +
+      ", \"dece_bins\": " + std::to_string(o.dece_bins) +
+      ",\n     \"bin_rule\": \"right-closed bins (numpy.searchsorted side left, as sklearn "
+      "calibration_curve); "
+      "equal width: numpy.linspace(0, 1, B + 1); equal mass: numpy.percentile of the set's confidences\""
+      ", \"high_confidence\": " +
+      json_number(o.high_confidence) +
+      ",\n     \"scopes\": {\"above_threshold\": \"true and false positives with score >= their class's "
+      "operating threshold\", \"evaluated\": \"every true and false positive COCO evaluates (the top "
+      "maxDets per image and class; ignored detections excluded)\"},\n     \"estimators\": {\"ece\": "
+      "\"equal-width ECE, " +
+      b + " bins\", \"ece_equal_mass\": \"equal-mass ECE, " + b + " bins\", \"mce\": \"equal-width MCE, " +
+      b + " bins\", \"ace\": \"Nixon et al. 2019 ACE, " + b +
+      " equal-mass ranges per class\", \"brier\": \"Brier score\", \"l2\": \"plug-in l2 calibration "
+      "error, " +
+      b + " equal-mass bins\", \"debiased_l2\": \"Kumar et al. 2019 debiased l2 calibration error, " + b +
+      " equal-mass bins\", \"debiased_l2_squared\": \"its square before the clipping at 0 (unbiased)\", "
+      "\"d_ece\": \"Kuppers et al. 2020 D-ECE over confidence, cx, cy, w, h, " +
+      std::to_string(o.dece_bins) + " bins each\", \"laece\": \"Oksuz et al. 2023 LaECE, " +
+      std::to_string(o.laece_bins) + " bins per class, target tp * IoU\"},\n     \"intervals\": " +
+      (c.replicates ? "{\"method\": \"image bootstrap, percentile\", \"replicates\": " +
+                          std::to_string(c.replicates) + ", \"seed\": " + std::to_string(c.seed) +
+                          ", \"confidence_level\": " + json_number(c.conf.level()) + "}"
+                    : std::string("null")) +
+      ",\n     \"ood\": " + ood_json(c) + ",\n     \"all\": " + calibration_scopes_json(c.all.all) +
+      ",\n     \"per_category\": {";
+  for (std::size_t k = 0; k < c.all.per_category.size(); ++k)
+    out += (k ? ",\n      " : "\n      ") + json_quoted(category_key(r, k)) + ": " +
+           calibration_scopes_json(c.all.per_category[k]);
+  out += "},\n     \"slices\": {";
+  for (std::size_t s = 0; s < c.slices.size(); ++s)
+    out += (s ? ",\n      " : "\n      ") + json_quoted(op.slices[s].name) + ": " +
+           calibration_scopes_json(c.slices[s]);
+  return out + "}}";
+}
+
 }  // namespace detail
 
 /// The JSON document of audit `r` with the optional parts of `parts` (report/audit_parts.hpp): findings,
@@ -324,6 +433,8 @@ inline std::string errors_json(const audit::audit_result& r, const audit::operat
     if (production) out += ",\n    \"production\": " + production_json(production->at(i));
     if (parts.curves) out += ",\n    \"curves\": " + curves_json(r, op, parts.curves->at(i));
     if (parts.errors) out += ",\n    \"errors\": " + errors_json(r, op, parts.errors->at(i));
+    if (parts.calibration)
+      out += ",\n    \"calibration\": " + calibration_json(r, op, parts.calibration->at(i));
     out += "}";
   }
   return out + "\n  ]\n}\n";

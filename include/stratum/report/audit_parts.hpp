@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../audit/bootstrap.hpp"
+#include "../audit/calibration.hpp"
 #include "../audit/curves.hpp"
 #include "../audit/errors.hpp"
 #include "../audit/findings.hpp"
@@ -19,6 +20,7 @@ struct audit_parts {
   const audit::audit_bootstrap* bootstrap = nullptr;                     // audit::bootstrap
   const std::vector<audit::operating_curves>* curves = nullptr;          // audit::curves, per operating point
   const std::vector<audit::operating_errors>* errors = nullptr;          // audit::errors, per operating point
+  const std::vector<audit::operating_calibration>* calibration = nullptr;  // audit::calibrate, per point
 };
 
 }  // namespace stratum::report

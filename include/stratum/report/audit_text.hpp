@@ -197,6 +197,107 @@ inline void print_errors(const audit::operating_point& op, const audit::operatin
   std::fprintf(out, "\n");
 }
 
+inline std::string cal3(double v) {
+  if (std::isnan(v)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+inline void calibration_row(std::FILE* out, int w, const std::string& name,
+                            const audit::calibration_scopes& c) {
+  const auto& a = c.above;
+  const auto& e = c.evaluated;
+  char fp[48];
+  if (std::isnan(a.high_confidence_fp_share))
+    std::snprintf(fp, sizeof fp, "-");
+  else
+    std::snprintf(fp, sizeof fp, "%llu (%.0f%%)", static_cast<unsigned long long>(a.high_confidence_fp),
+                  100 * a.high_confidence_fp_share);
+  std::fprintf(out, "%-*s %7llu %6s %6s %6s %6s %6s %8s %12s  | %7llu %6s %6s %8s\n", w, name.c_str(),
+               static_cast<unsigned long long>(a.detections), cal3(a.ece).c_str(),
+               cal3(a.debiased_l2).c_str(), cal3(a.brier).c_str(), cal3(a.d_ece).c_str(),
+               cal3(a.laece).c_str(), cal3(a.overconfidence).c_str(), fp,
+               static_cast<unsigned long long>(e.detections), cal3(e.ece).c_str(), cal3(e.laece).c_str(),
+               cal3(e.overconfidence).c_str());
+}
+
+/// Does the confidence say how often a detection is right: the calibration table pooled, per class and per
+/// slice (worst ECE above the threshold first), and the worst calibrated slices by name.
+inline void print_calibration(const audit::operating_point& op, const audit::operating_calibration& c,
+                              const std::vector<std::string>& labels, int w, std::FILE* out) {
+  const auto& o = c.options;
+  std::fprintf(out,
+               "calibration at IoU %.2f (target: true positive; ECE %zu equal-width bins, dl2: debiased l2 "
+               "on %zu equal-mass bins, D-ECE %zu bins per axis, LaECE %zu bins per class; overconf = mean "
+               "confidence - precision)\n",
+               op.iou, o.bins, o.bins, o.dece_bins, o.laece_bins);
+  char fp_head[32];
+  std::snprintf(fp_head, sizeof fp_head, "FP conf>=%.2g", o.high_confidence);
+  std::fprintf(out, "%-*s %-65s  | %s\n", w, "", "detections above the operating threshold",
+               "every evaluated detection");
+  std::fprintf(out, "%-*s %7s %6s %6s %6s %6s %6s %8s %12s  | %7s %6s %6s %8s\n", w, "", "dets", "ECE", "dl2",
+               "Brier", "D-ECE", "LaECE", "overconf", fp_head, "dets", "ECE", "LaECE", "overconf");
+  calibration_row(out, w, "all", c.all.all);
+  for (std::size_t k = 0; k < labels.size(); ++k) calibration_row(out, w, labels[k], c.all.per_category[k]);
+  std::vector<std::size_t> order(c.slices.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  auto key = [&](std::size_t s) {
+    const double v = c.slices[s].above.ece;
+    return std::isnan(v) ? -1.0 : v;
+  };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key(a) > key(b); });
+  if (order.empty()) return;
+  std::fprintf(out, "slices, worst ECE above the threshold first:\n");
+  for (const auto s : order) calibration_row(out, w, op.slices[s].name, c.slices[s]);
+  std::fprintf(out,
+               "worst calibrated slices (ECE above the threshold%s; dl2 near 0: the gap is what a calibrated "
+               "detector shows on that few detections):\n",
+               c.replicates ? ", with its image-bootstrap interval" : "");
+  std::size_t shown = 0;
+  for (const auto s : order) {
+    const auto& a = c.slices[s].above;
+    if (std::isnan(a.ece) || shown == 3) break;
+    char iv[64] = "";
+    if (!std::isnan(a.lower[0])) std::snprintf(iv, sizeof iv, " [%.3f, %.3f]", a.lower[0], a.upper[0]);
+    std::fprintf(out,
+                 "  %s: ECE %.3f%s, dl2 %s, %llu detections, overconfidence %s, %llu false positives at "
+                 "confidence >= %.2g\n",
+                 op.slices[s].name.c_str(), a.ece, iv, cal3(a.debiased_l2).c_str(),
+                 static_cast<unsigned long long>(a.detections), cal3(a.overconfidence).c_str(),
+                 static_cast<unsigned long long>(a.high_confidence_fp), o.high_confidence);
+    ++shown;
+  }
+  if (!shown) std::fprintf(out, "  none: no slice has detections above the threshold\n");
+}
+
+/// What the detector does on the out-of-distribution probe frames.
+inline void print_ood(const audit::operating_calibration& c, std::FILE* out) {
+  if (!c.ood) return;
+  const auto& p = *c.ood;
+  const std::string name = c.options.ood_key + "=" + c.options.ood_value;
+  if (p.frames == 0) {
+    std::fprintf(out, "out-of-distribution probes (%s): no evaluated frame has it\n", name.c_str());
+    return;
+  }
+  std::fprintf(
+      out,
+      "out-of-distribution probes (%s, every detection a false positive): %llu frames, %llu detections, "
+      "%llu above the operating threshold (%.2f per frame), %llu at confidence >= %.2g; mean "
+      "confidence %s, max %s\n",
+      name.c_str(), static_cast<unsigned long long>(p.frames), static_cast<unsigned long long>(p.detections),
+      static_cast<unsigned long long>(p.above), static_cast<double>(p.above) / static_cast<double>(p.frames),
+      static_cast<unsigned long long>(p.high_confidence), c.options.high_confidence,
+      cal3(p.mean_confidence).c_str(), cal3(p.max_confidence).c_str());
+  std::fprintf(out, "  confidence histogram (0.1 wide, low to high):");
+  for (const auto n : p.histogram) std::fprintf(out, " %llu", static_cast<unsigned long long>(n));
+  std::fprintf(out, "\n");
+  if (p.objects)
+    std::fprintf(out,
+                 "  note: the probe frames hold %llu objects of known classes; they are not clean probes\n",
+                 static_cast<unsigned long long>(p.objects));
+}
+
 }  // namespace detail
 
 /// The failure map of `r` with the optional parts of `parts` (report/audit_parts.hpp): the findings of each
@@ -270,6 +371,10 @@ inline void print_audit(const audit::audit_result& r, std::FILE* out, const audi
       for (auto s : order) bootstrap_row(out, nw, op.slices[s].name, pb.slices[s].all);
     }
     if (parts.errors) print_errors(op, parts.errors->at(pi), labels, order, nw, out);
+    if (parts.calibration) {
+      print_calibration(op, parts.calibration->at(pi), labels, nw, out);
+      print_ood(parts.calibration->at(pi), out);
+    }
     if (found) print_findings(r, op, found->at(pi), out);
     if (production) print_production(production->at(pi), out);
     std::fprintf(out, "\n");
