@@ -373,3 +373,8 @@ synth_bad(coco_val_with_images 2 "--coco-val fixes 5000 images" --coco-val --ima
 synth_bad(coco_val_with_categories 2 "--coco-val fixes 5000 images" --coco-val --categories 5 --seed 1 ${io_gt} ${io_dt})
 synth_bad(coco_val_with_value 2 "--coco-val takes no value" --coco-val=1 --seed 1 ${io_gt} ${io_dt})
 synth_bad(unwritable_output 1 "cannot open" --images 5 --seed 1 --gt ${synth_dir}/no/such/dir/gt.json ${io_dt})
+synth_bad(detector_unknown 2 "--detector expects default or calibrated, got 'perfect'" --images 5 --seed 1 ${io_gt} ${io_dt} --detector perfect)
+synth_bad(miscalibration_range 2 "--miscalibration expects a number from -1 to 1" --images 5 --seed 1 ${io_gt} ${io_dt} --miscalibration 1.5)
+synth_bad(miscalibration_decimals 2 "with at most six decimals, got '0.1234567'" --images 5 --seed 1 ${io_gt} ${io_dt} --miscalibration 0.1234567)
+synth_bad(ood_probes_negative 2 "--ood-probes expects a number from 0 to 1" --images 5 --seed 1 ${io_gt} ${io_dt} --ood-probes -0.1)
+synth_bad(ood_probes_text 2 "--ood-probes expects a number from 0 to 1" --images 5 --seed 1 ${io_gt} ${io_dt} --ood-probes some)

@@ -2,6 +2,7 @@
 //
 //   stratum_synth --images N --seed S --gt GT.json --dt DT.json [--categories K] [--jsonl FRAMES.jsonl]
 //   stratum_synth --coco-val --seed S --gt GT.json --dt DT.json [--jsonl FRAMES.jsonl]
+//   either with [--detector default|calibrated] [--miscalibration X] [--ood-probes P]
 //
 // The model (scene attributes, object sizes, the detector's recall, jitter, duplicates, localisation errors,
 // class confusion, background false positives, crowd regions, score ties) is described in docs/generator.md.
@@ -355,10 +356,13 @@ struct image_meta {
   std::size_t timeofday;
   std::size_t rig;
   std::size_t provenance;
+  bool probes =
+      false;           // the data set has out-of-distribution probe frames (the "probe" attribute is written)
+  bool probe = false;  // this image is one
 };
 
 // The metadata of image `index` given the previous image's id (ids increase with random gaps, like COCO's).
-[[nodiscard]] image_meta make_image_meta(u64 seed, u64 index, i64 previous_id) {
+[[nodiscard]] image_meta make_image_meta(u64 seed, u64 index, i64 previous_id, i64 ood_ppm) {
   rng r(stream_key(seed, 2, index));
   image_meta m{};
   m.id = previous_id + r.between(1, 12);
@@ -374,6 +378,11 @@ struct image_meta {
   m.timeofday = pick_condition(times_of_day);
   m.rig = pick_condition(rigs);
   m.provenance = pick_condition(provenances);
+  if (ood_ppm > 0) {  // its own stream: without probes every image is what it was
+    rng p(stream_key(seed, 4, index));
+    m.probes = true;
+    m.probe = p.chance(ood_ppm);
+  }
   return m;
 }
 
@@ -488,7 +497,84 @@ struct world {
   u64 seed;
   std::vector<category> cats;
   category_sampler sample_category;
+  bool calibrated = false;  // --detector calibrated
+  i64 miscalibration = 0;   // ppm, in [-1e6, 1e6]
 };
+
+[[nodiscard]] i64 overlap(const box& a, const box& b) noexcept {  // intersection area, hundredths^2
+  const i64 w = std::min(a.x + a.w, b.x + b.w) - std::max(a.x, b.x);
+  const i64 h = std::min(a.y + a.h, b.y + b.h) - std::max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+// The calibrated detector (--detector calibrated): each non-crowd object gets a candidate with probability
+// 0.8, if a box of its size fits somewhere that overlaps no object of its class by IoU 0.3 or more and no
+// crowd region by 0.3 of its area (16 tries; a candidate is dropped before its outcome is drawn, so the
+// dropping does not depend on it). Its score s is uniform in [0.02, 0.98], and with probability s it is a
+// true positive, a box within about 2% of the object's edges (IoU > 0.9), else the box placed away. So P(true
+// positive | score s) = s at any IoU threshold up to 0.9, up to the rare objects of one class that overlap
+// each other almost entirely.
+void calibrated_detections(rng& r, frame& f, i64 width, i64 height) {
+  for (const gt_object& g : f.gt) {
+    if (g.crowd || !r.chance(800'000)) continue;
+    std::optional<box> away;
+    for (int attempt = 0; attempt < 16 && !away; ++attempt) {
+      const box b{r.between(0, width - g.b.w), r.between(0, height - g.b.h), g.b.w, g.b.h};
+      bool clear = true;
+      for (const gt_object& o : f.gt) {
+        const i64 i = overlap(b, o.b);
+        if (o.crowd ? 10 * i >= 3 * b.w * b.h
+                    : (o.cat == g.cat && 10 * i >= 3 * (b.w * b.h + o.b.w * o.b.h - i)))
+          clear = false;
+      }
+      if (clear) away = b;
+    }
+    if (!away) continue;
+    const i64 s = r.between(20'000, 980'000);
+    f.dt.push_back({g.cat, r.chance(s) ? jitter(r, g.b, 3'000, width, height) : *away, s});
+  }
+}
+
+// The detections of an out-of-distribution probe frame: 2 to 12 boxes of any class, a third of them
+// confident (0.5 to 0.97), the rest low (0.01 + 0.5 u^2).
+void probe_detections(const world& wd, rng& r, frame& f, i64 width, i64 height) {
+  const int n = static_cast<int>(r.between(2, 12));
+  for (int k = 0; k < n; ++k) {
+    const int c = wd.sample_category(r);
+    const box b =
+        place_box(r, draw_side(r, medium_edges),
+                  sqrt_aspects[static_cast<std::size_t>(r.below(sqrt_aspects.size()))], width, height);
+    i64 score = 0;
+    if (r.chance(333'333)) {
+      score = r.between(500'000, 970'000);
+    } else {
+      const i64 u = r.below(one_ppm);
+      score = 10'000 + u * u / one_ppm * 500'000 / one_ppm;
+    }
+    f.dt.push_back({c, b, clamp_score(score)});
+  }
+}
+
+// The end of every image's detections: score ties (a fraction quantised to two decimals; not for the
+// calibrated detector, whose scores are its probabilities), the miscalibration (--miscalibration X: s + X (1
+// - s) for X >= 0, s (1 + X) for X < 0), and a shuffle (detector output order is arbitrary; Fisher-Yates).
+void finish_detections(const world& wd, rng& r, frame& f, bool ties) {
+  if (ties) {
+    for (detection& d : f.dt) {
+      if (r.chance(150'000)) d.score = std::max<i64>((d.score + 5'000) / 10'000 * 10'000, 10'000);
+    }
+  }
+  if (wd.miscalibration != 0) {
+    for (detection& d : f.dt) {
+      const i64 x = wd.miscalibration;
+      d.score =
+          clamp_score(x > 0 ? d.score + x * (one_ppm - d.score) / one_ppm : d.score + d.score * x / one_ppm);
+    }
+  }
+  for (std::size_t i = f.dt.size(); i > 1; --i) {
+    std::swap(f.dt[i - 1], f.dt[static_cast<std::size_t>(r.below(static_cast<i64>(i)))]);
+  }
+}
 
 // Ground truth and detections of one image.
 void make_frame(const world& wd, u64 index, frame& f) {
@@ -531,6 +617,18 @@ void make_frame(const world& wd, u64 index, frame& f) {
     const box b = place_box(r, side, r.between(1100, 2000), width, height);
     const auto at = static_cast<std::ptrdiff_t>(r.below(static_cast<i64>(f.gt.size()) + 1));
     f.gt.insert(f.gt.begin() + at, gt_object{c, b, annotation_area(r, b), true});
+  }
+
+  if (m.probe) {  // an out-of-distribution probe: no object of a known class, whatever the detector says
+    f.gt.clear();
+    probe_detections(wd, r, f, width, height);
+    finish_detections(wd, r, f, false);
+    return;
+  }
+  if (wd.calibrated) {
+    calibrated_detections(r, f, width, height);
+    finish_detections(wd, r, f, false);
+    return;
   }
 
   // The detector.
@@ -630,14 +728,7 @@ void make_frame(const world& wd, u64 index, frame& f) {
     f.dt.push_back({c, b, clamp_score(score)});
   }
 
-  // Score ties: a fraction of the scores is quantised to two decimals.
-  for (detection& d : f.dt) {
-    if (r.chance(150'000)) d.score = std::max<i64>((d.score + 5'000) / 10'000 * 10'000, 10'000);
-  }
-  // Detector output order is arbitrary: shuffle (Fisher-Yates with our RNG).
-  for (std::size_t i = f.dt.size(); i > 1; --i) {
-    std::swap(f.dt[i - 1], f.dt[static_cast<std::size_t>(r.below(static_cast<i64>(i)))]);
-  }
+  finish_detections(wd, r, f, true);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -726,6 +817,10 @@ void put_attributes(std::string& out, const image_meta& m) {
   out += times_of_day[m.timeofday].name;
   out += "\", \"rig\": \"";
   out += rigs[m.rig].name;
+  if (m.probes) {
+    out += "\", \"probe\": \"";
+    out += m.probe ? "ood" : "in";
+  }
   out += "\"}, \"provenance\": \"";
   out += provenances[m.provenance].name;
   out += '"';
@@ -805,6 +900,9 @@ struct options {
   std::string jsonl_path;
   bool coco_val = false;
   bool help = false;
+  bool calibrated = false;  // --detector calibrated
+  i64 miscalibration = 0;   // ppm
+  i64 ood_probes = 0;       // ppm of the images
 };
 
 constexpr i64 max_images = 10'000'000;
@@ -828,6 +926,12 @@ constexpr std::string_view usage =
     "dt)\n"
     "  --coco-val        COCO-val2017-like scale: 5000 images, 80 categories (not with "
     "--images/--categories)\n"
+    "  --detector M      default (the model of docs/generator.md) or calibrated (each score is the\n"
+    "                    probability that the detection is a true positive)\n"
+    "  --miscalibration X  every score s becomes s + X (1 - s) (X in (0, 1]: overconfident) or s (1 + X)\n"
+    "                    (X in [-1, 0): underconfident); default 0\n"
+    "  --ood-probes P    a share P in [0, 1] of the images are out-of-distribution probes (attribute\n"
+    "                    probe=ood, the others probe=in): no object, only false positives\n"
     "  --help            this text\n";
 
 struct usage_error : std::runtime_error {
@@ -847,6 +951,38 @@ template <class T>
     throw usage_error(std::string(name) + " expects an integer, got '" + std::string(text) + "'");
   }
   return value;
+}
+
+// A decimal number with at most six decimals ("0.3", "-0.25", "1") in millionths, in [lo, hi].
+[[nodiscard]] i64 parse_ppm(std::string_view name, std::string_view text, i64 lo, i64 hi) {
+  auto bad = [&] {
+    return usage_error(std::string(name) + " expects a number from " + std::to_string(lo / one_ppm) + " to " +
+                       std::to_string(hi / one_ppm) + " with at most six decimals, got '" +
+                       std::string(text) + "'");
+  };
+  std::string_view t = text;
+  const bool negative = !t.empty() && t.front() == '-';
+  if (negative) t.remove_prefix(1);
+  const auto dot = t.find('.');
+  const std::string_view whole = t.substr(0, dot),
+                         frac = dot == std::string_view::npos ? "" : t.substr(dot + 1);
+  if (whole.empty() || whole.size() > 7 || frac.size() > 6 || (dot != std::string_view::npos && frac.empty()))
+    throw bad();
+  i64 v = 0;
+  for (const char c : whole) {
+    if (c < '0' || c > '9') throw bad();
+    v = v * 10 + (c - '0');
+  }
+  i64 f = 0;
+  for (std::size_t k = 0; k < 6; ++k) {
+    const char c = k < frac.size() ? frac[k] : '0';
+    if (c < '0' || c > '9') throw bad();
+    f = f * 10 + (c - '0');
+  }
+  v = v * one_ppm + f;
+  if (negative) v = -v;
+  if (v < lo || v > hi) throw bad();
+  return v;
 }
 
 [[nodiscard]] options parse_options(int argc, char** argv) {
@@ -874,7 +1010,7 @@ template <class T>
       continue;
     }
     if (arg != "--images" && arg != "--seed" && arg != "--categories" && arg != "--gt" && arg != "--dt" &&
-        arg != "--jsonl") {
+        arg != "--jsonl" && arg != "--detector" && arg != "--miscalibration" && arg != "--ood-probes") {
       throw usage_error("unknown argument '" + std::string(argv[i]) + "'");
     }
     std::string_view value;
@@ -893,6 +1029,14 @@ template <class T>
     } else if (arg == "--categories") {
       o.categories = parse_integer<int>("--categories", value, 1, max_categories);
       have_categories = true;
+    } else if (arg == "--detector") {
+      if (value != "default" && value != "calibrated")
+        throw usage_error("--detector expects default or calibrated, got '" + std::string(value) + "'");
+      o.calibrated = value == "calibrated";
+    } else if (arg == "--miscalibration") {
+      o.miscalibration = parse_ppm("--miscalibration", value, -one_ppm, one_ppm);
+    } else if (arg == "--ood-probes") {
+      o.ood_probes = parse_ppm("--ood-probes", value, 0, one_ppm);
     } else {
       if (value.empty()) throw usage_error("option " + std::string(arg) + " needs a non-empty path");
       (arg == "--gt" ? o.gt_path : arg == "--dt" ? o.dt_path : o.jsonl_path) = std::string(value);
@@ -927,7 +1071,7 @@ struct summary {
 [[nodiscard]] summary generate(const options& o) {
   std::vector<category> cats = make_categories(o.categories);
   const category_sampler sampler(cats);
-  const world wd{o.seed, std::move(cats), sampler};
+  const world wd{o.seed, std::move(cats), sampler, o.calibrated, o.miscalibration};
 
   output_file gt_file(o.gt_path);
   output_file dt_file(o.dt_path);
@@ -944,7 +1088,7 @@ struct summary {
   g += "}, \"images\": [";
   i64 previous_id = 0;
   for (i64 i = 0; i < o.images; ++i) {
-    const image_meta m = make_image_meta(o.seed, static_cast<u64>(i), previous_id);
+    const image_meta m = make_image_meta(o.seed, static_cast<u64>(i), previous_id, o.ood_probes);
     previous_id = m.id;
     if (i > 0) g += ", ";
     put_image(g, m);
@@ -959,7 +1103,7 @@ struct summary {
   previous_id = 0;
   i64 next_ann_id = 1;
   for (i64 i = 0; i < o.images; ++i) {
-    f.meta = make_image_meta(o.seed, static_cast<u64>(i), previous_id);
+    f.meta = make_image_meta(o.seed, static_cast<u64>(i), previous_id, o.ood_probes);
     previous_id = f.meta.id;
     make_frame(wd, static_cast<u64>(i), f);
     const i64 first_ann_id = next_ann_id;
