@@ -9,14 +9,17 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSTRATUM_BUILD_TESTS=ON -DSTRATU
       -DSTRATUM_BUILD_EXAMPLES=ON >/dev/null
 cmake --build build -j"$(nproc)" --target stratum_cli stratum_synth
 mkdir -p demo
-build/bin/stratum_synth --images 500 --seed 7 --gt demo/gt.json --dt demo/dt.json
+# 5% of the frames are out-of-distribution probes (no object), and every score is pushed up by 0.1 (s + 0.1 (1 - s)):
+# an overconfident detector, as the calibration section shows.
+build/bin/stratum_synth --images 500 --seed 7 --ood-probes 0.05 --miscalibration 0.1 --gt demo/gt.json --dt demo/dt.json
 # The audit: the failure map at IoU 0.5 and score threshold 0.5 (docs/audit.md): misses, false alarms,
 # precision, false positives per image and the image-level rates with 95% intervals, pooled, per class and for
 # every weather / time of day / sensor rig / provenance class and weather x time-of-day cell, worst first; the
-# cliffs (slices worse than the rest, Holm-adjusted), the evidence flags and the unmeasured cells.
+# cliffs (slices worse than the rest, Holm-adjusted), the evidence flags and the unmeasured cells; and the
+# calibration (ECE, debiased l2, D-ECE, LaECE, overconfidence, confident false positives, the probe frames).
 # Extra arguments are passed on (e.g. --json for the machine-readable form, --choose f1).
 build/bin/stratum audit demo/gt.json demo/dt.json --slice-by weather,timeofday,rig,provenance \
-  --joint 'weather*timeofday' "$@"
+  --joint 'weather*timeofday' --calibration --ood-attribute probe=ood "$@"
 # Then the COCO metrics of the same slices with 95% image-bootstrap intervals of AP and AR (200 replicates).
 if [[ " $* " != *" --json "* ]]; then
   echo
