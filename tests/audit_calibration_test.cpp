@@ -51,29 +51,7 @@ bool close(double got, double want) {
   return std::abs(got - want) <= 1e-12;
 }
 
-std::string key_of(const coco::resolved_params& p, std::size_t k) {
-  return p->use_cats ? std::to_string(p->cat_ids[k]) : "all";
-}
-
-std::vector<coco::slice_spec> specs_of(simdjson::dom::object slices) {
-  std::vector<coco::slice_spec> single, joint;
-  for (auto [name, _] : slices) {
-    std::vector<std::string> keys;
-    std::string n(name);
-    for (std::size_t start = 0;;) {
-      const auto amp = n.find('&', start);
-      const auto part = n.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-      keys.push_back(part.substr(0, part.find('=')));
-      if (amp == std::string::npos) break;
-      start = amp + 1;
-    }
-    auto& into = keys.size() == 1 ? single : joint;
-    if (std::none_of(into.begin(), into.end(), [&](const coco::slice_spec& s) { return s.keys == keys; }))
-      into.push_back({keys});
-  }
-  single.insert(single.end(), joint.begin(), joint.end());
-  return single;
-}
+using stratum_test::reference_key;
 
 // The estimators of one set of detections recomputed with the functions of <stratum/calibration/>.
 void check_against_functions(const std::vector<calibration::calibration_detection>& d,
@@ -153,23 +131,17 @@ void check_against_functions(const std::vector<calibration::calibration_detectio
 TEST_CASE(
     "calibration's detections are pycocotools' true and false positives; its IoUs and boxes are the "
     "detections'; its estimators are the calibration functions of those detections") {
-  const fs::path root = STRATUM_SHARED_DIR "/conformance/operating";
-  REQUIRE_MESSAGE(fs::exists(root), "missing " << root);
   std::size_t files = 0, tps = 0, sets = 0;
-  for (const auto& dir : fs::directory_iterator(root)) {
-    if (!dir.is_directory()) continue;
-    const std::string name = dir.path().filename().string();
-    if (name == "bdd100k_val200" && !fs::exists(STRATUM_SHARED_DIR "/data/bdd100k_val200/gt_coco.json"))
-      continue;
+  stratum_test::for_each_operating_case([&](const std::string& name, const fs::path& dir) {
     const auto src = stratum_test::load_audit_source(name);
     const auto rp = coco::resolve_params(src.gt, src.p);
-    for (const auto& file : fs::directory_iterator(dir.path())) {
+    for (const auto& file : fs::directory_iterator(dir)) {
       if (file.path().extension() != ".json") continue;
       simdjson::dom::parser parser;
       const simdjson::dom::element ref = parser.load(file.path().string()).value();
       const double iou = ref["iou"].get_double().value(), s = ref["score_threshold"].get_double().value();
       simdjson::dom::object slices = ref["slices"].get_object().value();
-      const auto specs = specs_of(slices);
+      const auto specs = stratum_test::reference_specs(slices);
       audit::audit_options o;
       o.ious = {iou};
       o.thresholds.global = s;
@@ -188,8 +160,8 @@ TEST_CASE(
       };
       check_counts(c.all.all.above, ref["ALL"]["all"].value(), "all");
       for (std::size_t k = 0; k < r.records.categories(); ++k)
-        check_counts(c.all.per_category[k].above, ref["ALL"]["per_category"][key_of(rp, k)].value(),
-                     "category " + key_of(rp, k));
+        check_counts(c.all.per_category[k].above, ref["ALL"]["per_category"][reference_key(rp, k)].value(),
+                     "category " + reference_key(rp, k));
       REQUIRE(op.slices.size() == slices.size());
       for (std::size_t sl = 0; sl < op.slices.size(); ++sl)
         check_counts(c.slices[sl].above, slices[op.slices[sl].name]["all"].value(), op.slices[sl].name);
@@ -263,8 +235,9 @@ TEST_CASE(
       check_against_functions(all_above, c.all.all.above, ctx + " all above");
       check_against_functions(all_evaluated, c.all.all.evaluated, ctx + " all evaluated");
       for (std::size_t k = 0; k < r.records.categories(); ++k) {
-        check_against_functions(cat_above[k], c.all.per_category[k].above, ctx + " " + key_of(rp, k));
-        check_against_functions(cat_evaluated[k], c.all.per_category[k].evaluated, ctx + " " + key_of(rp, k));
+        check_against_functions(cat_above[k], c.all.per_category[k].above, ctx + " " + reference_key(rp, k));
+        check_against_functions(cat_evaluated[k], c.all.per_category[k].evaluated,
+                                ctx + " " + reference_key(rp, k));
       }
       for (std::size_t sl = 0; sl < op.slices.size(); ++sl) {
         check_against_functions(slice_above[sl], c.slices[sl].above, ctx + " " + op.slices[sl].name);
@@ -277,7 +250,7 @@ TEST_CASE(
       CHECK(audit::run_audit(src.gt, src.dt, src.p, specs, o2).records == r.records);
       ++files;
     }
-  }
+  });
   CHECK(files >= 20);
   CHECK(tps > 1000);
   CHECK(sets > 100);
@@ -288,11 +261,16 @@ namespace {
 // One 100 x 100 image with one object of class 1 at [0, 0, 50, 50]: a detection of it at IoU 0.6 with score
 // 0.9 (a true positive at 0.5), a background detection with score 0.95, and one of score 0.3 on the object
 // (a duplicate: a false positive).
-audit::audit_result hand_built(bool calibration, double top_score = 0.95) {
+coco::ground_truth one_object(double width, double height) {
   coco::ground_truth gt;
-  gt.images.push_back({1, 100, 100, {}, {}});
+  gt.images.push_back({1, width, height, {}, {}});
   gt.categories.push_back({1, "thing"});
   gt.add(1, 1, 1, 0, 0, 50, 50, 2500, false);
+  return gt;
+}
+
+audit::audit_result hand_built(bool calibration, double top_score = 0.95) {
+  const auto gt = one_object(100, 100);
   coco::detection_set dt;
   dt.add(1, 1, 0, 0, 50, 30, 0.9);
   dt.add(1, 1, 60, 60, 20, 20, top_score);
@@ -339,10 +317,7 @@ TEST_CASE("calibration of a hand-built image: the values worked out by hand") {
     if (cat.records[j].tp & 1u) CHECK(cat.ious[j] == 0.6);
 
   // an image without a size: D-ECE is undefined, everything else is computed
-  coco::ground_truth gt;
-  gt.images.push_back({1, 0, 0, {}, {}});
-  gt.categories.push_back({1, "thing"});
-  gt.add(1, 1, 1, 0, 0, 50, 50, 2500, false);
+  const auto gt = one_object(0, 0);
   coco::detection_set dt;
   dt.add(1, 1, 0, 0, 50, 30, 0.9);
   audit::audit_options o;

@@ -27,33 +27,6 @@ using namespace stratum;
 
 namespace {
 
-// The slicings the reference uses, from its slice names: single keys, then joint cells, in order of
-// appearance.
-std::vector<coco::slice_spec> specs_of(simdjson::dom::object slices) {
-  std::vector<coco::slice_spec> single, joint;
-  auto has = [](const std::vector<coco::slice_spec>& v, const std::vector<std::string>& keys) {
-    for (const auto& s : v)
-      if (s.keys == keys) return true;
-    return false;
-  };
-  for (auto [name, _] : slices) {
-    std::vector<std::string> keys;
-    std::string n(name);
-    std::size_t start = 0;
-    while (start < n.size()) {
-      const auto amp = n.find('&', start);
-      const auto part = n.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-      keys.push_back(part.substr(0, part.find('=')));
-      if (amp == std::string::npos) break;
-      start = amp + 1;
-    }
-    auto& into = keys.size() == 1 ? single : joint;
-    if (!has(into, keys)) into.push_back({keys});
-  }
-  single.insert(single.end(), joint.begin(), joint.end());
-  return single;
-}
-
 std::string compare(const audit::operating_counts& got, simdjson::dom::element want,
                     const std::string& where) {
   const std::pair<const char*, std::uint64_t> fields[] = {{"tp", got.tp},
@@ -70,10 +43,6 @@ std::string compare(const audit::operating_counts& got, simdjson::dom::element w
     if (v != w) return where + ": " + name + " = " + std::to_string(v) + ", reference " + std::to_string(w);
   }
   return {};
-}
-
-std::string key_of(const coco::resolved_params& p, std::size_t k) {
-  return p->use_cats ? std::to_string(p->cat_ids[k]) : "all";
 }
 
 }  // namespace
@@ -111,15 +80,15 @@ TEST_CASE(
           simdjson::dom::object pc = want["per_category"].get_object().value();
           REQUIRE(pc.size() == got.per_category.size());
           for (std::size_t k = 0; k < got.per_category.size(); ++k) {
-            const auto m =
-                compare(got.per_category[k], pc[key_of(rp, k)].value(), where + " category " + key_of(rp, k));
+            const auto m = compare(got.per_category[k], pc[stratum_test::reference_key(rp, k)].value(),
+                                   where + " category " + stratum_test::reference_key(rp, k));
             REQUIRE_MESSAGE(m.empty(), m);
           }
           ++blocks;
         };
         check_block(audit::count(rec, t, thr, rp->img_ids), ref["ALL"].value(), ctx + ": ALL");
         simdjson::dom::object slices = ref["slices"].get_object().value();
-        const auto defs = coco::make_slices(src.gt, rp, specs_of(slices));
+        const auto defs = coco::make_slices(src.gt, rp, stratum_test::reference_specs(slices));
         REQUIRE_MESSAGE(defs.size() == slices.size(),
                         ctx << ": " << defs.size() << " slices, reference " << slices.size());
         for (const auto& d : defs) {
@@ -132,8 +101,8 @@ TEST_CASE(
         simdjson::dom::object f1 = ref["best_f1"].get_object().value();
         for (std::size_t k = 0; k < rec.categories(); ++k) {
           const auto got = audit::choose(rec, k, t, {});
-          simdjson::dom::element want = f1[key_of(rp, k)].value();
-          const std::string where = ctx + ": best_f1 category " + key_of(rp, k);
+          simdjson::dom::element want = f1[stratum_test::reference_key(rp, k)].value();
+          const std::string where = ctx + ": best_f1 category " + stratum_test::reference_key(rp, k);
           if (want.is_null()) {
             CHECK_MESSAGE(!got.has_value(), where << ": expected none");
             continue;
