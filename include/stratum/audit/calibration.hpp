@@ -28,7 +28,15 @@
 //                the false positives
 //   reliability  the equal-width reliability curve (per non-empty bin: count, mean confidence, precision and
 //                its Wilson interval)
+//   debiased_l2_squared  the debiased squared l2 error before its clipping at 0 (unbiased; its interval says
+//                whether a set is measurably miscalibrated)
 // A set without detections has every estimate undefined (NaN, null in JSON).
+//
+// Arithmetic: each bin is summed in double over the set's detections in one canonical order (by score, ties
+// by the other fields), so the result depends only on the multiset of records: a stream, any split into
+// merged shards and any thread count give the same bits. bootstrap_calibration adds image-bootstrap
+// intervals with the rates' replicate weights; calibration_options::ood_key names out-of-distribution probe
+// frames, whose detections are summarised apart (ood_probes_of).
 #pragma once
 
 #include <algorithm>
