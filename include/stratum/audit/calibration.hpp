@@ -170,20 +170,6 @@ struct calibration_entry {
   return v < 0 ? 0.0 : v > 1 ? 1.0 : v;
 }
 
-/// The canonical order of entries: by score, ties by every other field (entries equal in all of them are
-/// interchangeable), so that sums taken in this order do not depend on the order of the records.
-[[nodiscard]] inline bool entry_before(const calibration_entry& a, const calibration_entry& b) noexcept {
-  if (a.score != b.score) return a.score < b.score;
-  const auto sa = std::bit_cast<std::uint64_t>(a.score), sb = std::bit_cast<std::uint64_t>(b.score);
-  if (sa != sb) return sa < sb;  // -0.0 and 0.0
-  if (a.tp != b.tp) return a.tp < b.tp;
-  const auto ia = std::bit_cast<std::uint64_t>(a.iou), ib = std::bit_cast<std::uint64_t>(b.iou);
-  if (ia != ib) return ia < ib;
-  if (a.k != b.k) return a.k < b.k;
-  if (a.dece_bin != b.dece_bin) return a.dece_bin < b.dece_bin;
-  return a.box_known < b.box_known;
-}
-
 /// The entries in canonical order, by column (the estimators' passes read only the columns they need).
 struct calibration_columns {
   std::vector<double> score, iou;
@@ -194,8 +180,10 @@ struct calibration_columns {
   [[nodiscard]] std::size_t size() const noexcept { return score.size(); }
 };
 
-/// Sorts `v` into canonical order (entry_before): a radix sort on the scores' bits (scores lie in [0, 1];
-/// -0.0 sorts with 0.0), then each run of equal scores by entry_before.
+/// Sorts `v` into the canonical order: by score, ties by every other field the estimators read (entries equal
+/// in all of them are interchangeable), so that sums taken in this order do not depend on the order of the
+/// records. A radix sort on the scores' bits (scores lie in [0, 1]; -0.0 sorts with 0.0), then each run of
+/// equal scores by (score bits, true positive, IoU bits, class, D-ECE bin, box known).
 inline void canonical_sort(std::vector<calibration_entry>& v) {
   const std::size_t n = v.size();
   std::vector<std::uint64_t> key(n), key2(n);
@@ -226,7 +214,7 @@ inline void canonical_sort(std::vector<calibration_entry>& v) {
     key.swap(key2);
     idx.swap(idx2);
   }
-  struct tie {  // entry_before's order of two entries of equal score, as a tuple
+  struct tie {  // the order of two entries of equal score, as a tuple
     std::uint64_t score_bits, tp, iou_bits, k, dece, known;
     std::uint32_t idx;
   };
@@ -332,8 +320,9 @@ inline void mass_bins(const calibration_columns& e, std::span<const std::uint32_
 }
 
 /// The estimators over one set: `list` indexes `e` in canonical order; entry j counts w[j] times (an image
-/// bootstrap replicate; w null: once). `single_class`: every entry is of one class (ACE and LaECE need no
-/// partition). `parts` (optional) gets the class parts for the pool. See the header comment for the
+/// bootstrap replicate; w null: once). `single_class`: ACE and LaECE are computed without a partition by
+/// class, right when every entry is of one class (the pool passes it too and replaces those two with
+/// combine_classes). `parts` (optional) gets the class parts for the pool. See the header comment for the
 /// definitions.
 [[nodiscard]] inline calibration_summary summarize_calibration(
     const calibration_columns& e, std::span<const std::uint32_t> list, const std::uint32_t* w, std::size_t K,
@@ -650,11 +639,9 @@ namespace detail {
     all.per_category.push_back(std::move(c));
   }
   // the pool: every estimator but ACE and LaECE in one pass, those two from the classes
-  calibration_options pool_o = o;
-  all.all.above =
-      summarize_calibration(in.entries, in.set(0, 0), w, in.K, true, pool_o, ws, nullptr, reliability);
+  all.all.above = summarize_calibration(in.entries, in.set(0, 0), w, in.K, true, o, ws, nullptr, reliability);
   all.all.evaluated =
-      summarize_calibration(in.entries, in.set(1, 0), w, in.K, true, pool_o, ws, nullptr, reliability);
+      summarize_calibration(in.entries, in.set(1, 0), w, in.K, true, o, ws, nullptr, reliability);
   combine_classes(all.all.above, parts[0]);
   combine_classes(all.all.evaluated, parts[1]);
   slices.clear();
