@@ -446,6 +446,56 @@ def hugepages_same(stratum, case):
     finish()
 
 
+def baseline(stratum, case):
+    # stratum baseline freeze / show: the same bytes when frozen twice without a timestamp and only the
+    # trailer's creation time otherwise; the content SHA-256 and the inputs' digests equal hashlib's; the
+    # frozen audit equals the run's audit (COCO files and their JSONL stream alike); damaged files refused
+    import hashlib
+    import tempfile
+    gt, dt = f"{case}/gt.json", f"{case}/dt.json"
+    opts = ["--slice-by", "weather", "--joint", "weather*timeofday", "--choose", "f1"]
+    with tempfile.TemporaryDirectory() as tmp:
+        files = [os.path.join(tmp, n) for n in ("a.stb", "b.stb", "c.stb", "s.stb")]
+        run([stratum, "baseline", "freeze", gt, dt] + opts + ["-o", files[0], "--no-timestamp"])
+        run([stratum, "baseline", "freeze", gt, dt] + opts + ["-o", files[1], "--no-timestamp"])
+        run([stratum, "baseline", "freeze", gt, dt] + opts + ["-o", files[2]])
+        a, b, c = (open(f, "rb").read() for f in files[:3])
+        check(a == b, "frozen twice with --no-timestamp: the files differ")
+        check(len(a) == len(c) and a[:-16] == c[:-16] and a[-16:] != c[-16:],
+              "frozen with a timestamp: not the same file but for the last 16 bytes")
+        shown = run([stratum, "baseline", "show", files[2]]).decode()
+        check(f"content SHA-256  {hashlib.sha256(c[:-48]).hexdigest()}" in shown, "content SHA-256 is not hashlib's")
+        check(hashlib.sha256(c[:-48]).digest() == c[-48:-16], "the stored SHA-256 is not hashlib's")
+        for role, path in (("ground truth", gt), ("detections", dt)):
+            digest = hashlib.sha256(open(path, "rb").read()).hexdigest()
+            check(f"input            {role} {path}: {os.path.getsize(path)} bytes, SHA-256 {digest}" in shown,
+                  f"input {role}: size or SHA-256 missing or wrong")
+        check("created not recorded" not in shown and "created not recorded" in run([stratum, "baseline", "show", files[0]]).decode(),
+              "creation time shown wrongly")
+        audit = run([stratum, "audit", gt, dt] + opts).decode()
+        part = shown.split("recomputed from the file's state):\n\n", 1)[1].splitlines()
+        check(len(part) > 5, "no audit in show")
+        lines = set(audit.splitlines())
+        for line in part[1:]:
+            check(line in lines, f"frozen audit line not in the run's audit: {line!r}")
+        frames = os.path.join(tmp, "frames.jsonl")
+        run([stratum, "convert", gt, dt, "-o", frames])
+        run([stratum, "baseline", "freeze", "--stream", frames] + opts + ["-o", files[3], "--no-timestamp"])
+        streamed = run([stratum, "baseline", "show", files[3]]).decode()
+        check(streamed.split("recomputed", 1)[1] == shown.split("recomputed", 1)[1],
+              "the baseline of the stream holds another audit than that of the COCO files")
+        damaged = os.path.join(tmp, "damaged.stb")
+        for cut, want in ((len(c) - 1, "truncated"), (100, "truncated"), (None, "checksum mismatch")):
+            data = bytearray(c[:cut] if cut else c)
+            if cut is None:
+                data[200] ^= 4
+            open(damaged, "wb").write(data)
+            r = subprocess.run([stratum, "baseline", "show", damaged], capture_output=True, text=True, timeout=120)
+            check(r.returncode == 1 and want in r.stderr and "offset" in r.stderr and "damaged.stb" in r.stderr,
+                  f"damaged file ({want}): exit {r.returncode}, {r.stderr!r}")
+    finish()
+
+
 def expect(status, part, program):
     r = subprocess.run(program, capture_output=True, text=True, timeout=120)
     check(r.returncode == status, f"exit status {r.returncode}, expected {status}; stderr: {r.stderr!r}")
@@ -472,6 +522,8 @@ def main():
         audit_operating(*args)
     elif mode == "hugepages-same":
         hugepages_same(*args)
+    elif mode == "baseline":
+        baseline(*args)
     elif mode == "expect":
         assert args[2] == "--"
         expect(int(args[0]), args[1], args[3:])
@@ -497,6 +549,7 @@ foreach(dir IN LISTS cli_case_dirs)
 endforeach()
 
 add_test(NAME cli_hugepages_same COMMAND ${STRATUM_PYTHON} ${cli_check} hugepages-same ${stratum_bin} ${cli_cases}/large)
+add_test(NAME cli_baseline COMMAND ${STRATUM_PYTHON} ${cli_check} baseline ${stratum_bin} ${cli_cases}/basic)
 add_test(NAME cli_coco_bootstrap COMMAND ${STRATUM_PYTHON} ${cli_check} bootstrap ${stratum_bin} ${cli_cases}/basic)
 file(GLOB operating_dirs LIST_DIRECTORIES true ${STRATUM_SHARED_DIR}/conformance/operating/*)
 foreach(dir IN LISTS operating_dirs)
@@ -566,7 +619,13 @@ cli_expect(bad_coco_gt 1 "gt_bad.json: annotations[0].bbox: expected an array of
 cli_expect(bad_convert_gt 1 "gt_bad.json: annotations[0].bbox" convert ${bad_dir}/gt_bad.json ${good_dt})
 cli_expect(bad_convert_output 1 "cannot open for writing" convert ${good_gt} ${good_dt} -o ${bad_dir}/no/such/dir/f.jsonl)
 
+cli_expect(bad_baseline_missing 1 "no/such.stb: cannot open for reading" baseline show ${bad_dir}/no/such.stb)
+cli_expect(bad_baseline_not_one 1 "bad magic bytes at offset 0" baseline show ${good_gt})
+
 # Bad usage: exit status 2.
+cli_expect(usage_baseline_no_output 2 "baseline freeze needs -o FILE" baseline freeze ${good_gt} ${good_dt})
+cli_expect(usage_baseline_subcommand 2 "baseline: unknown subcommand 'thaw'" baseline thaw x)
+cli_expect(usage_baseline_stdin 2 "give a file (its SHA-256 is recorded)" baseline freeze --stream - -o x.stb)
 cli_expect(usage_no_command 2 "usage: stratum coco")
 cli_expect(usage_unknown_command 2 "unknown command 'evaluate'" evaluate ${good_gt})
 cli_expect(usage_stream_no_file 2 "stream needs one FRAMES.jsonl" stream)

@@ -7,6 +7,8 @@
 //   stratum audit GT.json DT.json [the evaluation options] [--iou 0.5[,0.75]]
 //                 [--score-threshold S | --thresholds FILE.json | --choose RULE] [--interval M] [--confidence
 //                 C]
+//   stratum baseline freeze GT.json DT.json | --stream FRAMES.jsonl [options] -o FILE [--no-timestamp]
+//   stratum baseline show FILE
 //
 // Exit status: 0 on success, 1 on bad input data, 2 on bad usage.
 #include <algorithm>
@@ -16,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -32,9 +35,11 @@
 #include <stratum/audit/curves.hpp>
 #include <stratum/audit/errors.hpp>
 #include <stratum/audit/stream.hpp>
+#include <stratum/baseline/file.hpp>
 #include <stratum/coco/bootstrap.hpp>
 #include <stratum/coco/slices.hpp>
 #include <stratum/coco/stream.hpp>
+#include <stratum/detail/sha256.hpp>
 #include <stratum/io/coco_json.hpp>
 #include <stratum/io/jsonl.hpp>
 #include <stratum/io/production_json.hpp>
@@ -52,6 +57,9 @@ const char* const kUsage =
     "       stratum convert GT.json DT.json [-o FRAMES.jsonl]\n"
     "       stratum audit GT.json DT.json [options] [audit options]\n"
     "       stratum audit --stream FRAMES.jsonl|- [--categories GT.json] [options] [audit options]\n"
+    "       stratum baseline freeze GT.json DT.json | --stream FRAMES.jsonl [options] [operating-point\n"
+    "                               options] -o FILE [--no-timestamp]\n"
+    "       stratum baseline show FILE\n"
     "  coco:    COCO bbox evaluation, numbers identical to pycocotools COCOeval.\n"
     "  stream:  the same evaluation over a JSONL frame stream (docs/stream_format.md; '-' reads\n"
     "           stdin), read and matched frame by frame in bounded memory; the same numbers as coco.\n"
@@ -62,6 +70,12 @@ const char* const kUsage =
     "           class and per slice (worst first), and where the errors come from (TIDE's error\n"
     "           types with the AP each costs; the confusion matrix); with --stream, over a JSONL\n"
     "           frame stream, the same output as the audit of the same images in COCO files.\n"
+    "  baseline freeze: freezes a validation run as the reference of later drift checks (docs/drift.md):\n"
+    "           the parameters, categories, slicing, the operating thresholds (set or chosen as in\n"
+    "           audit: --iou, --score-threshold, --thresholds, --choose, --interval, --confidence), the\n"
+    "           SHA-256 of every input and the run's audit state; --no-timestamp records no creation time\n"
+    "           (then freezing the same input twice gives the same file)\n"
+    "  baseline show: what a baseline file holds and its run's audit, recomputed from the file\n"
     "audit options:\n"
     "  --iou a[,b]           IoU thresholds of the operating points, each one of the evaluation's\n"
     "                        (default 0.5)\n"
@@ -509,6 +523,43 @@ std::map<std::int64_t, double> load_thresholds(const std::string& path) {
   return out;
 }
 
+/// The options of the audit's operating points (--iou, --score-threshold, --thresholds, --choose, --interval,
+/// --confidence), shared by audit and baseline freeze: true when args[i] is one (its value consumed).
+bool parse_operating_option(const std::vector<std::string>& args, std::size_t& i, audit::audit_options& ao,
+                            int& threshold_options) {
+  const auto& a = args[i];
+  auto value = [&]() -> const std::string& {
+    if (i + 1 >= args.size()) usage_fail(a + " needs a value");
+    return args[++i];
+  };
+  if (a == "--iou") {
+    ao.ious.clear();
+    for (const auto& v : split(value(), ',')) ao.ious.push_back(parse_double(v, a));
+  } else if (a == "--score-threshold") {
+    ao.thresholds.what = audit::threshold_policy::kind::global;
+    ao.thresholds.global = parse_double(value(), a);
+    if (!std::isfinite(ao.thresholds.global)) usage_fail("--score-threshold: expected a finite number");
+    ++threshold_options;
+  } else if (a == "--thresholds") {
+    ao.thresholds.what = audit::threshold_policy::kind::per_category;
+    ao.thresholds.per_category = load_thresholds(value());
+    ++threshold_options;
+  } else if (a == "--choose") {
+    ao.thresholds.what = audit::threshold_policy::kind::chosen;
+    ao.thresholds.rule = audit::choice_rule::parse(value());
+    ++threshold_options;
+  } else if (a == "--interval") {
+    ao.method = audit::parse_interval_method(value());
+  } else if (a == "--confidence") {
+    const double v = parse_double(value(), a);
+    if (!(v > 0 && v < 1)) usage_fail("--confidence: expected a level in (0, 1)");
+    ao.conf = confidence(v);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 /// The audit of a JSONL frame stream (the main thread reads, o.threads match).
 audit::audit_result audit_stream(const std::string& path, const eval_options& o,
                                  const audit::audit_options& ao) {
@@ -535,24 +586,7 @@ int cmd_audit(const std::vector<std::string>& args) {
       if (i + 1 >= args.size()) usage_fail(a + " needs a value");
       return args[++i];
     };
-    if (a == "--iou") {
-      ao.ious.clear();
-      for (const auto& v : split(value(), ',')) ao.ious.push_back(parse_double(v, a));
-    } else if (a == "--score-threshold") {
-      ao.thresholds.what = audit::threshold_policy::kind::global;
-      ao.thresholds.global = parse_double(value(), a);
-      if (!std::isfinite(ao.thresholds.global)) usage_fail("--score-threshold: expected a finite number");
-      ++threshold_options;
-    } else if (a == "--thresholds") {
-      ao.thresholds.what = audit::threshold_policy::kind::per_category;
-      ao.thresholds.per_category = load_thresholds(value());
-      ++threshold_options;
-    } else if (a == "--choose") {
-      ao.thresholds.what = audit::threshold_policy::kind::chosen;
-      ao.thresholds.rule = audit::choice_rule::parse(value());
-      ++threshold_options;
-    } else if (a == "--interval") {
-      ao.method = audit::parse_interval_method(value());
+    if (parse_operating_option(args, i, ao, threshold_options)) {
     } else if (a == "--production") {
       production_file = value();
     } else if (a == "--curves") {
@@ -596,10 +630,6 @@ int cmd_audit(const std::vector<std::string>& args) {
         adjustment = stats::p_value_adjustment::benjamini_hochberg;
       else
         usage_fail("--adjust: expected holm or bh, got '" + v + "'");
-    } else if (a == "--confidence") {
-      const double v = parse_double(value(), a);
-      if (!(v > 0 && v < 1)) usage_fail("--confidence: expected a level in (0, 1)");
-      ao.conf = confidence(v);
     } else {
       rest.push_back(a);
     }
@@ -708,13 +738,155 @@ int cmd_convert(const std::vector<std::string>& args) {
   return 0;
 }
 
+/// The bytes of a file; input_error naming it when it cannot be read.
+std::vector<std::byte> read_bytes(const std::string& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) throw input_error(path + ": cannot open for reading: " + std::strerror(errno));
+  std::vector<std::byte> out;
+  std::byte buf[1 << 16];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) out.insert(out.end(), buf, buf + n);
+  if (std::ferror(f.get())) throw input_error(path + ": read error");
+  return out;
+}
+
+baseline::input_file input_of(const std::string& role, const std::string& path) {
+  const auto bytes = read_bytes(path);
+  return {role, path, bytes.size(), detail::sha256::of(bytes)};
+}
+
+/// stratum baseline freeze GT.json DT.json | --stream FRAMES.jsonl [options] -o FILE [--no-timestamp]
+int cmd_baseline_freeze(const std::vector<std::string>& args) {
+  audit::audit_options ao;
+  std::vector<std::string> rest;
+  int threshold_options = 0;
+  std::string stream_path, out_path;
+  bool timestamp = true;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (parse_operating_option(args, i, ao, threshold_options)) continue;
+    if (a == "--stream" || a == "-o") {
+      if (i + 1 >= args.size() || args[i + 1].empty()) usage_fail(a + " needs a path");
+      (a == "-o" ? out_path : stream_path) = args[++i];
+    } else if (a == "--no-timestamp") {
+      timestamp = false;
+    } else {
+      rest.push_back(a);
+    }
+  }
+  if (threshold_options > 1) usage_fail("give one of --score-threshold, --thresholds and --choose");
+  eval_options o;
+  const bool streamed = !stream_path.empty();
+  if (!parse_eval_options(rest, streamed, o, false)) return 0;
+  if (streamed ? !o.positional.empty() : o.positional.size() != 2)
+    usage_fail(streamed ? "baseline freeze --stream FRAMES.jsonl takes no other file"
+                        : "baseline freeze needs GT.json and DT.json (or --stream FRAMES.jsonl)");
+  if (out_path.empty()) usage_fail("baseline freeze needs -o FILE");
+  if (o.json) usage_fail("baseline freeze writes a file; --json is for baseline show");
+  if (streamed && stream_path == "-")
+    usage_fail("baseline freeze --stream: give a file (its SHA-256 is recorded)");
+  o.p.validate();
+  ao.threads = o.threads;
+  std::vector<baseline::input_file> inputs;
+  std::optional<audit::audit_stream> au;
+  if (streamed) {
+    inputs.push_back(input_of("frames", stream_path));
+    if (!o.categories_file.empty()) inputs.push_back(input_of("categories", o.categories_file));
+    io::jsonl_reader reader = open_stream(stream_path, o);
+    au.emplace(reader.categories(), o.p);
+    coco::run_stream([&reader](coco::frame& f) { return reader.next(f); }, *au, o.threads);
+  } else {
+    inputs.push_back(input_of("ground truth", o.positional[0]));
+    inputs.push_back(input_of("detections", o.positional[1]));
+    const auto gt = io::load_coco_ground_truth(o.positional[0]);
+    const auto dt = io::load_coco_results(o.positional[1], gt);
+    au.emplace(gt.categories, o.p);
+    coco::for_each_coco_frame(gt, dt, [&](const coco::frame& f) { au->add(f); });
+  }
+  const auto res = au->finalize(o.specs, ao);
+  const auto b = baseline::freeze(*au, o.p, res, o.specs, ao, std::move(inputs),
+                                  timestamp ? static_cast<std::int64_t>(std::time(nullptr)) : 0);
+  const auto bytes = b.serialize();
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(out_path.c_str(), "wb"), &std::fclose);
+  if (!f) throw std::runtime_error(out_path + ": cannot open for writing: " + std::strerror(errno));
+  if (std::fwrite(bytes.data(), 1, bytes.size(), f.get()) != bytes.size() || std::fclose(f.release()) != 0)
+    throw std::runtime_error(out_path + ": write error: " + std::strerror(errno));
+  std::printf(
+      "baseline %s: %zu frames, %llu ground truths, %llu detections, %zu operating point(s); %zu bytes\n",
+      out_path.c_str(), b.audit.frames.size(), static_cast<unsigned long long>(b.audit.ground_truths),
+      static_cast<unsigned long long>(b.audit.detections), b.points.size(), bytes.size());
+  std::printf("content SHA-256 %s\n", detail::sha256::hex(b.content_sha256()).c_str());
+  return 0;
+}
+
+std::string utc_time(std::int64_t t) {
+  if (t == 0) return "not recorded";
+  const std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  if (gmtime_r(&tt, &tm) == nullptr) return std::to_string(t) + " s";
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+/// stratum baseline show FILE: what the file holds, and the frozen run's audit at each operating point.
+int cmd_baseline_show(const std::vector<std::string>& args) {
+  std::vector<std::string> pos;
+  for (const auto& a : args) {
+    if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (a.size() > 1 && a[0] == '-') usage_fail("unknown option " + a);
+    pos.push_back(a);
+  }
+  if (pos.size() != 1) usage_fail("baseline show needs one FILE");
+  const auto bytes = read_bytes(pos[0]);
+  baseline::baseline_file b;
+  try {
+    b = baseline::baseline_file::deserialize(bytes);
+  } catch (const input_error& e) {
+    throw input_error(pos[0] + ": " + e.what());
+  }
+  std::printf("baseline %s (%zu bytes)\n", pos[0].c_str(), bytes.size());
+  std::printf("  content SHA-256  %s\n", detail::sha256::hex(b.content_sha256()).c_str());
+  std::printf("  written by       stratum %s, created %s\n", b.writer.c_str(), utc_time(b.created).c_str());
+  std::printf("  fingerprint      %s (parameters and categories)\n", detail::hex64(b.fingerprint()).c_str());
+  for (const auto& in : b.inputs)
+    std::printf("  input            %s %s: %llu bytes, SHA-256 %s\n", in.role.c_str(), in.path.c_str(),
+                static_cast<unsigned long long>(in.size), detail::sha256::hex(in.sha256).c_str());
+  std::string slicing;
+  for (const auto& sp : b.slicing) {
+    std::string k;
+    for (const auto& key : sp.keys) k += (k.empty() ? "" : "*") + key;
+    slicing += (slicing.empty() ? "" : ", ") + k;
+  }
+  std::printf("  slicing          %s\n", slicing.empty() ? "none" : slicing.c_str());
+  std::printf("  thresholds       %s; intervals %s at %.10g\n", b.policy.c_str(), audit::name(b.method),
+              b.confidence_level);
+  std::printf("  frames           %zu (%llu ground truths, %llu detections read)\n", b.audit.frames.size(),
+              static_cast<unsigned long long>(b.audit.ground_truths),
+              static_cast<unsigned long long>(b.audit.detections));
+  std::printf("\nThe frozen run's audit (recomputed from the file's state):\n\n");
+  for (std::size_t i = 0; i < b.points.size(); ++i) report::print_audit(baseline::audit_of(b, i), stdout);
+  return 0;
+}
+
+int cmd_baseline(const std::vector<std::string>& args) {
+  if (args.empty()) usage_fail("baseline needs a subcommand: freeze or show");
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args[0] == "freeze") return cmd_baseline_freeze(rest);
+  if (args[0] == "show") return cmd_baseline_show(rest);
+  usage_fail("baseline: unknown subcommand '" + args[0] + "' (freeze or show)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   reexec_with_huge_pages(argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
-    if (args.empty()) usage_fail("missing command (coco, stream, convert or audit)");
+    if (args.empty()) usage_fail("missing command (coco, stream, convert, audit or baseline)");
     if (args[0] == "-h" || args[0] == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -725,6 +897,7 @@ int main(int argc, char** argv) {
     if (cmd == "stream") return cmd_stream(args);
     if (cmd == "convert") return cmd_convert(args);
     if (cmd == "audit") return cmd_audit(args);
+    if (cmd == "baseline") return cmd_baseline(args);
     usage_fail("unknown command '" + cmd + "'");
   } catch (const stratum::usage_error& e) {
     std::fprintf(stderr, "stratum: %s\n%s", e.what(), kUsage);

@@ -28,7 +28,8 @@
 namespace stratum {
 
 /// Kind numbers of serialized states (offset 10 of the common header). Never reused: a retired kind keeps its
-/// number. 1-15 COCO, 16-31 statistics, 32-47 calibration, 48-63 audit.
+/// number. 1-15 COCO, 16-31 statistics, 32-47 calibration, 48-63 audit, 64-79 baseline
+/// and drift.
 enum class state_kind : std::uint16_t {
   coco_exact = 1,               ///< coco::exact_accumulator
   coco_binned = 2,              ///< coco::binned_accumulator
@@ -41,6 +42,7 @@ enum class state_kind : std::uint16_t {
   class_calibration_bins = 33,  ///< calibration::class_calibration_bins
   audit_records = 48,           ///< audit::operating_records
   audit_stream = 49,            ///< audit::audit_stream_state (operating records and frame metadata)
+  baseline_file = 64,           ///< baseline::baseline_file (a frozen validation run; not mergeable)
 };
 
 /// "a COCO exact accumulator (kind 1)" and so on; unknown numbers are named as such.
@@ -79,6 +81,9 @@ enum class state_kind : std::uint16_t {
       break;
     case state_kind::audit_stream:
       name = "an audit stream state";
+      break;
+    case state_kind::baseline_file:
+      name = "a baseline file";
       break;
   }
   if (name == nullptr) return "an unknown kind of state (kind " + std::to_string(kind) + ")";
