@@ -66,14 +66,6 @@ baseline::baseline_file frozen(std::int64_t created, std::uint64_t seed = 5) {
   return baseline::freeze(au, p, r, specs, o, in, created);
 }
 
-std::vector<std::byte> read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  const std::vector<char> c((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::byte> b(c.size());
-  for (std::size_t i = 0; i < c.size(); ++i) b[i] = static_cast<std::byte>(c[i]);
-  return b;
-}
-
 }  // namespace
 
 TEST_CASE("baseline file: round trip; frozen twice, the same bytes but for the creation time") {
@@ -131,7 +123,7 @@ TEST_CASE("baseline file: the version-1 golden file is read back and written aga
         .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
     return;
   }
-  const auto bytes = read_file(golden);
+  const auto bytes = stratum_test::read_file(golden);
   REQUIRE(!bytes.empty());
   const auto b = baseline::baseline_file::deserialize(bytes);
   CHECK(b.serialize() == bytes);

@@ -16,19 +16,12 @@
 #include <vector>
 
 #include "state_types.hpp"
+#include "wire.hpp"
 
 using namespace stratum_test;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<std::byte> read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  const std::vector<char> c((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::byte> b(c.size());
-  for (std::size_t i = 0; i < c.size(); ++i) b[i] = static_cast<std::byte>(c[i]);
-  return b;
-}
 
 // The bytes without the writer's version (offset 36) and the checksum (offset 56), which covers it.
 std::vector<std::byte> masked(std::vector<std::byte> b) {

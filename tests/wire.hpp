@@ -4,6 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <vector>
 
 #include <stratum/detail/binary.hpp>
@@ -20,6 +23,15 @@ inline std::vector<std::byte> reseal(std::vector<std::byte> b) {
   const auto h = d::fnv1a64(b.data() + d::state_header_size, b.size() - d::state_header_size,
                             d::fnv1a64(b.data(), d::state_checksum_offset));
   put_u64(d::state_checksum_offset, h);
+  return b;
+}
+
+/// The bytes of a file (empty when it cannot be read).
+inline std::vector<std::byte> read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  const std::vector<char> c((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::byte> b(c.size());
+  for (std::size_t i = 0; i < c.size(); ++i) b[i] = static_cast<std::byte>(c[i]);
   return b;
 }
 

@@ -120,15 +120,10 @@ struct audit_stream_state {
 
  private:
   static void put(stratum::detail::byte_writer& w, const std::string& s) {
-    w.u64(s.size());
-    w.bytes(s.data(), s.size());
+    stratum::detail::put_string(w, s);
   }
   static std::string get(stratum::detail::byte_reader& r, const char* what) {
-    const auto n = r.u64();
-    r.need_array(n, 1, what);
-    std::string s(static_cast<std::size_t>(n), '\0');
-    for (auto& c : s) c = static_cast<char>(r.u8());
-    return s;
+    return stratum::detail::get_string(r, what);
   }
   static bool less(const coco::image_info& a, const coco::image_info& b) {
     if (a.id != b.id) return a.id < b.id;

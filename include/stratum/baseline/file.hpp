@@ -176,16 +176,16 @@ struct baseline_file {
     for (std::size_t i = 0; i < d.size(); ++i) d[i] = static_cast<std::uint8_t>(p[i]);
     return detail::sha256::hex(d);
   }
-  static void put(detail::byte_writer& w, const std::string& s) {
-    w.u64(s.size());
-    w.bytes(s.data(), s.size());
-  }
-  static std::string get(detail::byte_reader& r, const char* what) {
+  static void put(detail::byte_writer& w, const std::string& s) { detail::put_string(w, s); }
+  static std::string get(detail::byte_reader& r, const char* what) { return detail::get_string(r, what); }
+  /// u64 n, then n elements, each at least `min_size` bytes, read by `each` into v.
+  template <class T, class F>
+  static void read_vector(detail::byte_reader& r, std::vector<T>& v, std::size_t min_size, const char* what,
+                          F&& each) {
     const auto n = r.u64();
-    r.need_array(n, 1, what);
-    std::string s(static_cast<std::size_t>(n), '\0');
-    for (auto& c : s) c = static_cast<char>(r.u8());
-    return s;
+    r.need_array(n, min_size, what);
+    v.resize(static_cast<std::size_t>(n));
+    for (auto& x : v) each(x);
   }
   static double finite(detail::byte_reader& r, const char* what) {
     const auto at = r.offset();
@@ -264,95 +264,60 @@ struct baseline_file {
     baseline_file b;
     b.writer = get(r, "the writer's version");
     auto& prm = b.params;
-    const auto T = r.u64();
-    r.need_array(T, 8, "IoU thresholds");
-    prm.iou_thrs.resize(static_cast<std::size_t>(T));
-    for (auto& v : prm.iou_thrs) v = finite(r, "an IoU threshold");
-    const auto R = r.u64();
-    r.need_array(R, 8, "recall thresholds");
-    prm.rec_thrs.resize(static_cast<std::size_t>(R));
-    for (auto& v : prm.rec_thrs) v = finite(r, "a recall threshold");
-    const auto M = r.u64();
-    r.need_array(M, 8, "max_dets");
-    prm.max_dets.resize(static_cast<std::size_t>(M));
-    for (auto& v : prm.max_dets) {
+    read_vector(r, prm.iou_thrs, 8, "IoU thresholds", [&](double& v) { v = finite(r, "an IoU threshold"); });
+    read_vector(r, prm.rec_thrs, 8, "recall thresholds",
+                [&](double& v) { v = finite(r, "a recall threshold"); });
+    read_vector(r, prm.max_dets, 8, "max_dets", [&](int& v) {
       const auto at = r.offset();
       const auto m = r.i64();
       if (m < 1 || m > 1000000)
         throw input_error("serialized state: at offset " + std::to_string(at) + ": max_dets " +
                           std::to_string(m) + " is not in [1, 1000000]");
       v = static_cast<int>(m);
-    }
-    const auto A = r.u64();
-    r.need_array(A, 24, "area ranges");
-    prm.area_rngs.resize(static_cast<std::size_t>(A));
-    for (auto& a : prm.area_rngs) {
+    });
+    read_vector(r, prm.area_rngs, 24, "area ranges", [&](coco::area_range& a) {
       a.lo = finite(r, "an area range's lower end");
       a.hi = finite(r, "an area range's upper end");
       a.label = get(r, "an area range's label");
-    }
+    });
     const auto uc = r.u8();
     if (uc > 1) r.fail("use_cats must be 0 or 1");
     prm.use_cats = uc == 1;
-    const auto C = r.u64();
-    r.need_array(C, 8, "cat_ids");
-    prm.cat_ids.resize(static_cast<std::size_t>(C));
-    for (auto& v : prm.cat_ids) v = r.i64();
-    const auto I = r.u64();
-    r.need_array(I, 8, "img_ids");
-    prm.img_ids.resize(static_cast<std::size_t>(I));
-    for (auto& v : prm.img_ids) v = r.i64();
+    read_vector(r, prm.cat_ids, 8, "cat_ids", [&](std::int64_t& v) { v = r.i64(); });
+    read_vector(r, prm.img_ids, 8, "img_ids", [&](std::int64_t& v) { v = r.i64(); });
     try {
       prm.validate();
     } catch (const usage_error& e) {
       r.fail(std::string("the parameters are invalid: ") + e.what());
     }
-    const auto K = r.u64();
-    r.need_array(K, 16, "categories");
-    b.categories.resize(static_cast<std::size_t>(K));
-    for (auto& c : b.categories) {
+    read_vector(r, b.categories, 16, "categories", [&](coco::category_info& c) {
       c.id = r.i64();
       c.name = get(r, "a category name");
-    }
-    const auto S = r.u64();
-    r.need_array(S, 8, "slicings");
-    b.slicing.resize(static_cast<std::size_t>(S));
-    for (auto& s : b.slicing) {
-      const auto k = r.u64();
-      r.need_array(k, 8, "a slicing's keys");
-      s.keys.resize(static_cast<std::size_t>(k));
-      for (auto& key : s.keys) key = get(r, "a slicing key");
-    }
-    const auto P = r.u64();
-    r.need_array(P, 16, "operating points");
-    b.points.resize(static_cast<std::size_t>(P));
-    for (auto& op : b.points) {
+    });
+    read_vector(r, b.slicing, 8, "slicings", [&](coco::slice_spec& s) {
+      read_vector(r, s.keys, 8, "a slicing's keys", [&](std::string& key) { key = get(r, "a slicing key"); });
+    });
+    read_vector(r, b.points, 16, "operating points", [&](operating_thresholds& op) {
       op.iou = finite(r, "an operating point's IoU");
-      const auto n = r.u64();
-      r.need_array(n, 9, "thresholds");
-      op.thresholds.resize(static_cast<std::size_t>(n));
-      for (auto& t : op.thresholds) {
+      read_vector(r, op.thresholds, 9, "thresholds", [&](std::optional<double>& t) {
         const auto set = r.u8();
         if (set > 1) r.fail("a threshold's flag must be 0 or 1");
         const double v = finite(r, "a threshold");
         if (set) t = v;
-      }
-    }
+      });
+    });
     b.policy = get(r, "the threshold policy");
     const auto m = r.u8();
     if (m > 2) r.fail("interval method " + std::to_string(m) + " is unknown");
     b.method = static_cast<audit::interval_method>(m);
     b.confidence_level = finite(r, "the confidence level");
     if (!(b.confidence_level > 0 && b.confidence_level < 1)) r.fail("the confidence level is not in (0, 1)");
-    const auto nin = r.u64();
-    r.need_array(nin, 56, "inputs");
-    b.inputs.resize(static_cast<std::size_t>(nin));
-    for (auto& in : b.inputs) {
+    read_vector(r, b.inputs, 56, "inputs", [&](input_file& in) {
       in.role = get(r, "an input's role");
       in.path = get(r, "an input's path");
       in.size = r.u64();
       for (auto& x : in.sha256) x = r.u8();
-    }
+    });
     const auto at_states = r.offset();
     const auto ns = r.u64();
     if (ns != 1)
@@ -383,7 +348,8 @@ struct baseline_file {
     }
     r.skip(static_cast<std::size_t>(size));
     r.finish();
-    if (h.dims[0] != T || h.dims[1] != K || h.dims[2] != S || h.dims[3] != P)
+    if (h.dims[0] != prm.iou_thrs.size() || h.dims[1] != b.categories.size() ||
+        h.dims[2] != b.slicing.size() || h.dims[3] != b.points.size())
       r.fail("the header's dimensions are not those of the payload");
     if (b.audit.records.categories() != 0 && b.audit.records.categories() != evaluated)
       r.fail("the audit state's categories are not those of the parameters");

@@ -263,6 +263,20 @@ inline std::vector<std::byte> finish_state(byte_writer& w) {
   return byte_reader(p + state_header_size, static_cast<std::size_t>(h.payload_size), state_header_size);
 }
 
+/// A string of the wire format: u64 length, then its bytes.
+inline void put_string(byte_writer& w, const std::string& s) {
+  w.u64(s.size());
+  w.bytes(s.data(), s.size());
+}
+/// The string put_string wrote; `what` names it in the message when the bytes are short.
+[[nodiscard]] inline std::string get_string(byte_reader& r, const char* what) {
+  const auto n = r.u64();
+  r.need_array(n, 1, what);
+  std::string s(static_cast<std::size_t>(n), '\0');
+  for (auto& c : s) c = static_cast<char>(r.u8());
+  return s;
+}
+
 /// a * b, or throws input_error(what) when it does not fit in size_t.
 [[nodiscard]] inline std::size_t checked_mul(std::size_t a, std::size_t b, const char* what) {
   if (a != 0 && b > std::numeric_limits<std::size_t>::max() / a)
