@@ -624,6 +624,7 @@ cli_expect(bad_baseline_not_one 1 "bad magic bytes at offset 0" baseline show ${
 
 # Bad usage: exit status 2.
 cli_expect(usage_baseline_no_output 2 "baseline freeze needs -o FILE" baseline freeze ${good_gt} ${good_dt})
+cli_expect(usage_baseline_bins 2 "--bins (bounded mode) is not offered" baseline freeze ${good_gt} ${good_dt} --bins 10 -o x.stb)
 cli_expect(usage_baseline_subcommand 2 "baseline: unknown subcommand 'thaw'" baseline thaw x)
 cli_expect(usage_baseline_stdin 2 "give a file (its SHA-256 is recorded)" baseline freeze --stream - -o x.stb)
 cli_expect(usage_no_command 2 "usage: stratum coco")

@@ -782,7 +782,9 @@ int cmd_baseline_freeze(const std::vector<std::string>& args) {
     usage_fail(streamed ? "baseline freeze --stream FRAMES.jsonl takes no other file"
                         : "baseline freeze needs GT.json and DT.json (or --stream FRAMES.jsonl)");
   if (out_path.empty()) usage_fail("baseline freeze needs -o FILE");
-  if (o.json) usage_fail("baseline freeze writes a file; --json is for baseline show");
+  if (o.json) usage_fail("baseline freeze writes a file and prints no JSON");
+  if (o.bins > 0)
+    usage_fail("baseline freeze: --bins (bounded mode) is not offered: the baseline keeps every record");
   if (streamed && stream_path == "-")
     usage_fail("baseline freeze --stream: give a file (its SHA-256 is recorded)");
   o.p.validate();
