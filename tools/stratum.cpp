@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -751,8 +752,8 @@ std::vector<std::byte> read_bytes(const std::string& path) {
 }
 
 baseline::input_file input_of(const std::string& role, const std::string& path) {
-  const auto bytes = read_bytes(path);
-  return {role, path, bytes.size(), detail::sha256::of(bytes)};
+  const auto digest = detail::sha256_of_file(path);  // input_error naming the file when it cannot be read
+  return {role, path, static_cast<std::uint64_t>(std::filesystem::file_size(path)), digest};
 }
 
 /// stratum baseline freeze GT.json DT.json | --stream FRAMES.jsonl [options] -o FILE [--no-timestamp]
