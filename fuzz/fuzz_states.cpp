@@ -10,6 +10,7 @@
 #include <stratum/audit/operating.hpp>
 #include <stratum/audit/stream.hpp>
 #include <stratum/baseline/file.hpp>
+#include <stratum/baseline/profile.hpp>
 #include <stratum/calibration/bins.hpp>
 #include <stratum/coco/binned.hpp>
 #include <stratum/coco/stream_state.hpp>
@@ -31,7 +32,7 @@ void check(std::span<const std::byte> b) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::span<const std::byte> b(reinterpret_cast<const std::byte*>(data + 1), size - 1);
-  switch (data[0] % 12) {
+  switch (data[0] % 13) {
     case 0:
       check<stratum::coco::exact_accumulator>(b);
       break;
@@ -65,8 +66,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 10:
       check<stratum::audit::audit_stream_state>(b);
       break;
-    default:
+    case 11:
       check<stratum::baseline::baseline_file>(b);
+      break;
+    default:
+      check<stratum::baseline::profile>(b);
       break;
   }
   return 0;

@@ -1,12 +1,14 @@
 // The baseline file (baseline/file.hpp): round trip, the same bytes when frozen twice, the frozen audit equal
-// to the run's, the golden file of version 1, and refusal of every truncation, every bit flip, a newer
-// version, a wrong SHA-256 and a corrupt creation time, each naming the offset.
+// to the run's, the golden files of version 1 (no drift profile) and version 2 (with one), and refusal of
+// every truncation, every bit flip (version 1; a sample of them for version 2), a newer version, a wrong
+// SHA-256, a corrupt creation time and a profile of other categories, each naming the offset.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -52,7 +54,7 @@ std::vector<coco::frame> make_frames(std::uint64_t seed) {
   return out;
 }
 
-baseline::baseline_file frozen(std::int64_t created, std::uint64_t seed = 5) {
+baseline::baseline_file frozen(std::int64_t created, std::uint64_t seed = 5, bool with_profile = false) {
   coco::params p;
   audit::audit_stream au(cats, p);
   for (const auto& f : make_frames(seed)) au.add(f);
@@ -63,7 +65,14 @@ baseline::baseline_file frozen(std::int64_t created, std::uint64_t seed = 5) {
   o.thresholds.rule = audit::choice_rule::parse("f1");
   const auto r = au.finalize(specs, o);
   std::vector<baseline::input_file> in = {{"frames", "frames.jsonl", 12345, detail::sha256::of("x", 1)}};
-  return baseline::freeze(au, p, r, specs, o, in, created);
+  baseline::profile prof;
+  if (with_profile) {
+    const auto frames = make_frames(seed);
+    prof = baseline::build_profile({1, 3, 7}, specs, [&](auto&& fn) {
+      for (const auto& f : frames) fn(f);
+    });
+  }
+  return baseline::freeze(au, p, r, specs, o, in, created, prof);
 }
 
 }  // namespace
@@ -114,22 +123,67 @@ TEST_CASE("baseline file: the frozen audit is the run's, at every operating poin
   }
 }
 
-TEST_CASE("baseline file: the version-1 golden file is read back and written again byte for byte") {
-  const fs::path golden = STRATUM_TEST_DATA_DIR "/states/baseline_file_v1.bin";
-  const auto fixed = frozen(1'764'700'000);
+// The golden file of `fixed` (its version's): read back equal to it and written again byte for byte; with
+// STRATUM_WRITE_GOLDEN=DIR written into DIR instead. Returns what was read (nothing when written).
+std::optional<baseline::baseline_file> golden_file(const char* name, const baseline::baseline_file& fixed) {
+  const fs::path golden = fs::path(STRATUM_TEST_DATA_DIR "/states") / name;
   if (const char* out = std::getenv("STRATUM_WRITE_GOLDEN")) {
     const auto b = fixed.serialize();
     std::ofstream(fs::path(out) / golden.filename(), std::ios::binary)
         .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-    return;
+    return std::nullopt;
   }
   const auto bytes = stratum_test::read_file(golden);
   REQUIRE(!bytes.empty());
-  const auto b = baseline::baseline_file::deserialize(bytes);
+  CHECK(static_cast<int>(bytes[8]) == (fixed.drift.is_identity() ? 1 : 2));
+  auto b = baseline::baseline_file::deserialize(bytes);
   CHECK(b.serialize() == bytes);
   auto same = fixed;
   same.writer = b.writer;  // the library version that wrote the golden file
   CHECK(b == same);
+  return b;
+}
+
+TEST_CASE("baseline file: the version-1 golden file is read back and written again byte for byte") {
+  (void)golden_file("baseline_file_v1.bin", frozen(1'764'700'000));
+}
+
+TEST_CASE("baseline file: the version-2 golden file (with a drift profile) is read back and written again") {
+  const auto fixed = frozen(1'764'700'000, 5, true);
+  REQUIRE(!fixed.drift.is_identity());
+  const auto b = golden_file("baseline_file_v2.bin", fixed);
+  if (!b) return;
+  CHECK(b->drift.sets().at("all").frames == 40);
+  // without the profile the same run is a version-1 file
+  auto v1 = fixed;
+  v1.drift = {};
+  CHECK(static_cast<int>(v1.serialize()[8]) == 1);
+  CHECK(v1.serialize() == frozen(1'764'700'000).serialize());
+}
+
+TEST_CASE("baseline file with a drift profile: truncations and a sample of bit flips are refused") {
+  const auto bytes = frozen(1'764'700'000, 5, true).serialize();
+  std::mt19937_64 g(11);
+  for (std::size_t n = 0; n < bytes.size(); n += 1 + g() % 13) {
+    INFO("truncated to " << n << " bytes");
+    CHECK_THROWS_AS((void)baseline::baseline_file::deserialize(std::span(bytes.data(), n)), input_error);
+  }
+  for (int k = 0; k < 3000; ++k) {
+    auto b = bytes;
+    const auto i = g() % b.size();
+    b[i] ^= static_cast<std::byte>(1u << (g() % 8));
+    try {
+      (void)baseline::baseline_file::deserialize(b);
+      FAIL("a flip in byte " << i << " was accepted");
+    } catch (const input_error& e) {
+      if (std::string(e.what()).find("offset") == std::string::npos) FAIL("no offset in: " << e.what());
+    }
+  }
+  // a profile of other categories, sealed correctly, is refused
+  auto other = frozen(1'764'700'000, 5, true);
+  other.drift = baseline::profile({1, 3}, other.slicing);
+  CHECK_THROWS_WITH_AS((void)baseline::baseline_file::deserialize(other.serialize()),
+                       doctest::Contains("its categories or slicing are not the file's"), input_error);
 }
 
 TEST_CASE("baseline file: every truncation and every bit flip is refused, naming an offset") {
@@ -164,14 +218,14 @@ TEST_CASE("baseline file: a newer version, another kind, a wrong SHA-256, a corr
   const std::size_t content = bytes.size() - baseline::baseline_file::trailer_size;
   SUBCASE("newer version") {
     std::vector<std::byte> c(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(content));
-    c[8] = std::byte{2};
+    c[8] = std::byte{3};
     c = stratum_test::reseal(c);
     const auto sha = detail::sha256::of(c);
     for (const auto x : sha) c.push_back(static_cast<std::byte>(x));
     c.insert(c.end(), bytes.end() - 16, bytes.end());
     CHECK_THROWS_WITH_AS(
         (void)baseline::baseline_file::deserialize(c),
-        doctest::Contains("at offset 8: version 2 of a baseline file (kind 64) is not supported"),
+        doctest::Contains("at offset 8: version 3 of a baseline file (kind 64) is not supported"),
         input_error);
   }
   SUBCASE("another kind: an audit stream state") {

@@ -12,6 +12,7 @@
 
 #include <stratum/audit/operating.hpp>
 #include <stratum/audit/stream.hpp>
+#include <stratum/baseline/profile.hpp>
 #include <stratum/calibration/bins.hpp>
 #include <stratum/coco/binned.hpp>
 #include <stratum/coco/stream.hpp>
@@ -37,6 +38,7 @@ static_assert(stratum::mergeable_state<stratum::calibration::calibration_bins>);
 static_assert(stratum::mergeable_state<stratum::calibration::class_calibration_bins>);
 static_assert(stratum::mergeable_state<stratum::audit::operating_records>);
 static_assert(stratum::mergeable_state<stratum::audit::audit_stream_state>);
+static_assert(stratum::mergeable_state<stratum::baseline::profile>);
 
 template <class S>
 struct state_traits;
@@ -278,12 +280,39 @@ struct state_traits<stratum::calibration::class_calibration_bins> {
   }
 };
 
+// Drift profiles: the stream states' frames (scores in [0, 1]), with a few coarse bins of each feature, now
+// and then a frame with provenance (no slicing uses it) or without detections.
+template <>
+struct state_traits<stratum::baseline::profile> {
+  using S = stratum::baseline::profile;
+  using item = stratum::frame;
+  static constexpr const char* name = "drift_profile";
+  static item draw(rng& r) {
+    auto f = state_traits<stratum::coco::stream_state>::draw(r);
+    if (r.below(3) == 0) f.provenance = "synthetic";
+    return f;
+  }
+  static stratum::baseline::binning bins() {
+    stratum::baseline::binning b;
+    b.cuts.resize(4);
+    for (std::size_t k = 0; k < 4; ++k) b.cuts[k][0] = {40, 100, static_cast<std::uint32_t>(150 + k)};
+    b.cuts[0][1] = {90, 110};
+    b.cuts[0][2] = {80};
+    return b;
+  }
+  static S make(const std::vector<item>& items) {
+    S s({1, 2, 3}, stream_specs(), bins());
+    for (const auto& f : items) s.add(f);
+    return s;
+  }
+};
+
 /// Every state type, for templated test cases.
 #define STRATUM_STATE_TYPES                                                                           \
   stratum::coco::exact_accumulator, stratum::coco::binned_accumulator, stratum::coco::stream_state,   \
       stratum::coco::binned_stream_state, stratum::stats::histogram, stratum::stats::quantile_sketch, \
       stratum::stats::bootstrap_sums, stratum::calibration::calibration_bins,                         \
       stratum::calibration::class_calibration_bins, stratum::audit::operating_records,                \
-      stratum::audit::audit_stream_state
+      stratum::audit::audit_stream_state, stratum::baseline::profile
 
 }  // namespace stratum_test

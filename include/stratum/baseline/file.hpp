@@ -24,7 +24,10 @@
 //     u8 interval method (0 wilson, 1 jeffreys, 2 clopper-pearson); f64 confidence level
 //   inputs: u64 n, n x (string role, string path, u64 size, 32 bytes SHA-256)
 //   states: u64 n, n x (u64 size, the bytes of a complete state); version 1: exactly one, the audit stream
-//     state, whose fingerprint must equal the header's (that of the parameters and categories above)
+//     state, whose fingerprint must equal the header's (that of the parameters and categories above);
+//     version 2: two, the audit stream state and the drift profile (profile.hpp, kind 65) of the same
+//     frames, whose categories are the file's and whose slicing is the file's.
+// A file without a drift profile is written as version 1, byte for byte as before; both versions are read.
 #pragma once
 
 #include <array>
@@ -46,6 +49,7 @@
 #include "../detail/binary.hpp"
 #include "../detail/sha256.hpp"
 #include "../version.hpp"
+#include "profile.hpp"
 
 namespace stratum::baseline {
 
@@ -69,7 +73,7 @@ struct operating_thresholds {
 /// A frozen validation run. Regular value type; serialize(time) / deserialize(bytes) (layout above).
 struct baseline_file {
   static constexpr state_kind kind = state_kind::baseline_file;
-  static constexpr std::uint16_t format_version = 1;
+  static constexpr std::uint16_t format_version = 2;
   static constexpr std::size_t trailer_size = 48;
 
   std::string writer = STRATUM_VERSION;
@@ -82,6 +86,7 @@ struct baseline_file {
   double confidence_level = 0.95;
   std::vector<input_file> inputs;
   audit::audit_stream_state audit;  // the run's frames and operating records
+  profile drift;                    // the run's drift profile (the identity in a version-1 file)
   std::int64_t created = 0;         // seconds since the epoch, 0: not recorded (outside the content)
 
   /// The fingerprint of the parameters and categories, as audit::audit_stream computes it: the header's.
@@ -93,7 +98,7 @@ struct baseline_file {
     return a.writer == b.writer && same_params(a.params, b.params) && same_categories(a, b) &&
            same_slicing(a.slicing, b.slicing) && a.points == b.points && a.policy == b.policy &&
            a.method == b.method && a.confidence_level == b.confidence_level && a.inputs == b.inputs &&
-           a.audit == b.audit && a.created == b.created;
+           a.audit == b.audit && a.drift == b.drift && a.created == b.created;
   }
 
   /// The content (kind 64, with its FNV-1a checksum), its SHA-256, and the creation time with its checksum.
@@ -200,7 +205,7 @@ struct baseline_file {
     const auto fp = fingerprint();
     detail::byte_writer w;
     detail::begin_state(
-        w, kind, format_version,
+        w, kind, drift.is_identity() ? 1 : format_version,
         {static_cast<std::uint32_t>(params.iou_thrs.size()), static_cast<std::uint32_t>(categories.size()),
          static_cast<std::uint32_t>(slicing.size()), static_cast<std::uint32_t>(points.size()), 0},
         fp);
@@ -252,9 +257,14 @@ struct baseline_file {
       w.bytes(in.sha256.data(), in.sha256.size());
     }
     const auto nested = audit.serialize(fp);
-    w.u64(1);
+    w.u64(drift.is_identity() ? 1 : 2);
     w.u64(nested.size());
     w.bytes(nested.data(), nested.size());
+    if (!drift.is_identity()) {
+      const auto prof = drift.serialize();
+      w.u64(prof.size());
+      w.bytes(prof.data(), prof.size());
+    }
     return detail::finish_state(w);
   }
 
@@ -320,10 +330,12 @@ struct baseline_file {
     });
     const auto at_states = r.offset();
     const auto ns = r.u64();
-    if (ns != 1)
+    if (ns != h.version)
       throw input_error("serialized state: at offset " + std::to_string(at_states) + ": " +
-                        std::to_string(ns) +
-                        " nested states, version 1 holds exactly one (the audit stream state)");
+                        std::to_string(ns) + " nested states, version " + std::to_string(h.version) +
+                        (h.version == 1
+                             ? " holds exactly one (the audit stream state)"
+                             : " holds exactly two (the audit stream state and the drift profile)"));
     const auto size = r.u64();
     const auto at = r.offset();
     r.need_array(size, 1, "the audit stream state");
@@ -347,6 +359,24 @@ struct baseline_file {
                         ": " + e.what());
     }
     r.skip(static_cast<std::size_t>(size));
+    if (h.version >= 2) {
+      const auto psize = r.u64();
+      const auto pat = r.offset();
+      r.need_array(psize, 1, "the drift profile");
+      try {
+        b.drift = profile::deserialize(std::span<const std::byte>(p + pat, static_cast<std::size_t>(psize)));
+      } catch (const input_error& e) {
+        throw input_error("serialized state: the drift profile, nested at offset " + std::to_string(pat) +
+                          ": " + e.what());
+      }
+      std::vector<std::int64_t> ids;
+      for (const auto& c : b.categories) ids.push_back(c.id);
+      if (b.drift.is_identity() || b.drift.category_ids() != ids ||
+          !same_slicing(b.drift.slicing(), b.slicing))
+        throw input_error("serialized state: the drift profile, nested at offset " + std::to_string(pat) +
+                          ": its categories or slicing are not the file's");
+      r.skip(static_cast<std::size_t>(psize));
+    }
     r.finish();
     if (h.dims[0] != prm.iou_thrs.size() || h.dims[1] != b.categories.size() ||
         h.dims[2] != b.slicing.size() || h.dims[3] != b.points.size())
@@ -361,12 +391,13 @@ struct baseline_file {
 };
 
 /// Freezes a run: `au` has seen every frame, `r` is its audit (au.finalize(specs, o)); `params` are the
-/// parameters `au` was built with, `inputs` the files read and `created` the creation time (0: none).
+/// parameters `au` was built with, `inputs` the files read, `created` the creation time (0: none) and
+/// `drift` the frames' drift profile (freeze_profile; the identity: none, a version-1 file).
 [[nodiscard]] inline baseline_file freeze(const audit::audit_stream& au, const coco::params& params,
                                           const audit::audit_result& r,
                                           const std::vector<coco::slice_spec>& specs,
                                           const audit::audit_options& o, std::vector<input_file> inputs,
-                                          std::int64_t created) {
+                                          std::int64_t created, profile drift = {}) {
   baseline_file b;
   b.params = params;
   b.categories = au.categories();
@@ -377,6 +408,7 @@ struct baseline_file {
   b.confidence_level = o.conf.level();
   b.inputs = std::move(inputs);
   b.audit = au.state();
+  b.drift = std::move(drift);
   b.created = created;
   if (b.fingerprint() != au.fingerprint())
     throw usage_error("baseline::freeze: `params` are not those the audit stream was built with");

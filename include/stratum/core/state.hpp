@@ -43,6 +43,7 @@ enum class state_kind : std::uint16_t {
   audit_records = 48,           ///< audit::operating_records
   audit_stream = 49,            ///< audit::audit_stream_state (operating records and frame metadata)
   baseline_file = 64,           ///< baseline::baseline_file (a frozen validation run; not mergeable)
+  drift_profile = 65,           ///< baseline::profile (unlabelled output distributions of a set of frames)
 };
 
 /// "a COCO exact accumulator (kind 1)" and so on; unknown numbers are named as such.
@@ -84,6 +85,9 @@ enum class state_kind : std::uint16_t {
       break;
     case state_kind::baseline_file:
       name = "a baseline file";
+      break;
+    case state_kind::drift_profile:
+      name = "a drift profile";
       break;
   }
   if (name == nullptr) return "an unknown kind of state (kind " + std::to_string(kind) + ")";
