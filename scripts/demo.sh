@@ -26,3 +26,16 @@ if [[ " $* " != *" --json "* ]]; then
   build/bin/stratum coco demo/gt.json demo/dt.json --slice-by weather,timeofday,rig,provenance \
     --joint 'weather*timeofday' --bootstrap 200 --seed 1
 fi
+# After release: the validation run frozen as a baseline (docs/drift.md), and a production window of 500
+# frames from another seed in which the night share is 30 points higher (stratum_synth --shift night),
+# compared with it without labels: the scenario mix, scores, box sizes, class mix and detections per frame,
+# per slice and class, flagged by a frame-clustered test with Holm over every test.
+if [[ " $* " != *" --json "* ]]; then
+  echo
+  build/bin/stratum baseline freeze demo/gt.json demo/dt.json --slice-by weather,timeofday,rig -o demo/baseline.stb
+  build/bin/stratum_synth --images 500 --seed 8 --ood-probes 0.05 --miscalibration 0.1 --shift night \
+    --gt demo/window_gt.json --dt demo/window_dt.json --jsonl demo/window.jsonl >/dev/null
+  echo
+  echo "drift of demo/window.jsonl (night share +30 points) against demo/baseline.stb:"
+  build/bin/stratum drift demo/baseline.stb demo/window.jsonl
+fi

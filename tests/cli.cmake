@@ -484,6 +484,48 @@ def baseline(stratum, case):
         streamed = run([stratum, "baseline", "show", files[3]]).decode()
         check(streamed.split("recomputed", 1)[1] == shown.split("recomputed", 1)[1],
               "the baseline of the stream holds another audit than that of the COCO files")
+        # drift: the frames against their own baseline move nothing; the COCO files give the stream's document;
+        # --window N gives one document per N frames; a baseline without a profile, or a score outside [0, 1],
+        # is refused naming what
+        same = json.loads(run([stratum, "drift", files[0], frames, "--json"]))
+        check(same["flagged"] == 0 and same["tested"] > 0, f"drift of the baseline's own frames: {same['flagged']} flagged")
+        check(all(t["psi"] in (None, 0) and t["status"] in ("ok", "too little data") for t in same["tests"]),
+              "drift of the baseline's own frames: a PSI above 0")
+        check(json.loads(run([stratum, "drift", files[0], gt, dt, "--json"])) == same,
+              "drift of the COCO files differs from that of their stream")
+        n_frames = same["window"]["frames"]
+        series = run([stratum, "drift", files[0], frames, "--json", "--window", "3"]).decode().splitlines()
+        check(len(series) == (n_frames + 2) // 3 and [json.loads(x)["window_index"] for x in series] == list(range(len(series))),
+              f"--window 3 over {n_frames} frames: {len(series)} documents")
+        text = run([stratum, "drift", files[0], frames, "--all"]).decode()
+        check("0 of " in text and "not flagged:" in text, f"drift text: {text[:300]!r}")
+        days = os.path.join(tmp, "days.jsonl")
+        k = 0
+        with open(days, "w") as out:
+            for line in open(frames):
+                d = json.loads(line)
+                if "frame_id" in d:
+                    d.setdefault("attributes", {})["day"] = f"d{k // 4}"
+                    k += 1
+                out.write(json.dumps(d) + "\n")
+        by_day = [json.loads(x) for x in
+                  run([stratum, "drift", files[0], days, "--json", "--window-by", "day"]).decode().splitlines()]
+        check([d["window_value"] for d in by_day] == [f"d{i}" for i in range((k + 3) // 4)] and
+              sum(d["window"]["frames"] for d in by_day) == k == n_frames, f"--window-by day: {len(by_day)} windows")
+        plain = os.path.join(tmp, "plain.stb")
+        run([stratum, "baseline", "freeze", gt, dt] + opts + ["-o", plain, "--no-profile"])
+        r = subprocess.run([stratum, "drift", plain, frames], capture_output=True, text=True, timeout=120)
+        check(r.returncode == 1 and "holds no drift profile" in r.stderr, f"drift without a profile: {r.stderr!r}")
+        lines = open(frames).read().splitlines()
+        for i, line in enumerate(lines):
+            if '"score": ' in line:
+                lines[i] = line.replace('"score": ', '"score": 1', 1)
+                break
+        bad = os.path.join(tmp, "bad.jsonl")
+        open(bad, "w").write("\n".join(lines) + "\n")
+        r = subprocess.run([stratum, "drift", files[0], bad], capture_output=True, text=True, timeout=120)
+        check(r.returncode == 1 and "bad.jsonl: frame" in r.stderr and "is not in [0, 1]" in r.stderr,
+              f"drift of a score outside [0, 1]: exit {r.returncode}, {r.stderr!r}")
         damaged = os.path.join(tmp, "damaged.stb")
         for cut, want in ((len(c) - 1, "truncated"), (100, "truncated"), (None, "checksum mismatch")):
             data = bytearray(c[:cut] if cut else c)
@@ -627,6 +669,13 @@ cli_expect(usage_baseline_no_output 2 "baseline freeze needs -o FILE" baseline f
 cli_expect(usage_baseline_bins 2 "--bins (bounded mode) is not offered" baseline freeze ${good_gt} ${good_dt} --bins 10 -o x.stb)
 cli_expect(usage_baseline_subcommand 2 "baseline: unknown subcommand 'thaw'" baseline thaw x)
 cli_expect(usage_baseline_stdin 2 "give a file (its SHA-256 is recorded)" baseline freeze --stream - -o x.stb)
+cli_expect(usage_drift_one_file 2 "drift needs BASELINE and a window" drift x.stb)
+cli_expect(usage_drift_window 2 "--window must be at least 1 frame" drift x.stb w.jsonl --window 0)
+cli_expect(usage_drift_alpha 2 "--alpha must be in (0, 1)" drift x.stb w.jsonl --alpha 2)
+cli_expect(usage_drift_window_coco 2 "--window and --window-by read a frame stream" drift x.stb ${good_gt} ${good_dt} --window 5)
+cli_expect(usage_drift_window_both 2 "give one of --window and --window-by" drift x.stb w.jsonl --window 5 --window-by day)
+cli_expect(usage_drift_psi 2 "--psi-alarm must be at least --psi-warn" drift x.stb w.jsonl --psi-warn 0.3 --psi-alarm 0.2)
+cli_expect(bad_drift_baseline 1 "bad magic bytes at offset 0" drift ${good_gt} ${good_gt} ${good_dt})
 cli_expect(usage_no_command 2 "usage: stratum coco")
 cli_expect(usage_unknown_command 2 "unknown command 'evaluate'" evaluate ${good_gt})
 cli_expect(usage_stream_no_file 2 "stream needs one FRAMES.jsonl" stream)

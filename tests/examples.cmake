@@ -6,7 +6,7 @@ foreach(ex coco_eval sliced_eval bootstrap_interval audit_report baseline_freeze
     add_test(NAME example_${ex} COMMAND example_${ex} ${_case}/gt.json ${_case}/dt.json)
   endif()
 endforeach()
-foreach(ex failure_rates score_drift calibration_report)
+foreach(ex failure_rates score_drift calibration_report drift_window)
   if(TARGET example_${ex})
     add_test(NAME example_${ex} COMMAND example_${ex})
   endif()

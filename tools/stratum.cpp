@@ -9,6 +9,7 @@
 //                 C]
 //   stratum baseline freeze GT.json DT.json | --stream FRAMES.jsonl [options] -o FILE [--no-timestamp]
 //   stratum baseline show FILE
+//   stratum drift BASELINE FRAMES.jsonl|- | BASELINE GT.json DT.json [drift options]
 //
 // Exit status: 0 on success, 1 on bad input data, 2 on bad usage.
 #include <algorithm>
@@ -24,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -36,7 +38,9 @@
 #include <stratum/audit/curves.hpp>
 #include <stratum/audit/errors.hpp>
 #include <stratum/audit/stream.hpp>
+#include <stratum/baseline/drift.hpp>
 #include <stratum/baseline/file.hpp>
+#include <stratum/baseline/profile.hpp>
 #include <stratum/coco/bootstrap.hpp>
 #include <stratum/coco/slices.hpp>
 #include <stratum/coco/stream.hpp>
@@ -46,6 +50,7 @@
 #include <stratum/io/production_json.hpp>
 #include <stratum/report/audit_json.hpp>
 #include <stratum/report/audit_text.hpp>
+#include <stratum/report/drift.hpp>
 #include <stratum/report/evaluation_json.hpp>
 
 namespace {
@@ -59,8 +64,9 @@ const char* const kUsage =
     "       stratum audit GT.json DT.json [options] [audit options]\n"
     "       stratum audit --stream FRAMES.jsonl|- [--categories GT.json] [options] [audit options]\n"
     "       stratum baseline freeze GT.json DT.json | --stream FRAMES.jsonl [options] [operating-point\n"
-    "                               options] -o FILE [--no-timestamp]\n"
+    "                               options] -o FILE [--no-timestamp] [--no-profile]\n"
     "       stratum baseline show FILE\n"
+    "       stratum drift BASELINE FRAMES.jsonl|- | BASELINE GT.json DT.json [drift options]\n"
     "  coco:    COCO bbox evaluation, numbers identical to pycocotools COCOeval.\n"
     "  stream:  the same evaluation over a JSONL frame stream (docs/stream_format.md; '-' reads\n"
     "           stdin), read and matched frame by frame in bounded memory; the same numbers as coco.\n"
@@ -75,8 +81,26 @@ const char* const kUsage =
     "           the parameters, categories, slicing, the operating thresholds (set or chosen as in\n"
     "           audit: --iou, --score-threshold, --thresholds, --choose, --interval, --confidence), the\n"
     "           SHA-256 of every input and the run's audit state; --no-timestamp records no creation time\n"
-    "           (then freezing the same input twice gives the same file)\n"
+    "           (then freezing the same input twice gives the same file); the drift profile of the\n"
+    "           frames (scores, box sizes, aspect ratios, class mix, detections per frame, scenario\n"
+    "           mix; scores must lie in [0, 1]) is frozen too unless --no-profile\n"
     "  baseline show: what a baseline file holds and its run's audit, recomputed from the file\n"
+    "  drift:   a window of frames (a JSONL stream, or a COCO file's images with its results; labels\n"
+    "           are not needed) against the baseline's drift profile (docs/drift.md): per slice, class\n"
+    "           and feature the effect (PSI, KS D or Wasserstein, the shift with its interval) and a\n"
+    "           frame-clustered test, every p-value adjusted over the whole family\n"
+    "drift options:\n"
+    "  --alpha A             family-wise level of the flags (default 0.05)\n"
+    "  --adjust holm|bh      Holm (family-wise, default) or Benjamini-Hochberg (false discovery rate)\n"
+    "  --psi-warn X          a flagged shift with PSI >= X is a warning (default 0.1)\n"
+    "  --psi-alarm Y         a flagged shift with PSI >= Y is an alarm (default 0.25)\n"
+    "  --min-frames N        frames with a value needed on each side for a test (default 30)\n"
+    "  --window N            one comparison per N consecutive frames of the stream (a series); the\n"
+    "                        memory holds the baseline and one window\n"
+    "  --window-by KEY       one comparison per value of attribute KEY (e.g. day), the frames of each\n"
+    "                        value together in the stream\n"
+    "  --all                 list every test, not only the flagged ones\n"
+    "  --json                one JSON object (with --window: one per window, one per line)\n"
     "audit options:\n"
     "  --iou a[,b]           IoU thresholds of the operating points, each one of the evaluation's\n"
     "                        (default 0.5)\n"
@@ -762,7 +786,7 @@ int cmd_baseline_freeze(const std::vector<std::string>& args) {
   std::vector<std::string> rest;
   int threshold_options = 0;
   std::string stream_path, out_path;
-  bool timestamp = true;
+  bool timestamp = true, with_profile = true;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
     if (parse_operating_option(args, i, ao, threshold_options)) continue;
@@ -771,6 +795,8 @@ int cmd_baseline_freeze(const std::vector<std::string>& args) {
       (a == "-o" ? out_path : stream_path) = args[++i];
     } else if (a == "--no-timestamp") {
       timestamp = false;
+    } else if (a == "--no-profile") {
+      with_profile = false;
     } else {
       rest.push_back(a);
     }
@@ -792,12 +818,31 @@ int cmd_baseline_freeze(const std::vector<std::string>& args) {
   ao.threads = o.threads;
   std::vector<baseline::input_file> inputs;
   std::optional<audit::audit_stream> au;
+  baseline::profile prof;
+  const auto ids_of = [](const std::vector<coco::category_info>& cats) {
+    std::vector<std::int64_t> ids;
+    for (const auto& c : cats) ids.push_back(c.id);
+    return ids;
+  };
+  const auto profile_hint = [](const input_error& e) {
+    return input_error(std::string(e.what()) +
+                       " (baseline freeze --no-profile freezes without the drift profile)");
+  };
   if (streamed) {
     inputs.push_back(input_of("frames", stream_path));
     if (!o.categories_file.empty()) inputs.push_back(input_of("categories", o.categories_file));
     io::jsonl_reader reader = open_stream(stream_path, o);
     au.emplace(reader.categories(), o.p);
     coco::run_stream([&reader](coco::frame& f) { return reader.next(f); }, *au, o.threads);
+    if (with_profile) try {
+        prof = baseline::build_profile(ids_of(reader.categories()), o.specs, [&](auto&& fn) {
+          io::jsonl_reader again = open_stream(stream_path, o);
+          coco::frame f;
+          while (again.next(f)) fn(f);
+        });
+      } catch (const input_error& e) {
+        throw profile_hint(e);
+      }
   } else {
     inputs.push_back(input_of("ground truth", o.positional[0]));
     inputs.push_back(input_of("detections", o.positional[1]));
@@ -805,10 +850,17 @@ int cmd_baseline_freeze(const std::vector<std::string>& args) {
     const auto dt = io::load_coco_results(o.positional[1], gt);
     au.emplace(gt.categories, o.p);
     coco::for_each_coco_frame(gt, dt, [&](const coco::frame& f) { au->add(f); });
+    if (with_profile) try {
+        prof = baseline::build_profile(ids_of(gt.categories), o.specs,
+                                       [&](auto&& fn) { coco::for_each_coco_frame(gt, dt, fn); });
+      } catch (const input_error& e) {
+        throw profile_hint(e);
+      }
   }
   const auto res = au->finalize(o.specs, ao);
-  const auto b = baseline::freeze(*au, o.p, res, o.specs, ao, std::move(inputs),
-                                  timestamp ? static_cast<std::int64_t>(std::time(nullptr)) : 0);
+  const auto b =
+      baseline::freeze(*au, o.p, res, o.specs, ao, std::move(inputs),
+                       timestamp ? static_cast<std::int64_t>(std::time(nullptr)) : 0, std::move(prof));
   const auto bytes = b.serialize();
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(out_path.c_str(), "wb"), &std::fclose);
   if (!f) throw std::runtime_error(out_path + ": cannot open for writing: " + std::strerror(errno));
@@ -819,6 +871,8 @@ int cmd_baseline_freeze(const std::vector<std::string>& args) {
       out_path.c_str(), b.audit.frames.size(), static_cast<unsigned long long>(b.audit.ground_truths),
       static_cast<unsigned long long>(b.audit.detections), b.points.size(), bytes.size());
   std::printf("content SHA-256 %s\n", detail::sha256::hex(b.content_sha256()).c_str());
+  if (b.drift.is_identity())
+    std::printf("no drift profile (--no-profile): stratum drift cannot use this file\n");
   return 0;
 }
 
@@ -830,6 +884,17 @@ std::string utc_time(std::int64_t t) {
   char buf[40];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+/// A baseline file read and checked; input_error naming the file, the offset and the field otherwise.
+baseline::baseline_file load_baseline(const std::string& path, std::size_t& size) {
+  const auto bytes = read_bytes(path);
+  size = bytes.size();
+  try {
+    return baseline::baseline_file::deserialize(bytes);
+  } catch (const input_error& e) {
+    throw input_error(path + ": " + e.what());
+  }
 }
 
 /// stratum baseline show FILE: what the file holds, and the frozen run's audit at each operating point.
@@ -844,14 +909,9 @@ int cmd_baseline_show(const std::vector<std::string>& args) {
     pos.push_back(a);
   }
   if (pos.size() != 1) usage_fail("baseline show needs one FILE");
-  const auto bytes = read_bytes(pos[0]);
-  baseline::baseline_file b;
-  try {
-    b = baseline::baseline_file::deserialize(bytes);
-  } catch (const input_error& e) {
-    throw input_error(pos[0] + ": " + e.what());
-  }
-  std::printf("baseline %s (%zu bytes)\n", pos[0].c_str(), bytes.size());
+  std::size_t size = 0;
+  const auto b = load_baseline(pos[0], size);
+  std::printf("baseline %s (%zu bytes)\n", pos[0].c_str(), size);
   std::printf("  content SHA-256  %s\n", detail::sha256::hex(b.content_sha256()).c_str());
   std::printf("  written by       stratum %s, created %s\n", b.writer.c_str(), utc_time(b.created).c_str());
   std::printf("  fingerprint      %s (parameters and categories)\n", detail::hex64(b.fingerprint()).c_str());
@@ -870,8 +930,175 @@ int cmd_baseline_show(const std::vector<std::string>& args) {
   std::printf("  frames           %zu (%llu ground truths, %llu detections read)\n", b.audit.frames.size(),
               static_cast<unsigned long long>(b.audit.ground_truths),
               static_cast<unsigned long long>(b.audit.detections));
+  if (b.drift.is_identity()) {
+    std::printf("  drift profile    none (frozen with --no-profile, or a version-1 file)\n");
+  } else {
+    const auto& sets = b.drift.sets();
+    const auto all = sets.find(baseline::profile::all_name);
+    std::printf(
+        "  drift profile    %zu sets (all and %zu slices), %llu frames, %llu detections; score deciles "
+        "of all classes at",
+        sets.size(), sets.size() - 1,
+        static_cast<unsigned long long>(all == sets.end() ? 0 : all->second.frames),
+        static_cast<unsigned long long>(all == sets.end() ? 0 : all->second.detections));
+    for (const auto c : b.drift.bins().cuts[0][0])
+      std::printf(" %.3f", static_cast<double>(c) * baseline::grids[0].width());
+    std::printf("\n");
+  }
   std::printf("\nThe frozen run's audit (recomputed from the file's state):\n\n");
   for (std::size_t i = 0; i < b.points.size(); ++i) report::print_audit(baseline::audit_of(b, i), stdout);
+  return 0;
+}
+
+/// stratum drift BASELINE FRAMES.jsonl|- | BASELINE GT.json DT.json [drift options]
+int cmd_drift(const std::vector<std::string>& args) {
+  baseline::drift_options d;
+  std::vector<std::string> pos;
+  bool json = false, all = false;
+  std::uint64_t window = 0;
+  std::string window_by;
+  const auto value = [&](std::size_t& i) -> const std::string& {
+    if (i + 1 >= args.size()) usage_fail(args[i] + " needs a value");
+    return args[++i];
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--json") {
+      json = true;
+    } else if (a == "--all") {
+      all = true;
+    } else if (a == "--alpha") {
+      d.alpha = parse_double(value(i), a);
+      if (!(d.alpha > 0 && d.alpha < 1)) usage_fail("--alpha must be in (0, 1)");
+    } else if (a == "--adjust") {
+      const auto& v = value(i);
+      if (v == "holm")
+        d.adjustment = stats::p_value_adjustment::holm;
+      else if (v == "bh")
+        d.adjustment = stats::p_value_adjustment::benjamini_hochberg;
+      else
+        usage_fail("--adjust expects holm or bh, got '" + v + "'");
+    } else if (a == "--psi-warn" || a == "--psi-alarm") {
+      const double v = parse_double(value(i), a);
+      if (!(v > 0) || !std::isfinite(v)) usage_fail(a + " must be a positive number");
+      (a == "--psi-warn" ? d.psi_warn : d.psi_alarm) = v;
+    } else if (a == "--min-frames") {
+      const long v = parse_long(value(i), a);
+      if (v < 2) usage_fail("--min-frames must be at least 2");
+      d.min_frames = static_cast<std::uint64_t>(v);
+    } else if (a == "--window") {
+      const long v = parse_long(value(i), a);
+      if (v < 1) usage_fail("--window must be at least 1 frame");
+      window = static_cast<std::uint64_t>(v);
+    } else if (a == "--window-by") {
+      window_by = value(i);
+      if (window_by.empty()) usage_fail("--window-by needs an attribute key");
+    } else if (a.size() > 1 && a[0] == '-') {
+      usage_fail("unknown option " + a);
+    } else {
+      pos.push_back(a);
+    }
+  }
+  if (d.psi_alarm < d.psi_warn) usage_fail("--psi-alarm must be at least --psi-warn");
+  if (pos.size() != 2 && pos.size() != 3)
+    usage_fail("drift needs BASELINE and a window: FRAMES.jsonl (or - for stdin), or GT.json DT.json");
+  if (window > 0 && !window_by.empty()) usage_fail("give one of --window and --window-by");
+  if ((window > 0 || !window_by.empty()) && pos.size() != 2)
+    usage_fail("--window and --window-by read a frame stream: give FRAMES.jsonl");
+  const bool series = window > 0 || !window_by.empty();
+  std::size_t size = 0;
+  const auto b = load_baseline(pos[0], size);
+  if (b.drift.is_identity())
+    throw input_error(pos[0] +
+                      ": the baseline holds no drift profile (frozen with --no-profile, or by an older "
+                      "version): freeze it again");
+  const auto fresh = [&] {
+    return baseline::profile(b.drift.category_ids(), b.drift.slicing(), b.drift.bins());
+  };
+  const auto report = [&](const baseline::profile& w, std::uint64_t index, std::uint64_t first,
+                          const std::string& label) {
+    const auto r = baseline::compare(b.drift, w, b.categories, d);
+    if (json) {
+      auto j = report::drift_json(r);
+      if (series) {
+        j.pop_back();  // newline
+        j.pop_back();  // }
+        j += ", \"window_index\": " + std::to_string(index) + ", \"first_frame\": " + std::to_string(first);
+        if (!window_by.empty()) j += ", \"window_value\": " + stratum::detail::json_quoted(label);
+        j += "}\n";
+      }
+      std::fputs(j.c_str(), stdout);
+    } else {
+      if (series)
+        std::printf("window %llu%s (frames %llu-%llu of the stream)\n",
+                    static_cast<unsigned long long>(index),
+                    window_by.empty() ? "" : (", " + window_by + "=" + label).c_str(),
+                    static_cast<unsigned long long>(first),
+                    static_cast<unsigned long long>(first + r.window_frames - 1));
+      report::print_drift(r, stdout, all);
+      if (series) std::printf("\n");
+    }
+  };
+  auto w = fresh();
+  if (pos.size() == 3) {
+    const auto gt = io::load_coco_ground_truth(pos[1]);
+    const auto dt = io::load_coco_results(pos[2], gt);
+    try {
+      coco::for_each_coco_frame(gt, dt, [&](const coco::frame& f) { w.add(f); });
+    } catch (const input_error& e) {
+      throw input_error(pos[2] + ": " + e.what());
+    }
+    report(w, 0, 0, "");
+    return 0;
+  }
+  io::jsonl_reader reader = pos[1] == "-" ? io::jsonl_reader(std::cin, "<stdin>", b.categories)
+                                          : io::jsonl_reader::open(pos[1], b.categories);
+  if (pos[1] == "-") std::ios::sync_with_stdio(false);
+  coco::frame f;
+  std::uint64_t in_window = 0, index = 0, seen = 0;
+  std::string current;                  // --window-by: the value of the window being counted
+  std::set<std::string> closed_values;  // --window-by: values whose window has been reported
+  while (reader.next(f)) {
+    if (!window_by.empty()) {
+      const std::string* v = window_by == "provenance" ? (f.provenance.empty() ? nullptr : &f.provenance)
+                                                       : f.attribute(window_by);
+      if (v == nullptr)
+        throw input_error(pos[1] + ": frame " + std::to_string(f.id) + " has no value of " + window_by +
+                          " (--window-by " + window_by + ")");
+      if (in_window > 0 && *v != current) {
+        report(w, index++, seen - in_window, current);
+        closed_values.insert(current);
+        w = fresh();
+        in_window = 0;
+      }
+      if (closed_values.count(*v))
+        throw input_error(pos[1] + ": frame " + std::to_string(f.id) + ": " + window_by + " = " + *v +
+                          " again after other values: --window-by needs the frames of each value together");
+      current = *v;
+    }
+    try {
+      w.add(f);
+    } catch (const input_error& e) {
+      throw input_error(pos[1] + ": " + e.what());
+    }
+    ++seen;
+    ++in_window;
+    if (window > 0 && in_window == window) {
+      report(w, index++, seen - in_window, "");
+      w = fresh();
+      in_window = 0;
+    }
+  }
+  if (seen == 0) throw input_error(pos[1] + ": no frames");
+  if (!series || in_window > 0) {
+    if (window > 0)
+      std::fprintf(stderr, "stratum: the last window has %llu frames (fewer than %llu)\n",
+                   static_cast<unsigned long long>(in_window), static_cast<unsigned long long>(window));
+    report(w, index, seen - in_window, current);
+  }
   return 0;
 }
 
@@ -901,6 +1128,7 @@ int main(int argc, char** argv) {
     if (cmd == "convert") return cmd_convert(args);
     if (cmd == "audit") return cmd_audit(args);
     if (cmd == "baseline") return cmd_baseline(args);
+    if (cmd == "drift") return cmd_drift(args);
     usage_fail("unknown command '" + cmd + "'");
   } catch (const stratum::usage_error& e) {
     std::fprintf(stderr, "stratum: %s\n%s", e.what(), kUsage);

@@ -160,6 +160,16 @@ constexpr std::array<condition, 3> times_of_day{{
     {"dusk", 150, 880'000, 50'000, 1150, 5'000},
     {"night", 250, 780'000, 100'000, 1300, 12'000},
 }};
+// --shift night: the time-of-day mix of a production window with the night share 30 points higher.
+constexpr std::array<i64, 3> night_shift_weights{300, 150, 550};
+// --shift rig: the frames of rig_c come from a new camera, rig_d: objects 0.6 times the side, recall 0.8
+// times rig_c's.
+constexpr std::string_view new_rig_name = "rig_d";
+constexpr i64 new_rig_side = 600;        // per mille
+constexpr i64 new_rig_recall = 800'000;  // ppm, on top of rig_c's
+// --shift score: every score 0.85 times what it was.
+constexpr i64 score_shift = 850'000;  // ppm
+
 constexpr std::array<condition, 3> rigs{{
     {"rig_a", 400, 1'000'000, 0, 1000, 0},
     {"rig_b", 350, 970'000, 15'000, 1050, 2'000},
@@ -359,10 +369,23 @@ struct image_meta {
   bool probes =
       false;           // the data set has out-of-distribution probe frames (the "probe" attribute is written)
   bool probe = false;  // this image is one
+  bool new_rig = false;  // --shift rig: a rig_c frame taken by the new camera
 };
 
+// floor(sqrt(n)) for n >= 0, in integers.
+[[nodiscard]] i64 isqrt(i64 n) noexcept {
+  i64 x = 0;
+  for (i64 bit = i64{1} << 30; bit > 0; bit >>= 1)
+    if ((x + bit) * (x + bit) <= n) x += bit;
+  return x;
+}
+
+// A production window with a known shift (--shift; docs/generator.md).
+enum class shift_kind { none, night, rig, score, prior };
+
 // The metadata of image `index` given the previous image's id (ids increase with random gaps, like COCO's).
-[[nodiscard]] image_meta make_image_meta(u64 seed, u64 index, i64 previous_id, i64 ood_ppm) {
+[[nodiscard]] image_meta make_image_meta(u64 seed, u64 index, i64 previous_id, i64 ood_ppm,
+                                         shift_kind shift = shift_kind::none) {
   rng r(stream_key(seed, 2, index));
   image_meta m{};
   m.id = previous_id + r.between(1, 12);
@@ -375,8 +398,9 @@ struct image_meta {
     return r.pick(w);
   };
   m.weather = pick_condition(weathers);
-  m.timeofday = pick_condition(times_of_day);
+  m.timeofday = shift == shift_kind::night ? r.pick(night_shift_weights) : pick_condition(times_of_day);
   m.rig = pick_condition(rigs);
+  m.new_rig = shift == shift_kind::rig && m.rig == 2;
   m.provenance = pick_condition(provenances);
   if (ood_ppm > 0) {  // its own stream: without probes every image is what it was
     rng p(stream_key(seed, 4, index));
@@ -499,6 +523,7 @@ struct world {
   category_sampler sample_category;
   bool calibrated = false;  // --detector calibrated
   i64 miscalibration = 0;   // ppm, in [-1e6, 1e6]
+  shift_kind shift = shift_kind::none;
 };
 
 [[nodiscard]] i64 overlap(const box& a, const box& b) noexcept {  // intersection area, hundredths^2
@@ -571,6 +596,8 @@ void finish_detections(const world& wd, rng& r, frame& f, bool ties) {
           clamp_score(x > 0 ? d.score + x * (one_ppm - d.score) / one_ppm : d.score + d.score * x / one_ppm);
     }
   }
+  if (wd.shift == shift_kind::score)
+    for (detection& d : f.dt) d.score = clamp_score(d.score * score_shift / one_ppm);
   for (std::size_t i = f.dt.size(); i > 1; --i) {
     std::swap(f.dt[i - 1], f.dt[static_cast<std::size_t>(r.below(static_cast<i64>(i)))]);
   }
@@ -607,6 +634,7 @@ void make_frame(const world& wd, u64 index, frame& f) {
         break;
     }
     const i64 aspect = cat.sqrt_aspect * r.between(850, 1150) / 1000;
+    if (m.new_rig) side = std::max<i64>(side * new_rig_side / 1000, px);
     const box b = place_box(r, side, aspect, width, height);
     f.gt.push_back({c, b, annotation_area(r, b), false});
   }
@@ -637,7 +665,8 @@ void make_frame(const world& wd, u64 index, frame& f) {
   const condition& tod = times_of_day[m.timeofday];
   const condition& rig = rigs[m.rig];
   const condition& prov = provenances[m.provenance];
-  const i64 scene_recall = we.recall * tod.recall / one_ppm * rig.recall / one_ppm * prov.recall / one_ppm;
+  const i64 scene_recall = we.recall * tod.recall / one_ppm * rig.recall / one_ppm * prov.recall / one_ppm *
+                           (m.new_rig ? new_rig_recall : one_ppm) / one_ppm;
   const i64 penalty = we.score_penalty + tod.score_penalty + rig.score_penalty + prov.score_penalty;
   const i64 scene_jitter =
       we.jitter * tod.jitter / 1000 * rig.jitter / 1000 * prov.jitter / 1000;  // per mille
@@ -716,6 +745,7 @@ void make_frame(const world& wd, u64 index, frame& f) {
         side = draw_side(r, large_edges);
         break;
     }
+    if (m.new_rig) side = std::max<i64>(side * new_rig_side / 1000, px);
     const box b = place_box(r, side, sqrt_aspects[static_cast<std::size_t>(r.below(sqrt_aspects.size()))],
                             width, height);
     i64 score = 0;
@@ -816,7 +846,7 @@ void put_attributes(std::string& out, const image_meta& m) {
   out += "\", \"timeofday\": \"";
   out += times_of_day[m.timeofday].name;
   out += "\", \"rig\": \"";
-  out += rigs[m.rig].name;
+  out += m.new_rig ? new_rig_name : rigs[m.rig].name;
   if (m.probes) {
     out += "\", \"probe\": \"";
     out += m.probe ? "ood" : "in";
@@ -903,6 +933,7 @@ struct options {
   bool calibrated = false;  // --detector calibrated
   i64 miscalibration = 0;   // ppm
   i64 ood_probes = 0;       // ppm of the images
+  shift_kind shift = shift_kind::none;
 };
 
 constexpr i64 max_images = 10'000'000;
@@ -928,6 +959,10 @@ constexpr std::string_view usage =
     "--images/--categories)\n"
     "  --detector M      default (the model of docs/generator.md) or calibrated (each score is the\n"
     "                    probability that the detection is a true positive)\n"
+    "  --shift KIND      a production window with a known shift: night (night share +30 points), rig\n"
+    "                    (rig_c frames from a new camera rig_d: objects 0.6x the side, recall 0.8x),\n"
+    "                    score (every score 0.85x), prior (class frequencies 1/sqrt(rank) instead of\n"
+    "                    1/rank), none (default)\n"
     "  --miscalibration X  every score s becomes s + X (1 - s) (X in (0, 1]: overconfident) or s (1 + X)\n"
     "                    (X in [-1, 0): underconfident); default 0\n"
     "  --ood-probes P    a share P in [0, 1] of the images are out-of-distribution probes (attribute\n"
@@ -1010,7 +1045,8 @@ template <class T>
       continue;
     }
     if (arg != "--images" && arg != "--seed" && arg != "--categories" && arg != "--gt" && arg != "--dt" &&
-        arg != "--jsonl" && arg != "--detector" && arg != "--miscalibration" && arg != "--ood-probes") {
+        arg != "--jsonl" && arg != "--detector" && arg != "--miscalibration" && arg != "--ood-probes" &&
+        arg != "--shift") {
       throw usage_error("unknown argument '" + std::string(argv[i]) + "'");
     }
     std::string_view value;
@@ -1033,6 +1069,20 @@ template <class T>
       if (value != "default" && value != "calibrated")
         throw usage_error("--detector expects default or calibrated, got '" + std::string(value) + "'");
       o.calibrated = value == "calibrated";
+    } else if (arg == "--shift") {
+      if (value == "none")
+        o.shift = shift_kind::none;
+      else if (value == "night")
+        o.shift = shift_kind::night;
+      else if (value == "rig")
+        o.shift = shift_kind::rig;
+      else if (value == "score")
+        o.shift = shift_kind::score;
+      else if (value == "prior")
+        o.shift = shift_kind::prior;
+      else
+        throw usage_error("--shift expects none, night, rig, score or prior, got '" + std::string(value) +
+                          "'");
     } else if (arg == "--miscalibration") {
       o.miscalibration = parse_ppm("--miscalibration", value, -one_ppm, one_ppm);
     } else if (arg == "--ood-probes") {
@@ -1070,8 +1120,11 @@ struct summary {
 
 [[nodiscard]] summary generate(const options& o) {
   std::vector<category> cats = make_categories(o.categories);
+  if (o.shift == shift_kind::prior)  // class frequencies 1/sqrt(rank): the rarer classes more frequent
+    for (std::size_t i = 0; i < cats.size(); ++i)
+      cats[i].frequency = 10'000'000'000 / isqrt(static_cast<i64>(i + 1) * 1'000'000);  // sum < 2^32
   const category_sampler sampler(cats);
-  const world wd{o.seed, std::move(cats), sampler, o.calibrated, o.miscalibration};
+  const world wd{o.seed, std::move(cats), sampler, o.calibrated, o.miscalibration, o.shift};
 
   output_file gt_file(o.gt_path);
   output_file dt_file(o.dt_path);
@@ -1088,7 +1141,7 @@ struct summary {
   g += "}, \"images\": [";
   i64 previous_id = 0;
   for (i64 i = 0; i < o.images; ++i) {
-    const image_meta m = make_image_meta(o.seed, static_cast<u64>(i), previous_id, o.ood_probes);
+    const image_meta m = make_image_meta(o.seed, static_cast<u64>(i), previous_id, o.ood_probes, o.shift);
     previous_id = m.id;
     if (i > 0) g += ", ";
     put_image(g, m);
@@ -1103,7 +1156,7 @@ struct summary {
   previous_id = 0;
   i64 next_ann_id = 1;
   for (i64 i = 0; i < o.images; ++i) {
-    f.meta = make_image_meta(o.seed, static_cast<u64>(i), previous_id, o.ood_probes);
+    f.meta = make_image_meta(o.seed, static_cast<u64>(i), previous_id, o.ood_probes, o.shift);
     previous_id = f.meta.id;
     make_frame(wd, static_cast<u64>(i), f);
     const i64 first_ann_id = next_ann_id;

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Drift against a frozen baseline on windows with no shift and with known shifts (stratum_synth --shift,
+docs/generator.md), through the command line:
+
+    drift_check.py STRATUM_SYNTH STRATUM WORK_DIR [--sizes 500[,1000...]] [--windows 200]
+
+A baseline of 10,000 frames (seed 5, slicing weather, timeofday, rig) is frozen; streams of windows of each
+size are drawn from other seeds, without a shift and with each shift, and `stratum drift --window N` compares
+every window with the baseline (Holm over every test of a window at 0.05):
+
+- no shift: the share of windows with any flag lies in the two-sided 95% band of Binomial(windows, 0.05);
+- each shift is flagged where it was injected in at least 95% of the windows: night (the time-of-day mix),
+  rig (the rig mix, a value the baseline never saw, and the pooled box size), score (the pooled score), prior
+  (the pooled class mix);
+- the features a shift does not touch are flagged in no more windows than the band's upper end.
+Prints the table docs/drift.md quotes.
+"""
+import json
+import os
+import subprocess
+import sys
+
+from scipy import stats
+
+failures = []
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+
+
+FLAG = ("shift", "warn", "alarm")
+# shift: (where it was injected: (set, feature, class)), and the tests it must leave alone
+SHIFTS = {
+    "night": ([("timeofday", "scenario mix", "")],
+              lambda t: t["feature"] == "scenario mix" and t["set"] in ("weather", "rig")),
+    "rig": ([("rig", "scenario mix", ""), ("all", "box size", "")],
+            lambda t: t["feature"] == "scenario mix" and t["set"] in ("weather", "timeofday")),
+    "score": ([("all", "score", "")],
+              lambda t: t["feature"] in ("box size", "aspect", "class mix", "detections per frame", "scenario mix")),
+    "prior": ([("all", "class mix", "")], lambda t: t["feature"] == "scenario mix"),
+}
+
+
+def windows(synth, stratum, work, baseline, size, count, seed, shift):
+    frames = os.path.join(work, f"w_{shift}_{size}.jsonl")
+    subprocess.run([synth, "--images", str(size * count), "--seed", str(seed), "--gt",
+                    os.path.join(work, "g.json"), "--dt", os.path.join(work, "d.json"), "--jsonl", frames,
+                    "--shift", shift], check=True, stdout=subprocess.DEVNULL)
+    out = subprocess.run([stratum, "drift", baseline, frames, "--window", str(size), "--json"], check=True,
+                         capture_output=True, text=True).stdout
+    os.remove(frames)
+    rows = [json.loads(line) for line in out.splitlines()]
+    check(len(rows) == count, f"{shift}, {size}: {len(rows)} windows, expected {count}")
+    return rows
+
+
+def main():
+    synth, stratum, work = sys.argv[1:4]
+    sizes, count = [500], 200
+    args = sys.argv[4:]
+    while args:
+        if args[0] == "--sizes":
+            sizes = [int(x) for x in args[1].split(",")]
+        elif args[0] == "--windows":
+            count = int(args[1])
+        args = args[2:]
+    os.makedirs(work, exist_ok=True)
+    gt, dt, base = (os.path.join(work, n) for n in ("b_gt.json", "b_dt.json", "baseline.stb"))
+    subprocess.run([synth, "--images", "10000", "--seed", "5", "--gt", gt, "--dt", dt], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run([stratum, "baseline", "freeze", gt, dt, "--slice-by", "weather,timeofday,rig", "-o", base,
+                    "--no-timestamp"], check=True, stdout=subprocess.DEVNULL)
+    lo, hi = int(stats.binom.ppf(0.025, count, 0.05)), int(stats.binom.ppf(0.975, count, 0.05))
+    print(f"baseline: 10,000 frames; {count} windows per size and shift; Holm at 0.05 over every test of a "
+          f"window; 95% band of the false-alarm count: [{lo}, {hi}]")
+    print("| frames per window | tests per window | no shift: windows with a flag | night: time-of-day mix | "
+          "rig: rig mix / pooled box size | score: pooled score | prior: pooled class mix | untouched features "
+          "flagged (night, rig, score, prior) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for size in sizes:
+        null = windows(synth, stratum, work, base, size, count, 77, "none")
+        flagged = sum(1 for r in null if r["flagged"] > 0)
+        tests = sum(r["tested"] for r in null) / len(null)
+        check(lo <= flagged <= hi, f"{size} frames: {flagged} of {count} windows without a shift have a flag, "
+              f"outside the band [{lo}, {hi}] of the 5% stated")
+        power, untouched = {}, {}
+        for shift, (targets, unaffected) in SHIFTS.items():
+            rows = windows(synth, stratum, work, base, size, count, 78, shift)
+            for target in targets:
+                hit = sum(1 for r in rows if any((t["set"], t["feature"], t["class"]) == target and t["status"] in FLAG
+                                                 for t in r["tests"]))
+                power[(shift, target)] = hit / count
+                check(hit >= 0.95 * count, f"{size} frames, shift {shift}: {target} flagged in {hit} of {count}")
+            bad = sum(1 for r in rows if any(unaffected(t) and t["status"] in FLAG for t in r["tests"]))
+            untouched[shift] = bad
+            check(bad <= hi, f"{size} frames, shift {shift}: untouched features flagged in {bad} of {count}")
+
+        def pct(shift, i=0):
+            return f"{100 * power[(shift, SHIFTS[shift][0][i])]:.0f}%"
+
+        print(f"| {size} | {tests:.0f} | {flagged} of {count} ({100 * flagged / count:.1f}%) | {pct('night')} | "
+              f"{pct('rig')} / {pct('rig', 1)} | {pct('score')} | {pct('prior')} | "
+              f"{', '.join(str(untouched[s]) for s in SHIFTS)} |")
+    for f in failures:
+        print("FAIL:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
