@@ -1054,9 +1054,9 @@ int cmd_drift(const std::vector<std::string>& args) {
     report(w, 0, 0, "");
     return 0;
   }
+  if (pos[1] == "-") std::ios::sync_with_stdio(false);  // before anything is read from stdin
   io::jsonl_reader reader = pos[1] == "-" ? io::jsonl_reader(std::cin, "<stdin>", b.categories)
                                           : io::jsonl_reader::open(pos[1], b.categories);
-  if (pos[1] == "-") std::ios::sync_with_stdio(false);
   coco::frame f;
   std::uint64_t in_window = 0, index = 0, seen = 0;
   std::string current;                  // --window-by: the value of the window being counted
