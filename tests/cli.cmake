@@ -499,6 +499,30 @@ def baseline(stratum, case):
               f"--window 3 over {n_frames} frames: {len(series)} documents")
         text = run([stratum, "drift", files[0], frames, "--all"]).decode()
         check("0 of " in text and "not flagged:" in text, f"drift text: {text[:300]!r}")
+        # with labels: the rates at the frozen operating point, unchanged on the baseline's own frames; the
+        # expected precision equals the measured one on them pooled (isotonic fits keep the sum); without
+        # labels (or --ignore-labels), no rate and no measured precision
+        rates = [t for t in same["tests"] if t["iou"] is not None]
+        check(same["labelled"] and len(rates) > 0 and all(t["shift"]["value"] in (None, 0) for t in rates),
+              f"drift of the baseline's own labelled frames: {len(rates)} rate tests")
+        pooled = [e for e in same["expected_precision"] if e["set"] == "all" and e["class"] == ""]
+        check(len(pooled) == 1 and abs(pooled[0]["expected"] - pooled[0]["measured"]) < 1e-9 and
+              abs(pooled[0]["base_precision"] - pooled[0]["measured"]) < 1e-12,
+              f"expected precision of the baseline's own frames: {pooled}")
+        ignored = json.loads(run([stratum, "drift", files[0], frames, "--json", "--ignore-labels"]))
+        unlabelled = os.path.join(tmp, "unlabelled.jsonl")
+        with open(unlabelled, "w") as out:
+            for line in open(frames):
+                d = json.loads(line)
+                d.pop("gt", None)
+                out.write(json.dumps(d) + "\n")
+        bare = json.loads(run([stratum, "drift", files[0], unlabelled, "--json"]))
+        for name, doc in (("--ignore-labels", ignored), ("frames without gt", bare)):
+            check(not doc["labelled"] and all(t["iou"] is None for t in doc["tests"]) and
+                  all(e["measured"] is None for e in doc["expected_precision"]) and
+                  [e["expected"] for e in doc["expected_precision"]] ==
+                  [e["expected"] for e in same["expected_precision"] if e["window_detections"] or e["base_detections"]],
+                  f"{name}: rates compared or the estimate changed")
         days = os.path.join(tmp, "days.jsonl")
         k = 0
         with open(days, "w") as out:
@@ -675,6 +699,8 @@ cli_expect(usage_drift_alpha 2 "--alpha must be in (0, 1)" drift x.stb w.jsonl -
 cli_expect(usage_drift_window_coco 2 "--window and --window-by read a frame stream" drift x.stb ${good_gt} ${good_dt} --window 5)
 cli_expect(usage_drift_window_both 2 "give one of --window and --window-by" drift x.stb w.jsonl --window 5 --window-by day)
 cli_expect(usage_drift_psi 2 "--psi-alarm must be at least --psi-warn" drift x.stb w.jsonl --psi-warn 0.3 --psi-alarm 0.2)
+cli_expect(usage_drift_rate 2 "--rate-alarm must be at least --rate-warn" drift x.stb w.jsonl --rate-warn 0.1 --rate-alarm 0.05)
+cli_expect(usage_drift_calibration 2 "--min-calibration must be at least 1" drift x.stb w.jsonl --min-calibration 0)
 cli_expect(bad_drift_baseline 1 "bad magic bytes at offset 0" drift ${good_gt} ${good_gt} ${good_dt})
 cli_expect(usage_no_command 2 "usage: stratum coco")
 cli_expect(usage_unknown_command 2 "unknown command 'evaluate'" evaluate ${good_gt})

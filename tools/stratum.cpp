@@ -40,6 +40,7 @@
 #include <stratum/audit/stream.hpp>
 #include <stratum/baseline/drift.hpp>
 #include <stratum/baseline/file.hpp>
+#include <stratum/baseline/performance.hpp>
 #include <stratum/baseline/profile.hpp>
 #include <stratum/coco/bootstrap.hpp>
 #include <stratum/coco/slices.hpp>
@@ -88,13 +89,25 @@ const char* const kUsage =
     "  drift:   a window of frames (a JSONL stream, or a COCO file's images with its results; labels\n"
     "           are not needed) against the baseline's drift profile (docs/drift.md): per slice, class\n"
     "           and feature the effect (PSI, KS D or Wasserstein, the shift with its interval) and a\n"
-    "           frame-clustered test, every p-value adjusted over the whole family\n"
+    "           frame-clustered test; with labels (ground truths in the window), the miss, false\n"
+    "           discovery, false-positive-per-frame and image rates at the frozen operating points\n"
+    "           against the baseline's (the change with its interval, frame-clustered tests); every\n"
+    "           p-value adjusted over the whole family; without labels too, the expected precision\n"
+    "           from the scores through the baseline's calibration (the gap to the measured one where\n"
+    "           labelled)\n"
     "drift options:\n"
     "  --alpha A             family-wise level of the flags (default 0.05)\n"
     "  --adjust holm|bh      Holm (family-wise, default) or Benjamini-Hochberg (false discovery rate)\n"
     "  --psi-warn X          a flagged shift with PSI >= X is a warning (default 0.1)\n"
     "  --psi-alarm Y         a flagged shift with PSI >= Y is an alarm (default 0.25)\n"
     "  --min-frames N        frames with a value needed on each side for a test (default 30)\n"
+    "  --rate-warn X         a rate flagged as worse by a change of X or more is a warning (default\n"
+    "                        0.02); false positives per frame: a relative change against the PSI limits\n"
+    "  --rate-alarm Y        ... an alarm from a change of Y (default 0.05)\n"
+    "  --min-calibration N   baseline detections of a class (at or above its threshold) needed to\n"
+    "                        calibrate it for the expected precision (default 30)\n"
+    "  --ignore-labels       compare no rates even if the window has ground truths (the expected\n"
+    "                        precision as it would be without labels)\n"
     "  --window N            one comparison per N consecutive frames of the stream (a series); the\n"
     "                        memory holds the baseline and one window\n"
     "  --window-by KEY       one comparison per value of attribute KEY (e.g. day), the frames of each\n"
@@ -954,7 +967,7 @@ int cmd_baseline_show(const std::vector<std::string>& args) {
 int cmd_drift(const std::vector<std::string>& args) {
   baseline::drift_options d;
   std::vector<std::string> pos;
-  bool json = false, all = false;
+  bool json = false, all = false, ignore_labels = false;
   std::uint64_t window = 0;
   std::string window_by;
   const auto value = [&](std::size_t& i) -> const std::string& {
@@ -989,6 +1002,16 @@ int cmd_drift(const std::vector<std::string>& args) {
       const long v = parse_long(value(i), a);
       if (v < 2) usage_fail("--min-frames must be at least 2");
       d.min_frames = static_cast<std::uint64_t>(v);
+    } else if (a == "--rate-warn" || a == "--rate-alarm") {
+      const double v = parse_double(value(i), a);
+      if (!(v > 0 && v <= 1)) usage_fail(a + " must be in (0, 1]");
+      (a == "--rate-warn" ? d.rate_warn : d.rate_alarm) = v;
+    } else if (a == "--min-calibration") {
+      const long v = parse_long(value(i), a);
+      if (v < 1) usage_fail("--min-calibration must be at least 1");
+      d.min_calibration = static_cast<std::uint64_t>(v);
+    } else if (a == "--ignore-labels") {
+      ignore_labels = true;
     } else if (a == "--window") {
       const long v = parse_long(value(i), a);
       if (v < 1) usage_fail("--window must be at least 1 frame");
@@ -1003,6 +1026,7 @@ int cmd_drift(const std::vector<std::string>& args) {
     }
   }
   if (d.psi_alarm < d.psi_warn) usage_fail("--psi-alarm must be at least --psi-warn");
+  if (d.rate_alarm < d.rate_warn) usage_fail("--rate-alarm must be at least --rate-warn");
   if (pos.size() != 2 && pos.size() != 3)
     usage_fail("drift needs BASELINE and a window: FRAMES.jsonl (or - for stdin), or GT.json DT.json");
   if (window > 0 && !window_by.empty()) usage_fail("give one of --window and --window-by");
@@ -1018,9 +1042,16 @@ int cmd_drift(const std::vector<std::string>& args) {
   const auto fresh = [&] {
     return baseline::profile(b.drift.category_ids(), b.drift.slicing(), b.drift.bins());
   };
+  // the operating points with the baseline's calibration, and the baseline's own sums: once
+  const auto setup = baseline::setup_of(b, d.min_calibration);
+  const auto base_sums = baseline::sums_of(b, setup);
+  std::optional<baseline::performance_window> perf;
+  perf.emplace(b, setup);
   const auto report = [&](const baseline::profile& w, std::uint64_t index, std::uint64_t first,
                           const std::string& label) {
-    const auto r = baseline::compare(b.drift, w, b.categories, d);
+    auto ws = perf->sums();
+    if (ignore_labels) ws.labelled = false;
+    const auto r = baseline::compare(b, w, base_sums, ws, setup, d);
     if (json) {
       auto j = report::drift_json(r);
       if (series) {
@@ -1047,7 +1078,10 @@ int cmd_drift(const std::vector<std::string>& args) {
     const auto gt = io::load_coco_ground_truth(pos[1]);
     const auto dt = io::load_coco_results(pos[2], gt);
     try {
-      coco::for_each_coco_frame(gt, dt, [&](const coco::frame& f) { w.add(f); });
+      coco::for_each_coco_frame(gt, dt, [&](const coco::frame& f) {
+        w.add(f);
+        perf->add(f);
+      });
     } catch (const input_error& e) {
       throw input_error(pos[2] + ": " + e.what());
     }
@@ -1072,6 +1106,7 @@ int cmd_drift(const std::vector<std::string>& args) {
         report(w, index++, seen - in_window, current);
         closed_values.insert(current);
         w = fresh();
+        perf.emplace(b, setup);
         in_window = 0;
       }
       if (closed_values.count(*v))
@@ -1081,6 +1116,7 @@ int cmd_drift(const std::vector<std::string>& args) {
     }
     try {
       w.add(f);
+      perf->add(f);
     } catch (const input_error& e) {
       throw input_error(pos[1] + ": " + e.what());
     }
@@ -1089,6 +1125,7 @@ int cmd_drift(const std::vector<std::string>& args) {
     if (window > 0 && in_window == window) {
       report(w, index++, seen - in_window, "");
       w = fresh();
+      perf.emplace(b, setup);
       in_window = 0;
     }
   }

@@ -58,6 +58,13 @@ struct drift_options {
   std::uint64_t min_frames = 30;       // frames with a value, on each side, for a test
   std::uint64_t ks_max_values = 1000;  // KS D up to this many window values, Wasserstein above
   confidence conf{};                   // the effect intervals' level (95%)
+  /// With labels (performance.hpp): a flagged rate that got worse is "warn" from an absolute change of
+  /// rate_warn, "alarm" from rate_alarm (false positives per frame: a relative change against psi_warn and
+  /// psi_alarm, as detections per frame).
+  double rate_warn = 0.02, rate_alarm = 0.05;
+  /// The expected precision: a class is calibrated when the baseline has at least this many of its
+  /// detections at or above its threshold.
+  std::uint64_t min_calibration = 30;
 };
 
 /// One comparison of a window with the baseline.
@@ -78,8 +85,23 @@ struct drift_test {
   double df1 = 0, df2 = 0;
   double p_value = std::numeric_limits<double>::quiet_NaN();
   double p_adjusted = std::numeric_limits<double>::quiet_NaN();
-  std::string status;  // "ok", "shift", "warn", "alarm", "too little data"
+  std::string status;  // "ok", "shift", "warn", "alarm", "better" (a rate that improved), "too little data"
   std::string note;    // e.g. values the baseline never saw
+  double iou = std::numeric_limits<double>::quiet_NaN();  // a rate's operating point (NaN: no labels needed)
+};
+
+/// The label-free expected precision of a window's detections at or above the threshold (performance.hpp).
+struct precision_estimate {
+  std::string set, cls;  // cls "" for all classes
+  double iou = 0.5;
+  std::uint64_t base_detections = 0, window_detections = 0;  // calibrated detections at or above threshold
+  std::uint64_t window_uncovered = 0;  // window detections of classes without a calibration (not estimated)
+  std::uint64_t window_frames = 0;     // frames with an estimated detection
+  double base_precision = std::numeric_limits<double>::quiet_NaN();  // measured on the baseline
+  double expected = std::numeric_limits<double>::quiet_NaN();        // the window's, from its scores
+  double measured = std::numeric_limits<double>::quiet_NaN();        // the window's, with labels
+  double gap = std::numeric_limits<double>::quiet_NaN(), gap_lower = gap,
+         gap_upper = gap;  // measured - expected
 };
 
 struct drift_result {
@@ -88,9 +110,16 @@ struct drift_result {
   std::vector<drift_test> tests;
   std::vector<std::string> unseen_sets;   // slices of the window the baseline has no frame of
   std::vector<std::string> missing_sets;  // slices of the baseline the window has no frame of
+  bool labelled = false;                  // the window had labels: the rates were compared
+  std::vector<precision_estimate> estimates;
   [[nodiscard]] std::size_t flagged() const {
     std::size_t n = 0;
     for (const auto& t : tests) n += t.status == "shift" || t.status == "warn" || t.status == "alarm";
+    return n;
+  }
+  [[nodiscard]] std::size_t improved() const {
+    std::size_t n = 0;
+    for (const auto& t : tests) n += t.status == "better";
     return n;
   }
   [[nodiscard]] std::size_t tested() const {
@@ -204,10 +233,11 @@ inline void distances(const cell& b, const cell& w, const fine_grid& g, double& 
 }  // namespace drift_detail
 
 /// Compares a window's profile with the baseline's (same categories, slicing and binning: usage_error
-/// otherwise). `categories` names the classes (by the profile's category order).
-[[nodiscard]] inline drift_result compare(const profile& base, const profile& window,
-                                          const std::vector<coco::category_info>& categories,
-                                          const drift_options& o = {}) {
+/// otherwise), p-values not yet adjusted (adjust). `categories` names the classes (by the profile's category
+/// order).
+[[nodiscard]] inline drift_result compare_unadjusted(const profile& base, const profile& window,
+                                                     const std::vector<coco::category_info>& categories,
+                                                     const drift_options& o = {}) {
   namespace dd = drift_detail;
   if (base.is_identity() || window.is_identity()) throw usage_error("drift: an empty profile");
   if (base.fingerprint() != window.fingerprint())
@@ -216,6 +246,8 @@ inline void distances(const cell& b, const cell& w, const fine_grid& g, double& 
   if (!(o.alpha > 0 && o.alpha < 1)) throw usage_error("drift: alpha must be in (0, 1)");
   if (!(o.psi_warn > 0 && o.psi_alarm >= o.psi_warn))
     throw usage_error("drift: need 0 < psi_warn <= psi_alarm");
+  if (!(o.rate_warn > 0 && o.rate_alarm >= o.rate_warn))
+    throw usage_error("drift: need 0 < rate_warn <= rate_alarm");
   drift_result res;
   res.options = o;
   const std::size_t K = base.categories();
@@ -416,7 +448,15 @@ inline void distances(const cell& b, const cell& w, const fine_grid& g, double& 
     res.tests.push_back(std::move(t));
   }
 
-  // one family
+  return res;
+}
+
+/// Adjusts every p-value of `res` as one family (Holm or Benjamini-Hochberg at alpha) and grades each test:
+/// "ok" when not flagged, else by its effect: PSI (or the relative change of a per-frame mean, or the
+/// absolute change of a rate) against the warn and alarm limits; a rate flagged for getting better is
+/// "better".
+inline void adjust(drift_result& res) {
+  const auto& o = res.options;
   std::vector<double> ps;
   for (const auto& t : res.tests)
     if (!std::isnan(t.p_value)) ps.push_back(t.p_value);
@@ -434,17 +474,30 @@ inline void distances(const cell& b, const cell& w, const fine_grid& g, double& 
     }
     t.p_adjusted = adj[j];
     const bool flagged = rej[j++];
-    const double effect = t.feature == "detections per frame" ? std::fabs(t.second) : t.psi;
+    const bool rate = !std::isnan(t.iou), per_frame = t.second_name == "relative change";
+    const double effect = per_frame ? std::fabs(t.second) : rate ? std::fabs(t.shift) : t.psi;
+    const double warn = rate && !per_frame ? o.rate_warn : o.psi_warn,
+                 alarm = rate && !per_frame ? o.rate_alarm : o.psi_alarm;
     if (!flagged)
       t.status = "ok";
-    else if (effect >= o.psi_alarm)
+    else if (rate && t.shift < 0)
+      t.status = "better";
+    else if (effect >= alarm)
       t.status = "alarm";
-    else if (effect >= o.psi_warn)
+    else if (effect >= warn)
       t.status = "warn";
     else
       t.status = "shift";
   }
-  return res;
+}
+
+/// compare_unadjusted, then adjust: the label-free comparison of two profiles as one family.
+[[nodiscard]] inline drift_result compare(const profile& base, const profile& window,
+                                          const std::vector<coco::category_info>& categories,
+                                          const drift_options& o = {}) {
+  auto r = compare_unadjusted(base, window, categories, o);
+  adjust(r);
+  return r;
 }
 
 }  // namespace stratum::baseline

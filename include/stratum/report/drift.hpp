@@ -1,14 +1,19 @@
 // The drift of a window against a baseline (baseline/drift.hpp) for people and for machines
 // (`stratum drift`; docs/drift.md).
 //
-// Text: one line of totals, then the flagged tests, largest effect first, then (all = true) every test.
+// Text: one line of totals, then the flagged drift tests, largest effect first; with labels, the flagged
+// rates, largest change first, and those that improved; the expected precision of every set (all classes),
+// with the measured one and the gap where labelled; then (all = true) every test.
 // JSON: {"stratum_version", "command": "drift", "options": {"alpha", "adjustment", "psi_warn", "psi_alarm",
-//   "min_frames", "ks_max_values", "confidence_level"}, "baseline": {"frames", "detections"}, "window":
-//   {"frames", "detections"}, "tested", "flagged", "unseen_sets": [...], "missing_sets": [...],
-//   "tests": [T...]}, T = {"set", "feature", "class", "base_n", "window_n", "base_frames", "window_frames",
-//   "psi", "second": {"name", "value"}, "shift": {"of", "baseline", "window", "value", "lower", "upper"},
-//   "test": {"name", "statistic", "df1", "df2", "p_value", "p_adjusted"}, "status", "note"} (null where a
-//   number is undefined).
+//   "rate_warn", "rate_alarm", "min_frames", "min_calibration", "ks_max_values", "confidence_level"},
+//   "baseline": {"frames", "detections"}, "window": {"frames", "detections"}, "labelled", "tested",
+//   "flagged", "improved", "unseen_sets": [...], "missing_sets": [...], "tests": [T...],
+//   "expected_precision": [E...]}, T = {"set", "feature", "class", "iou", "base_n", "window_n",
+//   "base_frames", "window_frames", "psi", "second": {"name", "value"}, "shift": {"of", "baseline", "window",
+//   "value", "lower", "upper"}, "test": {"name", "statistic", "df1", "df2", "p_value", "p_adjusted"},
+//   "status", "note"}, E = {"set", "class", "iou", "base_detections", "window_detections",
+//   "window_uncovered", "window_frames", "base_precision", "expected", "measured", "gap": {"value", "lower",
+//   "upper"}} (null where a number is undefined; "iou" null for the tests that need no labels).
 #pragma once
 
 #include <algorithm>
@@ -25,8 +30,12 @@ namespace stratum::report {
 
 namespace detail {
 
+inline bool is_rate(const baseline::drift_test& t) {
+  return !std::isnan(t.iou);
+}
 inline double drift_effect(const baseline::drift_test& t) {
-  return t.feature == "detections per frame" ? std::fabs(t.second) : t.psi;
+  if (t.second_name == "relative change") return std::fabs(t.second);
+  return is_rate(t) ? std::fabs(t.shift) : t.psi;
 }
 inline std::string fmt(const char* f, double v) {
   if (std::isnan(v)) return "-";
@@ -40,8 +49,9 @@ inline std::string drift_row(const baseline::drift_test& t) {
   const std::string shift = t.shift_name + " " + fmt("%.3g", t.base_value) + " -> " +
                             fmt("%.3g", t.window_value) + ": " + fmt("%+.3g", t.shift) + " [" +
                             fmt("%.3g", t.shift_lower) + ", " + fmt("%.3g", t.shift_upper) + "]";
+  const std::string feature = is_rate(t) ? t.feature + " @" + fmt("%g", t.iou) : t.feature;
   std::snprintf(buf, sizeof buf, "  %-7s %-34s %-20s %6s  %-21s %-15s %s  p_adj %s", t.status.c_str(),
-                where.c_str(), t.feature.c_str(), fmt("%.3f", t.psi).c_str(),
+                where.c_str(), feature.c_str(), fmt("%.3f", t.psi).c_str(),
                 (t.second_name + " " + fmt("%.3f", t.second)).c_str(),
                 (std::to_string(t.window_n) + "/" + std::to_string(t.base_n)).c_str(), shift.c_str(),
                 fmt("%.2g", t.p_adjusted).c_str());
@@ -79,15 +89,19 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
     for (const auto& n : r.missing_sets) s += (s.empty() ? "" : ", ") + n;
     std::fprintf(out, "slices of the baseline absent from the window: %s\n", s.c_str());
   }
-  std::vector<const baseline::drift_test*> flagged, rest;
-  for (const auto& t : r.tests)
-    (t.status == "shift" || t.status == "warn" || t.status == "alarm" ? flagged : rest).push_back(&t);
+  std::vector<const baseline::drift_test*> flagged, rates, better, rest;
+  for (const auto& t : r.tests) {
+    const bool f = t.status == "shift" || t.status == "warn" || t.status == "alarm";
+    (f ? (detail::is_rate(t) ? rates : flagged) : t.status == "better" ? better : rest).push_back(&t);
+  }
   const auto by_effect = [](const baseline::drift_test* a, const baseline::drift_test* b) {
     const double ea = detail::drift_effect(*a), eb = detail::drift_effect(*b);
     if (ea != eb) return ea > eb;
     return a->p_adjusted < b->p_adjusted;
   };
   std::stable_sort(flagged.begin(), flagged.end(), by_effect);
+  std::stable_sort(rates.begin(), rates.end(), by_effect);
+  std::stable_sort(better.begin(), better.end(), by_effect);
   const char* head =
       "  status  set / class                        feature                 PSI  second                n "
       "window/base   "
@@ -96,6 +110,43 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
     std::fprintf(out, "flagged, largest effect first (PSI; detections per frame: relative change):\n%s",
                  head);
     for (const auto* t : flagged) std::fputs(detail::drift_row(*t).c_str(), out);
+  }
+  if (r.labelled) {
+    std::size_t n = 0;
+    for (const auto& t : r.tests) n += detail::is_rate(t) && !std::isnan(t.p_value);
+    std::fprintf(out,
+                 "with labels: %zu rate tests (in the family above); %zu got worse, %zu better (rates: warn "
+                 "from a change of %.3g, alarm %.3g)\n",
+                 n, rates.size(), better.size(), o.rate_warn, o.rate_alarm);
+    if (!rates.empty()) {
+      std::fprintf(out, "rates that got worse, largest change first:\n%s", head);
+      for (const auto* t : rates) std::fputs(detail::drift_row(*t).c_str(), out);
+    }
+    if (!better.empty()) {
+      std::fprintf(out, "rates that got better:\n%s", head);
+      for (const auto* t : better) std::fputs(detail::drift_row(*t).c_str(), out);
+    }
+  } else {
+    std::fprintf(out, "without labels: rates not compared (the window has no ground truth)\n");
+  }
+  bool any = false;
+  for (const auto& e : r.estimates) {
+    if (!e.cls.empty()) continue;
+    if (!any)
+      std::fprintf(
+          out,
+          "expected precision at the operating point, without labels (each detection's chance of being "
+          "a true positive read off the baseline's isotonic calibration of its class; it assumes that "
+          "calibration still holds):\n  %-34s %5s %9s %9s %9s %9s  %s\n",
+          "set", "IoU", "baseline", "expected", "measured", "gap", "[interval]   detections");
+    any = true;
+    std::string n = std::to_string(e.window_detections);
+    if (e.window_uncovered) n += " (+" + std::to_string(e.window_uncovered) + " of uncalibrated classes)";
+    std::fprintf(out, "  %-34s %5s %9s %9s %9s %9s  [%s, %s]  %s\n", e.set.c_str(),
+                 detail::fmt("%g", e.iou).c_str(), detail::fmt("%.4f", e.base_precision).c_str(),
+                 detail::fmt("%.4f", e.expected).c_str(), detail::fmt("%.4f", e.measured).c_str(),
+                 detail::fmt("%+.4f", e.gap).c_str(), detail::fmt("%.3f", e.gap_lower).c_str(),
+                 detail::fmt("%.3f", e.gap_upper).c_str(), n.c_str());
   }
   if (all && !rest.empty()) {
     std::fprintf(out, "not flagged:\n%s", head);
@@ -116,14 +167,18 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
                    : o.adjustment == stats::p_value_adjustment::bonferroni ? "bonferroni"
                                                                            : "fdr_bh") +
        ", \"psi_warn\": " + json_number(o.psi_warn) + ", \"psi_alarm\": " + json_number(o.psi_alarm) +
+       ", \"rate_warn\": " + json_number(o.rate_warn) + ", \"rate_alarm\": " + json_number(o.rate_alarm) +
        ", \"min_frames\": " + std::to_string(o.min_frames) +
+       ", \"min_calibration\": " + std::to_string(o.min_calibration) +
        ", \"ks_max_values\": " + std::to_string(o.ks_max_values) +
        ", \"confidence_level\": " + json_number(o.conf.level()) + "}";
   s += ", \"baseline\": {\"frames\": " + std::to_string(r.base_frames) +
        ", \"detections\": " + std::to_string(r.base_detections) + "}";
   s += ", \"window\": {\"frames\": " + std::to_string(r.window_frames) +
        ", \"detections\": " + std::to_string(r.window_detections) + "}";
-  s += ", \"tested\": " + std::to_string(r.tested()) + ", \"flagged\": " + std::to_string(r.flagged());
+  s += std::string(", \"labelled\": ") + (r.labelled ? "true" : "false");
+  s += ", \"tested\": " + std::to_string(r.tested()) + ", \"flagged\": " + std::to_string(r.flagged()) +
+       ", \"improved\": " + std::to_string(r.improved());
   const auto list = [&](const std::vector<std::string>& v) {
     std::string l = "[";
     for (std::size_t i = 0; i < v.size(); ++i) l += (i ? ", " : "") + json_quoted(v[i]);
@@ -135,8 +190,8 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
     const auto& t = r.tests[i];
     s += i ? ", " : "";
     s += "{\"set\": " + json_quoted(t.set) + ", \"feature\": " + json_quoted(t.feature) +
-         ", \"class\": " + json_quoted(t.cls) + ", \"base_n\": " + std::to_string(t.base_n) +
-         ", \"window_n\": " + std::to_string(t.window_n) +
+         ", \"class\": " + json_quoted(t.cls) + ", \"iou\": " + num(t.iou) +
+         ", \"base_n\": " + std::to_string(t.base_n) + ", \"window_n\": " + std::to_string(t.window_n) +
          ", \"base_frames\": " + std::to_string(t.base_frames) +
          ", \"window_frames\": " + std::to_string(t.window_frames) + ", \"psi\": " + num(t.psi) +
          ", \"second\": {\"name\": " + json_quoted(t.second_name) + ", \"value\": " + num(t.second) + "}" +
@@ -147,6 +202,19 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
          ", \"df1\": " + num(t.df1) + ", \"df2\": " + num(t.df2) + ", \"p_value\": " + num(t.p_value) +
          ", \"p_adjusted\": " + num(t.p_adjusted) + "}, \"status\": " + json_quoted(t.status) +
          ", \"note\": " + json_quoted(t.note) + "}";
+  }
+  s += "], \"expected_precision\": [";
+  for (std::size_t i = 0; i < r.estimates.size(); ++i) {
+    const auto& e = r.estimates[i];
+    s += i ? ", " : "";
+    s += "{\"set\": " + json_quoted(e.set) + ", \"class\": " + json_quoted(e.cls) +
+         ", \"iou\": " + num(e.iou) + ", \"base_detections\": " + std::to_string(e.base_detections) +
+         ", \"window_detections\": " + std::to_string(e.window_detections) +
+         ", \"window_uncovered\": " + std::to_string(e.window_uncovered) +
+         ", \"window_frames\": " + std::to_string(e.window_frames) +
+         ", \"base_precision\": " + num(e.base_precision) + ", \"expected\": " + num(e.expected) +
+         ", \"measured\": " + num(e.measured) + ", \"gap\": {\"value\": " + num(e.gap) +
+         ", \"lower\": " + num(e.gap_lower) + ", \"upper\": " + num(e.gap_upper) + "}}";
   }
   return s + "]}\n";
 }
