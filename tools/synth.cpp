@@ -169,6 +169,9 @@ constexpr i64 new_rig_side = 600;        // per mille
 constexpr i64 new_rig_recall = 800'000;  // ppm, on top of rig_c's
 // --shift score: every score 0.85 times what it was.
 constexpr i64 score_shift = 850'000;  // ppm
+// --shift recall: the model regressed at night: recall 0.8 times what it was on night frames (the scene mix
+// unchanged).
+constexpr i64 night_recall_shift = 800'000;  // ppm
 
 constexpr std::array<condition, 3> rigs{{
     {"rig_a", 400, 1'000'000, 0, 1000, 0},
@@ -369,7 +372,8 @@ struct image_meta {
   bool probes =
       false;           // the data set has out-of-distribution probe frames (the "probe" attribute is written)
   bool probe = false;  // this image is one
-  bool new_rig = false;  // --shift rig: a rig_c frame taken by the new camera
+  bool new_rig = false;   // --shift rig: a rig_c frame taken by the new camera
+  bool degraded = false;  // --shift recall: a night frame, where the model regressed
 };
 
 // floor(sqrt(n)) for n >= 0, in integers.
@@ -381,7 +385,7 @@ struct image_meta {
 }
 
 // A production window with a known shift (--shift; docs/generator.md).
-enum class shift_kind { none, night, rig, score, prior };
+enum class shift_kind { none, night, rig, score, prior, recall };
 
 // The metadata of image `index` given the previous image's id (ids increase with random gaps, like COCO's).
 [[nodiscard]] image_meta make_image_meta(u64 seed, u64 index, i64 previous_id, i64 ood_ppm,
@@ -401,6 +405,7 @@ enum class shift_kind { none, night, rig, score, prior };
   m.timeofday = shift == shift_kind::night ? r.pick(night_shift_weights) : pick_condition(times_of_day);
   m.rig = pick_condition(rigs);
   m.new_rig = shift == shift_kind::rig && m.rig == 2;
+  m.degraded = shift == shift_kind::recall && m.timeofday == 2;
   m.provenance = pick_condition(provenances);
   if (ood_ppm > 0) {  // its own stream: without probes every image is what it was
     rng p(stream_key(seed, 4, index));
@@ -666,7 +671,8 @@ void make_frame(const world& wd, u64 index, frame& f) {
   const condition& rig = rigs[m.rig];
   const condition& prov = provenances[m.provenance];
   const i64 scene_recall = we.recall * tod.recall / one_ppm * rig.recall / one_ppm * prov.recall / one_ppm *
-                           (m.new_rig ? new_rig_recall : one_ppm) / one_ppm;
+                           (m.new_rig ? new_rig_recall : one_ppm) / one_ppm *
+                           (m.degraded ? night_recall_shift : one_ppm) / one_ppm;
   const i64 penalty = we.score_penalty + tod.score_penalty + rig.score_penalty + prov.score_penalty;
   const i64 scene_jitter =
       we.jitter * tod.jitter / 1000 * rig.jitter / 1000 * prov.jitter / 1000;  // per mille
@@ -962,7 +968,8 @@ constexpr std::string_view usage =
     "  --shift KIND      a production window with a known shift: night (night share +30 points), rig\n"
     "                    (rig_c frames from a new camera rig_d: objects 0.6x the side, recall 0.8x),\n"
     "                    score (every score 0.85x), prior (class frequencies 1/sqrt(rank) instead of\n"
-    "                    1/rank), none (default)\n"
+    "                    1/rank), recall (recall 0.8x on night frames: a model that regressed at\n"
+    "                    night), none (default)\n"
     "  --miscalibration X  every score s becomes s + X (1 - s) (X in (0, 1]: overconfident) or s (1 + X)\n"
     "                    (X in [-1, 0): underconfident); default 0\n"
     "  --ood-probes P    a share P in [0, 1] of the images are out-of-distribution probes (attribute\n"
@@ -1080,9 +1087,11 @@ template <class T>
         o.shift = shift_kind::score;
       else if (value == "prior")
         o.shift = shift_kind::prior;
+      else if (value == "recall")
+        o.shift = shift_kind::recall;
       else
-        throw usage_error("--shift expects none, night, rig, score or prior, got '" + std::string(value) +
-                          "'");
+        throw usage_error("--shift expects none, night, rig, score, prior or recall, got '" +
+                          std::string(value) + "'");
     } else if (arg == "--miscalibration") {
       o.miscalibration = parse_ppm("--miscalibration", value, -one_ppm, one_ppm);
     } else if (arg == "--ood-probes") {
