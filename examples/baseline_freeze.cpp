@@ -1,11 +1,13 @@
 // A validation run frozen as a baseline file through the library API: the audit of GT / DT frame by frame,
 // frozen with its F1-chosen thresholds and the SHA-256 of both inputs, written to bytes, read back, and its
-// audit recomputed from the file (the same counts as the run's). Usage: example_baseline_freeze GT DT
+// audit recomputed from the file (the same counts as the run's); then the same frames compared with it as a
+// labelled window (baseline/performance.hpp): no rate moves. Usage: example_baseline_freeze GT DT
 #include <cstdio>
 #include <ctime>
 #include <vector>
 
 #include <stratum/baseline/file.hpp>
+#include <stratum/baseline/performance.hpp>
 #include <stratum/coco/stream.hpp>
 #include <stratum/detail/sha256.hpp>
 #include <stratum/io/coco_json.hpp>
@@ -45,7 +47,20 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(x.tp), static_cast<unsigned long long>(x.fp),
                 static_cast<unsigned long long>(x.fn), static_cast<unsigned long long>(y.tp),
                 static_cast<unsigned long long>(y.fp), static_cast<unsigned long long>(y.fn));
-    return x == y && again.points[0].thresholds == run.points[0].thresholds ? 0 : 1;
+    // a labelled window against the file: its rates at the frozen operating points, and the expected
+    // precision from the baseline's calibration
+    const auto setup = baseline::setup_of(back);  // thresholds, isotonic calibration per set and class
+    const auto base_sums = baseline::sums_of(back, setup);  // the baseline's own, once
+    baseline::performance_window window(back, setup);       // bounded: matched and folded in chunks
+    stratum::coco::for_each_coco_frame(gt, dt, [&](const stratum::coco::frame& f) { window.add(f); });
+    baseline::drift_result r;
+    baseline::compare_performance(base_sums, window.sums(), setup, baseline::class_names(back), r);
+    baseline::adjust(r);  // Holm over every test (here only the rates)
+    std::printf(
+        "the run's frames as a window: %zu rate tests, %zu flagged; expected precision %.4f, measured %.4f\n",
+        r.tested(), r.flagged(), r.estimates.at(0).expected, r.estimates.at(0).measured);
+    const bool same_run = x == y && again.points[0].thresholds == run.points[0].thresholds;
+    return same_run && r.flagged() == 0 && r.improved() == 0 ? 0 : 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

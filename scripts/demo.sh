@@ -28,8 +28,9 @@ if [[ " $* " != *" --json "* ]]; then
 fi
 # After release: the validation run frozen as a baseline (docs/drift.md), and a production window of 500
 # frames from another seed in which the night share is 30 points higher (stratum_synth --shift night),
-# compared with it without labels: the scenario mix, scores, box sizes, class mix and detections per frame,
-# per slice and class, flagged by a frame-clustered test with Holm over every test.
+# compared with it: the scenario mix, scores, box sizes, class mix and detections per frame, per slice and
+# class, and (the window being labelled) the rates at the frozen operating point, flagged by frame-clustered
+# tests with Holm over every test; and the expected precision from the scores alone.
 if [[ " $* " != *" --json "* ]]; then
   echo
   build/bin/stratum baseline freeze demo/gt.json demo/dt.json --slice-by weather,timeofday,rig -o demo/baseline.stb

@@ -20,26 +20,16 @@
 #include "oracle_file.hpp"
 
 using namespace stratum;
-using stratum_test::close;
+using stratum_test::same_or_nan;
+using stratum_test::spaced;
 
 namespace {
-
-std::string spaced(std::string s) {
-  for (auto& c : s)
-    if (c == '_') c = ' ';
-  return s;
-}
 
 struct oracle_test {
   std::string set, feature, cls, status;
   std::uint64_t base_n = 0, window_n = 0, base_frames = 0, window_frames = 0;
   std::vector<double> v;  // psi second base window shift lower upper statistic df1 df2 p p_adj
 };
-
-bool same(double got, double want) {
-  if (std::isnan(want)) return std::isnan(got);
-  return close(got, want, 1e-9, 1e-12);
-}
 
 }  // namespace
 
@@ -127,10 +117,10 @@ TEST_CASE("drift: every number equals the oracle's on 40 random cases") {
       const char* what[12] = {"psi",   "second",    "base value", "window value", "shift", "lower",
                               "upper", "statistic", "df1",        "df2",          "p",     "p adjusted"};
       for (int j = 0; j < 12; ++j)
-        CHECK_MESSAGE(same(got[j], o.v[j]), std::string(what[j])
-                                                << ": " << doctest::toString(got[j]) << " vs "
-                                                << doctest::toString(o.v[j]) << " (relative "
-                                                << stratum_test::rel_err(got[j], o.v[j]) << ")");
+        CHECK_MESSAGE(same_or_nan(got[j], o.v[j]), std::string(what[j])
+                                                       << ": " << doctest::toString(got[j]) << " vs "
+                                                       << doctest::toString(o.v[j]) << " (relative "
+                                                       << stratum_test::rel_err(got[j], o.v[j]) << ")");
       CHECK(g.status == o.status);
       ++compared;
       tested += !std::isnan(o.v[10]);

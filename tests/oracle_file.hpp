@@ -188,6 +188,19 @@ inline bool close(double got, double want, double rel = 1e-10, double abs = 1e-1
   return diff <= abs || diff <= rel * std::abs(want);
 }
 
+/// close() at 1e-9 relative, where a NaN reference ("undefined") wants a NaN.
+inline bool same_or_nan(double got, double want) {
+  if (std::isnan(want)) return std::isnan(got);
+  return close(got, want, 1e-9, 1e-12);
+}
+
+/// An oracle file's word with its underscores read back as spaces ("miss_rate" -> "miss rate").
+inline std::string spaced(std::string s) {
+  for (auto& c : s)
+    if (c == '_') c = ' ';
+  return s;
+}
+
 /// Symmetric relative difference |got - want| / max(|got|, |want|), 0 when equal.
 inline double rel_diff(double got, double want) {
   if (got == want) return 0.0;

@@ -24,20 +24,10 @@
 #include "oracle_file.hpp"
 
 using namespace stratum;
-using stratum_test::close;
+using stratum_test::same_or_nan;
+using stratum_test::spaced;
 
 namespace {
-
-std::string spaced(std::string s) {
-  for (auto& c : s)
-    if (c == '_') c = ' ';
-  return s;
-}
-
-bool same(double got, double want) {
-  if (std::isnan(want)) return std::isnan(got);
-  return close(got, want, 1e-9, 1e-12);
-}
 
 const std::vector<coco::category_info> categories = {{1, "1"}, {2, "2"}, {3, "3"}};
 const std::vector<coco::slice_spec> specs = {{{"weather"}}, {{"weather", "rig"}}};
@@ -157,8 +147,9 @@ TEST_CASE("performance: every rate test and estimate equals the oracle's on 30 r
       const char* what[9] = {"base",      "window", "shift", "lower",     "upper",
                              "statistic", "df",     "p",     "p adjusted"};
       for (int j = 0; j < 9; ++j)
-        CHECK_MESSAGE(same(got[j], v[4 + j]), std::string(what[j]) << ": " << doctest::toString(got[j])
-                                                                   << " vs " << doctest::toString(v[4 + j]));
+        CHECK_MESSAGE(same_or_nan(got[j], v[4 + j]), std::string(what[j])
+                                                         << ": " << doctest::toString(got[j]) << " vs "
+                                                         << doctest::toString(v[4 + j]));
       CHECK(g.status == want_status.at(key));
       CHECK(g.iou == 0.5);
       ++rates;
@@ -177,7 +168,7 @@ TEST_CASE("performance: every rate test and estimate equals the oracle's on 30 r
       CHECK(e.window_frames == static_cast<std::uint64_t>(v[3]));
       const double got[6] = {e.base_precision, e.expected, e.measured, e.gap, e.gap_lower, e.gap_upper};
       for (int j = 0; j < 6; ++j)
-        CHECK_MESSAGE(same(got[j], v[4 + j]),
+        CHECK_MESSAGE(same_or_nan(got[j], v[4 + j]),
                       j << ": " << doctest::toString(got[j]) << " vs " << doctest::toString(v[4 + j]));
       ++estimates;
     }

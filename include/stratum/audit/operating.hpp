@@ -251,6 +251,10 @@ class operating_records {
   /// Keeps the group's non-ignored ground truths and its false positives for the image's error analysis.
   void add_boxes(const coco::group_boxes& g) {
     thr_ = g.iou_thrs;
+    if (!errors_) {
+      if (cal_mask_) calibration_of_group(g);
+      return;
+    }
     const auto& gt = *g.gt;
     for (std::size_t i = 0; i < gt.n; ++i)
       if (!g.ignored[i]) img_gts_.push_back({g.k, gt.x[i], gt.y[i], gt.w[i], gt.h[i], g.used[i]});
@@ -263,6 +267,9 @@ class operating_records {
     }
     if (cal_mask_) calibration_of_group(g);
   }
+  /// Keeps no error analysis from now on (the errors and missed lists stay empty): for a caller that reads
+  /// only the counts (baseline/performance.hpp). Not part of the state.
+  void skip_error_analysis() noexcept { errors_ = false; }
   /// The error analysis of the image whose groups were fed since the last call (see errors_of_image).
   void end_image() {
     if (!img_gts_.empty() || !img_dts_.empty()) errors_of_image();
@@ -688,6 +695,7 @@ class operating_records {
   const double* thr_ = nullptr;
   std::vector<image_gt> img_gts_;
   std::vector<image_dt> img_dts_;
+  bool errors_ = true;  // keep the error analysis (not part of the state)
   std::vector<double> gx_, gy_, gw_, gh_, row_;
   std::vector<unsigned char> zero_;
   std::vector<std::uint64_t> claimed_, usable_;

@@ -47,6 +47,7 @@
 
 #include "../audit/operating.hpp"
 #include "../audit/stream.hpp"
+#include "../coco/frame_matcher.hpp"
 #include "../coco/slices.hpp"
 #include "../core/confidence.hpp"
 #include "../core/error.hpp"
@@ -96,12 +97,16 @@ struct point_setup {
   std::map<std::string, std::vector<std::size_t>> calibration;
   std::vector<stats::isotonic_fit> fits;
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
-  /// The calibration of class k in set `name` (nullptr: none).
-  [[nodiscard]] const stats::isotonic_fit* fit(const std::string& name, std::size_t k) const {
+  /// The calibration slots of set `name` (those of "all" for a set the baseline has none of; nullptr: none).
+  [[nodiscard]] const std::vector<std::size_t>* slots(const std::string& name) const {
     auto it = calibration.find(name);
     if (it == calibration.end()) it = calibration.find(profile::all_name);
-    if (it == calibration.end() || it->second.at(k) == npos) return nullptr;
-    return &fits[it->second[k]];
+    return it == calibration.end() ? nullptr : &it->second;
+  }
+  /// The calibration of class k in set `name` (nullptr: none).
+  [[nodiscard]] const stats::isotonic_fit* fit(const std::string& name, std::size_t k) const {
+    const auto* s = slots(name);
+    return s == nullptr || s->at(k) == npos ? nullptr : &fits[(*s)[k]];
   }
 };
 
@@ -188,7 +193,7 @@ inline void fold(const audit::operating_records& rec, std::vector<coco::image_in
     if (sp.thresholds.size() != K)
       throw usage_error("baseline::fold: the operating point does not match the records' categories");
     // the sets of each frame, as pointers into this point's map, with the set's calibrations
-    std::vector<std::vector<std::pair<set_sums*, const std::string*>>> member(N);
+    std::vector<std::vector<std::pair<set_sums*, const std::vector<std::size_t>*>>> member(N);
     for (std::size_t i = 0; i < N; ++i) {
       pd::sets_of(images[i], specs, names);
       for (const auto& nm : names) {
@@ -196,7 +201,7 @@ inline void fold(const audit::operating_records& rec, std::vector<coco::image_in
         auto& s = it->second;
         if (s.classes.empty()) s.classes.resize(1 + K);
         ++s.frames;
-        member[i].push_back({&s, &it->first});
+        member[i].push_back({&s, sp.slots(it->first)});
       }
     }
     const std::uint64_t bit = std::uint64_t{1} << sp.t;
@@ -235,10 +240,11 @@ inline void fold(const audit::operating_records& rec, std::vector<coco::image_in
         auto& sc = scored[i];
         std::sort(sc.begin(), sc.end());  // the sum of probabilities in one order, however records came
         for (std::size_t j = 0; j < member[i].size(); ++j) {
-          const auto [s, name] = member[i][j];
+          const auto [s, slots] = member[i][j];
           pd::tally g = f;
-          if (const auto* cal = sp.fit(*name, k)) {
-            for (const auto& [score, tp] : sc) g.e += (*cal)(score);
+          if (slots != nullptr && (*slots)[k] != point_setup::npos) {
+            const auto& cal = sp.fits[(*slots)[k]];
+            for (const auto& [score, tp] : sc) g.e += cal(score);
             g.est_n = sc.size();
             for (const auto& [score, tp] : sc) g.est_tp += tp;
           }
@@ -325,17 +331,24 @@ inline void fold(const audit::operating_records& rec, std::vector<coco::image_in
 }
 
 /// A window's sums, fed frame by frame with bounded memory: the frames are matched with the baseline's
-/// parameters (audit::audit_stream, every frame evaluated) and folded every `chunk` frames.
+/// parameters (coco::frame_matcher, as the audit matches; every frame evaluated) and folded every `chunk`
+/// frames.
 class performance_window {
  public:
   performance_window(const baseline_file& b, const std::vector<point_setup>& setup, std::size_t chunk = 1024)
-      : au_(b.categories, window_params(b.params)), specs_(b.slicing), setup_(&setup), chunk_(chunk) {
+      : fm_(b.categories, coco::resolve_declared(b.categories, window_params(b.params))),
+        specs_(b.slicing),
+        setup_(&setup),
+        chunk_(std::max<std::size_t>(chunk, 1)) {
     sums_.points.resize(setup.size());
+    reset();
   }
   /// Validates and matches a frame (input_error naming the frame and field; the window unchanged then).
   void add(const frame& f) {
-    au_.add(f);
-    if (au_.frames() >= chunk_) flush();
+    fm_.validate(f);
+    frames_.push_back({f.id, 0, 0, f.attrs, f.provenance});
+    fm_.match(f, rec_);
+    if (frames_.size() >= chunk_) flush();
   }
   /// The sums of every frame added.
   [[nodiscard]] const performance_sums& sums() {
@@ -348,15 +361,22 @@ class performance_window {
     p.img_ids.clear();  // every frame of the window is evaluated
     return p;
   }
-  void flush() {
-    if (au_.frames() == 0) return;
-    fold(au_.state().records, au_.state().frames, specs_, *setup_, sums_);
-    au_ = au_.fresh();
+  void reset() {
+    rec_ = audit::operating_records(fm_.parameters());
+    rec_.skip_error_analysis();
+    frames_.clear();
   }
-  audit::audit_stream au_;
+  void flush() {
+    if (frames_.empty()) return;
+    fold(rec_, frames_, specs_, *setup_, sums_);
+    reset();
+  }
+  coco::frame_matcher fm_;
   std::vector<coco::slice_spec> specs_;
   const std::vector<point_setup>* setup_;
   std::size_t chunk_;
+  audit::operating_records rec_;
+  std::vector<coco::image_info> frames_;
   performance_sums sums_;
 };
 
