@@ -479,7 +479,10 @@ inline void compare_performance(const performance_sums& base, const performance_
     for (const auto& name : sets) {
       const auto& bs = bp.at(name);
       const auto& ws = wp.at(name);
-      for (std::size_t c = 0; c < bs.classes.size(); ++c) {
+      // one class (or use_cats = 0): its rows would repeat the pooled ones, and the repeats would only thin
+      // the family
+      const std::size_t classes = bs.classes.size() == 2 ? 1 : bs.classes.size();
+      for (std::size_t c = 0; c < classes; ++c) {
         const auto& bc = bs.classes[c];
         const auto& wc = ws.classes[c];
         const std::string cls = c == 0 ? "" : names.at(c - 1);

@@ -43,6 +43,15 @@ inline std::string fmt(const char* f, double v) {
   std::snprintf(buf, sizeof buf, f, v);
   return buf;
 }
+inline constexpr const char* drift_row_format = "  %-7s %-34s %-30s %6s  %-23s %-15s %s  p_adj %s";
+inline std::string drift_head() {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, drift_row_format, "status", "set / class", "feature", "PSI", "second",
+                "n window/base", "shift [interval]", "");
+  std::string h = buf;
+  h.resize(h.size() - std::string("  p_adj ").size());
+  return h + "\n";
+}
 inline std::string drift_row(const baseline::drift_test& t) {
   std::string where = t.set + (t.cls.empty() ? "" : " / " + t.cls);
   char buf[512];
@@ -50,9 +59,8 @@ inline std::string drift_row(const baseline::drift_test& t) {
                             fmt("%.3g", t.window_value) + ": " + fmt("%+.3g", t.shift) + " [" +
                             fmt("%.3g", t.shift_lower) + ", " + fmt("%.3g", t.shift_upper) + "]";
   const std::string feature = is_rate(t) ? t.feature + " @" + fmt("%g", t.iou) : t.feature;
-  std::snprintf(buf, sizeof buf, "  %-7s %-34s %-20s %6s  %-21s %-15s %s  p_adj %s", t.status.c_str(),
-                where.c_str(), feature.c_str(), fmt("%.3f", t.psi).c_str(),
-                (t.second_name + " " + fmt("%.3f", t.second)).c_str(),
+  std::snprintf(buf, sizeof buf, drift_row_format, t.status.c_str(), where.c_str(), feature.c_str(),
+                fmt("%.3f", t.psi).c_str(), (t.second_name + " " + fmt("%.3f", t.second)).c_str(),
                 (std::to_string(t.window_n) + "/" + std::to_string(t.base_n)).c_str(), shift.c_str(),
                 fmt("%.2g", t.p_adjusted).c_str());
   std::string out = buf;
@@ -102,10 +110,8 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
   std::stable_sort(flagged.begin(), flagged.end(), by_effect);
   std::stable_sort(rates.begin(), rates.end(), by_effect);
   std::stable_sort(better.begin(), better.end(), by_effect);
-  const char* head =
-      "  status  set / class                        feature                 PSI  second                n "
-      "window/base   "
-      "shift [interval]\n";
+  const std::string hs = detail::drift_head();
+  const char* head = hs.c_str();
   if (!flagged.empty()) {
     std::fprintf(out, "flagged, largest effect first (PSI; detections per frame: relative change):\n%s",
                  head);
