@@ -254,7 +254,7 @@ def main():
                         g = len(per)
                         u = np.array([p[0] for p in per])
                         m = np.array([p[1] for p in per])
-                        se = math.sqrt(((u - gap * m) ** 2).sum() * g / (g - 1)) / Nw if g > 1 else nan
+                        se = math.sqrt(((u - gap * m) ** 2).sum() * g / (g - 1)) / Nw if g >= MIN_FRAMES else nan
                         e["lo"], e["hi"] = gap - Z * se, gap + Z * se
                     ests.append((s, c, e))
                 # the rates

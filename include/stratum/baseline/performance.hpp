@@ -502,7 +502,11 @@ inline void compare_performance(const performance_sums& base, const performance_
               e.gap = e.measured - e.expected;
               const double g = static_cast<double>(wc.est_frames);
               const double ss = std::max(0.0, wc.est_uu - 2 * e.gap * wc.est_un + e.gap * e.gap * wc.est_nn);
-              const double se = g > 1 ? std::sqrt(ss * g / (g - 1)) / n : nan;
+              // the normal interval wants frames: none below min_frames (as a test would be "too little
+              // data")
+              const double se = g >= static_cast<double>(std::max<std::uint64_t>(o.min_frames, 2))
+                                    ? std::sqrt(ss * g / (g - 1)) / n
+                                    : nan;
               e.gap_lower = e.gap - z * se, e.gap_upper = e.gap + z * se;
             }
           }
