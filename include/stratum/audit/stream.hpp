@@ -180,6 +180,20 @@ struct audit_stream_state {
   }
 };
 
+/// Sorts frames' metadata by id and returns the ids; input_error when an id comes twice.
+inline std::vector<std::int64_t> sort_by_id(std::vector<coco::image_info>& frames) {
+  std::sort(frames.begin(), frames.end(),
+            [](const coco::image_info& a, const coco::image_info& b) { return a.id < b.id; });
+  std::vector<std::int64_t> ids;
+  ids.reserve(frames.size());
+  for (const auto& f : frames) {
+    if (!ids.empty() && ids.back() == f.id)
+      throw input_error("stream: frame " + std::to_string(f.id) + " was added more than once");
+    ids.push_back(f.id);
+  }
+  return ids;
+}
+
 /// The streaming audit: frames in, an audit_result out (see the header comment).
 class audit_stream {
  public:
@@ -257,14 +271,7 @@ class audit_stream {
                                       const audit_options& o = {}) const {
     const auto& c = *cfg_;
     auto frames = state_.frames;
-    std::sort(frames.begin(), frames.end(),
-              [](const coco::image_info& a, const coco::image_info& b) { return a.id < b.id; });
-    for (std::size_t i = 1; i < frames.size(); ++i)
-      if (frames[i].id == frames[i - 1].id)
-        throw input_error("stream: frame " + std::to_string(frames[i].id) + " was added more than once");
-    std::vector<std::int64_t> ids;
-    ids.reserve(frames.size());
-    for (const auto& f : frames) ids.push_back(f.id);
+    auto ids = sort_by_id(frames);
     coco::resolved_params rp = c.p;
     std::vector<coco::image_info> images;
     if (c.restrict_images) {  // every listed image is evaluated; one that never arrived has no attributes

@@ -81,7 +81,6 @@ struct set_sums {
 /// The operating-point sums of a run or window: per operating point, per set name.
 struct performance_sums {
   std::vector<std::map<std::string, set_sums>> points;
-  std::uint64_t frames = 0;
   bool labelled = false;  // some evaluated frame had a ground truth
 };
 
@@ -103,11 +102,6 @@ struct point_setup {
     if (it == calibration.end()) it = calibration.find(profile::all_name);
     return it == calibration.end() ? nullptr : &it->second;
   }
-  /// The calibration of class k in set `name` (nullptr: none).
-  [[nodiscard]] const stats::isotonic_fit* fit(const std::string& name, std::size_t k) const {
-    const auto* s = slots(name);
-    return s == nullptr || s->at(k) == npos ? nullptr : &fits[(*s)[k]];
-  }
 };
 
 namespace performance_detail {
@@ -118,20 +112,8 @@ inline void sets_of(const coco::image_info& im, const std::vector<coco::slice_sp
   out.clear();
   out.emplace_back(profile::all_name);
   std::string name;
-  for (const auto& sp : specs) {
-    name.clear();
-    bool complete = true;
-    for (const auto& key : sp.keys) {
-      const auto* v = coco::detail::frame_value(im, key);
-      if (!v) {
-        complete = false;
-        break;
-      }
-      if (!name.empty()) name += '&';
-      name += key + "=" + *v;
-    }
-    if (complete) out.push_back(name);
-  }
+  for (const auto& sp : specs)
+    if (slice_name_of(im, sp, name)) out.push_back(name);
 }
 
 /// One frame's tally of one class (or all classes).
@@ -170,17 +152,9 @@ inline void fold(const audit::operating_records& rec, std::vector<coco::image_in
                  const std::vector<coco::slice_spec>& specs, const std::vector<point_setup>& setup,
                  performance_sums& into) {
   namespace pd = performance_detail;
-  std::sort(images.begin(), images.end(),
-            [](const coco::image_info& a, const coco::image_info& b) { return a.id < b.id; });
-  for (std::size_t i = 1; i < images.size(); ++i)
-    if (images[i].id == images[i - 1].id)
-      throw input_error("frame " + std::to_string(images[i].id) + " appears more than once");
-  std::vector<std::int64_t> ids;
-  ids.reserve(images.size());
-  for (const auto& im : images) ids.push_back(im.id);
+  const auto ids = audit::sort_by_id(images);
   const std::size_t N = images.size(), K = rec.categories();
   if (into.points.size() != setup.size()) into.points.resize(setup.size());
-  into.frames += N;
   for (std::size_t k = 0; k < K && !into.labelled; ++k)
     for (const auto& g : rec.of(k).gts)
       if (std::binary_search(ids.begin(), ids.end(), g.image)) {

@@ -141,8 +141,10 @@ struct set_profile {
   friend bool operator==(const set_profile&, const set_profile&) = default;
 };
 
-/// The name of a frame's slice of `spec`, or false when the frame lacks one of its keys.
-inline bool slice_name_of(const frame& f, const coco::slice_spec& spec, std::string& name) {
+/// The name of a frame's slice of `spec`, or false when the frame lacks one of its keys (`F`: a frame, or an
+/// evaluated image's metadata, coco::image_info: both have attribute() and provenance).
+template <class F>
+bool slice_name_of(const F& f, const coco::slice_spec& spec, std::string& name) {
   name.clear();
   for (const auto& key : spec.keys) {
     const std::string* v =
