@@ -1,6 +1,7 @@
 // The drift of a window against a baseline (baseline/profile.hpp, baseline/drift.hpp): counting a window's
 // frames into its drift profile (detections per second, with the slicing of the demo: weather, time of day,
-// rig), and the comparison of a window's profile with the baseline's (per comparison). Frames are built in
+// rig), with embeddings of 0 to 256 values (frames per second), and the comparison of a window's profile with
+// the baseline's (per comparison). Frames are built in
 // memory beforehand, so reading and parsing are not measured here (the whole process: docs/benchmarks.md).
 #include <stratum/baseline/drift.hpp>
 #include <stratum/baseline/profile.hpp>
@@ -62,6 +63,31 @@ void BM_profile_add(benchmark::State& st) {
   st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * dets));
 }
 BENCHMARK(BM_profile_add)->Arg(10)->Arg(80)->Unit(benchmark::kMillisecond);
+
+// Frames per second counted into a window's profile when each frame carries an embedding of d values (10
+// categories, the detections as above; d = 0: none, the same frames): the cost of the embedding moments (d +
+// 32 integers and their products per frame and set).
+void BM_profile_add_embedding(benchmark::State& st) {
+  const auto d = static_cast<std::size_t>(st.range(0));
+  auto frames = make_frames(2000, 10, 1);
+  std::mt19937_64 g(3);
+  std::normal_distribution<double> z(0, 1);
+  baseline::embedding_scan scan;
+  for (auto& f : frames) {
+    f.embedding.resize(d);
+    for (auto& x : f.embedding) x = z(g);
+    scan.add(f);
+  }
+  const auto bins = bins_of(frames, 10);
+  const auto shape = scan.shape();
+  for (auto _ : st) {
+    baseline::profile p(category_ids(10), slicing, bins, shape);
+    for (const auto& f : frames) p.add(f);
+    benchmark::DoNotOptimize(p.sets().size());
+  }
+  st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * frames.size()));
+}
+BENCHMARK(BM_profile_add_embedding)->Arg(0)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond);
 
 // One comparison of a window's profile with the baseline's (every test of every set; k categories).
 void BM_compare(benchmark::State& st) {

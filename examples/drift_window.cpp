@@ -1,8 +1,9 @@
 // Drift of a production window against a baseline through the library API (docs/drift.md): the drift profile
 // of 2,000 validation frames in two passes (deciles first), a window of 600 frames whose scores are 0.85
 // times lower counted in two shards and merged, and the comparison printed. The frames are synthetic (a fixed
-// seed): each frame has a weather, a few detections whose scores share the frame's conditions. Exits 0 when
-// the pooled score shift is flagged and nothing else is.
+// seed): each frame has a weather, a few detections whose scores share the frame's conditions, and a scene
+// embedding of 4 values (unchanged in the window: its centroid and distribution are compared, not flagged).
+// Exits 0 when the pooled score shift is flagged and nothing else is, and the embeddings were compared.
 #include <cstdio>
 #include <random>
 #include <vector>
@@ -29,6 +30,7 @@ std::vector<stratum::frame> frames(std::uint64_t seed, int n, double score_scale
       const double side = 10 + 200 * u(g) * u(g);
       f.dt.add(1 + static_cast<std::int64_t>(g() % 3), 0, 0, side, side * (0.5 + u(g)), s);
     }
+    f.embedding = {scene + u(g), u(g) - 0.5 * w, 3 * u(g), u(g) * u(g)};
     out.push_back(std::move(f));
   }
   return out;
@@ -48,20 +50,21 @@ int main() {
   });
 
   const auto production = frames(2, 600, 0.85);
-  baseline::profile window(ids, slicing, base.bins()), shard(ids, slicing, base.bins());
+  baseline::profile window = base.empty_like(), shard = base.empty_like();
   for (std::size_t i = 0; i < production.size(); ++i) (i < 300 ? window : shard).add(production[i]);
   window += shard;  // shards merge, in any order, to the same counts
 
   const baseline::drift_result r = baseline::compare(base, window, cats);
   stratum::report::print_drift(r, stdout);
 
-  bool pooled = false, other = false;
+  bool pooled = false, other = false, embeddings = false;
   for (const auto& t : r.tests) {
     const bool flagged = t.status == "shift" || t.status == "warn" || t.status == "alarm";
+    embeddings |= t.set == "all" && t.feature == "embedding centroid" && t.status == "ok";
     if (t.set == "all" && t.feature == "score" && t.cls.empty())
       pooled = flagged;
     else if (flagged && t.feature != "score")
       other = true;
   }
-  return pooled && !other ? 0 : 1;
+  return pooled && !other && embeddings ? 0 : 1;
 }

@@ -550,6 +550,46 @@ def baseline(stratum, case):
         r = subprocess.run([stratum, "drift", files[0], bad], capture_output=True, text=True, timeout=120)
         check(r.returncode == 1 and "bad.jsonl: frame" in r.stderr and "is not in [0, 1]" in r.stderr,
               f"drift of a score outside [0, 1]: exit {r.returncode}, {r.stderr!r}")
+        # embeddings: frozen from a stream whose frames carry one (show says so); the frames against their own
+        # baseline move nothing; a window moved in one dimension is flagged there; a window without embeddings,
+        # or a baseline without, says they were not compared; an embedding of another length names the frame
+        def embedded(path, shift=0.0, drop=False, dims=3):
+            k = 0
+            with open(path, "w") as out:
+                for line in open(frames):
+                    d = json.loads(line)
+                    if "frame_id" in d and not drop:
+                        k += 1
+                        d["embedding"] = [math.sin(k * 1.3) + shift, math.cos(k * 0.7), (k % 5) / 4][:dims]
+                    out.write(json.dumps(d) + "\n")
+        import math
+        estream, ebase = os.path.join(tmp, "emb.jsonl"), os.path.join(tmp, "emb.stb")
+        embedded(estream)
+        run([stratum, "baseline", "freeze", "--stream", estream] + opts + ["-o", ebase, "--no-timestamp"])
+        check("embeddings       3 dimensions, 32 random features; " in run([stratum, "baseline", "show", ebase]).decode(),
+              "baseline show: no embedding line")
+        own = json.loads(run([stratum, "drift", ebase, estream, "--json", "--min-frames", "2"]))
+        emb = [t for t in own["tests"] if t["feature"].startswith("embedding")]
+        check(own["embeddings"] == {"baseline": n_frames, "window": n_frames, "not_compared": 0} and len(emb) >= 2 and
+              own["flagged"] == 0 and all(t["second"]["value"] == 0 and t["test"]["p_value"] == 1 for t in emb),
+              f"drift of the embedded baseline's own frames: {own['embeddings']}, {[t['status'] for t in emb]}")
+        moved = os.path.join(tmp, "moved.jsonl")
+        embedded(moved, shift=1.0)
+        doc = json.loads(run([stratum, "drift", ebase, moved, "--json", "--min-frames", "2"]))
+        cen = [t for t in doc["tests"] if t["set"] == "all" and t["feature"] == "embedding centroid"]
+        check(len(cen) == 1 and cen[0]["status"] in ("warn", "alarm") and
+              cen[0]["shift"]["of"] == "mean of dimension 0 (baseline sd)" and cen[0]["shift"]["value"] > 1,
+              f"an embedding moved by 1 in dimension 0: {cen}")
+        text = run([stratum, "drift", ebase, frames]).decode()
+        check("the window's frames carry none, not compared" in text, f"a window without embeddings: {text[:400]!r}")
+        text = run([stratum, "drift", files[0], estream]).decode()
+        check(f"embeddings: {n_frames} window frames carry one, not compared: the baseline holds none" in text,
+              f"a baseline without embeddings: {text[:400]!r}")
+        short = os.path.join(tmp, "short.jsonl")
+        embedded(short, dims=2)
+        r = subprocess.run([stratum, "drift", ebase, short], capture_output=True, text=True, timeout=120)
+        check(r.returncode == 1 and "short.jsonl: frame" in r.stderr and "embedding has 2 values, the baseline's 3" in r.stderr,
+              f"an embedding of another length: exit {r.returncode}, {r.stderr!r}")
         damaged = os.path.join(tmp, "damaged.stb")
         for cut, want in ((len(c) - 1, "truncated"), (100, "truncated"), (None, "checksum mismatch")):
             data = bytearray(c[:cut] if cut else c)
@@ -700,6 +740,7 @@ cli_expect(usage_drift_window_coco 2 "--window and --window-by read a frame stre
 cli_expect(usage_drift_window_both 2 "give one of --window and --window-by" drift x.stb w.jsonl --window 5 --window-by day)
 cli_expect(usage_drift_psi 2 "--psi-alarm must be at least --psi-warn" drift x.stb w.jsonl --psi-warn 0.3 --psi-alarm 0.2)
 cli_expect(usage_drift_rate 2 "--rate-alarm must be at least --rate-warn" drift x.stb w.jsonl --rate-warn 0.1 --rate-alarm 0.05)
+cli_expect(usage_drift_embedding 2 "--embedding-alarm must be at least --embedding-warn" drift x.stb w.jsonl --embedding-warn 3 --embedding-alarm 2)
 cli_expect(usage_drift_calibration 2 "--min-calibration must be at least 1" drift x.stb w.jsonl --min-calibration 0)
 cli_expect(bad_drift_baseline 1 "bad magic bytes at offset 0" drift ${good_gt} ${good_gt} ${good_dt})
 cli_expect(usage_no_command 2 "usage: stratum coco")

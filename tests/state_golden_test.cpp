@@ -1,6 +1,7 @@
 // Golden files of the wire format (docs/serialization.md): tests/data/states/<kind name>_v<version>.bin holds
 // the serialized form of a fixed state (state_types.hpp, items drawn from seed 42) in that payload version.
-//   - Every golden file of every version this build knows is read back and equals the fixed state: a reader
+//   - Every golden file of every version this build knows is read back and equals the fixed state (as that
+//     version holds it, where an older version cannot hold all of it: state_traits::as_version): a reader
 //     for each old version is kept.
 //   - The current version's file equals what this build writes, but for the writer's library version and the
 //     checksum over it: changing a layout fails here until the kind takes a new version number (and a reader
@@ -59,7 +60,10 @@ TEST_CASE_TEMPLATE("golden files of every kind and version are read back", S, ST
     const auto golden = read_file(file(v));
     CHECK(stratum::detail::read_state_header(golden.data(), golden.size(), S::kind, S::format_version)
               .version == v);
-    CHECK(S::deserialize(golden) == fixed);
+    if constexpr (requires { T::as_version(v, items); })
+      CHECK(S::deserialize(golden) == T::as_version(v, items));
+    else
+      CHECK(S::deserialize(golden) == fixed);
     if (v == S::format_version) CHECK(masked(fixed.serialize()) == masked(golden));
   }
 }

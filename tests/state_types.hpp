@@ -290,7 +290,21 @@ struct state_traits<stratum::baseline::profile> {
   static item draw(rng& r) {
     auto f = state_traits<stratum::coco::stream_state>::draw(r);
     if (r.below(3) == 0) f.provenance = "synthetic";
+    // three of four frames carry an embedding of 3 values, drawn from the frame's own generator (the other
+    // draws stay those of version 1, whose golden file holds no embeddings)
+    rng e{static_cast<std::uint64_t>(f.id) * 0x9E3779B97F4A7C15ULL + f.dt.size()};
+    if (e.below(4) != 0) f.embedding = {e.unit() * 4 - 2, e.unit() * 1e-3, static_cast<double>(e.below(5))};
     return f;
+  }
+  static stratum::baseline::embedding_shape embedding() {
+    stratum::baseline::embedding_shape s;
+    s.exponent = {18, 30, 17};
+    s.centre = {0, 5e-4, 2};
+    s.scale = {1.1, 3e-4, 1.4};
+    s.features = 2;
+    s.freq = {0.3, -0.2, 0.5, -0.4, 0.1, 0.25};
+    s.phase = {1.0, 4.0};
+    return s;
   }
   static stratum::baseline::binning bins() {
     stratum::baseline::binning b;
@@ -301,6 +315,13 @@ struct state_traits<stratum::baseline::profile> {
     return b;
   }
   static S make(const std::vector<item>& items) {
+    S s({1, 2, 3}, stream_specs(), bins(), embedding());
+    for (const auto& f : items) s.add(f);
+    return s;
+  }
+  /// The state as a golden file of an older version holds it: version 1 has no embeddings.
+  static S as_version(int v, const std::vector<item>& items) {
+    if (v >= 2) return make(items);
     S s({1, 2, 3}, stream_specs(), bins());
     for (const auto& f : items) s.add(f);
     return s;

@@ -104,6 +104,9 @@ const char* const kUsage =
     "  --rate-warn X         a rate flagged as worse by a change of X or more is a warning (default\n"
     "                        0.02); false positives per frame: a relative change against the PSI limits\n"
     "  --rate-alarm Y        ... an alarm from a change of Y (default 0.05)\n"
+    "  --embedding-warn X    a flagged embedding shift with a Mahalanobis distance of X baseline\n"
+    "                        standard deviations or more is a warning (default 1)\n"
+    "  --embedding-alarm Y   ... an alarm from Y (default 2)\n"
     "  --min-calibration N   baseline detections of a class (at or above its threshold) needed to\n"
     "                        calibrate it for the expected precision (default 30)\n"
     "  --ignore-labels       compare no rates even if the window has ground truths (the expected\n"
@@ -957,6 +960,13 @@ int cmd_baseline_show(const std::vector<std::string>& args) {
     for (const auto c : b.drift.bins().cuts[0][0])
       std::printf(" %.3f", static_cast<double>(c) * baseline::grids[0].width());
     std::printf("\n");
+    const auto& e = b.drift.embedding();
+    if (e.empty())
+      std::printf("  embeddings       none (the frames carried none)\n");
+    else
+      std::printf("  embeddings       %zu dimensions, %u random features; %llu frames with one\n", e.dims(),
+                  e.features,
+                  static_cast<unsigned long long>(all == sets.end() ? 0 : all->second.embedding.frames));
   }
   std::printf("\nThe frozen run's audit (recomputed from the file's state):\n\n");
   for (std::size_t i = 0; i < b.points.size(); ++i) report::print_audit(baseline::audit_of(b, i), stdout);
@@ -1006,6 +1016,10 @@ int cmd_drift(const std::vector<std::string>& args) {
       const double v = parse_double(value(i), a);
       if (!(v > 0 && v <= 1)) usage_fail(a + " must be in (0, 1]");
       (a == "--rate-warn" ? d.rate_warn : d.rate_alarm) = v;
+    } else if (a == "--embedding-warn" || a == "--embedding-alarm") {
+      const double v = parse_double(value(i), a);
+      if (!(v > 0) || !std::isfinite(v)) usage_fail(a + " must be a positive number");
+      (a == "--embedding-warn" ? d.embedding_warn : d.embedding_alarm) = v;
     } else if (a == "--min-calibration") {
       const long v = parse_long(value(i), a);
       if (v < 1) usage_fail("--min-calibration must be at least 1");
@@ -1027,6 +1041,7 @@ int cmd_drift(const std::vector<std::string>& args) {
   }
   if (d.psi_alarm < d.psi_warn) usage_fail("--psi-alarm must be at least --psi-warn");
   if (d.rate_alarm < d.rate_warn) usage_fail("--rate-alarm must be at least --rate-warn");
+  if (d.embedding_alarm < d.embedding_warn) usage_fail("--embedding-alarm must be at least --embedding-warn");
   if (pos.size() != 2 && pos.size() != 3)
     usage_fail("drift needs BASELINE and a window: FRAMES.jsonl (or - for stdin), or GT.json DT.json");
   if (window > 0 && !window_by.empty()) usage_fail("give one of --window and --window-by");
@@ -1039,9 +1054,7 @@ int cmd_drift(const std::vector<std::string>& args) {
     throw input_error(pos[0] +
                       ": the baseline holds no drift profile (frozen with --no-profile, or by an older "
                       "version): freeze it again");
-  const auto fresh = [&] {
-    return baseline::profile(b.drift.category_ids(), b.drift.slicing(), b.drift.bins());
-  };
+  const auto fresh = [&] { return b.drift.empty_like(); };
   // the operating points with the baseline's calibration, and the baseline's own sums: once
   const auto setup = baseline::setup_of(b, d.min_calibration);
   const auto base_sums = baseline::sums_of(b, setup);

@@ -65,6 +65,9 @@ struct drift_options {
   /// The expected precision: a class is calibrated when the baseline has at least this many of its
   /// detections at or above its threshold.
   std::uint64_t min_calibration = 30;
+  /// Embeddings (embedding.hpp): a flagged centroid or distribution is "warn" from a Mahalanobis distance of
+  /// embedding_warn baseline standard deviations, "alarm" from embedding_alarm.
+  double embedding_warn = 1.0, embedding_alarm = 2.0;
 };
 
 /// One comparison of a window with the baseline.
@@ -88,6 +91,18 @@ struct drift_test {
   std::string status;  // "ok", "shift", "warn", "alarm", "better" (a rate that improved), "too little data"
   std::string note;    // e.g. values the baseline never saw
   double iou = std::numeric_limits<double>::quiet_NaN();  // a rate's operating point (NaN: no labels needed)
+
+  [[nodiscard]] bool is_rate() const noexcept { return !std::isnan(iou); }
+  [[nodiscard]] bool is_embedding() const noexcept { return feature.rfind("embedding", 0) == 0; }
+  [[nodiscard]] bool per_frame() const noexcept { return second_name == "relative change"; }
+  /// The effect its grade is read off: PSI; a per-frame mean's relative change; a rate's absolute change;
+  /// an embedding's Mahalanobis distance.
+  [[nodiscard]] double effect() const noexcept {
+    if (per_frame()) return std::fabs(second);
+    if (is_rate()) return std::fabs(shift);
+    if (is_embedding()) return second;
+    return psi;
+  }
 };
 
 /// The label-free expected precision of a window's detections at or above the threshold (performance.hpp).
@@ -112,6 +127,9 @@ struct drift_result {
   std::vector<std::string> missing_sets;  // slices of the baseline the window has no frame of
   bool labelled = false;                  // the window had labels: the rates were compared
   std::vector<precision_estimate> estimates;
+  /// Frames with an embedding (the baseline's: 0 when it has no embedding shape), and window frames whose
+  /// embedding was not compared because the baseline has none.
+  std::uint64_t base_embeddings = 0, window_embeddings = 0, unprofiled_embeddings = 0;
   [[nodiscard]] std::size_t flagged() const {
     std::size_t n = 0;
     for (const auto& t : tests) n += t.status == "shift" || t.status == "warn" || t.status == "alarm";
@@ -230,6 +248,46 @@ inline void distances(const cell& b, const cell& w, const fine_grid& g, double& 
   wass = area / sd;
 }
 
+/// The two embedding tests of a set (embedding.hpp): the centroid and the distribution (random features).
+inline void embedding_tests(const embedding_sums& be, const embedding_sums& we, const embedding_shape& shape,
+                            const std::string& set, double zq, const drift_options& o, drift_result& res) {
+  drift_test c, d;
+  c.set = d.set = set;
+  c.feature = "embedding centroid", d.feature = "embedding distribution";
+  c.test = "Hotelling T^2 F", d.test = "Hotelling T^2 F (random features)";
+  c.second_name = d.second_name = "Mahalanobis";
+  d.shift_name = "MMD^2 (random features)";
+  for (auto* t : {&c, &d}) {
+    t->base_n = t->base_frames = be.frames;
+    t->window_n = t->window_frames = we.frames;
+    if (we.clamped > 0)
+      t->note =
+          std::to_string(we.clamped) + " window values beyond 1024 times the baseline's largest, clamped";
+  }
+  if (be.frames < std::max<std::uint64_t>(o.min_frames, 2) ||
+      we.frames < std::max<std::uint64_t>(o.min_frames, 2)) {
+    c.status = d.status = "too little data";
+  } else {
+    const auto r = compare_embeddings(be, we, shape, zq);
+    c.shift_name = "mean of dimension " + std::to_string(r.dimension) + " (baseline sd)";
+    c.base_value = 0, c.window_value = r.z, c.shift = r.z, c.shift_lower = r.z_lower,
+    c.shift_upper = r.z_upper;
+    d.base_value = 0, d.window_value = r.mmd2, d.shift = r.mmd2;
+    const auto fill = [](drift_test& t, const hotelling_result& h) {
+      t.second = h.mahalanobis;
+      if (!h.tested) {
+        t.status = "too little data";
+        return;
+      }
+      t.statistic = h.f, t.df1 = h.df1, t.df2 = h.df2, t.p_value = h.p_value;
+    };
+    fill(c, r.centroid);
+    fill(d, r.distribution);
+  }
+  res.tests.push_back(std::move(c));
+  res.tests.push_back(std::move(d));
+}
+
 }  // namespace drift_detail
 
 /// Compares a window's profile with the baseline's (same categories, slicing and binning: usage_error
@@ -248,6 +306,8 @@ inline void distances(const cell& b, const cell& w, const fine_grid& g, double& 
     throw usage_error("drift: need 0 < psi_warn <= psi_alarm");
   if (!(o.rate_warn > 0 && o.rate_alarm >= o.rate_warn))
     throw usage_error("drift: need 0 < rate_warn <= rate_alarm");
+  if (!(o.embedding_warn > 0 && o.embedding_alarm >= o.embedding_warn))
+    throw usage_error("drift: need 0 < embedding_warn <= embedding_alarm");
   drift_result res;
   res.options = o;
   const std::size_t K = base.categories();
@@ -261,6 +321,11 @@ inline void distances(const cell& b, const cell& w, const fine_grid& g, double& 
     res.base_frames = it->second.frames, res.base_detections = it->second.detections;
   if (const auto it = window.sets().find(profile::all_name); it != window.sets().end())
     res.window_frames = it->second.frames, res.window_detections = it->second.detections;
+  if (const auto it = base.sets().find(profile::all_name); it != base.sets().end())
+    res.base_embeddings = it->second.embedding.frames;
+  if (const auto it = window.sets().find(profile::all_name); it != window.sets().end())
+    res.window_embeddings = it->second.embedding.frames;
+  res.unprofiled_embeddings = window.unprofiled_embeddings();
   for (const auto& [name, ws] : window.sets())
     if (!base.sets().count(name)) res.unseen_sets.push_back(name);
   for (const auto& [name, bs] : base.sets())
@@ -393,6 +458,8 @@ inline void distances(const cell& b, const cell& w, const fine_grid& g, double& 
       }
       res.tests.push_back(std::move(t));
     }
+    if (!base.embedding().empty() && !(bs.embedding.empty() && ws.embedding.empty()))
+      dd::embedding_tests(bs.embedding, ws.embedding, base.embedding(), name, z, o, res);
   }
   // scenario mix, per attribute key: frames are independent draws
   for (const auto& [key, bvals] : base.scenario()) {
@@ -474,10 +541,14 @@ inline void adjust(drift_result& res) {
     }
     t.p_adjusted = adj[j];
     const bool flagged = rej[j++];
-    const bool rate = !std::isnan(t.iou), per_frame = t.second_name == "relative change";
-    const double effect = per_frame ? std::fabs(t.second) : rate ? std::fabs(t.shift) : t.psi;
-    const double warn = rate && !per_frame ? o.rate_warn : o.psi_warn,
-                 alarm = rate && !per_frame ? o.rate_alarm : o.psi_alarm;
+    const bool rate = t.is_rate(), per_frame = t.per_frame();
+    const double effect = t.effect();
+    const double warn = t.is_embedding()     ? o.embedding_warn
+                        : rate && !per_frame ? o.rate_warn
+                                             : o.psi_warn,
+                 alarm = t.is_embedding()     ? o.embedding_alarm
+                         : rate && !per_frame ? o.rate_alarm
+                                              : o.psi_alarm;
     if (!flagged)
       t.status = "ok";
     else if (rate && t.shift < 0)

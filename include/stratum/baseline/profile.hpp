@@ -45,6 +45,7 @@
 #include "../core/frame.hpp"
 #include "../core/state.hpp"
 #include "../detail/binary.hpp"
+#include "embedding.hpp"
 
 namespace stratum::baseline {
 
@@ -133,6 +134,8 @@ struct set_profile {
   /// 0..K score (0: all classes), K + 1 size, K + 2 aspect, K + 3 class mix; empty until the set has a
   /// detection (a set of frames without any holds none).
   std::vector<cell> cells;
+  /// The embedding moments of the set's frames with an embedding (embedding.hpp; empty without a shape).
+  embedding_sums embedding;
   /// Cell c, or an empty cell.
   [[nodiscard]] const cell& at(std::size_t c) const noexcept {
     static const cell none{};
@@ -162,14 +165,21 @@ bool slice_name_of(const F& f, const coco::slice_spec& spec, std::string& name) 
 class profile {
  public:
   static constexpr state_kind kind = state_kind::drift_profile;
-  static constexpr std::uint16_t format_version = 1;
+  /// Version 1: no embeddings; version 2 (written only when the profile has an embedding shape): the
+  /// embedding shape ends the shape, and every set ends with its embedding moments.
+  static constexpr std::uint16_t format_version = 2;
   static constexpr const char* all_name = "all";
   static constexpr std::size_t max_categories = 2000;
 
   profile() = default;
-  /// An empty profile of the categories (ids in their order), the slicing and the binning (empty: one bin).
-  profile(std::vector<std::int64_t> category_ids, std::vector<coco::slice_spec> slicing, binning bins = {})
-      : cats_(std::move(category_ids)), specs_(std::move(slicing)), bins_(std::move(bins)) {
+  /// An empty profile of the categories (ids in their order), the slicing, the binning (empty: one bin) and
+  /// the embedding shape (empty: embeddings are not profiled, only counted).
+  profile(std::vector<std::int64_t> category_ids, std::vector<coco::slice_spec> slicing, binning bins = {},
+          embedding_shape embedding = {})
+      : cats_(std::move(category_ids)),
+        specs_(std::move(slicing)),
+        bins_(std::move(bins)),
+        emb_(std::move(embedding)) {
     if (cats_.empty()) throw usage_error("drift profile: no categories");
     if (cats_.size() > max_categories)
       throw usage_error("drift profile: " + std::to_string(cats_.size()) + " categories, at most " +
@@ -209,6 +219,14 @@ class profile {
     for (const auto& sp : specs_)
       for (const auto& key : sp.keys)
         if (std::find(keys_.begin(), keys_.end(), key) == keys_.end()) keys_.push_back(key);
+    if (!emb_.empty()) {
+      const std::size_t d = emb_.dims(), D = emb_.features;
+      if (d > max_embedding_dims || D < 1 || D > max_random_features || emb_.centre.size() != d ||
+          emb_.scale.size() != d || emb_.freq.size() != D * d || emb_.phase.size() != D)
+        throw usage_error("drift profile: an inconsistent embedding shape");
+      q_.assign(emb_.width(), 0);
+      products_.assign(emb_.width() * (emb_.width() + 1) / 2, 0);
+    }
     scratch_.resize(cell_count());
     for (std::size_t c = 0; c < cell_count(); ++c) scratch_[c].x.assign(bins_of(c), 0);
   }
@@ -217,6 +235,13 @@ class profile {
   [[nodiscard]] const std::vector<std::int64_t>& category_ids() const noexcept { return cats_; }
   [[nodiscard]] const std::vector<coco::slice_spec>& slicing() const noexcept { return specs_; }
   [[nodiscard]] const binning& bins() const noexcept { return bins_; }
+  [[nodiscard]] const embedding_shape& embedding() const noexcept { return emb_; }
+  /// An empty profile of the same categories, slicing, binning and embedding shape (a window's, a shard's).
+  [[nodiscard]] profile empty_like() const {
+    return is_identity() ? profile() : profile(cats_, specs_, bins_, emb_);
+  }
+  /// Frames whose embedding was not profiled because the profile has no embedding shape (not serialized).
+  [[nodiscard]] std::uint64_t unprofiled_embeddings() const noexcept { return unprofiled_; }
   /// Sets by name ("all" and the slices seen).
   [[nodiscard]] const std::map<std::string, set_profile>& sets() const noexcept { return sets_; }
   /// Per attribute key of the slicing, frames per value ("" for frames without the key).
@@ -269,6 +294,26 @@ class profile {
                           ": category_id " + std::to_string(f.dt.category_id[j]) +
                           " is not a category of the baseline");
     }
+    const bool with_embedding = !f.embedding.empty() && !emb_.empty();
+    if (with_embedding) {
+      if (f.embedding.size() != emb_.dims())
+        throw input_error("frame " + std::to_string(f.id) + ": embedding has " +
+                          std::to_string(f.embedding.size()) + " values, the baseline's " +
+                          std::to_string(emb_.dims()));
+      for (std::size_t j = 0; j < f.embedding.size(); ++j)
+        if (!std::isfinite(f.embedding[j]))
+          throw input_error("frame " + std::to_string(f.id) + ": embedding[" + std::to_string(j) +
+                            "] is not finite");
+    }
+    if (!f.embedding.empty() && emb_.empty()) ++unprofiled_;
+    std::uint64_t clamped = 0;
+    if (with_embedding) {
+      clamped = encode_embedding(emb_, f.embedding, q_.data());
+      const std::size_t L = q_.size();
+      std::size_t at = 0;
+      for (std::size_t a = 0; a < L; ++a)
+        for (std::size_t b = a; b < L; ++b) products_[at++] = q_[a] * q_[b];  // |q| <= 2^30: fits
+    }
     for (std::size_t j = 0; j < n; ++j) {
       const double s = f.dt.score[j], w = f.dt.w[j], h = f.dt.h[j];
       const std::size_t k = category_index(f.dt.category_id[j]);
@@ -293,6 +338,14 @@ class profile {
       st->detections_sq.add(n, n);
       if (!touched_.empty() && st->cells.empty()) st->cells.resize(cell_count());
       for (const auto c : touched_) absorb(st->cells[c], scratch_[c], c);
+      if (with_embedding) {
+        auto& e = st->embedding;
+        if (e.sum.empty()) e.init(q_.size());
+        ++e.frames;
+        e.clamped += clamped;
+        for (std::size_t a = 0; a < q_.size(); ++a) e.sum[a] += q_[a];
+        for (std::size_t a = 0; a < products_.size(); ++a) e.cross[a] += products_[a];
+      }
     }
     for (const auto c : touched_) {
       auto& sc = scratch_[c];
@@ -335,15 +388,17 @@ class profile {
         tc.t2.add(oc.t2);
         tc.tm.add(oc.tm);
       }
+      st.embedding.add(os.embedding);
     }
+    unprofiled_ += o.unprofiled_;
     for (const auto& [key, values] : o.scenario_)
       for (const auto& [v, n] : values) scenario_[key][v] += n;
     return *this;
   }
 
   friend bool operator==(const profile& a, const profile& b) {
-    return a.cats_ == b.cats_ && same_specs(a.specs_, b.specs_) && a.bins_ == b.bins_ && a.sets_ == b.sets_ &&
-           a.scenario_ == b.scenario_;
+    return a.cats_ == b.cats_ && same_specs(a.specs_, b.specs_) && a.bins_ == b.bins_ && a.emb_ == b.emb_ &&
+           a.sets_ == b.sets_ && a.scenario_ == b.scenario_;
   }
 
   /// The deciles (or `bins` quantile bins) of the pooled fine counts, per class and feature: cut points where
@@ -387,7 +442,7 @@ class profile {
   [[nodiscard]] std::vector<std::byte> serialize() const {
     detail::byte_writer w;
     std::size_t nsets = sets_.size();
-    detail::begin_state(w, kind, format_version,
+    detail::begin_state(w, kind, emb_.empty() ? std::uint16_t{1} : format_version,
                         {static_cast<std::uint32_t>(cats_.size()), static_cast<std::uint32_t>(specs_.size()),
                          static_cast<std::uint32_t>(nsets), 0, 0},
                         is_identity() ? 0 : fingerprint());
@@ -411,6 +466,15 @@ class profile {
         for (const auto v : ce.coarse) w.u64(v);
         for (const auto v : ce.cross) w.u64(v);
         w.u64(ce.t2.hi), w.u64(ce.t2.lo), w.u64(ce.tm.hi), w.u64(ce.tm.lo);
+      }
+      if (!emb_.empty()) {
+        const auto& e = st.embedding;
+        w.u64(e.frames);
+        w.u64(e.clamped);
+        if (!e.empty()) {
+          for (const auto v : e.sum) put_int128(w, v);
+          for (const auto v : e.cross) put_int128(w, v);
+        }
       }
     }
     w.u64(scenario_.size());
@@ -462,9 +526,11 @@ class profile {
         r.need_array(n, 4, "cut points");
         for (std::uint64_t i = 0; i < n; ++i) cuts.push_back(r.u32());
       }
+    embedding_shape emb;
+    if (h.version >= 2) emb = embedding_shape::read(r);
     profile p;
     try {
-      p = profile(std::move(cats), std::move(specs), std::move(b));
+      p = profile(std::move(cats), std::move(specs), std::move(b), std::move(emb));
     } catch (const usage_error& e) {
       r.fail(std::string("the shape is invalid (") + e.what() + ")");
     }
@@ -507,6 +573,30 @@ class profile {
         if (coarse_n < ce.frames) r.fail("a cell has fewer values than frames with a value");
         for (std::size_t a = 0; a < ce.coarse.size(); ++a)
           if (ce.cross_at(a, a) < ce.coarse[a]) r.fail("a cell's cross moments are below its counts");
+      }
+      if (h.version >= 2) {
+        auto& e = st.embedding;
+        e.frames = r.u64();
+        e.clamped = r.u64();
+        if (e.frames > st.frames) r.fail("more frames with an embedding than frames in a set");
+        if (e.frames == 0 && e.clamped != 0) r.fail("clamped embedding values without an embedding");
+        if (!e.empty()) {
+          const std::size_t L = p.emb_.width();
+          r.need_array(L + L * (L + 1) / 2, 16, "a set's embedding moments");
+          e.init(L);
+          for (auto& v : e.sum) v = get_int128(r);
+          for (auto& v : e.cross) v = get_int128(r);
+          if (e.clamped > e.frames * p.emb_.dims()) r.fail("more clamped embedding values than values");
+          const auto n = static_cast<int128>(e.frames);
+          for (std::size_t a = 0; a < L; ++a) {
+            // Cauchy-Schwarz: (sum q)^2 <= n sum q^2, and sum q^2 >= 0
+            const int128 sq = e.cross[a * L - a * (a - 1) / 2];
+            int128 lhs = 0, rhs = 0;
+            if (sq < 0 || (!__builtin_mul_overflow(e.sum[a], e.sum[a], &lhs) &&
+                           !__builtin_mul_overflow(n, sq, &rhs) && lhs > rhs))
+              r.fail("a set's embedding moments are inconsistent");
+          }
+        }
       }
       if (st.frames == 0) r.fail("a set without frames");
       const std::size_t nk = p.categories();
@@ -559,6 +649,7 @@ class profile {
   std::vector<std::int64_t> cats_;
   std::vector<coco::slice_spec> specs_;
   binning bins_;
+  embedding_shape emb_;
   std::map<std::string, set_profile> sets_;
   std::map<std::string, std::map<std::string, std::uint64_t>> scenario_;
   // derived from the shape
@@ -570,6 +661,8 @@ class profile {
   std::vector<std::size_t> touched_;
   std::vector<set_profile*> frame_sets_;
   std::string name_;
+  std::vector<std::int64_t> q_, products_;  // a frame's embedding as integers, and their products
+  std::uint64_t unprofiled_ = 0;
 
   static bool same_specs(const std::vector<coco::slice_spec>& a, const std::vector<coco::slice_spec>& b) {
     if (a.size() != b.size()) return false;
@@ -595,6 +688,7 @@ class profile {
         w.u64(cuts.size());
         for (const auto c : cuts) w.u32(c);
       }
+    if (!emb_.empty()) emb_.write(w);
   }
 
   [[nodiscard]] std::size_t category_index(std::int64_t id) const noexcept {
@@ -660,10 +754,14 @@ class profile {
 template <class ForEach>
 [[nodiscard]] profile build_profile(const std::vector<std::int64_t>& category_ids,
                                     const std::vector<coco::slice_spec>& slicing, ForEach&& each,
-                                    std::size_t bins = 10) {
+                                    std::size_t bins = 10, std::size_t features = default_random_features) {
   profile first(category_ids, slicing);
-  each([&first](const frame& f) { first.add(f); });
-  profile second(category_ids, slicing, first.quantile_binning(bins));
+  embedding_scan scan;
+  each([&first, &scan](const frame& f) {
+    first.add(f);
+    scan.add(f);
+  });
+  profile second(category_ids, slicing, first.quantile_binning(bins), scan.shape(features));
   each([&second](const frame& f) { second.add(f); });
   return second;
 }

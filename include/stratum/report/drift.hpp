@@ -5,10 +5,11 @@
 // rates, largest change first, and those that improved; the expected precision of every set (all classes),
 // with the measured one and the gap where labelled; then (all = true) every test.
 // JSON: {"stratum_version", "command": "drift", "options": {"alpha", "adjustment", "psi_warn", "psi_alarm",
-//   "rate_warn", "rate_alarm", "min_frames", "min_calibration", "ks_max_values", "confidence_level"},
-//   "baseline": {"frames", "detections"}, "window": {"frames", "detections"}, "labelled", "tested",
-//   "flagged", "improved", "unseen_sets": [...], "missing_sets": [...], "tests": [T...],
-//   "expected_precision": [E...]}, T = {"set", "feature", "class", "iou", "base_n", "window_n",
+//   "rate_warn", "rate_alarm", "embedding_warn", "embedding_alarm", "min_frames", "min_calibration",
+//   "ks_max_values", "confidence_level"}, "baseline": {"frames", "detections"}, "window": {"frames",
+//   "detections"}, "embeddings": {"baseline", "window", "not_compared"} (frames with an embedding),
+//   "labelled", "tested", "flagged", "improved", "unseen_sets": [...], "missing_sets": [...], "tests":
+//   [T...], "expected_precision": [E...]}, T = {"set", "feature", "class", "iou", "base_n", "window_n",
 //   "base_frames", "window_frames", "psi", "second": {"name", "value"}, "shift": {"of", "baseline", "window",
 //   "value", "lower", "upper"}, "test": {"name", "statistic", "df1", "df2", "p_value", "p_adjusted"},
 //   "status", "note"}, E = {"set", "class", "iou", "base_detections", "window_detections",
@@ -30,13 +31,6 @@ namespace stratum::report {
 
 namespace detail {
 
-inline bool is_rate(const baseline::drift_test& t) {
-  return !std::isnan(t.iou);
-}
-inline double drift_effect(const baseline::drift_test& t) {
-  if (t.second_name == "relative change") return std::fabs(t.second);
-  return is_rate(t) ? std::fabs(t.shift) : t.psi;
-}
 inline std::string fmt(const char* f, double v) {
   if (std::isnan(v)) return "-";
   char buf[64];
@@ -55,10 +49,11 @@ inline std::string drift_head() {
 inline std::string drift_row(const baseline::drift_test& t) {
   std::string where = t.set + (t.cls.empty() ? "" : " / " + t.cls);
   char buf[512];
-  const std::string shift = t.shift_name + " " + fmt("%.3g", t.base_value) + " -> " +
-                            fmt("%.3g", t.window_value) + ": " + fmt("%+.3g", t.shift) + " [" +
-                            fmt("%.3g", t.shift_lower) + ", " + fmt("%.3g", t.shift_upper) + "]";
-  const std::string feature = is_rate(t) ? t.feature + " @" + fmt("%g", t.iou) : t.feature;
+  std::string shift = t.shift_name + " " + fmt("%.3g", t.base_value) + " -> " + fmt("%.3g", t.window_value) +
+                      ": " + fmt("%+.3g", t.shift);
+  if (!std::isnan(t.shift_lower) || !std::isnan(t.shift_upper))  // MMD^2: no interval
+    shift += " [" + fmt("%.3g", t.shift_lower) + ", " + fmt("%.3g", t.shift_upper) + "]";
+  const std::string feature = t.is_rate() ? t.feature + " @" + fmt("%g", t.iou) : t.feature;
   std::snprintf(buf, sizeof buf, drift_row_format, t.status.c_str(), where.c_str(), feature.c_str(),
                 fmt("%.3f", t.psi).c_str(), (t.second_name + " " + fmt("%.3f", t.second)).c_str(),
                 (std::to_string(t.window_n) + "/" + std::to_string(t.base_n)).c_str(), shift.c_str(),
@@ -97,13 +92,23 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
     for (const auto& n : r.missing_sets) s += (s.empty() ? "" : ", ") + n;
     std::fprintf(out, "slices of the baseline absent from the window: %s\n", s.c_str());
   }
+  if (r.base_embeddings > 0)
+    std::fprintf(out,
+                 "embeddings: %llu window frames against %llu of the baseline (warn from a Mahalanobis "
+                 "distance of %.3g baseline sd, alarm %.3g)%s\n",
+                 static_cast<unsigned long long>(r.window_embeddings),
+                 static_cast<unsigned long long>(r.base_embeddings), o.embedding_warn, o.embedding_alarm,
+                 r.window_embeddings == 0 ? ": the window's frames carry none, not compared" : "");
+  if (r.unprofiled_embeddings > 0)
+    std::fprintf(out, "embeddings: %llu window frames carry one, not compared: the baseline holds none\n",
+                 static_cast<unsigned long long>(r.unprofiled_embeddings));
   std::vector<const baseline::drift_test*> flagged, rates, better, rest;
   for (const auto& t : r.tests) {
     const bool f = t.status == "shift" || t.status == "warn" || t.status == "alarm";
-    (f ? (detail::is_rate(t) ? rates : flagged) : t.status == "better" ? better : rest).push_back(&t);
+    (f ? (t.is_rate() ? rates : flagged) : t.status == "better" ? better : rest).push_back(&t);
   }
   const auto by_effect = [](const baseline::drift_test* a, const baseline::drift_test* b) {
-    const double ea = detail::drift_effect(*a), eb = detail::drift_effect(*b);
+    const double ea = a->effect(), eb = b->effect();
     if (ea != eb) return ea > eb;
     return a->p_adjusted < b->p_adjusted;
   };
@@ -113,13 +118,15 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
   const std::string hs = detail::drift_head();
   const char* head = hs.c_str();
   if (!flagged.empty()) {
-    std::fprintf(out, "flagged, largest effect first (PSI; detections per frame: relative change):\n%s",
+    std::fprintf(out,
+                 "flagged, largest effect first (PSI; detections per frame: relative change; embeddings: "
+                 "Mahalanobis):\n%s",
                  head);
     for (const auto* t : flagged) std::fputs(detail::drift_row(*t).c_str(), out);
   }
   if (r.labelled) {
     std::size_t n = 0;
-    for (const auto& t : r.tests) n += detail::is_rate(t) && !std::isnan(t.p_value);
+    for (const auto& t : r.tests) n += t.is_rate() && !std::isnan(t.p_value);
     std::fprintf(out,
                  "with labels: %zu rate tests (in the family above); %zu got worse, %zu better (rates: warn "
                  "from a change of %.3g, alarm %.3g)\n",
@@ -165,7 +172,7 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
   using ::stratum::detail::json_number;
   using ::stratum::detail::json_quoted;
   const auto& o = r.options;
-  const auto num = [](double v) { return std::isnan(v) ? std::string("null") : json_number(v); };
+  const auto num = [](double v) { return std::isfinite(v) ? json_number(v) : std::string("null"); };
   std::string s =
       "{\"stratum_version\": " + json_quoted(STRATUM_VERSION) + ", \"command\": \"drift\", \"options\": {";
   s += "\"alpha\": " + json_number(o.alpha) + ", \"adjustment\": " +
@@ -174,6 +181,8 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
                                                                            : "fdr_bh") +
        ", \"psi_warn\": " + json_number(o.psi_warn) + ", \"psi_alarm\": " + json_number(o.psi_alarm) +
        ", \"rate_warn\": " + json_number(o.rate_warn) + ", \"rate_alarm\": " + json_number(o.rate_alarm) +
+       ", \"embedding_warn\": " + json_number(o.embedding_warn) +
+       ", \"embedding_alarm\": " + json_number(o.embedding_alarm) +
        ", \"min_frames\": " + std::to_string(o.min_frames) +
        ", \"min_calibration\": " + std::to_string(o.min_calibration) +
        ", \"ks_max_values\": " + std::to_string(o.ks_max_values) +
@@ -182,6 +191,9 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
        ", \"detections\": " + std::to_string(r.base_detections) + "}";
   s += ", \"window\": {\"frames\": " + std::to_string(r.window_frames) +
        ", \"detections\": " + std::to_string(r.window_detections) + "}";
+  s += ", \"embeddings\": {\"baseline\": " + std::to_string(r.base_embeddings) +
+       ", \"window\": " + std::to_string(r.window_embeddings) +
+       ", \"not_compared\": " + std::to_string(r.unprofiled_embeddings) + "}";
   s += std::string(", \"labelled\": ") + (r.labelled ? "true" : "false");
   s += ", \"tested\": " + std::to_string(r.tested()) + ", \"flagged\": " + std::to_string(r.flagged()) +
        ", \"improved\": " + std::to_string(r.improved());
