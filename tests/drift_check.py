@@ -13,7 +13,11 @@ every window with the baseline (Holm over every test of a window at 0.05):
   rig (the rig mix, a value the baseline never saw, and the pooled box size), score (the pooled score), prior
   (the pooled class mix), recall (the windows being labelled: the miss rate of timeofday=night at the frozen
   operating point);
-- the features a shift does not touch are flagged in no more windows than the band's upper end.
+- the features a shift does not touch are flagged in no more windows than the band's upper end;
+- embeddings: a second baseline of 10,000 frames with 16-value embeddings (frozen from their stream) and
+  windows with embeddings: no shift within the band; the embedding shift (0.3 sd in 4 of the 16 dimensions)
+  flags the pooled embedding centroid in at least 95% of the windows, the detections' features in no more
+  windows than the band's upper end.
 Prints the table docs/drift.md quotes.
 """
 import json
@@ -43,20 +47,26 @@ SHIFTS = {
               lambda t: t["feature"] in ("box size", "aspect", "class mix", "detections per frame", "scenario mix")),
     "prior": ([("all", "class mix", "")], lambda t: t["feature"] == "scenario mix"),
     "recall": ([("timeofday=night", "miss rate", "")], lambda t: t["feature"] == "scenario mix"),
+    "embedding": ([("all", "embedding centroid", ""), ("all", "embedding distribution", "")],
+                  lambda t: not t["feature"].startswith("embedding")),
 }
+EMBEDDED = ("embedding",)  # shifts drawn with embeddings, against the baseline frozen with them
+MEASURED = {("embedding", 1)}  # (shift, target index) reported, not required
 # measured, not required: the rig shift's recall loss sits in rig_d, a slice without baseline rates; pooled it
 # moves the miss rate by a few points
 EXTRA = {"rig": ("all", "miss rate", "")}
 # the stated window size from which a shift must be found: a 100-frame window has about 25 night frames, fewer
-# than --min-frames
-MIN_SIZE = {"recall": 500}
+# than --min-frames; the embedding shift (a Mahalanobis distance of about 0.5) is found in 40% of 100-frame
+# windows
+MIN_SIZE = {"recall": 500, "embedding": 500}
 
 
-def windows(synth, stratum, work, baseline, size, count, seed, shift):
+def windows(synth, stratum, work, baseline, size, count, seed, shift, embeddings=False):
     frames = os.path.join(work, f"w_{shift}_{size}.jsonl")
     subprocess.run([synth, "--images", str(size * count), "--seed", str(seed), "--gt",
                     os.path.join(work, "g.json"), "--dt", os.path.join(work, "d.json"), "--jsonl", frames,
-                    "--shift", shift], check=True, stdout=subprocess.DEVNULL)
+                    "--shift", shift] + (["--embeddings", "16"] if embeddings else []), check=True,
+                   stdout=subprocess.DEVNULL)
     out = subprocess.run([stratum, "drift", baseline, frames, "--window", str(size), "--json"], check=True,
                          capture_output=True, text=True).stdout
     os.remove(frames)
@@ -81,31 +91,44 @@ def main():
                    stdout=subprocess.DEVNULL)
     subprocess.run([stratum, "baseline", "freeze", gt, dt, "--slice-by", "weather,timeofday,rig", "-o", base,
                     "--no-timestamp"], check=True, stdout=subprocess.DEVNULL)
+    # the baseline with embeddings: frozen from its stream
+    egt, edt, estream, ebase = (os.path.join(work, n) for n in ("e_gt.json", "e_dt.json", "e.jsonl", "embedded.stb"))
+    subprocess.run([synth, "--images", "10000", "--seed", "5", "--gt", egt, "--dt", edt, "--jsonl", estream,
+                    "--embeddings", "16"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([stratum, "baseline", "freeze", "--stream", estream, "--categories", egt, "--slice-by",
+                    "weather,timeofday,rig", "-o", ebase, "--no-timestamp"], check=True, stdout=subprocess.DEVNULL)
+    os.remove(estream)
     lo, hi = int(stats.binom.ppf(0.025, count, 0.05)), int(stats.binom.ppf(0.975, count, 0.05))
     print(f"baseline: 10,000 frames; {count} windows per size and shift; Holm at 0.05 over every test of a "
           f"window; 95% band of the false-alarm count: [{lo}, {hi}]")
     print("| frames per window | tests per window | no shift: windows with a flag | night: time-of-day mix | "
           "rig: rig mix / pooled box size (pooled miss rate) | score: pooled score | prior: pooled class mix | "
-          "recall: night miss rate | untouched features flagged (night, rig, score, prior, recall) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "recall: night miss rate | embeddings, no shift: windows with a flag | embedding: pooled centroid "
+          "(distribution) | untouched features flagged (night, rig, score, prior, recall, embedding) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for size in sizes:
         null = windows(synth, stratum, work, base, size, count, 77, "none")
         flagged = sum(1 for r in null if any(t["status"] in ANY for t in r["tests"]))
         tests = sum(r["tested"] for r in null) / len(null)
         check(lo <= flagged <= hi, f"{size} frames: {flagged} of {count} windows without a shift have a flag, "
               f"outside the band [{lo}, {hi}] of the 5% stated")
+        enull = windows(synth, stratum, work, ebase, size, count, 77, "none", embeddings=True)
+        eflagged = sum(1 for r in enull if any(t["status"] in ANY for t in r["tests"]))
+        check(lo <= eflagged <= hi, f"{size} frames with embeddings: {eflagged} of {count} windows without a "
+              f"shift have a flag, outside the band [{lo}, {hi}] of the 5% stated")
         power, untouched = {}, {}
         for shift, (targets, unaffected) in SHIFTS.items():
-            rows = windows(synth, stratum, work, base, size, count, 78, shift)
+            embedded = shift in EMBEDDED
+            rows = windows(synth, stratum, work, ebase if embedded else base, size, count, 78, shift, embedded)
             if shift in EXTRA:
                 extra = sum(1 for r in rows if any((t["set"], t["feature"], t["class"]) == EXTRA[shift] and
                                                    t["status"] in FLAG for t in r["tests"]))
                 power[(shift, "extra")] = extra / count
-            for target in targets:
+            for i, target in enumerate(targets):
                 hit = sum(1 for r in rows if any((t["set"], t["feature"], t["class"]) == target and t["status"] in FLAG
                                                  for t in r["tests"]))
                 power[(shift, target)] = hit / count
-                if size >= MIN_SIZE.get(shift, 0):
+                if size >= MIN_SIZE.get(shift, 0) and (shift, i) not in MEASURED:
                     check(hit >= 0.95 * count, f"{size} frames, shift {shift}: {target} flagged in {hit} of {count}")
             bad = sum(1 for r in rows if any(unaffected(t) and t["status"] in FLAG for t in r["tests"]))
             untouched[shift] = bad
@@ -116,6 +139,7 @@ def main():
 
         print(f"| {size} | {tests:.0f} | {flagged} of {count} ({100 * flagged / count:.1f}%) | {pct('night')} | "
               f"{pct('rig')} / {pct('rig', 1)} ({100 * power[('rig', 'extra')]:.0f}%) | {pct('score')} | {pct('prior')} | {pct('recall')} | "
+              f"{eflagged} of {count} ({100 * eflagged / count:.1f}%) | {pct('embedding')} ({pct('embedding', 1)}) | "
               f"{', '.join(str(untouched[s]) for s in SHIFTS)} |")
     for f in failures:
         print("FAIL:", f)

@@ -13,7 +13,7 @@ endif()
 
 set(synth_dir ${CMAKE_CURRENT_BINARY_DIR}/synth)
 set(synth_check ${CMAKE_CURRENT_BINARY_DIR}/synth_check.py)
-foreach(d a b c one coco_val io)
+foreach(d a b c one coco_val io emb emb_shift)
   file(MAKE_DIRECTORY ${synth_dir}/${d})
 endforeach()
 
@@ -378,3 +378,21 @@ synth_bad(miscalibration_range 2 "--miscalibration expects a number from -1 to 1
 synth_bad(miscalibration_decimals 2 "with at most six decimals, got '0.1234567'" --images 5 --seed 1 ${io_gt} ${io_dt} --miscalibration 0.1234567)
 synth_bad(ood_probes_negative 2 "--ood-probes expects a number from 0 to 1" --images 5 --seed 1 ${io_gt} ${io_dt} --ood-probes -0.1)
 synth_bad(ood_probes_text 2 "--ood-probes expects a number from 0 to 1" --images 5 --seed 1 ${io_gt} ${io_dt} --ood-probes some)
+
+# Embeddings (--embeddings D, --shift embedding): the COCO files are the same bytes, the stream the same frames
+# with an embedding appended (tests/synth_embeddings.py).
+synth_generate(emb emb --images 2000 --seed 7 --embeddings 8)
+synth_generate(emb_shift emb_shift --images 2000 --seed 7 --embeddings 8 --shift embedding)
+foreach(f gt.json dt.json)
+  string(REPLACE "." "_" fname ${f})
+  add_test(NAME synth_embeddings_same_${fname}
+           COMMAND ${CMAKE_COMMAND} -E compare_files ${synth_dir}/a/${f} ${synth_dir}/emb/${f})
+  set_tests_properties(synth_embeddings_same_${fname} PROPERTIES FIXTURES_REQUIRED "fx_synth_a;fx_synth_emb")
+endforeach()
+add_test(NAME synth_embeddings
+         COMMAND ${STRATUM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/synth_embeddings.py ${synth_dir}/a/frames.jsonl
+                 ${synth_dir}/emb/frames.jsonl ${synth_dir}/emb_shift/frames.jsonl 8)
+set_tests_properties(synth_embeddings PROPERTIES FIXTURES_REQUIRED "fx_synth_a;fx_synth_emb;fx_synth_emb_shift")
+synth_bad(embeddings_without_jsonl 2 "--embeddings writes the JSONL stream's embeddings: give --jsonl PATH" --images 5 --seed 1 ${io_gt} ${io_dt} --embeddings 4)
+synth_bad(embeddings_range 2 "--embeddings must be an integer from 1 to 256" --images 5 --seed 1 ${io_gt} ${io_dt} --embeddings 300)
+synth_bad(shift_embedding_without 2 "--shift embedding moves the embeddings: give --embeddings D" --images 5 --seed 1 ${io_gt} ${io_dt} --jsonl ${synth_dir}/io/f.jsonl --shift embedding)

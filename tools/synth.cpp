@@ -172,6 +172,9 @@ constexpr i64 score_shift = 850'000;  // ppm
 // --shift recall: the model regressed at night: recall 0.8 times what it was on night frames (the scene mix
 // unchanged).
 constexpr i64 night_recall_shift = 800'000;  // ppm
+// --shift embedding: the frames' embeddings moved by 0.3 (their noise's standard deviation) in the first
+// quarter of the dimensions (at least one): a new image pipeline the detections do not show.
+constexpr i64 embedding_shift = 300'000;  // ppm
 
 constexpr std::array<condition, 3> rigs{{
     {"rig_a", 400, 1'000'000, 0, 1000, 0},
@@ -385,7 +388,7 @@ struct image_meta {
 }
 
 // A production window with a known shift (--shift; docs/generator.md).
-enum class shift_kind { none, night, rig, score, prior, recall };
+enum class shift_kind { none, night, rig, score, prior, recall, embedding };
 
 // The metadata of image `index` given the previous image's id (ids increase with random gaps, like COCO's).
 [[nodiscard]] image_meta make_image_meta(u64 seed, u64 index, i64 previous_id, i64 ood_ppm,
@@ -605,6 +608,23 @@ void finish_detections(const world& wd, rng& r, frame& f, bool ties) {
     for (detection& d : f.dt) d.score = clamp_score(d.score * score_shift / one_ppm);
   for (std::size_t i = f.dt.size(); i > 1; --i) {
     std::swap(f.dt[i - 1], f.dt[static_cast<std::size_t>(r.below(static_cast<i64>(i)))]);
+  }
+}
+
+// --embeddings D: the frame's embedding, D values in ppm from its own stream (so that the rest of the frame
+// is what it was without one): x_k = a_k(weather) + a_k(time of day) + a_k(rig) + g_k + g_0 / 2, a table
+// value a_k(condition) uniform in [-0.5, 0.5] per condition and dimension, g_0..g_D independent
+// (approximately) standard normal: scenes differ in their mean, and dimensions are correlated through g_0.
+void make_embedding(u64 seed, u64 index, const image_meta& m, shift_kind shift, std::vector<i64>& x) {
+  rng r(stream_key(seed, 5, index));
+  const i64 common = r.gauss_ppm();
+  const std::size_t conditions[3] = {m.weather, 16 + m.timeofday, 32 + m.rig};
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    i64 v = r.gauss_ppm() + common / 2;
+    for (const std::size_t c : conditions)
+      v += static_cast<i64>(mix64(stream_key(0, 6 + c, k)) % 1'000'001) - 500'000;
+    if (shift == shift_kind::embedding && k < std::max<std::size_t>(x.size() / 4, 1)) v += embedding_shift;
+    x[k] = v;
   }
 }
 
@@ -940,6 +960,7 @@ struct options {
   i64 miscalibration = 0;   // ppm
   i64 ood_probes = 0;       // ppm of the images
   shift_kind shift = shift_kind::none;
+  int embeddings = 0;  // --embeddings D (0: none)
 };
 
 constexpr i64 max_images = 10'000'000;
@@ -969,7 +990,10 @@ constexpr std::string_view usage =
     "                    (rig_c frames from a new camera rig_d: objects 0.6x the side, recall 0.8x),\n"
     "                    score (every score 0.85x), prior (class frequencies 1/sqrt(rank) instead of\n"
     "                    1/rank), recall (recall 0.8x on night frames: a model that regressed at\n"
-    "                    night), none (default)\n"
+    "                    night), embedding (the embeddings moved by 0.3 sd in a quarter of their\n"
+    "                    dimensions), none (default)\n"
+    "  --embeddings D    each frame of the JSONL stream carries an embedding of D values (1 to 256;\n"
+    "                    needs --jsonl)\n"
     "  --miscalibration X  every score s becomes s + X (1 - s) (X in (0, 1]: overconfident) or s (1 + X)\n"
     "                    (X in [-1, 0): underconfident); default 0\n"
     "  --ood-probes P    a share P in [0, 1] of the images are out-of-distribution probes (attribute\n"
@@ -1053,7 +1077,7 @@ template <class T>
     }
     if (arg != "--images" && arg != "--seed" && arg != "--categories" && arg != "--gt" && arg != "--dt" &&
         arg != "--jsonl" && arg != "--detector" && arg != "--miscalibration" && arg != "--ood-probes" &&
-        arg != "--shift") {
+        arg != "--shift" && arg != "--embeddings") {
       throw usage_error("unknown argument '" + std::string(argv[i]) + "'");
     }
     std::string_view value;
@@ -1089,9 +1113,13 @@ template <class T>
         o.shift = shift_kind::prior;
       else if (value == "recall")
         o.shift = shift_kind::recall;
+      else if (value == "embedding")
+        o.shift = shift_kind::embedding;
       else
-        throw usage_error("--shift expects none, night, rig, score, prior or recall, got '" +
+        throw usage_error("--shift expects none, night, rig, score, prior, recall or embedding, got '" +
                           std::string(value) + "'");
+    } else if (arg == "--embeddings") {
+      o.embeddings = parse_integer<int>("--embeddings", value, 1, 256);
     } else if (arg == "--miscalibration") {
       o.miscalibration = parse_ppm("--miscalibration", value, -one_ppm, one_ppm);
     } else if (arg == "--ood-probes") {
@@ -1113,6 +1141,10 @@ template <class T>
     throw usage_error("missing --images N (or --coco-val)");
   }
   if (!have_seed) throw usage_error("missing --seed S");
+  if (o.embeddings > 0 && o.jsonl_path.empty())
+    throw usage_error("--embeddings writes the JSONL stream's embeddings: give --jsonl PATH");
+  if (o.shift == shift_kind::embedding && o.embeddings == 0)
+    throw usage_error("--shift embedding moves the embeddings: give --embeddings D");
   if (o.gt_path.empty()) throw usage_error("missing --gt PATH");
   if (o.dt_path.empty()) throw usage_error("missing --dt PATH");
   if (o.gt_path == o.dt_path ||
@@ -1162,6 +1194,7 @@ struct summary {
   d += '[';
   summary s;
   frame f;
+  std::vector<i64> embedding(static_cast<std::size_t>(o.embeddings));
   previous_id = 0;
   i64 next_ann_id = 1;
   for (i64 i = 0; i < o.images; ++i) {
@@ -1211,7 +1244,18 @@ struct summary {
         if (k > 0) j += ", ";
         put_dt(j, wd, f.dt[k], nullptr);
       }
-      j += "]}\n";
+      j += ']';
+      if (!embedding.empty()) {
+        make_embedding(o.seed, static_cast<u64>(i), f.meta, o.shift, embedding);
+        j += ", \"embedding\": [";
+        for (std::size_t k = 0; k < embedding.size(); ++k) {
+          if (k > 0) j += ", ";
+          if (embedding[k] < 0) j += '-';
+          put_fixed(j, embedding[k] < 0 ? -embedding[k] : embedding[k], 6);
+        }
+        j += ']';
+      }
+      j += "}\n";
       jsonl_file->maybe_flush();
     }
   }
