@@ -11,7 +11,9 @@ cmake --build build -j"$(nproc)" --target stratum_cli stratum_synth
 mkdir -p demo
 # 5% of the frames are out-of-distribution probes (no object), and every score is pushed up by 0.1 (s + 0.1 (1 - s)):
 # an overconfident detector, as the calibration section shows.
-build/bin/stratum_synth --images 500 --seed 7 --ood-probes 0.05 --miscalibration 0.1 --gt demo/gt.json --dt demo/dt.json
+# The frame stream of the same images also carries a 16-value scene embedding per frame (docs/generator.md).
+build/bin/stratum_synth --images 500 --seed 7 --ood-probes 0.05 --miscalibration 0.1 --gt demo/gt.json --dt demo/dt.json \
+  --jsonl demo/frames.jsonl --embeddings 16
 # The audit: the failure map at IoU 0.5 and score threshold 0.5 (docs/audit.md): misses, false alarms,
 # precision, false positives per image and the image-level rates with 95% intervals, pooled, per class and for
 # every weather / time of day / sensor rig / provenance class and weather x time-of-day cell, worst first; the
@@ -26,16 +28,18 @@ if [[ " $* " != *" --json "* ]]; then
   build/bin/stratum coco demo/gt.json demo/dt.json --slice-by weather,timeofday,rig,provenance \
     --joint 'weather*timeofday' --bootstrap 200 --seed 1
 fi
-# After release: the validation run frozen as a baseline (docs/drift.md), and a production window of 500
-# frames from another seed in which the night share is 30 points higher (stratum_synth --shift night),
-# compared with it: the scenario mix, scores, box sizes, class mix and detections per frame, per slice and
-# class, and (the window being labelled) the rates at the frozen operating point, flagged by frame-clustered
-# tests with Holm over every test; and the expected precision from the scores alone.
+# After release: the validation run frozen as a baseline from its frame stream (docs/drift.md), and a
+# production window of 500 frames from another seed in which the night share is 30 points higher
+# (stratum_synth --shift night), compared with it: the scenario mix, scores, box sizes, class mix, detections
+# per frame and the scene embeddings, per slice and class, and (the window being labelled) the rates at the
+# frozen operating point, flagged by frame-clustered tests with Holm over every test; and the expected
+# precision from the scores alone.
 if [[ " $* " != *" --json "* ]]; then
   echo
-  build/bin/stratum baseline freeze demo/gt.json demo/dt.json --slice-by weather,timeofday,rig -o demo/baseline.stb
+  build/bin/stratum baseline freeze --stream demo/frames.jsonl --categories demo/gt.json \
+    --slice-by weather,timeofday,rig -o demo/baseline.stb
   build/bin/stratum_synth --images 500 --seed 8 --ood-probes 0.05 --miscalibration 0.1 --shift night \
-    --gt demo/window_gt.json --dt demo/window_dt.json --jsonl demo/window.jsonl >/dev/null
+    --gt demo/window_gt.json --dt demo/window_dt.json --jsonl demo/window.jsonl --embeddings 16 >/dev/null
   echo
   echo "drift of demo/window.jsonl (night share +30 points) against demo/baseline.stb:"
   build/bin/stratum drift demo/baseline.stb demo/window.jsonl

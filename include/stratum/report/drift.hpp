@@ -1,7 +1,8 @@
 // The drift of a window against a baseline (baseline/drift.hpp) for people and for machines
 // (`stratum drift`; docs/drift.md).
 //
-// Text: one line of totals, then the flagged drift tests, largest effect first; with labels, the flagged
+// Text: one line of totals, then the flagged drift tests, alarms first, then warnings, then shifts, each
+// largest effect first; with labels, the flagged
 // rates, largest change first, and those that improved; the expected precision of every set (all classes),
 // with the measured one and the gap where labelled; then (all = true) every test.
 // JSON: {"stratum_version", "command": "drift", "options": {"alpha", "adjustment", "psi_warn", "psi_alarm",
@@ -107,7 +108,12 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
     const bool f = t.status == "shift" || t.status == "warn" || t.status == "alarm";
     (f ? (t.is_rate() ? rates : flagged) : t.status == "better" ? better : rest).push_back(&t);
   }
-  const auto by_effect = [](const baseline::drift_test* a, const baseline::drift_test* b) {
+  // the grade first (alarm, warn, shift: effects of different kinds are not comparable), then the effect
+  const auto grade = [](const baseline::drift_test* t) {
+    return t->status == "alarm" ? 0 : t->status == "warn" ? 1 : 2;
+  };
+  const auto by_effect = [&grade](const baseline::drift_test* a, const baseline::drift_test* b) {
+    if (grade(a) != grade(b)) return grade(a) < grade(b);
     const double ea = a->effect(), eb = b->effect();
     if (ea != eb) return ea > eb;
     return a->p_adjusted < b->p_adjusted;
@@ -119,8 +125,8 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
   const char* head = hs.c_str();
   if (!flagged.empty()) {
     std::fprintf(out,
-                 "flagged, largest effect first (PSI; detections per frame: relative change; embeddings: "
-                 "Mahalanobis):\n%s",
+                 "flagged, alarms first, largest effect first (PSI; detections per frame: relative change; "
+                 "embeddings: Mahalanobis):\n%s",
                  head);
     for (const auto* t : flagged) std::fputs(detail::drift_row(*t).c_str(), out);
   }
