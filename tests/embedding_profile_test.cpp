@@ -225,3 +225,35 @@ TEST_CASE("embedding drift: bad embeddings are named by frame and leave the prof
   baseline::profile q({1}, {});
   CHECK_THROWS_AS(p += q, usage_error);
 }
+
+TEST_CASE("embedding moments: the sums of products equal a direct 128-bit sum, through many carries") {
+  // values 1024 times the baseline's largest are clamped at 2^30 units: products near 2^60, so the 64-bit
+  // partial sums move into the 128-bit totals every few frames
+  baseline::embedding_scan scan;
+  scan.add(embedded(0, {1.0, -1.0, 0.5}));
+  scan.add(embedded(1, {-0.5, 0.25, 1.0}));
+  const auto shape = scan.shape(2);
+  baseline::profile p({1}, {}, {}, shape);
+  std::vector<baseline::int128> sum(5, 0), cross(15, 0);
+  std::vector<std::int64_t> q(5);
+  for (int i = 0; i < 1000; ++i) {
+    const double big = (i % 3 == 0 ? -1 : 1) * (i % 2 ? 5000.0 : 0.001 * i);
+    const auto f = embedded(i, {big, -big * 0.7, std::sin(i)});
+    p.add(f);
+    baseline::encode_embedding(shape, f.embedding, q.data());
+    std::size_t at = 0;
+    for (std::size_t a = 0; a < 5; ++a) {
+      sum[a] += q[a];
+      for (std::size_t b = a; b < 5; ++b) cross[at++] += static_cast<baseline::int128>(q[a]) * q[b];
+    }
+  }
+  const auto& e = p.sets().at("all").embedding;
+  CHECK(e.frames == 1000);
+  CHECK(e.clamped == 1000);  // the odd frames' first two values
+  CHECK(e.sum == sum);
+  bool same = e.products() == 15;
+  for (std::size_t i = 0; i < e.products() && same; ++i) same = e.cross(i) == cross[i];
+  CHECK(same);
+  CHECK(cross[0] > baseline::int128{1} << 64);  // beyond 64 bits: the carries were needed
+  CHECK(baseline::profile::deserialize(p.serialize()) == p);
+}

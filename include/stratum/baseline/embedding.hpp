@@ -119,26 +119,72 @@ struct embedding_shape {
   }
 };
 
-/// The embedding moments of one set of frames.
-struct embedding_sums {
+/// The embedding moments of one set of frames. The sums of products are held in two parts, 128-bit totals
+/// and 64-bit sums added since (the frame loop adds 64-bit integers, which vectorise; they move into the
+/// totals before they could overflow): the value is their sum, cross(i).
+class embedding_sums {
+ public:
   std::uint64_t frames = 0;   // frames with an embedding
   std::uint64_t clamped = 0;  // values beyond 2^30 units, clamped
   std::vector<int128> sum;    // L
-  std::vector<int128> cross;  // L (L + 1) / 2, upper triangle row by row
+
   [[nodiscard]] bool empty() const noexcept { return frames == 0; }
+  [[nodiscard]] std::size_t products() const noexcept { return total_.size(); }
+  /// Sum over the frames of v_a v_b, entry i of the upper triangle (row by row).
+  [[nodiscard]] int128 cross(std::size_t i) const noexcept { return total_[i] + pending_[i]; }
   void init(std::size_t width) {
     sum.assign(width, 0);
-    cross.assign(width * (width + 1) / 2, 0);
+    total_.assign(width * (width + 1) / 2, 0);
+    pending_.assign(total_.size(), 0);
+    budget_ = 0;
+  }
+  /// Sets entry i of the sums of products (a reader's).
+  void set_cross(std::size_t i, int128 v) noexcept {
+    total_[i] = v;
+    pending_[i] = 0;
+  }
+  /// Adds a frame: v (`width` values) and its products (the upper triangle), every |product| at most
+  /// `bound` (<= 2^62).
+  void add_frame(const std::int64_t* v, std::size_t width, const std::int64_t* prods, std::uint64_t bound,
+                 std::uint64_t clamps) {
+    if (sum.empty()) init(width);
+    if (budget_ > limit - bound) flush();  // |pending| <= budget <= 2^63 - 1
+    budget_ += bound;
+    ++frames;
+    clamped += clamps;
+    for (std::size_t a = 0; a < sum.size(); ++a) sum[a] += v[a];
+    std::int64_t* p = pending_.data();
+    const std::size_t n = pending_.size();
+    for (std::size_t i = 0; i < n; ++i) p[i] += prods[i];
   }
   void add(const embedding_sums& o) {
     if (o.empty()) return;
-    if (empty() && sum.empty()) init(o.sum.size());
+    if (sum.empty()) init(o.sum.size());
     frames += o.frames;
     clamped += o.clamped;
     for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += o.sum[i];
-    for (std::size_t i = 0; i < cross.size(); ++i) cross[i] += o.cross[i];
+    for (std::size_t i = 0; i < total_.size(); ++i) total_[i] += o.cross(i);
   }
-  friend bool operator==(const embedding_sums&, const embedding_sums&) = default;
+  friend bool operator==(const embedding_sums& a, const embedding_sums& b) {
+    if (a.frames != b.frames || a.clamped != b.clamped || a.sum != b.sum || a.products() != b.products())
+      return false;
+    for (std::size_t i = 0; i < a.products(); ++i)
+      if (a.cross(i) != b.cross(i)) return false;
+    return true;
+  }
+
+ private:
+  static constexpr std::uint64_t limit = 0x7fffffffffffffffULL;  // |pending| stays at most 2^63 - 1
+  std::vector<int128> total_;
+  std::vector<std::int64_t> pending_;
+  std::uint64_t budget_ = 0;
+  void flush() noexcept {
+    for (std::size_t i = 0; i < total_.size(); ++i) {
+      total_[i] += pending_[i];
+      pending_[i] = 0;
+    }
+    budget_ = 0;
+  }
 };
 
 inline void put_int128(detail::byte_writer& w, int128 v) {
@@ -261,7 +307,7 @@ struct embedding_moments {
   for (std::size_t a = 0; a < count; ++a)
     for (std::size_t b = a; b < count; ++b) {
       const std::size_t i = first + a, j = first + b;
-      const int128 sij = e.cross[i * L - i * (i - 1) / 2 + (j - i)];
+      const int128 sij = e.cross(i * L - i * (i - 1) / 2 + (j - i));
       double c = 0;
       int128 p1 = 0, p2 = 0, diff = 0;
       if (!__builtin_mul_overflow(n, sij, &p1) && !__builtin_mul_overflow(e.sum[i], e.sum[j], &p2) &&

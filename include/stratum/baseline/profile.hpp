@@ -306,13 +306,17 @@ class profile {
                             "] is not finite");
     }
     if (!f.embedding.empty() && emb_.empty()) ++unprofiled_;
-    std::uint64_t clamped = 0;
+    std::uint64_t clamped = 0, bound = 0;
     if (with_embedding) {
       clamped = encode_embedding(emb_, f.embedding, q_.data());
       const std::size_t L = q_.size();
       std::size_t at = 0;
-      for (std::size_t a = 0; a < L; ++a)
+      std::uint64_t top = 0;
+      for (std::size_t a = 0; a < L; ++a) {
+        top = std::max<std::uint64_t>(top, static_cast<std::uint64_t>(q_[a] < 0 ? -q_[a] : q_[a]));
         for (std::size_t b = a; b < L; ++b) products_[at++] = q_[a] * q_[b];  // |q| <= 2^30: fits
+      }
+      bound = top * top;
     }
     for (std::size_t j = 0; j < n; ++j) {
       const double s = f.dt.score[j], w = f.dt.w[j], h = f.dt.h[j];
@@ -339,12 +343,7 @@ class profile {
       if (!touched_.empty() && st->cells.empty()) st->cells.resize(cell_count());
       for (const auto c : touched_) absorb(st->cells[c], scratch_[c], c);
       if (with_embedding) {
-        auto& e = st->embedding;
-        if (e.sum.empty()) e.init(q_.size());
-        ++e.frames;
-        e.clamped += clamped;
-        for (std::size_t a = 0; a < q_.size(); ++a) e.sum[a] += q_[a];
-        for (std::size_t a = 0; a < products_.size(); ++a) e.cross[a] += products_[a];
+        st->embedding.add_frame(q_.data(), q_.size(), products_.data(), bound, clamped);
       }
     }
     for (const auto c : touched_) {
@@ -473,7 +472,7 @@ class profile {
         w.u64(e.clamped);
         if (!e.empty()) {
           for (const auto v : e.sum) put_int128(w, v);
-          for (const auto v : e.cross) put_int128(w, v);
+          for (std::size_t i = 0; i < e.products(); ++i) put_int128(w, e.cross(i));
         }
       }
     }
@@ -585,12 +584,12 @@ class profile {
           r.need_array(L + L * (L + 1) / 2, 16, "a set's embedding moments");
           e.init(L);
           for (auto& v : e.sum) v = get_int128(r);
-          for (auto& v : e.cross) v = get_int128(r);
+          for (std::size_t i = 0; i < e.products(); ++i) e.set_cross(i, get_int128(r));
           if (e.clamped > e.frames * p.emb_.dims()) r.fail("more clamped embedding values than values");
           const auto n = static_cast<int128>(e.frames);
           for (std::size_t a = 0; a < L; ++a) {
             // Cauchy-Schwarz: (sum q)^2 <= n sum q^2, and sum q^2 >= 0
-            const int128 sq = e.cross[a * L - a * (a - 1) / 2];
+            const int128 sq = e.cross(a * L - a * (a - 1) / 2);
             int128 lhs = 0, rhs = 0;
             if (sq < 0 || (!__builtin_mul_overflow(e.sum[a], e.sum[a], &lhs) &&
                            !__builtin_mul_overflow(n, sq, &rhs) && lhs > rhs))
