@@ -11,7 +11,11 @@
 //     same Wald test;
 //   detections per frame: the change of the mean with Welch's interval and z-test (frames are independent);
 //   scenario mix (pool only, per attribute key): frames per value, chi-square test of homogeneity, PSI, the
-//     largest change of a value's share with Newcombe's interval, values the baseline never saw.
+//     largest change of a value's share with Newcombe's interval, values the baseline never saw;
+//   embeddings (when the baseline's profile has an embedding shape; embedding.hpp): the centroid (Mahalanobis
+//     distance in baseline standard deviations, the largest per-dimension shift with its interval,
+//     Hotelling's two-sample T^2) and the distribution (the same test on random Fourier features, MMD^2),
+//     graded by the Mahalanobis distance against embedding_warn and embedding_alarm.
 //
 // Detections of one frame are not independent draws (a foggy frame lowers every score in it), so tests that
 // treat detections as independent (KS, chi-square on detection counts) reject far more often than their level
