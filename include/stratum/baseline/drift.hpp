@@ -197,23 +197,6 @@ inline Eigen::MatrixXd residual_moments(const cell& c, const Eigen::VectorXd& p)
   return S - p * u.transpose() - u * p.transpose() + mm * p * p.transpose();
 }
 
-/// T^2 = d^T V^+ d over the eigenvalues of V above a relative floor; the rank in q.
-inline double wald(const Eigen::VectorXd& d, const Eigen::MatrixXd& v, std::size_t& q) {
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(v);
-  const auto& ev = es.eigenvalues();
-  const double top = ev.size() ? ev.maxCoeff() : 0.0;
-  double t2 = 0;
-  q = 0;
-  if (!(top > 0)) return 0;
-  const Eigen::VectorXd proj = es.eigenvectors().transpose() * d;
-  for (Eigen::Index i = 0; i < ev.size(); ++i)
-    if (ev[i] > top * 1e-9) {
-      t2 += proj[i] * proj[i] / ev[i];
-      ++q;
-    }
-  return t2;
-}
-
 /// The mean of a feature cell in its units and the clustered variance of that mean.
 inline void clustered_mean(const cell& c, const fine_grid& g, std::uint64_t set_frames, double& mean,
                            double& var) {
@@ -415,7 +398,7 @@ inline void embedding_tests(const embedding_sums& be, const embedding_sums& we, 
       t.psi = dd::psi(std::vector<double>(pb.data(), pb.data() + pb.size()),
                       std::vector<double>(pw.data(), pw.data() + pw.size()));
       std::size_t q = 0;
-      const double t2 = dd::wald(d, v, q);
+      const double t2 = pseudo_quadratic(d, v, q);
       const double n = static_cast<double>(bc.frames + wc.frames) - 1;
       if (q == 0) {
         t.p_value = d.cwiseAbs().maxCoeff() > 0 ? 0.0 : 1.0;

@@ -323,6 +323,24 @@ struct embedding_moments {
   return m;
 }
 
+/// d^T V^+ d over the eigenvalues of V above 1e-9 of the largest (the pseudo-inverse); the rank in q. The
+/// drift tests' Wald statistic and the embeddings' Hotelling statistic.
+inline double pseudo_quadratic(const Eigen::VectorXd& d, const Eigen::MatrixXd& v, std::size_t& q) {
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(v);
+  const auto& ev = es.eigenvalues();
+  const double top = ev.size() ? ev.maxCoeff() : 0.0;
+  double t2 = 0;
+  q = 0;
+  if (!(top > 0)) return 0;
+  const Eigen::VectorXd proj = es.eigenvectors().transpose() * d;
+  for (Eigen::Index i = 0; i < ev.size(); ++i)
+    if (ev[i] > top * 1e-9) {
+      t2 += proj[i] * proj[i] / ev[i];
+      ++q;
+    }
+  return t2;
+}
+
 namespace embedding_detail {
 
 /// d^T V^+ d and the rank of V, on V scaled to unit diagonal (dimensions of zero variance left out; `jump`
@@ -337,6 +355,8 @@ inline double quadratic(const Eigen::VectorXd& d, const Eigen::MatrixXd& v, std:
       jump = true;
   }
   const auto k = static_cast<Eigen::Index>(keep.size());
+  rank = 0;
+  if (k == 0) return 0;
   Eigen::MatrixXd c(k, k);
   Eigen::VectorXd y(k);
   for (Eigen::Index a = 0; a < k; ++a) {
@@ -345,19 +365,7 @@ inline double quadratic(const Eigen::VectorXd& d, const Eigen::MatrixXd& v, std:
     for (Eigen::Index b = 0; b < k; ++b)
       c(a, b) = v(keep[a], keep[b]) / (sa * std::sqrt(v(keep[b], keep[b])));
   }
-  rank = 0;
-  if (k == 0) return 0;
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(c);
-  const auto& ev = es.eigenvalues();
-  const double top = ev.maxCoeff();
-  const Eigen::VectorXd proj = es.eigenvectors().transpose() * y;
-  double t2 = 0;
-  for (Eigen::Index i = 0; i < ev.size(); ++i)
-    if (ev[i] > top * 1e-9) {
-      t2 += proj[i] * proj[i] / ev[i];
-      ++rank;
-    }
-  return t2;
+  return pseudo_quadratic(y, c, rank);
 }
 
 }  // namespace embedding_detail
