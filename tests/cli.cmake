@@ -505,6 +505,25 @@ def baseline(stratum, case):
         rates = [t for t in same["tests"] if t["iou"] is not None]
         check(same["labelled"] and len(rates) > 0 and all(t["shift"]["value"] in (None, 0) for t in rates),
               f"drift of the baseline's own labelled frames: {len(rates)} rate tests")
+        # AP: on the baseline's own frames the same AP on both sides (pooled: `stratum coco`'s), nothing
+        # flagged; --ap-replicates 0 and a bound below the window's detections say it was not compared
+        aps = {(t["set"], t["class"]): t for t in same["tests"] if t["feature"] == "AP"}
+        coco_ap = json.loads(run([stratum, "coco", gt, dt, "--json"]))["stats"][0]
+        check(same["ap"]["compared"] and len(aps) > 3 and
+              all(t["shift"]["baseline"] == t["shift"]["window"] and t["status"] in ("ok", "too little data")
+                  for t in aps.values()) and abs(aps[("all", "")]["shift"]["baseline"] - coco_ap) < 1e-12,
+              f"AP of the baseline's own frames: {aps.get(('all', ''))}, coco {coco_ap}")
+        tested_ap = [t for t in aps.values() if t["test"]["p_value"] is not None]
+        check(len(tested_ap) > 0 and all(t["test"]["name"] == "bootstrap z" and t["shift"]["lower"] < t["shift"]["upper"]
+                                         for t in tested_ap), f"AP tests: {tested_ap[:1]}")
+        off = json.loads(run([stratum, "drift", files[0], frames, "--json", "--ap-replicates", "0"]))
+        check(not off["ap"]["compared"] and "AP not compared" in off["ap"]["note"] and
+              not any(t["feature"] == "AP" for t in off["tests"]), f"--ap-replicates 0: {off['ap']}")
+        capped = json.loads(run([stratum, "drift", files[0], frames, "--json", "--ap-max-detections", "5"]))
+        check(not capped["ap"]["compared"] and "more than 5 kept detections" in capped["ap"]["note"],
+              f"--ap-max-detections 5: {capped['ap']}")
+        again = json.loads(run([stratum, "drift", files[0], frames, "--json", "--threads", "2"]))
+        check(again == same, "drift with --threads 2 differs")
         pooled = [e for e in same["expected_precision"] if e["set"] == "all" and e["class"] == ""]
         check(len(pooled) == 1 and abs(pooled[0]["expected"] - pooled[0]["measured"]) < 1e-9 and
               abs(pooled[0]["base_precision"] - pooled[0]["measured"]) < 1e-12,
@@ -740,6 +759,8 @@ cli_expect(usage_drift_window_coco 2 "--window and --window-by read a frame stre
 cli_expect(usage_drift_window_both 2 "give one of --window and --window-by" drift x.stb w.jsonl --window 5 --window-by day)
 cli_expect(usage_drift_psi 2 "--psi-alarm must be at least --psi-warn" drift x.stb w.jsonl --psi-warn 0.3 --psi-alarm 0.2)
 cli_expect(usage_drift_rate 2 "--rate-alarm must be at least --rate-warn" drift x.stb w.jsonl --rate-warn 0.1 --rate-alarm 0.05)
+cli_expect(usage_drift_ap 2 "--ap-alarm must be at least --ap-warn" drift x.stb w.jsonl --ap-warn 0.1 --ap-alarm 0.05)
+cli_expect(usage_drift_ap_replicates 2 "--ap-replicates: expected 0 to 100000" drift x.stb w.jsonl --ap-replicates -1)
 cli_expect(usage_drift_embedding 2 "--embedding-alarm must be at least --embedding-warn" drift x.stb w.jsonl --embedding-warn 3 --embedding-alarm 2)
 cli_expect(usage_drift_calibration 2 "--min-calibration must be at least 1" drift x.stb w.jsonl --min-calibration 0)
 cli_expect(bad_drift_baseline 1 "bad magic bytes at offset 0" drift ${good_gt} ${good_gt} ${good_dt})

@@ -9,10 +9,13 @@ size are drawn from other seeds, without a shift and with each shift, and `strat
 every window with the baseline (Holm over every test of a window at 0.05):
 
 - no shift: the share of windows with any flag lies in the two-sided 95% band of Binomial(windows, 0.05);
+  these windows are labelled, so their family holds the rates and COCO's AP of every set and class (an
+  image-level bootstrap per window: AP is compared in the no-shift and recall windows only, the other shifts
+  run with --ap-replicates 0 to keep the check short);
 - each shift is flagged where it was injected in at least 95% of the windows: night (the time-of-day mix),
   rig (the rig mix, a value the baseline never saw, and the pooled box size), score (the pooled score), prior
   (the pooled class mix), recall (the windows being labelled: the miss rate of timeofday=night at the frozen
-  operating point);
+  operating point; the AP of timeofday=night is measured, not required);
 - the features a shift does not touch are flagged in no more windows than the band's upper end;
 - embeddings: a second baseline of 10,000 frames with 16-value embeddings (frozen from their stream) and
   windows with embeddings: no shift within the band; the embedding shift (0.3 sd in 4 of the 16 dimensions)
@@ -46,12 +49,14 @@ SHIFTS = {
     "score": ([("all", "score", "")],
               lambda t: t["feature"] in ("box size", "aspect", "class mix", "detections per frame", "scenario mix")),
     "prior": ([("all", "class mix", "")], lambda t: t["feature"] == "scenario mix"),
-    "recall": ([("timeofday=night", "miss rate", "")], lambda t: t["feature"] == "scenario mix"),
+    "recall": ([("timeofday=night", "miss rate", ""), ("timeofday=night", "AP", "")],
+               lambda t: t["feature"] == "scenario mix"),
     "embedding": ([("all", "embedding centroid", ""), ("all", "embedding distribution", "")],
                   lambda t: not t["feature"].startswith("embedding")),
 }
-EMBEDDED = ("embedding",)  # shifts drawn with embeddings, against the baseline frozen with them
-MEASURED = {("embedding", 1)}  # (shift, target index) reported, not required
+EMBEDDED = ("embedding",)
+AP_SHIFTS = ("recall",)  # shifts whose windows are compared with AP too  # shifts drawn with embeddings, against the baseline frozen with them
+MEASURED = {("embedding", 1), ("recall", 1)}  # (shift, target index) reported, not required
 # measured, not required: the rig shift's recall loss sits in rig_d, a slice without baseline rates; pooled it
 # moves the miss rate by a few points
 EXTRA = {"rig": ("all", "miss rate", "")}
@@ -61,13 +66,15 @@ EXTRA = {"rig": ("all", "miss rate", "")}
 MIN_SIZE = {"recall": 500, "embedding": 500}
 
 
-def windows(synth, stratum, work, baseline, size, count, seed, shift, embeddings=False):
+def windows(synth, stratum, work, baseline, size, count, seed, shift, embeddings=False, ap=False):
     frames = os.path.join(work, f"w_{shift}_{size}.jsonl")
     subprocess.run([synth, "--images", str(size * count), "--seed", str(seed), "--gt",
                     os.path.join(work, "g.json"), "--dt", os.path.join(work, "d.json"), "--jsonl", frames,
                     "--shift", shift] + (["--embeddings", "16"] if embeddings else []), check=True,
                    stdout=subprocess.DEVNULL)
-    out = subprocess.run([stratum, "drift", baseline, frames, "--window", str(size), "--json"], check=True,
+    # AP (a bootstrap per window) where it is checked: the windows without a shift and the recall shift
+    extra = ["--threads", "2"] if ap else ["--ap-replicates", "0"]
+    out = subprocess.run([stratum, "drift", baseline, frames, "--window", str(size), "--json"] + extra, check=True,
                          capture_output=True, text=True).stdout
     os.remove(frames)
     rows = [json.loads(line) for line in out.splitlines()]
@@ -103,12 +110,15 @@ def main():
           f"window; 95% band of the false-alarm count: [{lo}, {hi}]")
     print("| frames per window | tests per window | no shift: windows with a flag | night: time-of-day mix | "
           "rig: rig mix / pooled box size (pooled miss rate) | score: pooled score | prior: pooled class mix | "
-          "recall: night miss rate | embeddings, no shift: windows with a flag | embedding: pooled centroid "
+          "recall: night miss rate (night AP) | AP, no shift: windows with an AP flag, AP tests per window | embeddings, no shift: windows with a flag | embedding: pooled centroid "
           "(distribution) | untouched features flagged (night, rig, score, prior, recall, embedding) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for size in sizes:
-        null = windows(synth, stratum, work, base, size, count, 77, "none")
+        null = windows(synth, stratum, work, base, size, count, 77, "none", ap=True)
         flagged = sum(1 for r in null if any(t["status"] in ANY for t in r["tests"]))
+        ap_flagged = sum(1 for r in null if any(t["feature"] == "AP" and t["status"] in ANY for t in r["tests"]))
+        ap_tests = sum(1 for r in null for t in r["tests"] if t["feature"] == "AP" and t["test"]["p_value"] is not None) / len(null)
+        check(all(r["ap"]["compared"] for r in null), f"{size} frames: AP not compared in some window")
         tests = sum(r["tested"] for r in null) / len(null)
         check(lo <= flagged <= hi, f"{size} frames: {flagged} of {count} windows without a shift have a flag, "
               f"outside the band [{lo}, {hi}] of the 5% stated")
@@ -119,7 +129,8 @@ def main():
         power, untouched = {}, {}
         for shift, (targets, unaffected) in SHIFTS.items():
             embedded = shift in EMBEDDED
-            rows = windows(synth, stratum, work, ebase if embedded else base, size, count, 78, shift, embedded)
+            rows = windows(synth, stratum, work, ebase if embedded else base, size, count, 78, shift, embedded,
+                           ap=shift in AP_SHIFTS)
             if shift in EXTRA:
                 extra = sum(1 for r in rows if any((t["set"], t["feature"], t["class"]) == EXTRA[shift] and
                                                    t["status"] in FLAG for t in r["tests"]))
@@ -138,7 +149,8 @@ def main():
             return f"{100 * power[(shift, SHIFTS[shift][0][i])]:.0f}%"
 
         print(f"| {size} | {tests:.0f} | {flagged} of {count} ({100 * flagged / count:.1f}%) | {pct('night')} | "
-              f"{pct('rig')} / {pct('rig', 1)} ({100 * power[('rig', 'extra')]:.0f}%) | {pct('score')} | {pct('prior')} | {pct('recall')} | "
+              f"{pct('rig')} / {pct('rig', 1)} ({100 * power[('rig', 'extra')]:.0f}%) | {pct('score')} | {pct('prior')} | {pct('recall')} ({pct('recall', 1)}) | "
+              f"{ap_flagged} of {count}, {ap_tests:.0f} | "
               f"{eflagged} of {count} ({100 * eflagged / count:.1f}%) | {pct('embedding')} ({pct('embedding', 1)}) | "
               f"{', '.join(str(untouched[s]) for s in SHIFTS)} |")
     for f in failures:

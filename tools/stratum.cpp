@@ -22,6 +22,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -107,6 +108,14 @@ const char* const kUsage =
     "  --embedding-warn X    a flagged embedding shift with a Mahalanobis distance of X baseline\n"
     "                        standard deviations or more is a warning (default 1)\n"
     "  --embedding-alarm Y   ... an alarm from Y (default 2)\n"
+    "  --ap-warn X           with labels, an AP flagged as lower by X or more is a warning (default\n"
+    "                        0.02)\n"
+    "  --ap-alarm Y          ... an alarm from a drop of Y (default 0.05)\n"
+    "  --ap-replicates B     bootstrap replicates of each side's AP (default 200; 0: AP not compared)\n"
+    "  --ap-seed S           the replicates' seed (default 0; the window's are drawn with S + 1)\n"
+    "  --ap-max-detections N a window keeps the records of up to N kept detections for its AP\n"
+    "                        (default 5000000, about 200 MB); a larger window is not compared\n"
+    "  --threads N           workers for the AP replicates (default 1; 0: all cores)\n"
     "  --min-calibration N   baseline detections of a class (at or above its threshold) needed to\n"
     "                        calibrate it for the expected precision (default 30)\n"
     "  --ignore-labels       compare no rates even if the window has ground truths (the expected\n"
@@ -1020,6 +1029,31 @@ int cmd_drift(const std::vector<std::string>& args) {
       const double v = parse_double(value(i), a);
       if (!(v > 0) || !std::isfinite(v)) usage_fail(a + " must be a positive number");
       (a == "--embedding-warn" ? d.embedding_warn : d.embedding_alarm) = v;
+    } else if (a == "--ap-warn" || a == "--ap-alarm") {
+      const double v = parse_double(value(i), a);
+      if (!(v > 0 && v <= 1)) usage_fail(a + " must be in (0, 1]");
+      (a == "--ap-warn" ? d.ap_warn : d.ap_alarm) = v;
+    } else if (a == "--ap-replicates") {
+      const long v = parse_long(value(i), a);
+      if (v < 0 || v > 100000) usage_fail("--ap-replicates: expected 0 to 100000");
+      d.ap_replicates = static_cast<std::size_t>(v);
+    } else if (a == "--ap-seed") {
+      const std::string& v = value(i);
+      char* end = nullptr;
+      errno = 0;
+      const unsigned long long seed = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || v[0] == '-' || end == v.c_str() || *end != '\0' || errno == ERANGE ||
+          seed == std::numeric_limits<unsigned long long>::max())
+        usage_fail("--ap-seed: expected an integer in [0, 2^64 - 2], got '" + v + "'");
+      d.ap_seed = seed;
+    } else if (a == "--ap-max-detections") {
+      const long v = parse_long(value(i), a);
+      if (v < 1) usage_fail("--ap-max-detections must be at least 1");
+      d.ap_max_detections = static_cast<std::uint64_t>(v);
+    } else if (a == "--threads") {
+      const long v = parse_long(value(i), a);
+      if (v < 0 || v > 1024) usage_fail("--threads: expected 0 (all cores) to 1024");
+      d.threads = static_cast<unsigned>(v);
     } else if (a == "--min-calibration") {
       const long v = parse_long(value(i), a);
       if (v < 1) usage_fail("--min-calibration must be at least 1");
@@ -1042,6 +1076,7 @@ int cmd_drift(const std::vector<std::string>& args) {
   if (d.psi_alarm < d.psi_warn) usage_fail("--psi-alarm must be at least --psi-warn");
   if (d.rate_alarm < d.rate_warn) usage_fail("--rate-alarm must be at least --rate-warn");
   if (d.embedding_alarm < d.embedding_warn) usage_fail("--embedding-alarm must be at least --embedding-warn");
+  if (d.ap_alarm < d.ap_warn) usage_fail("--ap-alarm must be at least --ap-warn");
   if (pos.size() != 2 && pos.size() != 3)
     usage_fail("drift needs BASELINE and a window: FRAMES.jsonl (or - for stdin), or GT.json DT.json");
   if (window > 0 && !window_by.empty()) usage_fail("give one of --window and --window-by");
@@ -1058,13 +1093,18 @@ int cmd_drift(const std::vector<std::string>& args) {
   // the operating points with the baseline's calibration, and the baseline's own sums: once
   const auto setup = baseline::setup_of(b, d.min_calibration);
   const auto base_sums = baseline::sums_of(b, setup);
+  const std::uint64_t ap_keep = ignore_labels || d.ap_replicates == 0 ? 0 : d.ap_max_detections;
   std::optional<baseline::performance_window> perf;
-  perf.emplace(b, setup);
+  perf.emplace(b, setup, 1024, ap_keep);
+  std::optional<baseline::ap_side> base_ap;  // the baseline's AP replicates: at the first labelled window
   const auto report = [&](const baseline::profile& w, std::uint64_t index, std::uint64_t first,
                           const std::string& label) {
     auto ws = perf->sums();
     if (ignore_labels) ws.labelled = false;
-    const auto r = baseline::compare(b, w, base_sums, ws, setup, d);
+    if (ws.labelled && ap_keep > 0 && !base_ap)
+      base_ap = baseline::ap_of(b, d.ap_replicates, d.ap_seed, d.threads);
+    const auto r =
+        baseline::compare(b, w, base_sums, ws, setup, d, base_ap ? &*base_ap : nullptr, perf->ap());
     if (json) {
       auto j = report::drift_json(r);
       if (series) {
@@ -1119,7 +1159,7 @@ int cmd_drift(const std::vector<std::string>& args) {
         report(w, index++, seen - in_window, current);
         closed_values.insert(current);
         w = fresh();
-        perf.emplace(b, setup);
+        perf.emplace(b, setup, 1024, ap_keep);
         in_window = 0;
       }
       if (closed_values.count(*v))
@@ -1138,7 +1178,7 @@ int cmd_drift(const std::vector<std::string>& args) {
     if (window > 0 && in_window == window) {
       report(w, index++, seen - in_window, "");
       w = fresh();
-      perf.emplace(b, setup);
+      perf.emplace(b, setup, 1024, ap_keep);
       in_window = 0;
     }
   }

@@ -72,6 +72,15 @@ struct drift_options {
   /// Embeddings (embedding.hpp): a flagged centroid or distribution is "warn" from a Mahalanobis distance of
   /// embedding_warn baseline standard deviations, "alarm" from embedding_alarm.
   double embedding_warn = 1.0, embedding_alarm = 2.0;
+  /// With labels, AP per set and class (ap.hpp): `ap_replicates` image-level bootstrap replicates per side
+  /// (0: AP not compared) drawn with `ap_seed` (the window's with ap_seed + 1), over `threads` workers; a
+  /// window of more than `ap_max_detections` kept detections is not compared (its records would not fit the
+  /// bounded memory); a flagged AP that fell is "warn" from a drop of ap_warn, "alarm" from ap_alarm.
+  std::size_t ap_replicates = 200;
+  std::uint64_t ap_seed = 0;
+  std::uint64_t ap_max_detections = 5'000'000;
+  double ap_warn = 0.02, ap_alarm = 0.05;
+  unsigned threads = 1;
 };
 
 /// One comparison of a window with the baseline.
@@ -97,13 +106,19 @@ struct drift_test {
   double iou = std::numeric_limits<double>::quiet_NaN();  // a rate's operating point (NaN: no labels needed)
 
   [[nodiscard]] bool is_rate() const noexcept { return !std::isnan(iou); }
+  /// COCO's AP of a set and class (ap.hpp): higher is better, unlike the rates.
+  [[nodiscard]] bool is_ap() const noexcept { return feature == "AP"; }
+  /// Compared only with labels: the rates and AP.
+  [[nodiscard]] bool needs_labels() const noexcept { return is_rate() || is_ap(); }
+  /// The change went the good way: a rate fell, AP rose.
+  [[nodiscard]] bool improved() const noexcept { return is_ap() ? shift > 0 : is_rate() && shift < 0; }
   [[nodiscard]] bool is_embedding() const noexcept { return feature.rfind("embedding", 0) == 0; }
   [[nodiscard]] bool per_frame() const noexcept { return second_name == "relative change"; }
-  /// The effect its grade is read off: PSI; a per-frame mean's relative change; a rate's absolute change;
-  /// an embedding's Mahalanobis distance.
+  /// The effect its grade is read off: PSI; a per-frame mean's relative change; a rate's or AP's absolute
+  /// change; an embedding's Mahalanobis distance.
   [[nodiscard]] double effect() const noexcept {
     if (per_frame()) return std::fabs(second);
-    if (is_rate()) return std::fabs(shift);
+    if (is_rate() || is_ap()) return std::fabs(shift);
     if (is_embedding()) return second;
     return psi;
   }
@@ -134,6 +149,10 @@ struct drift_result {
   /// Frames with an embedding (the baseline's: 0 when it has no embedding shape), and window frames whose
   /// embedding was not compared because the baseline has none.
   std::uint64_t base_embeddings = 0, window_embeddings = 0, unprofiled_embeddings = 0;
+  /// With labels: whether AP was compared (ap.hpp), and if not, why ("" when it was or the window has no
+  /// labels).
+  bool ap_compared = false;
+  std::string ap_note;
   [[nodiscard]] std::size_t flagged() const {
     std::size_t n = 0;
     for (const auto& t : tests) n += t.status == "shift" || t.status == "warn" || t.status == "alarm";
@@ -531,14 +550,16 @@ inline void adjust(drift_result& res) {
     const bool rate = t.is_rate(), per_frame = t.per_frame();
     const double effect = t.effect();
     const double warn = t.is_embedding()     ? o.embedding_warn
+                        : t.is_ap()          ? o.ap_warn
                         : rate && !per_frame ? o.rate_warn
                                              : o.psi_warn,
                  alarm = t.is_embedding()     ? o.embedding_alarm
+                         : t.is_ap()          ? o.ap_alarm
                          : rate && !per_frame ? o.rate_alarm
                                               : o.psi_alarm;
     if (!flagged)
       t.status = "ok";
-    else if (rate && t.shift < 0)
+    else if (t.improved())
       t.status = "better";
     else if (effect >= alarm)
       t.status = "alarm";

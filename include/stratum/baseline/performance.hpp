@@ -53,6 +53,7 @@
 #include "../core/error.hpp"
 #include "../stats/isotonic.hpp"
 #include "../stats/two_proportions.hpp"
+#include "ap.hpp"
 #include "drift.hpp"
 #include "file.hpp"
 
@@ -306,14 +307,18 @@ inline void fold(const audit::operating_records& rec, std::vector<coco::image_in
 
 /// A window's sums, fed frame by frame with bounded memory: the frames are matched with the baseline's
 /// parameters (coco::frame_matcher, as the audit matches; every frame evaluated) and folded every `chunk`
-/// frames.
+/// frames. With `ap_max_detections` > 0 it also keeps what the window's AP needs (ap.hpp), up to that many
+/// kept detections.
 class performance_window {
  public:
-  performance_window(const baseline_file& b, const std::vector<point_setup>& setup, std::size_t chunk = 1024)
+  performance_window(const baseline_file& b, const std::vector<point_setup>& setup, std::size_t chunk = 1024,
+                     std::uint64_t ap_max_detections = 0)
       : fm_(b.categories, coco::resolve_declared(b.categories, window_params(b.params))),
         specs_(b.slicing),
         setup_(&setup),
-        chunk_(std::max<std::size_t>(chunk, 1)) {
+        chunk_(std::max<std::size_t>(chunk, 1)),
+        keep_ap_(ap_max_detections > 0),
+        ap_(b.slicing, ap_max_detections) {
     sums_.points.resize(setup.size());
     reset();
   }
@@ -329,6 +334,11 @@ class performance_window {
     flush();
     return sums_;
   }
+  /// What the window's AP needs (nullptr: not kept).
+  [[nodiscard]] const ap_records* ap() {
+    flush();
+    return keep_ap_ ? &ap_ : nullptr;
+  }
 
  private:
   static coco::params window_params(coco::params p) {
@@ -343,12 +353,15 @@ class performance_window {
   void flush() {
     if (frames_.empty()) return;
     fold(rec_, frames_, specs_, *setup_, sums_);
+    if (keep_ap_) ap_.add(rec_, frames_);
     reset();
   }
   coco::frame_matcher fm_;
   std::vector<coco::slice_spec> specs_;
   const std::vector<point_setup>* setup_;
   std::size_t chunk_;
+  bool keep_ap_;
+  ap_records ap_;
   audit::operating_records rec_;
   std::vector<coco::image_info> frames_;
   performance_sums sums_;
@@ -598,14 +611,31 @@ inline void compare_performance(const performance_sums& base, const performance_
 }
 
 /// The whole comparison of a window with a baseline as one family: the window's profile against the
-/// baseline's (drift.hpp) and its operating-point sums against the baseline's (`base` = sums_of(b, setup)),
-/// adjusted together.
+/// baseline's (drift.hpp), its operating-point sums against the baseline's (`base` = sums_of(b, setup)) and,
+/// with labels, its AP against the baseline's (`base_ap` = ap_of(b, o.ap_replicates, o.ap_seed), the
+/// window's records `window_ap` resampled with o.ap_seed + 1; either nullptr: AP not compared), adjusted
+/// together.
 [[nodiscard]] inline drift_result compare(const baseline_file& b, const profile& window_profile,
                                           const performance_sums& base, const performance_sums& window,
-                                          const std::vector<point_setup>& setup,
-                                          const drift_options& o = {}) {
+                                          const std::vector<point_setup>& setup, const drift_options& o = {},
+                                          const ap_side* base_ap = nullptr,
+                                          const ap_records* window_ap = nullptr) {
   auto r = compare_unadjusted(b.drift, window_profile, b.categories, o);
-  compare_performance(base, window, setup, class_names(b), r);
+  const auto names = class_names(b);
+  compare_performance(base, window, setup, names, r);
+  if (r.labelled) {
+    if (base_ap == nullptr || window_ap == nullptr || o.ap_replicates == 0) {
+      r.ap_note = "AP not compared (no replicates asked for)";
+    } else if (window_ap->overflowed()) {
+      r.ap_note = "AP not compared: the window has more than " + std::to_string(window_ap->max_detections()) +
+                  " kept detections (its records are bounded; shorter windows, or a larger bound)";
+    } else {
+      const audit::audit_stream au(b.categories, b.params);
+      const auto w = window_ap->compute(*au.parameters(), o.ap_replicates, o.ap_seed + 1, o.threads);
+      compare_ap(*base_ap, w, *au.parameters(), names, r);
+      r.ap_compared = true;
+    }
+  }
   adjust(r);
   return r;
 }

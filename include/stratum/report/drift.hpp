@@ -2,20 +2,22 @@
 // (`stratum drift`; docs/drift.md).
 //
 // Text: one line of totals, then the flagged drift tests, alarms first, then warnings, then shifts, each
-// largest effect first; with labels, the flagged
-// rates, largest change first, and those that improved; the expected precision of every set (all classes),
+// largest effect first; with labels, the flagged rates and AP, largest change first, and those that
+// improved; the expected precision of every set (all classes),
 // with the measured one and the gap where labelled; then (all = true) every test.
 // JSON: {"stratum_version", "command": "drift", "options": {"alpha", "adjustment", "psi_warn", "psi_alarm",
-//   "rate_warn", "rate_alarm", "embedding_warn", "embedding_alarm", "min_frames", "min_calibration",
-//   "ks_max_values", "confidence_level"}, "baseline": {"frames", "detections"}, "window": {"frames",
-//   "detections"}, "embeddings": {"baseline", "window", "not_compared"} (frames with an embedding),
-//   "labelled", "tested", "flagged", "improved", "unseen_sets": [...], "missing_sets": [...], "tests":
+//   "rate_warn", "rate_alarm", "embedding_warn", "embedding_alarm", "ap_warn", "ap_alarm", "ap_replicates",
+//   "ap_seed", "ap_max_detections", "min_frames", "min_calibration", "ks_max_values", "confidence_level"},
+//   "baseline": {"frames", "detections"}, "window": {"frames", "detections"}, "embeddings": {"baseline",
+//   "window", "not_compared"} (frames with an embedding), "labelled", "ap": {"compared", "note"}, "tested",
+//   "flagged", "improved", "unseen_sets": [...], "missing_sets": [...], "tests":
 //   [T...], "expected_precision": [E...]}, T = {"set", "feature", "class", "iou", "base_n", "window_n",
 //   "base_frames", "window_frames", "psi", "second": {"name", "value"}, "shift": {"of", "baseline", "window",
 //   "value", "lower", "upper"}, "test": {"name", "statistic", "df1", "df2", "p_value", "p_adjusted"},
 //   "status", "note"}, E = {"set", "class", "iou", "base_detections", "window_detections",
 //   "window_uncovered", "window_frames", "base_precision", "expected", "measured", "gap": {"value", "lower",
-//   "upper"}} (null where a number is undefined; "iou" null for the tests that need no labels).
+//   "upper"}} (null where a number is undefined; "iou" null for the tests that need no labels and for AP,
+//   which is over every IoU threshold).
 #pragma once
 
 #include <algorithm>
@@ -54,7 +56,9 @@ inline std::string drift_row(const baseline::drift_test& t) {
                       ": " + fmt("%+.3g", t.shift);
   if (!std::isnan(t.shift_lower) || !std::isnan(t.shift_upper))  // MMD^2: no interval
     shift += " [" + fmt("%.3g", t.shift_lower) + ", " + fmt("%.3g", t.shift_upper) + "]";
-  const std::string feature = t.is_rate() ? t.feature + " @" + fmt("%g", t.iou) : t.feature;
+  const std::string feature = t.is_rate() ? t.feature + " @" + fmt("%g", t.iou)
+                              : t.is_ap() ? std::string("AP @.50:.95")
+                                          : t.feature;
   std::snprintf(buf, sizeof buf, drift_row_format, t.status.c_str(), where.c_str(), feature.c_str(),
                 fmt("%.3f", t.psi).c_str(), (t.second_name + " " + fmt("%.3f", t.second)).c_str(),
                 (std::to_string(t.window_n) + "/" + std::to_string(t.base_n)).c_str(), shift.c_str(),
@@ -106,7 +110,7 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
   std::vector<const baseline::drift_test*> flagged, rates, better, rest;
   for (const auto& t : r.tests) {
     const bool f = t.status == "shift" || t.status == "warn" || t.status == "alarm";
-    (f ? (t.is_rate() ? rates : flagged) : t.status == "better" ? better : rest).push_back(&t);
+    (f ? (t.needs_labels() ? rates : flagged) : t.status == "better" ? better : rest).push_back(&t);
   }
   // the grade first (alarm, warn, shift: effects of different kinds are not comparable), then the effect
   const auto grade = [](const baseline::drift_test* t) {
@@ -132,17 +136,24 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
   }
   if (r.labelled) {
     std::size_t n = 0;
-    for (const auto& t : r.tests) n += t.is_rate() && !std::isnan(t.p_value);
-    std::fprintf(out,
-                 "with labels: %zu rate tests (in the family above); %zu got worse, %zu better (rates: warn "
-                 "from a change of %.3g, alarm %.3g)\n",
-                 n, rates.size(), better.size(), o.rate_warn, o.rate_alarm);
+    for (const auto& t : r.tests) n += t.needs_labels() && !std::isnan(t.p_value);
+    std::fprintf(
+        out,
+        "with labels: %zu rate and AP tests (in the family above); %zu got worse, %zu better (rates: "
+        "warn from a change of %.3g, alarm %.3g; AP: warn from a drop of %.3g, alarm %.3g)\n",
+        n, rates.size(), better.size(), o.rate_warn, o.rate_alarm, o.ap_warn, o.ap_alarm);
+    if (r.ap_compared)
+      std::fprintf(out, "AP: image-level bootstrap, %zu replicates per side (seed %llu, the window's %llu)\n",
+                   o.ap_replicates, static_cast<unsigned long long>(o.ap_seed),
+                   static_cast<unsigned long long>(o.ap_seed + 1));
+    else if (!r.ap_note.empty())
+      std::fprintf(out, "%s\n", r.ap_note.c_str());
     if (!rates.empty()) {
-      std::fprintf(out, "rates that got worse, largest change first:\n%s", head);
+      std::fprintf(out, "rates and AP that got worse, largest change first:\n%s", head);
       for (const auto* t : rates) std::fputs(detail::drift_row(*t).c_str(), out);
     }
     if (!better.empty()) {
-      std::fprintf(out, "rates that got better:\n%s", head);
+      std::fprintf(out, "rates and AP that got better:\n%s", head);
       for (const auto* t : better) std::fputs(detail::drift_row(*t).c_str(), out);
     }
   } else {
@@ -189,6 +200,10 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
        ", \"rate_warn\": " + json_number(o.rate_warn) + ", \"rate_alarm\": " + json_number(o.rate_alarm) +
        ", \"embedding_warn\": " + json_number(o.embedding_warn) +
        ", \"embedding_alarm\": " + json_number(o.embedding_alarm) +
+       ", \"ap_warn\": " + json_number(o.ap_warn) + ", \"ap_alarm\": " + json_number(o.ap_alarm) +
+       ", \"ap_replicates\": " + std::to_string(o.ap_replicates) +
+       ", \"ap_seed\": " + std::to_string(o.ap_seed) +
+       ", \"ap_max_detections\": " + std::to_string(o.ap_max_detections) +
        ", \"min_frames\": " + std::to_string(o.min_frames) +
        ", \"min_calibration\": " + std::to_string(o.min_calibration) +
        ", \"ks_max_values\": " + std::to_string(o.ks_max_values) +
@@ -201,6 +216,8 @@ inline void print_drift(const baseline::drift_result& r, std::FILE* out, bool al
        ", \"window\": " + std::to_string(r.window_embeddings) +
        ", \"not_compared\": " + std::to_string(r.unprofiled_embeddings) + "}";
   s += std::string(", \"labelled\": ") + (r.labelled ? "true" : "false");
+  s += std::string(", \"ap\": {\"compared\": ") + (r.ap_compared ? "true" : "false") +
+       ", \"note\": " + json_quoted(r.ap_note) + "}";
   s += ", \"tested\": " + std::to_string(r.tested()) + ", \"flagged\": " + std::to_string(r.flagged()) +
        ", \"improved\": " + std::to_string(r.improved());
   const auto list = [&](const std::vector<std::string>& v) {
