@@ -32,8 +32,8 @@ fi
 # production window of 500 frames from another seed in which the night share is 30 points higher
 # (stratum_synth --shift night), compared with it: the scenario mix, scores, box sizes, class mix, detections
 # per frame and the scene embeddings, per slice and class, and (the window being labelled) the rates at the
-# frozen operating point, flagged by frame-clustered tests with Holm over every test; and the expected
-# precision from the scores alone.
+# frozen operating point and COCO's AP per slice and class (image-level bootstrap), flagged with Holm over every
+# test; and the expected precision from the scores alone.
 if [[ " $* " != *" --json "* ]]; then
   echo
   build/bin/stratum baseline freeze --stream demo/frames.jsonl --categories demo/gt.json \

@@ -30,6 +30,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -171,8 +172,10 @@ class ap_records {
 
   /// The AP of every set and class (parameters `p`: the run's resolved ones) and `replicates` bootstrap
   /// replicates drawn with `seed`, over `threads` workers (the result does not depend on them).
+  /// `keep_records`: each set keeps its sorted records (what null_draws reads; the baseline's side), else
+  /// they are released set by set.
   [[nodiscard]] ap_side compute(const coco::params& p, std::size_t replicates, std::uint64_t seed,
-                                unsigned threads = 1) const;
+                                unsigned threads = 1, bool keep_records = true) const;
 
  private:
   std::vector<coco::slice_spec> specs_;
@@ -218,7 +221,7 @@ inline void aps_of(const coco::eval_arrays& e, std::vector<double>& buf, std::ve
 }  // namespace ap_detail
 
 inline ap_side ap_records::compute(const coco::params& p, std::size_t replicates, std::uint64_t seed,
-                                   unsigned threads) const {
+                                   unsigned threads, bool keep_records) const {
   if (overflow_) throw usage_error("ap_records::compute: the records overflowed");
   ap_side out;
   out.replicates = replicates, out.seed = seed;
@@ -235,7 +238,43 @@ inline ap_side ap_records::compute(const coco::params& p, std::size_t replicates
   const auto index_of = [&](std::int64_t id) {
     return static_cast<std::int64_t>(std::lower_bound(frames.begin(), frames.end(), id) - frames.begin());
   };
-  std::vector<ap_set*> sets;
+  // replicates in blocks: the weights of the set's frames in a block's replicates drawn once (a table of
+  // bytes, at most about 64 MB), then the set's accumulation per replicate reads them
+  const std::size_t block =
+      std::clamp<std::size_t>((std::size_t{1} << 26) / std::max<std::size_t>(frames.size(), 1), 1, 256);
+  std::vector<std::uint8_t> table;
+  const unsigned workers = std::min<unsigned>(coco::resolve_threads(threads),
+                                              static_cast<unsigned>(std::max<std::size_t>(1, replicates)));
+  const auto bootstrap = [&](ap_set& set) {
+    const auto& st = set.records;
+    for (std::size_t b0 = 0; b0 < replicates; b0 += block) {
+      const std::size_t nb = std::min(block, replicates - b0);
+      table.resize(frames.size() * nb);
+      stratum::detail::run_workers(workers, [&](unsigned t) {
+        for (std::size_t i = t; i < st.frames.size(); i += workers) {
+          const auto f = static_cast<std::size_t>(st.frames[i]);
+          stats::fill_poisson_weights(seed, static_cast<std::uint64_t>(frames[f]),
+                                      static_cast<std::uint32_t>(b0),
+                                      std::span<std::uint8_t>(table.data() + f * nb, nb));
+        }
+      });
+      stratum::detail::run_workers(workers, [&](unsigned t) {
+        std::vector<double> rep, buf;
+        std::vector<std::int64_t> npig(K);
+        for (std::size_t j = t; j < nb; j += workers) {
+          const auto w = [&](std::int64_t f) {
+            return std::uint32_t{table[static_cast<std::size_t>(f) * nb + j]};
+          };
+          for (std::size_t k = 0; k < K; ++k) {
+            npig[k] = 0;
+            for (const auto& g : st.gts[k]) npig[k] += static_cast<std::int64_t>(w(g.image)) * g.n;
+          }
+          ap_detail::aps_of(coco::accumulate_sorted<true>(st.sr, q, w, npig), buf, rep);
+          for (std::size_t c = 0; c <= K; ++c) set.classes[c].replicates[b0 + j] = rep[c];
+        }
+      });
+    }
+  };
   for (const auto& [name, frame_ids] : sets_) {
     auto ids = frame_ids;
     std::sort(ids.begin(), ids.end());
@@ -281,42 +320,8 @@ inline ap_side ap_records::compute(const coco::params& p, std::size_t replicates
           c == 0 ? std::accumulate(sr.npig.begin(), sr.npig.end(), std::int64_t{0}) : sr.npig[c - 1]);
       s.classes[c].replicates.assign(replicates, std::numeric_limits<double>::quiet_NaN());
     }
-    sets.push_back(&s);
-  }
-  if (replicates == 0) return out;
-  // replicates in blocks: the weights of every frame in a block's replicates drawn once (a table of bytes,
-  // at most about 64 MB), then each set's accumulation per replicate reads them
-  const std::size_t block =
-      std::clamp<std::size_t>((std::size_t{1} << 26) / std::max<std::size_t>(frames.size(), 1), 1, 256);
-  std::vector<std::uint8_t> table;
-  const unsigned workers = std::min<unsigned>(coco::resolve_threads(threads),
-                                              static_cast<unsigned>(std::max<std::size_t>(1, replicates)));
-  for (std::size_t b0 = 0; b0 < replicates; b0 += block) {
-    const std::size_t nb = std::min(block, replicates - b0);
-    table.resize(frames.size() * nb);
-    stratum::detail::run_workers(workers, [&](unsigned t) {
-      for (std::size_t f = t; f < frames.size(); f += workers)
-        stats::fill_poisson_weights(seed, static_cast<std::uint64_t>(frames[f]),
-                                    static_cast<std::uint32_t>(b0),
-                                    std::span<std::uint8_t>(table.data() + f * nb, nb));
-    });
-    stratum::detail::run_workers(workers, [&](unsigned t) {
-      std::vector<double> rep, buf;
-      std::vector<std::int64_t> npig(K);
-      for (std::size_t j = t; j < nb; j += workers) {
-        const auto w = [&](std::int64_t f) {
-          return std::uint32_t{table[static_cast<std::size_t>(f) * nb + j]};
-        };
-        for (auto* st : sets) {
-          for (std::size_t k = 0; k < K; ++k) {
-            npig[k] = 0;
-            for (const auto& g : st->records.gts[k]) npig[k] += static_cast<std::int64_t>(w(g.image)) * g.n;
-          }
-          ap_detail::aps_of(coco::accumulate_sorted<true>(st->records.sr, q, w, npig), buf, rep);
-          for (std::size_t c = 0; c <= K; ++c) st->classes[c].replicates[b0 + j] = rep[c];
-        }
-      }
-    });
+    bootstrap(s);
+    if (!keep_records) s.records = {};
   }
   return out;
 }
@@ -491,6 +496,10 @@ inline void compare_ap(const ap_side& base, const ap_side& window, const coco::p
       // the interval from both sides' bootstrap spreads, the test from the null's
       t.shift = wc.ap - m0;
       t.shift_name = "difference at the window's size";
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "the baseline's AP on %llu of its frames: %.3g",
+                    static_cast<unsigned long long>(ws.frames), m0);
+      t.note = buf;
       const double se = std::sqrt(sw * sw + sb * sb), se0 = std::sqrt(s0 * s0 + sb * sb);
       t.shift_lower = t.shift - z * se, t.shift_upper = t.shift + z * se;
       t.test = "bootstrap z";

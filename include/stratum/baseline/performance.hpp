@@ -631,7 +631,7 @@ inline void compare_performance(const performance_sums& base, const performance_
                   " kept detections (its records are bounded; shorter windows, or a larger bound)";
     } else {
       const audit::audit_stream au(b.categories, b.params);
-      const auto w = window_ap->compute(*au.parameters(), o.ap_replicates, o.ap_seed + 1, o.threads);
+      const auto w = window_ap->compute(*au.parameters(), o.ap_replicates, o.ap_seed + 1, o.threads, false);
       compare_ap(*base_ap, w, *au.parameters(), names, r);
       r.ap_compared = true;
     }
