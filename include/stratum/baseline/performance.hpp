@@ -625,7 +625,9 @@ inline void compare_performance(const performance_sums& base, const performance_
   compare_performance(base, window, setup, names, r);
   if (r.labelled) {
     if (base_ap == nullptr || window_ap == nullptr || o.ap_replicates == 0) {
-      r.ap_note = "AP not compared (no replicates asked for)";
+      r.ap_note = o.ap_replicates == 0
+                      ? "AP not compared (no replicates asked for)"
+                      : "AP not compared (no AP records of the window or the baseline given)";
     } else if (window_ap->overflowed()) {
       r.ap_note = "AP not compared: the window has more than " + std::to_string(window_ap->max_detections()) +
                   " kept detections (its records are bounded; shorter windows, or a larger bound)";
