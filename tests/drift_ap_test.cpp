@@ -90,15 +90,22 @@ bool close(double a, double b, double tol = 1e-12) {
   return (std::isnan(a) && std::isnan(b)) || std::fabs(a - b) <= tol;
 }
 
-}  // namespace
-
-TEST_CASE("AP of every class and of all classes equals pycocotools' precision array on every case") {
-  std::size_t compared = 0;
+/// fn(name, dir, case, its baseline) for every COCO conformance case.
+template <class Fn>
+void for_each_case(Fn&& fn) {
   for (const auto& dir : stratum_test::coco_case_dirs()) {
     const std::string name = dir.filename().string();
     INFO(name);
     const auto s = load(dir);
-    const auto b = freeze(s);
+    fn(name, dir, s, freeze(s));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("AP of every class and of all classes equals pycocotools' precision array on every case") {
+  std::size_t compared = 0;
+  for_each_case([&](const std::string& name, const fs::path& dir, const loaded&, const auto& b) {
     const auto side = baseline::ap_of(b, 0, 0);
     simdjson::dom::parser parser;
     const auto json = simdjson::padded_string::load((dir / "expected.json").string()).value();
@@ -128,7 +135,7 @@ TEST_CASE("AP of every class and of all classes equals pycocotools' precision ar
       CHECK_MESSAGE(close(all.classes[1 + k].ap, reference_ap(e, a_all, static_cast<std::ptrdiff_t>(k))),
                     name << " class " << k);
     compared += 1 + e.K;
-  }
+  });
   CHECK(compared > 30);
 }
 
@@ -165,11 +172,7 @@ TEST_CASE("a slice's AP is the COCO evaluation of the slice's images") {
 
 TEST_CASE("bootstrap replicates are the COCO bootstrap's, whatever the threads") {
   std::size_t compared = 0;
-  for (const auto& dir : stratum_test::coco_case_dirs()) {
-    const std::string name = dir.filename().string();
-    INFO(name);
-    const auto s = load(dir);
-    const auto b = freeze(s);
+  for_each_case([&](const std::string&, const fs::path&, const loaded& s, const auto& b) {
     const auto side = baseline::ap_of(b, 6, 17);
     const auto two = baseline::ap_of(b, 6, 17, 2);
     for (const auto& [set, cells] : side.sets)
@@ -181,14 +184,14 @@ TEST_CASE("bootstrap replicates are the COCO bootstrap's, whatever the threads")
     const auto boot = coco::bootstrap(s.gt, s.dt, s.p, bo);
     // summarize's AP is at maxDets 100 and the area "all": comparable when those are the records' cell
     const auto& rp = *boot.point.p;
-    if (rp.max_dets.back() != 100 || rp.area_rngs.at(audit::all_area_index(rp)).label != "all") continue;
+    if (rp.max_dets.back() != 100 || rp.area_rngs.at(audit::all_area_index(rp)).label != "all") return;
     for (std::size_t r = 0; r < 6; ++r) {
       const double want = boot.replicates[r][0];
       CHECK_MESSAGE(close(side.sets.at("all").classes[0].replicates[r], want < 0 ? std::nan("") : want),
                     "replicate " << r);
       ++compared;
     }
-  }
+  });
   CHECK(compared >= 48);
 }
 
