@@ -9,16 +9,20 @@
 // class with a ground truth (pycocotools' AP when maxDets ends with 100, its default). A set's AP is that of
 // the data set made of the set's frames: the same number as `stratum coco` with the set's image ids.
 //
-// Interval: each side is resampled on its own, frame by frame: replicate b gives frame `id` the Poisson(1)
-// multiplicity stats::poisson_weight(seed, id, b) on the baseline and poisson_weight(seed + 1, id, b) in the
-// window (another stream, so a frame id present on both sides is not drawn alike), as the COCO bootstrap
-// does (coco/bootstrap.hpp: exactly the evaluation of the data set with every frame repeated that many
-// times). The difference window - baseline of replicate b estimates the spread of the observed difference;
-// its percentile interval is reported, and the test of no change is the bootstrap z test,
-//   z = (AP_w - AP_b) / sd_b(AP*_w - AP*_b),  p = 2 (1 - Phi(|z|)),
-// whose p-value, unlike a bootstrap percentile p-value, is not bounded below by 1 / replicates, so it can
-// stand in a family of hundreds of tests. A class without a ground truth in some replicate (AP undefined
-// there) gets no interval and no test: dropping the replicate would condition on the class being drawn.
+// Resampling, always of frames: replicate b gives frame `id` the Poisson(1) multiplicity
+// stats::poisson_weight(seed, id, b) on the baseline and poisson_weight(seed + 1, id, b) in the window
+// (another stream, so a frame id present on both sides is not drawn alike), as the COCO bootstrap does
+// (coco/bootstrap.hpp: exactly the evaluation of the data set with every frame repeated that many times); and
+// the null draws (null_draws, seed + 2): the baseline's AP on F_w of its set's frames drawn with replacement,
+// F_w the window's frames of the set, i.e. what an unchanged model shows at the window's size. AP of a small
+// sample is biased upwards (the interpolated precision is a running maximum of a noisy curve) and its spread
+// shrinks with its level, so the window is compared with the null draws' mean m0 and spread s0:
+//   shift = AP_w - m0,  interval shift +- z sqrt(s_w^2 + s_b^2)  (s_w, s_b: each side's bootstrap sd),
+//   z = shift / sqrt(s0^2 + s_b^2),  p = 2 (1 - Phi(|z|))  ("bootstrap z"),
+// a p-value not bounded below by 1 / replicates (as a bootstrap percentile p-value would be), so it can stand
+// in a family of hundreds of tests. A class without a ground truth in some bootstrap replicate, or in more
+// than half of the null draws, gets no interval and no test: dropping those would condition on the class
+// being drawn. Measured calibration and the alternatives tried: docs/drift.md.
 //
 // Memory: the AP of a window needs the order of all of its kept detections, so the window keeps one record
 // per kept detection (score, frame, rank, two masks: 40 bytes) and the ids of its frames per set, up to
