@@ -67,46 +67,35 @@ struct ap_cell {
   std::vector<double> replicates;                        // NaN where undefined in a replicate
 };
 namespace ap_detail {
-/// A set's records in evaluation order (image: the frame's position among the side's frames, which keeps the
-/// order of the ids), its ground-truth groups, and per frame of the set (by position) where its records and
-/// ground truths are: what the null draws read.
+/// A set's records in evaluation order (image: the frame's index among the set's frames, which keeps the
+/// order of the ids), its ground-truth groups (image likewise), its frame ids, and per frame where its
+/// records and ground truths are: what the bootstrap and the null draws read.
 struct set_records {
   coco::sorted_records sr;
   std::vector<std::vector<audit::operating_records::gt_group>> gts;  // per class, in frame order
-  std::vector<std::int64_t> frames;                                  // the set's frame positions, ascending
-  // per class: the records' and the groups' indices of each frame (by its index in `frames`), CSR
+  std::vector<std::int64_t> frames;                                  // the set's frame ids, ascending
+  // per class: the indices of each frame's records and ground-truth groups, CSR
   std::vector<std::vector<std::uint32_t>> rec_first, rec_index, gt_first;
-  std::vector<std::vector<std::uint32_t>> rec_frame;  // per class, per record: its frame's index in `frames`
 };
 
-/// The set-frame index (position in st.frames) of side position `pos`.
-inline std::uint32_t frame_index(const set_records& st, std::int64_t pos) {
-  return static_cast<std::uint32_t>(std::lower_bound(st.frames.begin(), st.frames.end(), pos) -
-                                    st.frames.begin());
-}
-
-/// Fills the CSR indices of st (its records, ground truths and frames set).
+/// Fills the CSR indices of st from its records and ground truths.
 inline void index_frames(set_records& st) {
   const std::size_t K = st.sr.cats.size(), F = st.frames.size();
   st.rec_first.assign(K, std::vector<std::uint32_t>(F + 1, 0));
   st.rec_index.assign(K, {});
   st.gt_first.assign(K, std::vector<std::uint32_t>(F + 1, 0));
-  st.rec_frame.assign(K, {});
   for (std::size_t k = 0; k < K; ++k) {
     const auto& img = st.sr.cats[k].image;
-    auto& at = st.rec_frame[k];
-    at.resize(img.size());
     auto& first = st.rec_first[k];
-    for (std::size_t i = 0; i < img.size(); ++i) ++first[(at[i] = frame_index(st, img[i])) + 1];
+    for (const auto f : img) ++first[static_cast<std::size_t>(f) + 1];
     for (std::size_t f = 0; f < F; ++f) first[f + 1] += first[f];
     auto& index = st.rec_index[k];
     index.resize(img.size());
     std::vector<std::uint32_t> next(first.begin(), first.end() - 1);
-    for (std::size_t i = 0; i < img.size(); ++i) index[next[at[i]]++] = static_cast<std::uint32_t>(i);
-    auto& g = st.gts[k];
-    std::sort(g.begin(), g.end(), [](const auto& a, const auto& b) { return a.image < b.image; });
+    for (std::size_t i = 0; i < img.size(); ++i)
+      index[next[static_cast<std::size_t>(img[i])]++] = static_cast<std::uint32_t>(i);
     auto& gf = st.gt_first[k];
-    for (const auto& x : g) ++gf[frame_index(st, x.image) + 1];
+    for (const auto& g : st.gts[k]) ++gf[static_cast<std::size_t>(g.image) + 1];
     for (std::size_t f = 0; f < F; ++f) gf[f + 1] += gf[f];
   }
 }
@@ -149,11 +138,7 @@ class ap_records {
     std::vector<std::string> names;
     for (const auto& im : frames) {
       ids.push_back(im.id);
-      names.clear();
-      names.emplace_back(profile::all_name);
-      std::string name;
-      for (const auto& sp : specs_)
-        if (slice_name_of(im, sp, name)) names.push_back(name);
+      sets_of(im, specs_, names);
       for (const auto& n : names) sets_[n].push_back(im.id);
     }
     std::sort(ids.begin(), ids.end());
@@ -233,34 +218,24 @@ inline ap_side ap_records::compute(const coco::params& p, std::size_t replicates
   if (K == 0) return out;
   if (p.iou_thrs.size() != T_) throw usage_error("ap_records::compute: parameters of another shape");
   const auto q = ap_detail::cell_params(p);
-  // every frame of the side, by id: the records name a frame by its position here, which keeps the order of
-  // the ids (so the evaluation order, and its ties, are pycocotools') and indexes the weight table
-  std::vector<std::int64_t> frames;
-  for (const auto& [name, ids] : sets_) frames.insert(frames.end(), ids.begin(), ids.end());
-  std::sort(frames.begin(), frames.end());
-  frames.erase(std::unique(frames.begin(), frames.end()), frames.end());
-  const auto index_of = [&](std::int64_t id) {
-    return static_cast<std::int64_t>(std::lower_bound(frames.begin(), frames.end(), id) - frames.begin());
-  };
-  // replicates in blocks: the weights of the set's frames in a block's replicates drawn once (a table of
-  // bytes, at most about 64 MB), then the set's accumulation per replicate reads them
-  const std::size_t block =
-      std::clamp<std::size_t>((std::size_t{1} << 26) / std::max<std::size_t>(frames.size(), 1), 1, 256);
-  std::vector<std::uint8_t> table;
   const unsigned workers = std::min<unsigned>(coco::resolve_threads(threads),
                                               static_cast<unsigned>(std::max<std::size_t>(1, replicates)));
+  std::vector<std::uint8_t> table;
+  // replicates in blocks: the weights of the set's frames in a block's replicates drawn once (a table of
+  // bytes, at most about 64 MB), then the set's accumulation per replicate reads them
   const auto bootstrap = [&](ap_set& set) {
     const auto& st = set.records;
+    const std::size_t F = st.frames.size();
+    const std::size_t block =
+        std::clamp<std::size_t>((std::size_t{1} << 26) / std::max<std::size_t>(F, 1), 1, 256);
     for (std::size_t b0 = 0; b0 < replicates; b0 += block) {
       const std::size_t nb = std::min(block, replicates - b0);
-      table.resize(frames.size() * nb);
+      table.resize(F * nb);
       stratum::detail::run_workers(workers, [&](unsigned t) {
-        for (std::size_t i = t; i < st.frames.size(); i += workers) {
-          const auto f = static_cast<std::size_t>(st.frames[i]);
-          stats::fill_poisson_weights(seed, static_cast<std::uint64_t>(frames[f]),
+        for (std::size_t f = t; f < F; f += workers)
+          stats::fill_poisson_weights(seed, static_cast<std::uint64_t>(st.frames[f]),
                                       static_cast<std::uint32_t>(b0),
                                       std::span<std::uint8_t>(table.data() + f * nb, nb));
-        }
       });
       stratum::detail::run_workers(workers, [&](unsigned t) {
         std::vector<double> rep, buf;
@@ -280,36 +255,42 @@ inline ap_side ap_records::compute(const coco::params& p, std::size_t replicates
     }
   };
   for (const auto& [name, frame_ids] : sets_) {
-    auto ids = frame_ids;
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    const auto in = [&](std::int64_t id) { return std::binary_search(ids.begin(), ids.end(), id); };
     auto& s = out.sets[name];
     auto& st = s.records;
-    st.gts.resize(K);
-    for (const auto id : ids) st.frames.push_back(index_of(id));
+    auto& ids = st.frames;
+    ids = frame_ids;
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    // a frame's index in the set, or -1 (not in it)
+    const auto index_of = [&](std::int64_t id) -> std::int64_t {
+      const auto it = std::lower_bound(ids.begin(), ids.end(), id);
+      return it != ids.end() && *it == id ? it - ids.begin() : -1;
+    };
     // the set's records in evaluation order (score descending, then frame id, then rank)
     auto& sr = st.sr;
     sr.dims = {T_, K, 1};
     sr.cats.resize(K);
     sr.npig.assign(K, 0);
-    std::vector<const audit::operating_records::record*> v;
+    st.gts.resize(K);
+    std::vector<std::pair<std::int64_t, const audit::operating_records::record*>> v;
     for (std::size_t k = 0; k < K; ++k) {
       v.clear();
       for (const auto& r : recs_[k])
-        if (in(r.image)) v.push_back(&r);
-      std::sort(v.begin(), v.end(), [](const auto* a, const auto* b) {
-        if (a->score != b->score) return a->score > b->score;
-        if (a->image != b->image) return a->image < b->image;
-        return a->rank < b->rank;
+        if (const auto f = index_of(r.image); f >= 0) v.push_back({f, &r});
+      std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+        if (a.second->score != b.second->score) return a.second->score > b.second->score;
+        if (a.first != b.first) return a.first < b.first;
+        return a.second->rank < b.second->rank;
       });
       auto& c = sr.cats[k];
-      for (const auto* r : v) {
-        c.score.push_back(r->score), c.image.push_back(index_of(r->image)), c.rank.push_back(r->rank);
+      for (const auto& [f, r] : v) {
+        c.score.push_back(r->score), c.image.push_back(f), c.rank.push_back(r->rank);
         c.tp.push_back(r->tp), c.fp.push_back(r->fp);
       }
       for (const auto& g : gts_[k])
-        if (in(g.image)) st.gts[k].push_back({index_of(g.image), g.n}), sr.npig[k] += g.n;
+        if (const auto f = index_of(g.image); f >= 0) st.gts[k].push_back({f, g.n}), sr.npig[k] += g.n;
+      std::sort(st.gts[k].begin(), st.gts[k].end(),
+                [](const auto& a, const auto& b) { return a.image < b.image; });
     }
     s.frames = ids.size();
     ap_detail::index_frames(st);
@@ -387,7 +368,7 @@ inline constexpr std::uint32_t ap_null_domain = 0x41504E4Cu;
         for (std::size_t wd = 0; wd < bits.size(); ++wd)
           for (std::uint64_t x = bits[wd]; x; x &= x - 1) {
             const std::size_t i = wd * 64 + static_cast<std::size_t>(std::countr_zero(x));
-            d.score.push_back(c.score[i]), d.image.push_back(st.rec_frame[k][i]);
+            d.score.push_back(c.score[i]), d.image.push_back(c.image[i]);
             d.rank.push_back(c.rank[i]), d.tp.push_back(c.tp[i]), d.fp.push_back(c.fp[i]);
           }
       }
@@ -423,11 +404,6 @@ inline void compare_ap(const ap_side& base, const ap_side& window, const coco::p
   const auto& o = res.options;
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();
   const double z = stats::detail::ndtri(1 - o.conf.alpha() / 2);
-  std::vector<std::string> order;
-  if (base.sets.count(profile::all_name) && window.sets.count(profile::all_name))
-    order.emplace_back(profile::all_name);
-  for (const auto& [name, s] : base.sets)
-    if (name != profile::all_name && window.sets.count(name)) order.push_back(name);
   const std::size_t R = std::min(base.replicates, window.replicates);
   // mean and sample standard deviation of the defined values; n: how many
   const auto moments = [](const std::vector<double>& v, std::size_t count, double& mean, double& sd) {
@@ -442,18 +418,16 @@ inline void compare_ap(const ap_side& base, const ap_side& window, const coco::p
     sd = n > 1 ? std::sqrt(ss / static_cast<double>(n - 1)) : std::numeric_limits<double>::quiet_NaN();
     return n;
   };
-  for (const auto& name : order) {
+  for (const auto& name : sets_in_both(base.sets, window.sets)) {
     const auto& bs = base.sets.at(name);
     const auto& ws = window.sets.at(name);
     const bool enough = bs.frames >= o.min_frames && ws.frames >= o.min_frames && R >= 2;
-    static const std::vector<std::vector<double>> none;
-    const std::vector<std::vector<double>>* null_ptr = &none;
+    const std::vector<std::vector<double>>* null = nullptr;  // per class, per draw (when enough)
     if (enough) {
       auto [it, fresh] = base.null_cache.try_emplace({name, ws.frames, R, o.ap_seed + 2});
       if (fresh) it->second = null_draws(bs, p, ws.frames, R, o.ap_seed + 2, o.threads);
-      null_ptr = &it->second;
+      null = &it->second;
     }
-    const auto& null = *null_ptr;
     // one class: its row would repeat the pooled one
     const std::size_t classes = bs.classes.size() == 2 ? 1 : bs.classes.size();
     for (std::size_t c = 0; c < classes && c < ws.classes.size(); ++c) {
@@ -485,7 +459,7 @@ inline void compare_ap(const ap_side& base, const ap_side& window, const coco::p
       }
       double mb = 0, sb = 0, mw = 0, sw = 0, m0 = 0, s0 = 0;
       const std::size_t nb = moments(bc.replicates, R, mb, sb), nw = moments(wc.replicates, R, mw, sw),
-                        n0 = moments(null[c], R, m0, s0);
+                        n0 = moments((*null)[c], R, m0, s0);
       if (nb < R || nw < R) {
         little("AP undefined in " + std::to_string(2 * R - nb - nw) + " of " + std::to_string(2 * R) +
                " bootstrap replicates (no object of the class drawn)");

@@ -337,17 +337,9 @@ inline void embedding_tests(const embedding_sums& be, const embedding_sums& we, 
   for (const auto& [name, bs] : base.sets())
     if (!window.sets().count(name)) res.missing_sets.push_back(name);
 
-  // sets in the baseline's order ("all" first, then the slices by name)
-  std::vector<std::string> names;
-  if (base.sets().count(profile::all_name)) names.push_back(profile::all_name);
-  for (const auto& [name, bs] : base.sets())
-    if (name != profile::all_name && window.sets().count(name)) names.push_back(name);
-
-  for (const auto& name : names) {
-    const auto wit = window.sets().find(name);
-    if (wit == window.sets().end()) continue;
+  for (const auto& name : sets_in_both(base.sets(), window.sets())) {
     const set_profile& bs = base.sets().at(name);
-    const set_profile& ws = wit->second;
+    const set_profile& ws = window.sets().at(name);
     // detections per frame
     {
       drift_test t;

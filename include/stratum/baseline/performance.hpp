@@ -107,16 +107,6 @@ struct point_setup {
 
 namespace performance_detail {
 
-/// The sets a frame belongs to: "all", then its slice of each slicing that it has every key of.
-inline void sets_of(const coco::image_info& im, const std::vector<coco::slice_spec>& specs,
-                    std::vector<std::string>& out) {
-  out.clear();
-  out.emplace_back(profile::all_name);
-  std::string name;
-  for (const auto& sp : specs)
-    if (slice_name_of(im, sp, name)) out.push_back(name);
-}
-
 /// One frame's tally of one class (or all classes).
 struct tally {
   std::uint64_t tp = 0, fp = 0, n = 0, est_n = 0, est_tp = 0;
@@ -170,7 +160,7 @@ inline void fold(const audit::operating_records& rec, std::vector<coco::image_in
     // the sets of each frame, as pointers into this point's map, with the set's calibrations
     std::vector<std::vector<std::pair<set_sums*, const std::vector<std::size_t>*>>> member(N);
     for (std::size_t i = 0; i < N; ++i) {
-      pd::sets_of(images[i], specs, names);
+      sets_of(images[i], specs, names);
       for (const auto& nm : names) {
         const auto it = into.points[p].try_emplace(nm).first;
         auto& s = it->second;
@@ -253,7 +243,7 @@ inline void fold(const audit::operating_records& rec, std::vector<coco::image_in
   std::vector<std::pair<std::int64_t, std::vector<std::string>>> frame_sets;
   for (const auto& im : b.audit.frames) {
     frame_sets.push_back({im.id, {}});
-    performance_detail::sets_of(im, b.slicing, frame_sets.back().second);
+    sets_of(im, b.slicing, frame_sets.back().second);
   }
   std::sort(frame_sets.begin(), frame_sets.end(),
             [](const auto& a, const auto& c) { return a.first < c.first; });
@@ -458,12 +448,7 @@ inline void compare_performance(const performance_sums& base, const performance_
   for (std::size_t p = 0; p < setup.size() && p < base.points.size() && p < window.points.size(); ++p) {
     const auto& bp = base.points[p];
     const auto& wp = window.points[p];
-    // sets in the baseline's order: "all", then the slices by name
-    std::vector<std::string> sets;
-    if (bp.count(profile::all_name) && wp.count(profile::all_name)) sets.emplace_back(profile::all_name);
-    for (const auto& [name, s] : bp)
-      if (name != profile::all_name && wp.count(name)) sets.push_back(name);
-    for (const auto& name : sets) {
+    for (const auto& name : sets_in_both(bp, wp)) {
       const auto& bs = bp.at(name);
       const auto& ws = wp.at(name);
       // one class (or use_cats = 0): its rows would repeat the pooled ones, and the repeats would only thin

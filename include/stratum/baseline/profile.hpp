@@ -747,6 +747,27 @@ class profile {
   }
 };
 
+/// The sets a frame belongs to: "all", then its slice of each slicing that it has every key of.
+template <class F>
+void sets_of(const F& f, const std::vector<coco::slice_spec>& specs, std::vector<std::string>& out) {
+  out.clear();
+  out.emplace_back(profile::all_name);
+  std::string name;
+  for (const auto& sp : specs)
+    if (slice_name_of(f, sp, name)) out.push_back(name);
+}
+
+/// The sets (keys of maps by set name) of the baseline's also in the window's, in the baseline's order: "all"
+/// first, then the slices by name.
+template <class BaseMap, class WindowMap>
+[[nodiscard]] std::vector<std::string> sets_in_both(const BaseMap& base, const WindowMap& window) {
+  std::vector<std::string> out;
+  if (base.count(profile::all_name) && window.count(profile::all_name)) out.emplace_back(profile::all_name);
+  for (const auto& [name, s] : base)
+    if (name != profile::all_name && window.count(name)) out.push_back(name);
+  return out;
+}
+
 /// A baseline's drift profile in two passes over the same frames: the first finds the pooled deciles of every
 /// feature (quantile_binning), the second counts with them. `each(fn)` must call fn(const frame&) for every
 /// frame, the same frames both times.
