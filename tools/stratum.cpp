@@ -92,10 +92,11 @@ const char* const kUsage =
     "           and feature the effect (PSI, KS D or Wasserstein, the shift with its interval) and a\n"
     "           frame-clustered test; with labels (ground truths in the window), the miss, false\n"
     "           discovery, false-positive-per-frame and image rates at the frozen operating points\n"
-    "           against the baseline's (the change with its interval, frame-clustered tests); every\n"
-    "           p-value adjusted over the whole family; without labels too, the expected precision\n"
-    "           from the scores through the baseline's calibration (the gap to the measured one where\n"
-    "           labelled)\n"
+    "           against the baseline's (the change with its interval, frame-clustered tests) and\n"
+    "           COCO's AP per slice and class (image-level bootstrap, tested against the baseline's AP\n"
+    "           at the window's size); every p-value adjusted over the whole family; without labels\n"
+    "           too, the expected precision from the scores through the baseline's calibration (the\n"
+    "           gap to the measured one where labelled)\n"
     "drift options:\n"
     "  --alpha A             family-wise level of the flags (default 0.05)\n"
     "  --adjust holm|bh      Holm (family-wise, default) or Benjamini-Hochberg (false discovery rate)\n"
@@ -112,7 +113,8 @@ const char* const kUsage =
     "                        0.02)\n"
     "  --ap-alarm Y          ... an alarm from a drop of Y (default 0.05)\n"
     "  --ap-replicates B     bootstrap replicates of each side's AP (default 200; 0: AP not compared)\n"
-    "  --ap-seed S           the replicates' seed (default 0; the window's are drawn with S + 1)\n"
+    "  --ap-seed S           the replicates' seed (default 0; the window's are drawn with S + 1,\n"
+    "                        the baseline's AP at the window's size with S + 2)\n"
     "  --ap-max-detections N a window keeps the records of up to N kept detections for its AP\n"
     "                        (default 5000000, about 200 MB); a larger window is not compared\n"
     "  --threads N           workers for the AP replicates (default 1; 0: all cores)\n"
@@ -248,6 +250,16 @@ double parse_double(const std::string& s, const std::string& opt) {
   return v;
 }
 
+/// A seed: an integer in [0, max] (usage error naming `opt` otherwise).
+std::uint64_t parse_seed(const std::string& v, const std::string& opt, std::uint64_t max, const char* range) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long seed = std::strtoull(v.c_str(), &end, 10);
+  if (v.empty() || v[0] == '-' || end == v.c_str() || *end != '\0' || errno == ERANGE || seed > max)
+    usage_fail(opt + ": expected an integer in " + range + ", got '" + v + "'");
+  return seed;
+}
+
 long parse_long(const std::string& s, const std::string& opt) {
   char* end = nullptr;
   const long v = std::strtol(s.c_str(), &end, 10);
@@ -353,13 +365,7 @@ bool parse_eval_options(const std::vector<std::string>& args, bool stream, eval_
       if (v < 1 || v > 1000000) usage_fail("--bootstrap: expected 1 to 1000000 replicates");
       o.bootstrap = static_cast<std::size_t>(v);
     } else if (bootstrap && a == "--seed") {
-      const std::string& v = value();
-      char* end = nullptr;
-      errno = 0;
-      const unsigned long long seed = std::strtoull(v.c_str(), &end, 10);
-      if (v.empty() || v[0] == '-' || end == v.c_str() || *end != '\0' || errno == ERANGE)
-        usage_fail("--seed: expected an integer in [0, 2^64 - 1], got '" + v + "'");
-      o.seed = seed;
+      o.seed = parse_seed(value(), a, std::numeric_limits<std::uint64_t>::max(), "[0, 2^64 - 1]");
     } else if (bootstrap && a == "--confidence") {
       const double v = parse_double(value(), a);
       if (!(v > 0 && v < 1)) usage_fail("--confidence: expected a level in (0, 1)");
@@ -1037,15 +1043,8 @@ int cmd_drift(const std::vector<std::string>& args) {
       const long v = parse_long(value(i), a);
       if (v < 0 || v > 100000) usage_fail("--ap-replicates: expected 0 to 100000");
       d.ap_replicates = static_cast<std::size_t>(v);
-    } else if (a == "--ap-seed") {
-      const std::string& v = value(i);
-      char* end = nullptr;
-      errno = 0;
-      const unsigned long long seed = std::strtoull(v.c_str(), &end, 10);
-      if (v.empty() || v[0] == '-' || end == v.c_str() || *end != '\0' || errno == ERANGE ||
-          seed == std::numeric_limits<unsigned long long>::max())
-        usage_fail("--ap-seed: expected an integer in [0, 2^64 - 2], got '" + v + "'");
-      d.ap_seed = seed;
+    } else if (a == "--ap-seed") {  // the window draws with S + 1, the null draws with S + 2
+      d.ap_seed = parse_seed(value(i), a, std::numeric_limits<std::uint64_t>::max() - 2, "[0, 2^64 - 3]");
     } else if (a == "--ap-max-detections") {
       const long v = parse_long(value(i), a);
       if (v < 1) usage_fail("--ap-max-detections must be at least 1");
