@@ -48,12 +48,14 @@
 #include <stratum/coco/stream.hpp>
 #include <stratum/detail/sha256.hpp>
 #include <stratum/io/coco_json.hpp>
+#include <stratum/io/criteria_json.hpp>
 #include <stratum/io/jsonl.hpp>
 #include <stratum/io/production_json.hpp>
 #include <stratum/report/audit_json.hpp>
 #include <stratum/report/audit_text.hpp>
 #include <stratum/report/drift.hpp>
 #include <stratum/report/evaluation_json.hpp>
+#include <stratum/report/evidence.hpp>
 
 namespace {
 
@@ -69,6 +71,8 @@ const char* const kUsage =
     "                               options] -o FILE [--no-timestamp] [--no-profile]\n"
     "       stratum baseline show FILE\n"
     "       stratum drift BASELINE FRAMES.jsonl|- | BASELINE GT.json DT.json [drift options]\n"
+    "       stratum report GT.json DT.json | --stream FRAMES.jsonl [audit options] --criteria FILE -o DIR\n"
+    "                      [--no-calibration] [--no-bootstrap]\n"
     "  coco:    COCO bbox evaluation, numbers identical to pycocotools COCOeval.\n"
     "  stream:  the same evaluation over a JSONL frame stream (docs/stream_format.md; '-' reads\n"
     "           stdin), read and matched frame by frame in bounded memory; the same numbers as coco.\n"
@@ -97,6 +101,11 @@ const char* const kUsage =
     "           at the window's size); every p-value adjusted over the whole family; without labels\n"
     "           too, the expected precision from the scores through the baseline's calibration (the\n"
     "           gap to the measured one where labelled)\n"
+    "  report:  the evidence pack a release reviewer signs against (docs/evidence_pack.md): the audit\n"
+    "           (with calibration, curves and a 200-replicate image bootstrap unless switched off;\n"
+    "           --bootstrap B and --seed S as in audit) judged against the reviewer's criteria file\n"
+    "           (PASS / FAIL / INCONCLUSIVE on the interval), written to DIR as evidence.json,\n"
+    "           evidence.md and evidence.html (one self-contained file)\n"
     "drift options:\n"
     "  --alpha A             family-wise level of the flags (default 0.05)\n"
     "  --adjust holm|bh      Holm (family-wise, default) or Benjamini-Hochberg (false discovery rate)\n"
@@ -625,14 +634,43 @@ audit::audit_result audit_stream(const std::string& path, const eval_options& o,
   return au.finalize(o.specs, ao);
 }
 
-int cmd_audit(const std::vector<std::string>& args) {
+/// An audit as the command line asked for it, with every part it computed.
+struct audit_run {
+  eval_options o;
   audit::audit_options ao;
+  std::string stream_path;
+  audit::audit_result res;
+  std::vector<audit::findings> found;
+  std::vector<audit::production_estimates> production;
+  std::optional<audit::audit_bootstrap> bs;
+  std::vector<audit::operating_curves> curves;
+  std::vector<audit::operating_errors> errs;
+  std::vector<audit::operating_calibration> cal;
+  bool have_production = false;
+  std::size_t curve_points = 0;
+};
+
+/// Defaults a caller sets before the audit options are parsed (stratum report: calibration, curves and the
+/// bootstrap on unless switched off).
+struct audit_defaults {
+  bool calibration = false;
+  std::size_t curve_points = 0;
+  std::size_t bootstrap = 0;
+};
+
+/// Parses the audit's options and runs it; `d` the defaults (stratum report's differ from stratum audit's).
+audit_run run_audit_command(const std::vector<std::string>& args, const audit_defaults& d = {}) {
+  audit_run run;
+  auto& ao = run.ao;
+  ao.calibration = d.calibration;
   std::vector<std::string> rest;
   int threshold_options = 0;
   double max_half_width = 0;
-  std::string production_file, stream_path;
+  std::string production_file;
+  std::string& stream_path = run.stream_path;
   bool streamed = false;
-  std::size_t curve_points = 0;  // 0: no curves
+  std::size_t& curve_points = run.curve_points;  // 0: no curves
+  curve_points = d.curve_points;
   audit::calibration_options co;
   bool high_confidence_given = false, bins_given = false;
   auto adjustment = stats::p_value_adjustment::holm;
@@ -691,8 +729,9 @@ int cmd_audit(const std::vector<std::string>& args) {
     }
   }
   if (threshold_options > 1) usage_fail("give one of --score-threshold, --thresholds and --choose");
-  eval_options o;
-  if (!parse_eval_options(rest, streamed, o, true)) return 0;
+  eval_options& o = run.o;
+  o.bootstrap = d.bootstrap;
+  if (!parse_eval_options(rest, streamed, o, true)) std::exit(0);
   if (streamed ? !o.positional.empty() : o.positional.size() != 2)
     usage_fail(streamed ? "audit --stream FRAMES.jsonl takes no other file"
                         : "audit needs GT.json and DT.json");
@@ -702,44 +741,163 @@ int cmd_audit(const std::vector<std::string>& args) {
   if (!co.ood_key.empty() && !ao.calibration) usage_fail("audit: --ood-attribute needs --calibration");
   o.p.validate();
   ao.threads = o.threads;
-  const auto res = streamed ? audit_stream(stream_path, o, ao) : [&] {
+  run.res = streamed ? audit_stream(stream_path, o, ao) : [&] {
     const auto gt = io::load_coco_ground_truth(o.positional[0]);
     const auto dt = io::load_coco_results(o.positional[1], gt);
     return audit::run_audit(gt, dt, o.p, o.specs, ao);
   }();
-  std::vector<audit::findings> found;
+  const auto& res = run.res;
+  auto& found = run.found;
   for (const auto& op : res.points) found.push_back(audit::find(res, op, max_half_width, adjustment));
-  std::vector<audit::production_estimates> production;
+  auto& production = run.production;
+  run.have_production = !production_file.empty();
   if (!production_file.empty()) {
     const auto mix = io::load_production_mix(production_file);
     audit::validate(mix, res, production_file);
     for (const auto& op : res.points) production.push_back(audit::estimate_production(res, op, mix));
   }
-  const auto* prod = production_file.empty() ? nullptr : &production;
-  std::optional<audit::audit_bootstrap> bs;
+  auto& bs = run.bs;
   if (o.bootstrap > 0) bs = audit::bootstrap(res, {o.bootstrap, o.seed, ao.conf, o.threads});
-  std::vector<audit::operating_curves> curves;
+  auto& curves = run.curves;
   if (curve_points > 0)
     for (const auto& op : res.points) curves.push_back(audit::curves(res, op, curve_points));
-  std::vector<audit::operating_errors> errs;
+  auto& errs = run.errs;
   for (const auto& op : res.points) errs.push_back(audit::errors(res, op));
-  std::vector<audit::operating_calibration> cal;
+  auto& cal = run.cal;
   if (ao.calibration)
     for (const auto& op : res.points) {
       cal.push_back(audit::calibrate(res, op, co));
       if (o.bootstrap > 0)
         audit::bootstrap_calibration(res, op, cal.back(), {o.bootstrap, o.seed, ao.conf, o.threads});
     }
-  const report::audit_parts parts{&found,
-                                  prod,
-                                  bs ? &*bs : nullptr,
-                                  curve_points > 0 ? &curves : nullptr,
-                                  &errs,
-                                  ao.calibration ? &cal : nullptr};
-  if (o.json)
-    std::fputs(report::audit_json(res, parts).c_str(), stdout);
+  return run;
+}
+
+int cmd_audit(const std::vector<std::string>& args) {
+  const auto run = run_audit_command(args);
+  const report::audit_parts parts{&run.found,
+                                  run.have_production ? &run.production : nullptr,
+                                  run.bs ? &*run.bs : nullptr,
+                                  run.curve_points > 0 ? &run.curves : nullptr,
+                                  &run.errs,
+                                  run.ao.calibration ? &run.cal : nullptr};
+  if (run.o.json)
+    std::fputs(report::audit_json(run.res, parts).c_str(), stdout);
   else
-    report::print_audit(res, stdout, parts);
+    report::print_audit(run.res, stdout, parts);
+  return 0;
+}
+
+/// Writes `text` to `path`; input_error naming the file when it cannot.
+void write_text(const std::string& path, const std::string& text) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "wb"), &std::fclose);
+  if (!f) throw input_error(path + ": cannot open for writing: " + std::strerror(errno));
+  if (std::fwrite(text.data(), 1, text.size(), f.get()) != text.size() || std::fflush(f.get()) != 0)
+    throw input_error(path + ": write error: " + std::strerror(errno));
+}
+
+std::string utc_time(std::int64_t t);
+baseline::input_file input_of(const std::string& role, const std::string& path);
+
+/// Who runs this: $USER (or the login name) at the host name.
+std::string run_by() {
+  const char* u = std::getenv("USER");
+  std::string user = u && *u ? u : "";
+  if (user.empty())
+    if (const char* l = getlogin(); l) user = l;
+  char host[256] = {0};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = 0;
+  return (user.empty() ? "unknown" : user) + "@" + (host[0] ? host : "unknown");
+}
+
+/// stratum report [audit options] --criteria FILE -o DIR
+int cmd_report(const std::vector<std::string>& args, const std::string& command_line) {
+  std::string criteria_path, out_dir;
+  audit_defaults d{true, 200, 200};
+  std::vector<std::string> rest;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) usage_fail(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--criteria")
+      criteria_path = value();
+    else if (a == "-o")
+      out_dir = value();
+    else if (a == "--no-calibration")
+      d.calibration = false;
+    else if (a == "--no-bootstrap")
+      d.bootstrap = 0;
+    else if (a == "--json" || a == "--curves")
+      usage_fail("report: " + a + " is not a report option (the pack holds evidence.json and the curves)");
+    else
+      rest.push_back(a);
+  }
+  if (criteria_path.empty())
+    usage_fail("report needs --criteria FILE (the reviewer's criteria, docs/evidence_pack.md)");
+  if (out_dir.empty())
+    usage_fail("report needs -o DIR (where evidence.json, evidence.md and evidence.html go)");
+  const auto criteria = io::load_criteria(criteria_path);  // bad criteria before the audit
+  const bool tty = isatty(2);
+  if (tty) std::fprintf(stderr, "stratum report: reading and matching...\n");
+  const auto run = run_audit_command(rest, d);
+  if (tty) std::fprintf(stderr, "stratum report: writing the pack...\n");
+  if (run.stream_path == "-")
+    usage_fail("report: the frames must be a file (its SHA-256 goes into the trail)");
+  report::evidence_inputs in;
+  in.r = &run.res;
+  in.found = &run.found;
+  in.bootstrap = run.bs ? &*run.bs : nullptr;
+  in.curves = &run.curves;
+  in.errors = &run.errs;
+  in.calibration = run.ao.calibration ? &run.cal : nullptr;
+  in.criteria = &criteria;
+  if (!run.stream_path.empty()) {
+    in.inputs.push_back(input_of("frames", run.stream_path));
+    if (!run.o.categories_file.empty()) in.inputs.push_back(input_of("categories", run.o.categories_file));
+  } else {
+    in.inputs.push_back(input_of("ground truth", run.o.positional[0]));
+    in.inputs.push_back(input_of("detections", run.o.positional[1]));
+  }
+  in.criteria_file = input_of("criteria", criteria_path);
+  in.command_line = command_line;
+  std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && *e) now = std::strtoll(e, nullptr, 10);
+  in.created_utc = utc_time(now);
+  in.run_by = run_by();
+  const auto& p = run.res.p;
+  std::string ious, slicing;
+  for (const auto& op : run.res.points) ious += (ious.empty() ? "" : ", ") + fixed3(op.iou);
+  for (const auto& sp : run.res.specs) {
+    std::string k;
+    for (const auto& x : sp.keys) k += (k.empty() ? "" : "*") + x;
+    slicing += (slicing.empty() ? "" : ", ") + k;
+  }
+  in.parameters = {
+      {"operating IoU", ious},
+      {"score thresholds", run.ao.thresholds.str()},
+      {"intervals", std::string(audit::name(run.ao.method)) + " (binomial), exact Poisson (FPPI), at " +
+                        report::evidence_detail::show(run.ao.conf.level())},
+      {"image bootstrap",
+       run.bs ? std::to_string(run.bs->replicates) + " replicates, seed " + std::to_string(run.bs->seed)
+              : "off"},
+      {"calibration", run.ao.calibration ? "on" : "off"},
+      {"slicing", slicing.empty() ? "none" : slicing},
+      {"use_cats", p->use_cats ? "1" : "0"},
+      {"max_dets", std::to_string(p->max_dets.back())}};
+  const auto pack = report::build_evidence(in);
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) throw input_error(out_dir + ": cannot create the directory: " + ec.message());
+  const auto base = std::filesystem::path(out_dir);
+  write_text((base / "evidence.json").string(), pack.json);
+  write_text((base / "evidence.md").string(), pack.markdown);
+  write_text((base / "evidence.html").string(), pack.html);
+  std::printf("evidence pack: %zu PASS, %zu FAIL, %zu INCONCLUSIVE of %zu criteria (reviewer: %s)\n",
+              pack.pass, pack.fail, pack.inconclusive, criteria.criteria.size(), criteria.reviewer.c_str());
+  std::printf("  %s\n  %s\n  %s\n", (base / "evidence.html").c_str(), (base / "evidence.md").c_str(),
+              (base / "evidence.json").c_str());
   return 0;
 }
 
@@ -1218,6 +1376,11 @@ int main(int argc, char** argv) {
     if (cmd == "audit") return cmd_audit(args);
     if (cmd == "baseline") return cmd_baseline(args);
     if (cmd == "drift") return cmd_drift(args);
+    if (cmd == "report") {
+      std::string line = "stratum";
+      for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
+      return cmd_report(args, line);
+    }
     usage_fail("unknown command '" + cmd + "'");
   } catch (const stratum::usage_error& e) {
     std::fprintf(stderr, "stratum: %s\n%s", e.what(), kUsage);
