@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: build stratum, generate the bundled demo data set, and audit it.
+# The main job: build stratum, generate the bundled demo data set, audit it, and write its evidence pack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -43,4 +43,12 @@ if [[ " $* " != *" --json "* ]]; then
   echo
   echo "drift of demo/window.jsonl (night share +30 points) against demo/baseline.stb:"
   build/bin/stratum drift demo/baseline.stb demo/window.jsonl
+  # The evidence pack a release reviewer signs against (docs/evidence_pack.md): the audit with calibration, curves
+  # and the image bootstrap, judged against the reviewer's criteria of examples/criteria.json (PASS / FAIL /
+  # INCONCLUSIVE on the interval), with the window's drift against the baseline: demo/pack/evidence.html (one
+  # self-contained file; open it in a browser), evidence.md and evidence.json.
+  echo
+  build/bin/stratum report demo/gt.json demo/dt.json --slice-by weather,timeofday,rig,provenance \
+    --joint 'weather*timeofday' --ood-attribute probe=ood --seed 1 --criteria examples/criteria.json \
+    --baseline demo/baseline.stb --window demo/window.jsonl -o demo/pack
 fi

@@ -11,7 +11,7 @@ would see it, over the DevTools protocol on a pipe (no extra package):
   pack formats it (printf %.4g; null as "-"), read from the rendered page's text;
 - a sortable table sorts when its header is clicked.
 
-Usage: evidence_browser.py DIR [--screenshot OUT.png] [--self-test]
+Usage: evidence_browser.py DIR [--screenshot OUT.png] [--view SECTION=OUT.png ...] [--self-test]
 --self-test: first checks that the checks fail on tampered copies of the page (a number changed, a section
 removed, an external image requested, a console error).
 """
@@ -191,7 +191,7 @@ SORT = r"""
 """
 
 
-def check(d, screenshot):
+def check(d, screenshot, sections=()):
     errors = []
     path = os.path.abspath(os.path.join(d, "evidence.html"))
     url = "file://" + path
@@ -210,6 +210,12 @@ def check(d, screenshot):
         probe = json.loads(b.call("Runtime.evaluate", {"expression": PROBE, "returnByValue": True},
                                   session=s)["result"]["value"])
         shot = b.call("Page.captureScreenshot", {"format": "png"}, session=s)  # before any table is sorted
+        for sid, out in sections:  # views of single sections, to look at
+            b.call("Runtime.evaluate", {"expression": f"document.getElementById('{sid}').scrollIntoView()"}, session=s)
+            b.call("Runtime.evaluate", {"expression": "new Promise(r => requestAnimationFrame(() => r(1)))",
+                                        "awaitPromise": True}, session=s)
+            with open(out, "wb") as f:
+                f.write(base64.b64decode(b.call("Page.captureScreenshot", {"format": "png"}, session=s)["data"]))
         sort = json.loads(b.call("Runtime.evaluate", {"expression": SORT, "returnByValue": True},
                                  session=s)["result"]["value"])
         png = base64.b64decode(shot["data"])
@@ -314,9 +320,10 @@ def main():
     shot = None
     if "--screenshot" in sys.argv:
         shot = sys.argv[sys.argv.index("--screenshot") + 1]
+    views = [tuple(a.split("=", 1)) for i, a in enumerate(sys.argv) if i > 0 and sys.argv[i - 1] == "--view"]
     if "--self-test" in sys.argv and not self_test(d):
         return 1
-    errors, probe, colours = check(d, shot)
+    errors, probe, colours = check(d, shot, views)
     for e in errors[:20]:
         print(e)
     if errors:

@@ -274,7 +274,7 @@ TEST_CASE("criteria file: parsed, and refused with the criterion's index and fie
       parse_error(head + R"({"metric": "recall", "limit": 0.5, "direction": "at_least", "clas": "car"}]})") ==
       "criteria.json: criteria[1].clas: unknown field (known: id, metric, class, slice, iou, limit, "
       "direction, "
-      "min_n, note)");
+      "min_n, note, feature)");
   CHECK(parse_error(head + R"({"metric": "recall", "limit": "high", "direction": "at_least"}]})") ==
         "criteria.json: criteria[1].limit: expected a number");
   CHECK(parse_error(R"({"criteria": []})") ==
@@ -453,4 +453,78 @@ TEST_CASE(
   CHECK_THROWS_WITH_AS(report::build_evidence(in),
                        "criteria[1].class: 'zebra' is not an evaluated class (a name or an id, or all)",
                        input_error);
+}
+
+TEST_CASE("drift criteria: the shift of the named test, judged per window, the worst window reported") {
+  const auto& b = basic();
+  auto window = [](std::uint64_t index, double shift, double lo, double hi) {
+    report::drift_window w;
+    w.index = index;
+    baseline::drift_test t;
+    t.set = "all", t.feature = "miss rate", t.cls = "", t.iou = 0.5, t.window_n = 400;
+    t.shift = shift, t.shift_lower = lo, t.shift_upper = hi, t.shift_name = "difference";
+    t.p_value = 0.5;
+    w.r.tests.push_back(t);
+    baseline::drift_test s = t;
+    s.feature = "score", s.iou = NAN, s.set = "weather=rain", s.cls = "person";
+    s.shift = s.shift_lower = s.shift_upper = NAN;  // too little data
+    w.r.tests.push_back(s);
+    return w;
+  };
+  const std::vector<report::drift_window> ws = {window(0, 0.01, -0.02, 0.04), window(1, 0.08, 0.06, 0.1),
+                                                window(2, 0.03, 0.0, 0.06)};
+  auto cs = parse(R"({"reviewer": "R", "criteria": [
+    {"metric": "drift", "feature": "miss rate", "limit": 0.05, "direction": "at_most"},
+    {"metric": "drift", "feature": "score", "slice": "weather=rain", "limit": 0.05, "direction": "at_most"}]})");
+  // judged per window: PASS, FAIL, INCONCLUSIVE
+  const auto t0 = report::resolve(cs, 0, b.r, true, &ws);
+  std::vector<verdict> v;
+  for (const auto& w : ws)
+    v.push_back(report::judge(cs.criteria[0], report::measure_drift(cs.criteria[0], "", w)).v);
+  CHECK(v == std::vector<verdict>{verdict::pass, verdict::fail, verdict::inconclusive});
+  const auto m1 = report::measure_drift(cs.criteria[0], "", ws[1]);
+  CHECK(m1.value == 0.08);
+  CHECK(m1.lower == 0.06);
+  CHECK(m1.n == 400);
+  (void)t0;
+  // a test with too little data: not measured
+  const auto ms = report::measure_drift(cs.criteria[1], "", ws[0]);
+  CHECK_FALSE(ms.evidence);
+  CHECK(report::judge(cs.criteria[1], ms).v == verdict::inconclusive);
+  // refused: a drift criterion without a baseline, a set the comparison does not have, an unknown feature
+  CHECK_THROWS_WITH_AS(
+      (void)report::resolve(cs, 0, b.r, true, nullptr),
+      "criteria[0].metric: drift needs a baseline and a window (--baseline FILE --window FRAMES.jsonl)",
+      input_error);
+  cs.criteria[1].slice = "weather=hail";
+  CHECK_THROWS_WITH_AS(
+      (void)report::resolve(cs, 1, b.r, true, &ws),
+      "criteria[1].slice: 'weather=hail' is not a set of the drift comparison (the baseline's slices, "
+      "or an attribute key for the scenario mix)",
+      input_error);
+  CHECK(parse_error(R"({"reviewer": "R", "criteria": [{"metric": "drift", "feature": "colour", "limit": 0.1,
+    "direction": "at_most"}]})")
+            .find("criteria.json: criteria[0].feature: unknown feature 'colour' (known: score, ") == 0);
+  CHECK(
+      parse_error(
+          R"({"reviewer": "R", "criteria": [{"metric": "drift", "limit": 0.1, "direction": "at_most"}]})") ==
+      "criteria.json: criteria[0].feature: missing field (metric drift names the drift test's feature)");
+  CHECK(parse_error(R"({"reviewer": "R", "criteria": [{"metric": "recall", "feature": "AP", "limit": 0.1,
+    "direction": "at_least"}]})") ==
+        "criteria.json: criteria[0].feature: only a drift criterion names a feature");
+  // in the pack: the worst window's verdict and measurement
+  cs.criteria[1].slice = "all";
+  cs.criteria.pop_back();
+  report::evidence_inputs in;
+  in.r = &b.r, in.found = &b.found, in.bootstrap = &b.bs, in.curves = &b.curves, in.errors = &b.errs;
+  in.calibration = &b.cal, in.criteria = &cs, in.drift = &ws;
+  in.inputs.push_back({"ground truth", "gt.json", 10, {}});
+  const auto pack = report::build_evidence(in);
+  simdjson::dom::parser parser;
+  const auto doc = parser.parse(pack.json).value();
+  const auto c0 = doc["criteria"].at(0);
+  CHECK(std::string(c0["verdict"].get_string().value()) == "FAIL");
+  CHECK(c0["value"].get_double().value() == 0.08);
+  CHECK(std::string(c0["reason"].get_string().value()).rfind("window 1: ", 0) == 0);
+  CHECK(doc["drift"]["windows"].get_array().value().size() == 3);
 }

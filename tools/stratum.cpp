@@ -72,7 +72,8 @@ const char* const kUsage =
     "       stratum baseline show FILE\n"
     "       stratum drift BASELINE FRAMES.jsonl|- | BASELINE GT.json DT.json [drift options]\n"
     "       stratum report GT.json DT.json | --stream FRAMES.jsonl [audit options] --criteria FILE -o DIR\n"
-    "                      [--no-calibration] [--no-bootstrap]\n"
+    "                      [--no-calibration] [--no-bootstrap] [--baseline FILE --window FRAMES.jsonl\n"
+    "                      [--window-frames N | --window-by KEY] [drift options]]\n"
     "  coco:    COCO bbox evaluation, numbers identical to pycocotools COCOeval.\n"
     "  stream:  the same evaluation over a JSONL frame stream (docs/stream_format.md; '-' reads\n"
     "           stdin), read and matched frame by frame in bounded memory; the same numbers as coco.\n"
@@ -105,7 +106,9 @@ const char* const kUsage =
     "           (with calibration, curves and a 200-replicate image bootstrap unless switched off;\n"
     "           --bootstrap B and --seed S as in audit) judged against the reviewer's criteria file\n"
     "           (PASS / FAIL / INCONCLUSIVE on the interval), written to DIR as evidence.json,\n"
-    "           evidence.md and evidence.html (one self-contained file)\n"
+    "           evidence.md and evidence.html (one self-contained file); with --baseline and --window,\n"
+    "           the window (or a series: --window-frames N, --window-by KEY) compared with the frozen\n"
+    "           baseline as in drift, its flagged tests and effects in the pack\n"
     "drift options:\n"
     "  --alpha A             family-wise level of the flags (default 0.05)\n"
     "  --adjust holm|bh      Holm (family-wise, default) or Benjamini-Hochberg (false discovery rate)\n"
@@ -810,97 +813,6 @@ std::string run_by() {
   return (user.empty() ? "unknown" : user) + "@" + (host[0] ? host : "unknown");
 }
 
-/// stratum report [audit options] --criteria FILE -o DIR
-int cmd_report(const std::vector<std::string>& args, const std::string& command_line) {
-  std::string criteria_path, out_dir;
-  audit_defaults d{true, 200, 200};
-  std::vector<std::string> rest;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const auto& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) usage_fail(a + " needs a value");
-      return args[++i];
-    };
-    if (a == "--criteria")
-      criteria_path = value();
-    else if (a == "-o")
-      out_dir = value();
-    else if (a == "--no-calibration")
-      d.calibration = false;
-    else if (a == "--no-bootstrap")
-      d.bootstrap = 0;
-    else if (a == "--json" || a == "--curves")
-      usage_fail("report: " + a + " is not a report option (the pack holds evidence.json and the curves)");
-    else
-      rest.push_back(a);
-  }
-  if (criteria_path.empty())
-    usage_fail("report needs --criteria FILE (the reviewer's criteria, docs/evidence_pack.md)");
-  if (out_dir.empty())
-    usage_fail("report needs -o DIR (where evidence.json, evidence.md and evidence.html go)");
-  const auto criteria = io::load_criteria(criteria_path);  // bad criteria before the audit
-  const bool tty = isatty(2);
-  if (tty) std::fprintf(stderr, "stratum report: reading and matching...\n");
-  const auto run = run_audit_command(rest, d);
-  if (tty) std::fprintf(stderr, "stratum report: writing the pack...\n");
-  if (run.stream_path == "-")
-    usage_fail("report: the frames must be a file (its SHA-256 goes into the trail)");
-  report::evidence_inputs in;
-  in.r = &run.res;
-  in.found = &run.found;
-  in.bootstrap = run.bs ? &*run.bs : nullptr;
-  in.curves = &run.curves;
-  in.errors = &run.errs;
-  in.calibration = run.ao.calibration ? &run.cal : nullptr;
-  in.criteria = &criteria;
-  if (!run.stream_path.empty()) {
-    in.inputs.push_back(input_of("frames", run.stream_path));
-    if (!run.o.categories_file.empty()) in.inputs.push_back(input_of("categories", run.o.categories_file));
-  } else {
-    in.inputs.push_back(input_of("ground truth", run.o.positional[0]));
-    in.inputs.push_back(input_of("detections", run.o.positional[1]));
-  }
-  in.criteria_file = input_of("criteria", criteria_path);
-  in.command_line = command_line;
-  std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
-  if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && *e) now = std::strtoll(e, nullptr, 10);
-  in.created_utc = utc_time(now);
-  in.run_by = run_by();
-  const auto& p = run.res.p;
-  std::string ious, slicing;
-  for (const auto& op : run.res.points) ious += (ious.empty() ? "" : ", ") + fixed3(op.iou);
-  for (const auto& sp : run.res.specs) {
-    std::string k;
-    for (const auto& x : sp.keys) k += (k.empty() ? "" : "*") + x;
-    slicing += (slicing.empty() ? "" : ", ") + k;
-  }
-  in.parameters = {
-      {"operating IoU", ious},
-      {"score thresholds", run.ao.thresholds.str()},
-      {"intervals", std::string(audit::name(run.ao.method)) + " (binomial), exact Poisson (FPPI), at " +
-                        report::evidence_detail::show(run.ao.conf.level())},
-      {"image bootstrap",
-       run.bs ? std::to_string(run.bs->replicates) + " replicates, seed " + std::to_string(run.bs->seed)
-              : "off"},
-      {"calibration", run.ao.calibration ? "on" : "off"},
-      {"slicing", slicing.empty() ? "none" : slicing},
-      {"use_cats", p->use_cats ? "1" : "0"},
-      {"max_dets", std::to_string(p->max_dets.back())}};
-  const auto pack = report::build_evidence(in);
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec) throw input_error(out_dir + ": cannot create the directory: " + ec.message());
-  const auto base = std::filesystem::path(out_dir);
-  write_text((base / "evidence.json").string(), pack.json);
-  write_text((base / "evidence.md").string(), pack.markdown);
-  write_text((base / "evidence.html").string(), pack.html);
-  std::printf("evidence pack: %zu PASS, %zu FAIL, %zu INCONCLUSIVE of %zu criteria (reviewer: %s)\n",
-              pack.pass, pack.fail, pack.inconclusive, criteria.criteria.size(), criteria.reviewer.c_str());
-  std::printf("  %s\n  %s\n  %s\n", (base / "evidence.html").c_str(), (base / "evidence.md").c_str(),
-              (base / "evidence.json").c_str());
-  return 0;
-}
-
 int cmd_convert(const std::vector<std::string>& args) {
   std::vector<std::string> pos;
   std::string out_path;
@@ -1147,160 +1059,129 @@ int cmd_baseline_show(const std::vector<std::string>& args) {
 }
 
 /// stratum drift BASELINE FRAMES.jsonl|- | BASELINE GT.json DT.json [drift options]
-int cmd_drift(const std::vector<std::string>& args) {
+/// What stratum drift was asked for (and what stratum report passes on to it).
+struct drift_args {
   baseline::drift_options d;
-  std::vector<std::string> pos;
   bool json = false, all = false, ignore_labels = false;
-  std::uint64_t window = 0;
-  std::string window_by;
-  const auto value = [&](std::size_t& i) -> const std::string& {
-    if (i + 1 >= args.size()) usage_fail(args[i] + " needs a value");
+  std::uint64_t window = 0;  // --window N: frames per window (0: one window)
+  std::string window_by;     // --window-by KEY
+};
+
+/// Parses drift option args[i] (advancing i past its value); false when args[i] is not one.
+bool parse_drift_option(const std::vector<std::string>& args, std::size_t& i, drift_args& o) {
+  auto& d = o.d;
+  const auto& a = args[i];
+  const auto value = [&]() -> const std::string& {
+    if (i + 1 >= args.size()) usage_fail(a + " needs a value");
     return args[++i];
   };
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const auto& a = args[i];
-    if (a == "-h" || a == "--help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a == "--json") {
-      json = true;
-    } else if (a == "--all") {
-      all = true;
-    } else if (a == "--alpha") {
-      d.alpha = parse_double(value(i), a);
-      if (!(d.alpha > 0 && d.alpha < 1)) usage_fail("--alpha must be in (0, 1)");
-    } else if (a == "--adjust") {
-      const auto& v = value(i);
-      if (v == "holm")
-        d.adjustment = stats::p_value_adjustment::holm;
-      else if (v == "bh")
-        d.adjustment = stats::p_value_adjustment::benjamini_hochberg;
-      else
-        usage_fail("--adjust expects holm or bh, got '" + v + "'");
-    } else if (a == "--psi-warn" || a == "--psi-alarm") {
-      const double v = parse_double(value(i), a);
-      if (!(v > 0) || !std::isfinite(v)) usage_fail(a + " must be a positive number");
-      (a == "--psi-warn" ? d.psi_warn : d.psi_alarm) = v;
-    } else if (a == "--min-frames") {
-      const long v = parse_long(value(i), a);
-      if (v < 2) usage_fail("--min-frames must be at least 2");
-      d.min_frames = static_cast<std::uint64_t>(v);
-    } else if (a == "--rate-warn" || a == "--rate-alarm") {
-      const double v = parse_double(value(i), a);
-      if (!(v > 0 && v <= 1)) usage_fail(a + " must be in (0, 1]");
-      (a == "--rate-warn" ? d.rate_warn : d.rate_alarm) = v;
-    } else if (a == "--embedding-warn" || a == "--embedding-alarm") {
-      const double v = parse_double(value(i), a);
-      if (!(v > 0) || !std::isfinite(v)) usage_fail(a + " must be a positive number");
-      (a == "--embedding-warn" ? d.embedding_warn : d.embedding_alarm) = v;
-    } else if (a == "--ap-warn" || a == "--ap-alarm") {
-      const double v = parse_double(value(i), a);
-      if (!(v > 0 && v <= 1)) usage_fail(a + " must be in (0, 1]");
-      (a == "--ap-warn" ? d.ap_warn : d.ap_alarm) = v;
-    } else if (a == "--ap-replicates") {
-      const long v = parse_long(value(i), a);
-      if (v < 0 || v > 100000) usage_fail("--ap-replicates: expected 0 to 100000");
-      d.ap_replicates = static_cast<std::size_t>(v);
-    } else if (a == "--ap-seed") {  // the window draws with S + 1, the null draws with S + 2
-      d.ap_seed = parse_seed(value(i), a, std::numeric_limits<std::uint64_t>::max() - 2, "[0, 2^64 - 3]");
-    } else if (a == "--ap-max-detections") {
-      const long v = parse_long(value(i), a);
-      if (v < 1) usage_fail("--ap-max-detections must be at least 1");
-      d.ap_max_detections = static_cast<std::uint64_t>(v);
-    } else if (a == "--threads") {
-      const long v = parse_long(value(i), a);
-      if (v < 0 || v > 1024) usage_fail("--threads: expected 0 (all cores) to 1024");
-      d.threads = static_cast<unsigned>(v);
-    } else if (a == "--min-calibration") {
-      const long v = parse_long(value(i), a);
-      if (v < 1) usage_fail("--min-calibration must be at least 1");
-      d.min_calibration = static_cast<std::uint64_t>(v);
-    } else if (a == "--ignore-labels") {
-      ignore_labels = true;
-    } else if (a == "--window") {
-      const long v = parse_long(value(i), a);
-      if (v < 1) usage_fail("--window must be at least 1 frame");
-      window = static_cast<std::uint64_t>(v);
-    } else if (a == "--window-by") {
-      window_by = value(i);
-      if (window_by.empty()) usage_fail("--window-by needs an attribute key");
-    } else if (a.size() > 1 && a[0] == '-') {
-      usage_fail("unknown option " + a);
-    } else {
-      pos.push_back(a);
-    }
+  if (a == "--alpha") {
+    d.alpha = parse_double(value(), a);
+    if (!(d.alpha > 0 && d.alpha < 1)) usage_fail("--alpha must be in (0, 1)");
+  } else if (a == "--psi-warn" || a == "--psi-alarm") {
+    const double v = parse_double(value(), a);
+    if (!(v > 0) || !std::isfinite(v)) usage_fail(a + " must be a positive number");
+    (a == "--psi-warn" ? d.psi_warn : d.psi_alarm) = v;
+  } else if (a == "--min-frames") {
+    const long v = parse_long(value(), a);
+    if (v < 2) usage_fail("--min-frames must be at least 2");
+    d.min_frames = static_cast<std::uint64_t>(v);
+  } else if (a == "--rate-warn" || a == "--rate-alarm") {
+    const double v = parse_double(value(), a);
+    if (!(v > 0 && v <= 1)) usage_fail(a + " must be in (0, 1]");
+    (a == "--rate-warn" ? d.rate_warn : d.rate_alarm) = v;
+  } else if (a == "--embedding-warn" || a == "--embedding-alarm") {
+    const double v = parse_double(value(), a);
+    if (!(v > 0) || !std::isfinite(v)) usage_fail(a + " must be a positive number");
+    (a == "--embedding-warn" ? d.embedding_warn : d.embedding_alarm) = v;
+  } else if (a == "--ap-warn" || a == "--ap-alarm") {
+    const double v = parse_double(value(), a);
+    if (!(v > 0 && v <= 1)) usage_fail(a + " must be in (0, 1]");
+    (a == "--ap-warn" ? d.ap_warn : d.ap_alarm) = v;
+  } else if (a == "--ap-replicates") {
+    const long v = parse_long(value(), a);
+    if (v < 0 || v > 100000) usage_fail("--ap-replicates: expected 0 to 100000");
+    d.ap_replicates = static_cast<std::size_t>(v);
+  } else if (a == "--ap-seed") {  // the window draws with S + 1, the null draws with S + 2
+    d.ap_seed = parse_seed(value(), a, std::numeric_limits<std::uint64_t>::max() - 2, "[0, 2^64 - 3]");
+  } else if (a == "--ap-max-detections") {
+    const long v = parse_long(value(), a);
+    if (v < 1) usage_fail("--ap-max-detections must be at least 1");
+    d.ap_max_detections = static_cast<std::uint64_t>(v);
+  } else if (a == "--min-calibration") {
+    const long v = parse_long(value(), a);
+    if (v < 1) usage_fail("--min-calibration must be at least 1");
+    d.min_calibration = static_cast<std::uint64_t>(v);
+  } else if (a == "--ignore-labels") {
+    o.ignore_labels = true;
+  } else if (a == "--window-by") {
+    o.window_by = value();
+    if (o.window_by.empty()) usage_fail("--window-by needs an attribute key");
+  } else {
+    return false;
   }
+  return true;
+}
+
+/// Compares the window(s) of `window_files` (FRAMES.jsonl or '-', or GT.json DT.json) with the baseline file
+/// `baseline_path`; calls on_window(drift_window) per window, in stream order.
+template <class OnWindow>
+void run_drift(const std::string& baseline_path, const std::vector<std::string>& window_files,
+               const drift_args& o, OnWindow&& on_window) {
+  const auto& d = o.d;
   if (d.psi_alarm < d.psi_warn) usage_fail("--psi-alarm must be at least --psi-warn");
   if (d.rate_alarm < d.rate_warn) usage_fail("--rate-alarm must be at least --rate-warn");
   if (d.embedding_alarm < d.embedding_warn) usage_fail("--embedding-alarm must be at least --embedding-warn");
   if (d.ap_alarm < d.ap_warn) usage_fail("--ap-alarm must be at least --ap-warn");
-  if (pos.size() != 2 && pos.size() != 3)
-    usage_fail("drift needs BASELINE and a window: FRAMES.jsonl (or - for stdin), or GT.json DT.json");
-  if (window > 0 && !window_by.empty()) usage_fail("give one of --window and --window-by");
-  if ((window > 0 || !window_by.empty()) && pos.size() != 2)
+  if (o.window > 0 && !o.window_by.empty()) usage_fail("give one of --window and --window-by");
+  if ((o.window > 0 || !o.window_by.empty()) && window_files.size() != 1)
     usage_fail("--window and --window-by read a frame stream: give FRAMES.jsonl");
-  const bool series = window > 0 || !window_by.empty();
+  const bool series = o.window > 0 || !o.window_by.empty();
+  const auto& window = o.window;
+  const auto& window_by = o.window_by;
   std::size_t size = 0;
-  const auto b = load_baseline(pos[0], size);
+  const auto b = load_baseline(baseline_path, size);
   if (b.drift.is_identity())
-    throw input_error(pos[0] +
+    throw input_error(baseline_path +
                       ": the baseline holds no drift profile (frozen with --no-profile, or by an older "
                       "version): freeze it again");
   const auto fresh = [&] { return b.drift.empty_like(); };
   // the operating points with the baseline's calibration, and the baseline's own sums: once
   const auto setup = baseline::setup_of(b, d.min_calibration);
   const auto base_sums = baseline::sums_of(b, setup);
-  const std::uint64_t ap_keep = ignore_labels || d.ap_replicates == 0 ? 0 : d.ap_max_detections;
+  const std::uint64_t ap_keep = o.ignore_labels || d.ap_replicates == 0 ? 0 : d.ap_max_detections;
   std::optional<baseline::performance_window> perf;
   perf.emplace(b, setup, 1024, ap_keep);
   std::optional<baseline::ap_side> base_ap;  // the baseline's AP replicates: at the first labelled window
   const auto report = [&](const baseline::profile& w, std::uint64_t index, std::uint64_t first,
                           const std::string& label) {
     auto ws = perf->sums();
-    if (ignore_labels) ws.labelled = false;
+    if (o.ignore_labels) ws.labelled = false;
     if (ws.labelled && ap_keep > 0 && !base_ap)
       base_ap = baseline::ap_of(b, d.ap_replicates, d.ap_seed, d.threads);
-    const auto r =
-        baseline::compare(b, w, base_sums, ws, setup, d, base_ap ? &*base_ap : nullptr, perf->ap());
-    if (json) {
-      auto j = report::drift_json(r);
-      if (series) {
-        j.pop_back();  // newline
-        j.pop_back();  // }
-        j += ", \"window_index\": " + std::to_string(index) + ", \"first_frame\": " + std::to_string(first);
-        if (!window_by.empty()) j += ", \"window_value\": " + stratum::detail::json_quoted(label);
-        j += "}\n";
-      }
-      std::fputs(j.c_str(), stdout);
-    } else {
-      if (series)
-        std::printf("window %llu%s (frames %llu-%llu of the stream)\n",
-                    static_cast<unsigned long long>(index),
-                    window_by.empty() ? "" : (", " + window_by + "=" + label).c_str(),
-                    static_cast<unsigned long long>(first),
-                    static_cast<unsigned long long>(first + r.window_frames - 1));
-      report::print_drift(r, stdout, all);
-      if (series) std::printf("\n");
-    }
+    on_window(report::drift_window{
+        baseline::compare(b, w, base_sums, ws, setup, d, base_ap ? &*base_ap : nullptr, perf->ap()), index,
+        first, label});
   };
   auto w = fresh();
-  if (pos.size() == 3) {
-    const auto gt = io::load_coco_ground_truth(pos[1]);
-    const auto dt = io::load_coco_results(pos[2], gt);
+  if (window_files.size() == 2) {
+    const auto gt = io::load_coco_ground_truth(window_files[0]);
+    const auto dt = io::load_coco_results(window_files[1], gt);
     try {
       coco::for_each_coco_frame(gt, dt, [&](const coco::frame& f) {
         w.add(f);
         perf->add(f);
       });
     } catch (const input_error& e) {
-      throw input_error(pos[2] + ": " + e.what());
+      throw input_error(window_files[1] + ": " + e.what());
     }
     report(w, 0, 0, "");
-    return 0;
+    return;
   }
-  if (pos[1] == "-") std::ios::sync_with_stdio(false);  // before anything is read from stdin
-  io::jsonl_reader reader = pos[1] == "-" ? io::jsonl_reader(std::cin, "<stdin>", b.categories)
-                                          : io::jsonl_reader::open(pos[1], b.categories);
+  const auto& path = window_files[0];
+  if (path == "-") std::ios::sync_with_stdio(false);  // before anything is read from stdin
+  io::jsonl_reader reader = path == "-" ? io::jsonl_reader(std::cin, "<stdin>", b.categories)
+                                        : io::jsonl_reader::open(path, b.categories);
   coco::frame f;
   std::uint64_t in_window = 0, index = 0, seen = 0;
   std::string current;                  // --window-by: the value of the window being counted
@@ -1310,7 +1191,7 @@ int cmd_drift(const std::vector<std::string>& args) {
       const std::string* v = window_by == "provenance" ? (f.provenance.empty() ? nullptr : &f.provenance)
                                                        : f.attribute(window_by);
       if (v == nullptr)
-        throw input_error(pos[1] + ": frame " + std::to_string(f.id) + " has no value of " + window_by +
+        throw input_error(path + ": frame " + std::to_string(f.id) + " has no value of " + window_by +
                           " (--window-by " + window_by + ")");
       if (in_window > 0 && *v != current) {
         report(w, index++, seen - in_window, current);
@@ -1320,7 +1201,7 @@ int cmd_drift(const std::vector<std::string>& args) {
         in_window = 0;
       }
       if (closed_values.count(*v))
-        throw input_error(pos[1] + ": frame " + std::to_string(f.id) + ": " + window_by + " = " + *v +
+        throw input_error(path + ": frame " + std::to_string(f.id) + ": " + window_by + " = " + *v +
                           " again after other values: --window-by needs the frames of each value together");
       current = *v;
     }
@@ -1328,7 +1209,7 @@ int cmd_drift(const std::vector<std::string>& args) {
       w.add(f);
       perf->add(f);
     } catch (const input_error& e) {
-      throw input_error(pos[1] + ": " + e.what());
+      throw input_error(path + ": " + e.what());
     }
     ++seen;
     ++in_window;
@@ -1339,13 +1220,211 @@ int cmd_drift(const std::vector<std::string>& args) {
       in_window = 0;
     }
   }
-  if (seen == 0) throw input_error(pos[1] + ": no frames");
+  if (seen == 0) throw input_error(path + ": no frames");
   if (!series || in_window > 0) {
     if (window > 0)
       std::fprintf(stderr, "stratum: the last window has %llu frames (fewer than %llu)\n",
                    static_cast<unsigned long long>(in_window), static_cast<unsigned long long>(window));
     report(w, index, seen - in_window, current);
   }
+}
+
+int cmd_drift(const std::vector<std::string>& args) {
+  drift_args o;
+  std::vector<std::string> pos;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    const auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) usage_fail(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (parse_drift_option(args, i, o)) {
+    } else if (a == "--json") {
+      o.json = true;
+    } else if (a == "--all") {
+      o.all = true;
+    } else if (a == "--adjust") {
+      const auto& v = value();
+      if (v == "holm")
+        o.d.adjustment = stats::p_value_adjustment::holm;
+      else if (v == "bh")
+        o.d.adjustment = stats::p_value_adjustment::benjamini_hochberg;
+      else
+        usage_fail("--adjust expects holm or bh, got '" + v + "'");
+    } else if (a == "--threads") {
+      const long v = parse_long(value(), a);
+      if (v < 0 || v > 1024) usage_fail("--threads: expected 0 (all cores) to 1024");
+      o.d.threads = static_cast<unsigned>(v);
+    } else if (a == "--window") {
+      const long v = parse_long(value(), a);
+      if (v < 1) usage_fail("--window must be at least 1 frame");
+      o.window = static_cast<std::uint64_t>(v);
+    } else if (a.size() > 1 && a[0] == '-') {
+      usage_fail("unknown option " + a);
+    } else {
+      pos.push_back(a);
+    }
+  }
+  if (pos.size() != 2 && pos.size() != 3)
+    usage_fail("drift needs BASELINE and a window: FRAMES.jsonl (or - for stdin), or GT.json DT.json");
+  const bool series = o.window > 0 || !o.window_by.empty();
+  run_drift(pos[0], {pos.begin() + 1, pos.end()}, o, [&](const report::drift_window& dw) {
+    const auto& r = dw.r;
+    if (o.json) {
+      auto j = report::drift_json(r);
+      if (series) {
+        j.pop_back();  // newline
+        j.pop_back();  // }
+        j += ", \"window_index\": " + std::to_string(dw.index) +
+             ", \"first_frame\": " + std::to_string(dw.first);
+        if (!o.window_by.empty()) j += ", \"window_value\": " + stratum::detail::json_quoted(dw.label);
+        j += "}\n";
+      }
+      std::fputs(j.c_str(), stdout);
+    } else {
+      if (series)
+        std::printf("window %llu%s (frames %llu-%llu of the stream)\n",
+                    static_cast<unsigned long long>(dw.index),
+                    o.window_by.empty() ? "" : (", " + o.window_by + "=" + dw.label).c_str(),
+                    static_cast<unsigned long long>(dw.first),
+                    static_cast<unsigned long long>(dw.first + r.window_frames - 1));
+      report::print_drift(r, stdout, o.all);
+      if (series) std::printf("\n");
+    }
+  });
+  return 0;
+}
+
+/// stratum report [audit options] --criteria FILE -o DIR
+int cmd_report(const std::vector<std::string>& args, const std::string& command_line) {
+  std::string criteria_path, out_dir, baseline_path, window_path;
+  audit_defaults d{true, 200, 200};
+  drift_args da;
+  std::vector<std::string> rest;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) usage_fail(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--criteria")
+      criteria_path = value();
+    else if (a == "--baseline")
+      baseline_path = value();
+    else if (a == "--window")
+      window_path = value();
+    else if (a == "--window-frames") {
+      const long v = parse_long(value(), a);
+      if (v < 1) usage_fail("--window-frames must be at least 1 frame");
+      da.window = static_cast<std::uint64_t>(v);
+    } else if (parse_drift_option(args, i, da)) {
+    } else if (a == "-o")
+      out_dir = value();
+    else if (a == "--no-calibration")
+      d.calibration = false;
+    else if (a == "--no-bootstrap")
+      d.bootstrap = 0;
+    else if (a == "--json" || a == "--curves")
+      usage_fail("report: " + a + " is not a report option (the pack holds evidence.json and the curves)");
+    else
+      rest.push_back(a);
+  }
+  if (criteria_path.empty())
+    usage_fail("report needs --criteria FILE (the reviewer's criteria, docs/evidence_pack.md)");
+  if (out_dir.empty())
+    usage_fail("report needs -o DIR (where evidence.json, evidence.md and evidence.html go)");
+  if (baseline_path.empty() != window_path.empty())
+    usage_fail("report: --baseline FILE and --window FRAMES.jsonl go together");
+  if (window_path == "-") usage_fail("report: the window must be a file (its SHA-256 goes into the trail)");
+  const auto criteria = io::load_criteria(criteria_path);  // bad criteria before the audit
+  const bool tty = isatty(2);
+  if (tty) std::fprintf(stderr, "stratum report: reading and matching...\n");
+  const auto run = run_audit_command(rest, d);
+  std::vector<report::drift_window> windows;
+  if (!baseline_path.empty()) {
+    if (tty) std::fprintf(stderr, "stratum report: comparing the window with the baseline...\n");
+    da.d.threads = run.o.threads;
+    run_drift(baseline_path, {window_path}, da,
+              [&](report::drift_window w) { windows.push_back(std::move(w)); });
+  }
+  if (tty) std::fprintf(stderr, "stratum report: writing the pack...\n");
+  if (run.stream_path == "-")
+    usage_fail("report: the frames must be a file (its SHA-256 goes into the trail)");
+  report::evidence_inputs in;
+  in.r = &run.res;
+  in.found = &run.found;
+  in.bootstrap = run.bs ? &*run.bs : nullptr;
+  in.curves = &run.curves;
+  in.errors = &run.errs;
+  in.calibration = run.ao.calibration ? &run.cal : nullptr;
+  in.criteria = &criteria;
+  if (!run.stream_path.empty()) {
+    in.inputs.push_back(input_of("frames", run.stream_path));
+    if (!run.o.categories_file.empty()) in.inputs.push_back(input_of("categories", run.o.categories_file));
+  } else {
+    in.inputs.push_back(input_of("ground truth", run.o.positional[0]));
+    in.inputs.push_back(input_of("detections", run.o.positional[1]));
+  }
+  in.criteria_file = input_of("criteria", criteria_path);
+  in.command_line = command_line;
+  std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && *e) now = std::strtoll(e, nullptr, 10);
+  in.created_utc = utc_time(now);
+  in.run_by = run_by();
+  const auto& p = run.res.p;
+  std::string ious, slicing;
+  for (const auto& op : run.res.points) ious += (ious.empty() ? "" : ", ") + fixed3(op.iou);
+  for (const auto& sp : run.res.specs) {
+    std::string k;
+    for (const auto& x : sp.keys) k += (k.empty() ? "" : "*") + x;
+    slicing += (slicing.empty() ? "" : ", ") + k;
+  }
+  in.parameters = {
+      {"operating IoU", ious},
+      {"score thresholds", run.ao.thresholds.str()},
+      {"intervals", std::string(audit::name(run.ao.method)) + " (binomial), exact Poisson (FPPI), at " +
+                        report::evidence_detail::show(run.ao.conf.level())},
+      {"image bootstrap",
+       run.bs ? std::to_string(run.bs->replicates) + " replicates, seed " + std::to_string(run.bs->seed)
+              : "off"},
+      {"calibration", run.ao.calibration ? "on" : "off"},
+      {"slicing", slicing.empty() ? "none" : slicing},
+      {"use_cats", p->use_cats ? "1" : "0"},
+      {"max_dets", std::to_string(p->max_dets.back())}};
+  if (!windows.empty()) {
+    in.drift = &windows;
+    in.baseline_file = input_of("baseline", baseline_path);
+    in.window_file = input_of("window", window_path);
+    const auto& dd = da.d;
+    in.drift_options =
+        "Flags: " +
+        std::string(dd.adjustment == stats::p_value_adjustment::holm ? "Holm" : "Benjamini-Hochberg") +
+        " at " + report::evidence_detail::show(dd.alpha) + "; PSI warn " +
+        report::evidence_detail::show(dd.psi_warn) + ", alarm " +
+        report::evidence_detail::show(dd.psi_alarm) + "; rates warn " +
+        report::evidence_detail::show(dd.rate_warn) + ", alarm " +
+        report::evidence_detail::show(dd.rate_alarm) + "; AP warn " +
+        report::evidence_detail::show(dd.ap_warn) + ", alarm " + report::evidence_detail::show(dd.ap_alarm) +
+        " (" + std::to_string(dd.ap_replicates) + " bootstrap replicates, seed " +
+        std::to_string(dd.ap_seed) + ")" +
+        (da.window ? "; windows of " + std::to_string(da.window) + " frames" : "") +
+        (da.window_by.empty() ? "" : "; one window per " + da.window_by) + ".";
+  }
+  const auto pack = report::build_evidence(in);
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) throw input_error(out_dir + ": cannot create the directory: " + ec.message());
+  const auto base = std::filesystem::path(out_dir);
+  write_text((base / "evidence.json").string(), pack.json);
+  write_text((base / "evidence.md").string(), pack.markdown);
+  write_text((base / "evidence.html").string(), pack.html);
+  std::printf("evidence pack: %zu PASS, %zu FAIL, %zu INCONCLUSIVE of %zu criteria (reviewer: %s)\n",
+              pack.pass, pack.fail, pack.inconclusive, criteria.criteria.size(), criteria.reviewer.c_str());
+  std::printf("  %s\n  %s\n  %s\n", (base / "evidence.html").c_str(), (base / "evidence.md").c_str(),
+              (base / "evidence.json").c_str());
   return 0;
 }
 

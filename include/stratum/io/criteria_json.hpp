@@ -10,7 +10,11 @@
 //                  "iou": 0.5,                                    (optional: the audit's first IoU)
 //                  "limit": 0.2, "direction": "at_most" | "at_least",
 //                  "min_n": 100,                                  (optional, default 0)
-//                  "note": "free text"}, ...]}                   (optional)
+//                  "note": "free text",                           (optional)
+//                  "feature": "miss rate"}, ...]}                 (metric "drift" only: the drift test's
+//                  feature,
+//                                                                  report::drift_features; its shift is
+//                                                                  judged)
 //
 // Unknown fields are refused; errors name the file, the criterion's index and the field. Whether the class,
 // slice and IoU exist in the audit is checked by report::resolve.
@@ -103,14 +107,32 @@ namespace stratum::io {
         cr.id = std::string(detail::read_string(value, at, fail));
       } else if (k == "note") {
         cr.note = std::string(detail::read_string(value, at, fail));
+      } else if (k == "feature") {
+        cr.feature = std::string(detail::read_string(value, at, fail));
       } else {
-        fail(at, "unknown field (known: id, metric, class, slice, iou, limit, direction, min_n, note)");
+        fail(at,
+             "unknown field (known: id, metric, class, slice, iou, limit, direction, min_n, note, feature)");
       }
     }
     for (const char* required : {"metric", "limit", "direction"})
       if (obj[required].error()) fail(where + "." + required, "missing field");
     const auto& mi = report::info(cr.what);
-    if (mi.k != report::metric_info::kind::poisson && (cr.limit < 0 || cr.limit > 1))
+    if (cr.what == report::metric::drift) {
+      if (cr.feature.empty())
+        fail(where + ".feature", "missing field (metric drift names the drift test's feature)");
+      bool known = false;
+      std::string names;
+      for (const char* f : report::drift_features) {
+        known = known || cr.feature == f;
+        names += std::string(names.empty() ? "" : ", ") + f;
+      }
+      if (!known) fail(where + ".feature", "unknown feature '" + cr.feature + "' (known: " + names + ")");
+    } else if (!cr.feature.empty()) {
+      fail(where + ".feature", "only a drift criterion names a feature");
+    }
+    if (mi.k == report::metric_info::kind::drift) {
+      // a shift: any sign
+    } else if (mi.k != report::metric_info::kind::poisson && (cr.limit < 0 || cr.limit > 1))
       fail(where + ".limit", "a rate's limit lies in [0, 1]");
     if (mi.k == report::metric_info::kind::poisson && cr.limit < 0)
       fail(where + ".limit", "must not be negative");

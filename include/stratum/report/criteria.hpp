@@ -48,6 +48,7 @@
 #include "../audit/audit.hpp"
 #include "../audit/bootstrap.hpp"
 #include "../audit/calibration.hpp"
+#include "../baseline/drift.hpp"
 #include "../core/confidence.hpp"
 #include "../core/error.hpp"
 #include "../stats/sample_size.hpp"
@@ -81,14 +82,15 @@ enum class metric {
   fppi,
   image_false_alarm_rate,
   image_miss_rate,
-  ece
+  ece,
+  drift
 };
 struct metric_info {
   metric m;
   const char* name;
   const char* label;  // for people
   const char* unit;   // what n counts
-  enum class kind { failure, success, poisson, bootstrap_only } k;
+  enum class kind { failure, success, poisson, bootstrap_only, drift } k;
 };
 inline constexpr metric_info metric_table[] = {
     {metric::miss_rate, "miss_rate", "miss rate", "objects", metric_info::kind::failure},
@@ -102,6 +104,7 @@ inline constexpr metric_info metric_table[] = {
     {metric::image_miss_rate, "image_miss_rate", "frame miss rate", "frames with objects",
      metric_info::kind::failure},
     {metric::ece, "ece", "ECE", "detections above threshold", metric_info::kind::bootstrap_only},
+    {metric::drift, "drift", "drift shift", "window values", metric_info::kind::drift},
 };
 
 [[nodiscard]] inline const metric_info& info(metric m) {
@@ -133,7 +136,24 @@ struct criterion {
   direction dir = direction::at_most;
   std::uint64_t min_n = 0;
   std::string id, note;  // the reviewer's label and note (optional)
+  std::string feature;   // metric drift: the drift test's feature ("miss rate", "AP", "score", ...)
 };
+
+/// The features a drift criterion can name (baseline/drift.hpp, performance.hpp, ap.hpp).
+inline constexpr const char* drift_features[] = {"score",
+                                                 "box size",
+                                                 "aspect",
+                                                 "class mix",
+                                                 "detections per frame",
+                                                 "scenario mix",
+                                                 "embedding centroid",
+                                                 "embedding distribution",
+                                                 "miss rate",
+                                                 "false discovery rate",
+                                                 "false positives per frame",
+                                                 "image miss rate",
+                                                 "image false alarm rate",
+                                                 "AP"};
 
 /// The reviewer's file: who, the operational design domain (declared values per attribute), notes, criteria.
 struct criteria_set {
@@ -187,6 +207,7 @@ inline std::optional<std::int64_t> zero_evidence_n(const metric_info& mi, double
       if (dir == direction::at_most && limit > 0) return ceil_count(-std::log(conf.alpha() / 2) / limit);
       return std::nullopt;
     case metric_info::kind::bootstrap_only:
+    case metric_info::kind::drift:
       return std::nullopt;
   }
   return std::nullopt;
@@ -244,7 +265,9 @@ inline std::string fmt(double v) {
   judgment j;
   const double L = c.limit;
   if (!m.evidence || m.n == 0 || std::isnan(m.value)) {
-    j.reason = !m.evidence ? "no frame in this slice: unmeasured"
+    j.reason = !m.evidence ? (mi.k == metric_info::kind::drift
+                                  ? "not measured in the window (no such test, or too little data)"
+                                  : "no frame in this slice: unmeasured")
                            : std::string("no ") + mi.unit + " to measure it on";
     j.needed_n = detail::zero_evidence_n(mi, L, c.dir, conf);
     if (c.min_n > 0)
@@ -300,6 +323,13 @@ inline std::string fmt(double v) {
   return j;
 }
 
+/// One compared window of a drift run against a frozen baseline (baseline/drift.hpp), in stream order.
+struct drift_window {
+  baseline::drift_result r;
+  std::uint64_t index = 0, first = 0;  // the window's number and its first frame in the stream
+  std::string label;                   // with --window-by: the window's value
+};
+
 /// Where a criterion points in an audit: the operating point, the category index (none: pooled) and the slice
 /// index (none: every frame; `unmeasured`: a declared cell with no frame).
 struct criterion_target {
@@ -332,7 +362,8 @@ inline std::vector<std::pair<std::string, std::string>> slice_parts(const std::s
 /// of its slicings whose values the operational design domain declares, and ECE asked without calibration or
 /// per class and slice at once.
 [[nodiscard]] inline criterion_target resolve(const criteria_set& cs, std::size_t i,
-                                              const audit::audit_result& r, bool have_calibration) {
+                                              const audit::audit_result& r, bool have_calibration,
+                                              const std::vector<drift_window>* drift = nullptr) {
   const auto& c = cs.criteria[i];
   const std::string where = "criteria[" + std::to_string(i) + "].";
   criterion_target t;
@@ -352,6 +383,21 @@ inline std::vector<std::pair<std::string, std::string>> slice_parts(const std::s
       if (r.category_names[k] == c.cls || std::to_string(r.category_id(k)) == c.cls) t.k = k;
     if (!t.k)
       throw input_error(where + "class: '" + c.cls + "' is not an evaluated class (a name or an id, or all)");
+  }
+  if (c.what == metric::drift) {
+    if (!drift || drift->empty())
+      throw input_error(
+          where + "metric: drift needs a baseline and a window (--baseline FILE --window FRAMES.jsonl)");
+    bool set = c.slice == "all";
+    for (const auto& w : *drift)
+      for (const auto& dt : w.r.tests) set = set || dt.set == c.slice;
+    if (!set)
+      throw input_error(
+          where + "slice: '" + c.slice +
+          "' is not a set of the drift comparison (the baseline's slices, or an attribute key for "
+          "the scenario mix)");
+    if (!std::isfinite(c.limit)) throw input_error(where + "limit: not a finite number");
+    return t;
   }
   if (c.slice != "all") {
     const auto& op = r.points[t.point];
@@ -442,6 +488,7 @@ inline std::vector<std::pair<std::string, std::string>> slice_parts(const std::s
       br = audit::rate::image_miss_rate;
       break;
     case metric::ece:
+    case metric::drift:  // measure_drift
       break;
   }
   m.value = e.value, m.lower = e.lower, m.upper = e.upper, m.interval = e.method;
@@ -456,6 +503,25 @@ inline std::vector<std::pair<std::string, std::string>> slice_parts(const std::s
     }
   }
   if (flip) m.value = 1 - m.value, m.lower = 1 - m.lower, m.upper = 1 - m.upper, std::swap(m.lower, m.upper);
+  return m;
+}
+
+/// The measurement of drift criterion `c` in window `w`: the shift of the test of c's feature, set and class
+/// (`class_name` "" for all classes; for a rate, at c's IoU when given, else the first) with its interval, on
+/// the window's values; no evidence when the window has no such test or it had too little data.
+[[nodiscard]] inline measurement measure_drift(const criterion& c, const std::string& class_name,
+                                               const drift_window& w) {
+  measurement m;
+  m.evidence = false;
+  for (const auto& t : w.r.tests) {
+    if (t.feature != c.feature || t.set != c.slice || t.cls != class_name) continue;
+    if (c.iou && t.is_rate() && std::abs(t.iou - *c.iou) > 1e-9) continue;
+    if (std::isnan(t.shift) || std::isnan(t.shift_lower)) return m;
+    m.evidence = true;
+    m.value = t.shift, m.lower = t.shift_lower, m.upper = t.shift_upper, m.n = t.window_n;
+    m.interval = t.shift_name + " shift";
+    return m;
+  }
   return m;
 }
 

@@ -55,6 +55,11 @@ struct evidence_inputs {
   baseline::input_file criteria_file;
   std::string command_line, created_utc, run_by;
   std::vector<std::pair<std::string, std::string>> parameters;  // name, value in words
+  /// With a frozen baseline: the compared windows (stream order), the baseline and window files, and the
+  /// drift options in words.
+  const std::vector<drift_window>* drift = nullptr;
+  baseline::input_file baseline_file, window_file;
+  std::string drift_options;
 };
 
 struct evidence_pack {
@@ -111,15 +116,16 @@ inline std::vector<cell> put_estimate(const node& n, const std::string& key, dou
 
   // ---- criteria: resolve every one first (bad criteria are refused before anything is written)
   std::vector<criterion_target> targets;
-  for (std::size_t i = 0; i < cs.criteria.size(); ++i) targets.push_back(resolve(cs, i, r, cal0 != nullptr));
+  for (std::size_t i = 0; i < cs.criteria.size(); ++i)
+    targets.push_back(resolve(cs, i, r, cal0 != nullptr, in.drift));
   evidence_pack pack;
   section summary{"summary", "Summary and verdicts", {}};
   summary.para(evidence_boundary);
   const node crit = top.at("criteria");
   *crit.v = jv::array();
   auto& ct = summary.add_table("criteria",
-                               {"#", "criterion", "metric", "class", "slice", "IoU", "direction", "limit",
-                                "value", "lower", "upper", "n", "verdict", "why", "n to decide"},
+                               {"criterion", "metric", "class", "slice", "limit", "value", "lower", "upper",
+                                "n", "verdict", "why", "n to decide"},
                                true);
   std::vector<std::string> weak_fail, weak_inconclusive;
   for (std::size_t i = 0; i < cs.criteria.size(); ++i) {
@@ -127,16 +133,33 @@ inline std::vector<cell> put_estimate(const node& n, const std::string& key, dou
     const auto& t = targets[i];
     const auto* cal =
         in.calibration && t.point < in.calibration->size() ? &(*in.calibration)[t.point] : nullptr;
-    const auto m = measure(c, t, r, in.bootstrap, cal);
-    const auto j = judge(c, m, r.options.conf);
+    measurement m;
+    judgment j;
+    if (c.what == metric::drift) {
+      // every window judged; the worst verdict (FAIL, then INCONCLUSIVE, then PASS) and its window reported
+      const std::string cname = t.k ? r.category_names[*t.k] : "";
+      auto rank = [](verdict v) { return v == verdict::fail ? 2 : v == verdict::inconclusive ? 1 : 0; };
+      bool first = true;
+      for (const auto& w : *in.drift) {
+        const auto mw = measure_drift(c, cname, w);
+        auto jw = judge(c, mw, r.options.conf);
+        if (in.drift->size() > 1) jw.reason = "window " + std::to_string(w.index) + ": " + jw.reason;
+        if (first || rank(jw.v) > rank(j.v)) m = mw, j = jw;
+        first = false;
+      }
+    } else {
+      m = measure(c, t, r, in.bootstrap, cal);
+      j = judge(c, m, r.options.conf);
+    }
     const auto& mi = info(c.what);
     const node n = crit.push();
     n.integer("index", static_cast<std::int64_t>(i));
     n.set("id", jv::str(c.id));
     n.set("metric", jv::str(mi.name));
+    n.set("feature", jv::str(c.feature));
     n.set("class", jv::str(c.cls));
     n.set("slice", jv::str(c.slice));
-    auto c_iou = n.num("iou", r.points[t.point].iou);
+    auto c_iou = n.num("iou", c.what == metric::drift ? c.iou.value_or(NAN) : r.points[t.point].iou);
     n.set("direction", jv::str(name(c.dir)));
     auto c_limit = n.num("limit", c.limit);
     n.integer("min_n", static_cast<std::int64_t>(c.min_n));
@@ -155,20 +178,23 @@ inline std::vector<cell> put_estimate(const node& n, const std::string& key, dou
     else
       n.set("needed_n", jv{});
     const std::string label = c.id.empty() ? "criterion " + std::to_string(i) : c.id;
-    ct.rows.push_back({{std::to_string(i), {}, "num"},
-                       {label},
-                       {mi.label},
+    // the metric in words with its direction (and the IoU of an audit rate); the IoU number is in the JSON
+    (void)c_iou;
+    const std::string metric_words =
+        (c.what == metric::drift ? "drift of " + c.feature : std::string(mi.label)) +
+        (c.what == metric::drift || c.what == metric::ece ? "" : " @" + show(r.points[t.point].iou)) +
+        (c.dir == direction::at_most ? ", at most" : ", at least");
+    ct.rows.push_back({{label},
+                       {metric_words},
                        {c.cls},
-                       {c.slice},
-                       c_iou,
-                       {c.dir == direction::at_most ? "at most" : "at least"},
+                       {c.slice, {}, "slice"},
                        c_limit,
                        c_v,
                        c_lo,
                        c_hi,
                        c_n,
                        {name(j.v), {}, name(j.v)},
-                       {j.reason},
+                       {j.reason, {}, "why"},
                        c_need});
     const std::string what =
         label + ": " + mi.label + " of " + c.cls + " in " + c.slice + " " +
@@ -342,9 +368,10 @@ inline std::vector<cell> put_estimate(const node& n, const std::string& key, dou
       metric m;
       bool at_most;
     };
-    for (const auto& [mm, at_most] :
-         {fm_metric{metric::miss_rate, true}, fm_metric{metric::precision, false},
-          fm_metric{metric::fppi, true}, fm_metric{metric::image_false_alarm_rate, true}}) {
+    for (const auto& fmm : {fm_metric{metric::miss_rate, true}, fm_metric{metric::precision, false},
+                            fm_metric{metric::fppi, true}, fm_metric{metric::image_false_alarm_rate, true}}) {
+      const metric mm = fmm.m;
+      const bool at_most = fmm.at_most;
       const auto& mi = info(mm);
       std::optional<double> limit;
       for (std::size_t i = 0; i < cs.criteria.size(); ++i)
@@ -639,10 +666,187 @@ inline std::vector<cell> put_estimate(const node& n, const std::string& key, dou
 
   // ---- drift
   section dr{"drift", "Drift against a frozen baseline", {}};
-  top.set("drift", jv{});
-  dr.para(
-      "No baseline was given: this pack holds no drift comparison. After release, compare production windows "
-      "with the frozen validation run (stratum baseline freeze, stratum drift; docs/drift.md).");
+  std::vector<std::string> weak_drift;
+  if (!in.drift || in.drift->empty()) {
+    top.set("drift", jv{});
+    dr.para(
+        "No baseline was given: this pack holds no drift comparison. After release, compare production "
+        "windows "
+        "with the frozen validation run (stratum baseline freeze, stratum drift; docs/drift.md).");
+  } else {
+    const auto& ws = *in.drift;
+    const node x = top.at("drift");
+    const auto hex = [](const baseline::input_file& f) { return stratum::detail::sha256::hex(f.sha256); };
+    x.set("baseline", jv::str(in.baseline_file.path));
+    x.set("baseline_sha256", jv::str(hex(in.baseline_file)));
+    x.set("window", jv::str(in.window_file.path));
+    x.set("window_sha256", jv::str(hex(in.window_file)));
+    x.set("options", jv::str(in.drift_options));
+    dr.para(
+        "The production window(s) of " + in.window_file.path + " against the frozen baseline " +
+        in.baseline_file.path +
+        " (docs/drift.md): per slice, class and feature the effect (PSI, KS D or "
+        "Wasserstein, the shift with its interval) and a frame-clustered test; with labels, the rates at the "
+        "frozen operating points and COCO's AP per slice and class; every p-value adjusted over the whole "
+        "family of a window. " +
+        in.drift_options);
+    // the series
+    auto& wt = dr.add_table("drift-windows", {"window", "value", "first frame", "frames", "detections",
+                                              "tests", "flagged", "better", "labelled"});
+    const node wn = x.at("windows");
+    *wn.v = jv::array();
+    std::vector<std::string> labels;
+    std::vector<double> flagged_per_window;
+    for (const auto& w : ws) {
+      const node y = wn.push();
+      auto ci = y.count("index", w.index);
+      y.set("label", jv::str(w.label));
+      auto cfirst = y.count("first_frame", w.first);
+      auto cf = y.count("frames", w.r.window_frames);
+      auto cd = y.count("detections", w.r.window_detections);
+      auto ct2 = y.count("tested", w.r.tested());
+      auto cfl = y.count("flagged", w.r.flagged());
+      auto cb = y.count("better", w.r.improved());
+      y.set("labelled", jv::boolean(w.r.labelled));
+      y.set("ap_compared", jv::boolean(w.r.ap_compared));
+      wt.rows.push_back({ci,
+                         {w.label.empty() ? "-" : w.label},
+                         cfirst,
+                         cf,
+                         cd,
+                         ct2,
+                         cfl,
+                         cb,
+                         {w.r.labelled ? "yes" : "no"}});
+      labels.push_back(w.label.empty() ? std::to_string(w.index) : w.label);
+      flagged_per_window.push_back(static_cast<double>(w.r.flagged()));
+    }
+    if (ws.size() > 1)
+      dr.figure(bars_svg(labels, flagged_per_window, "flagged tests", "flagged tests per window"),
+                "the window series: flagged tests per window");
+    // the flagged tests, alarms first, largest effect first
+    struct flagged_test {
+      const drift_window* w;
+      const baseline::drift_test* t;
+    };
+    std::vector<flagged_test> fl;
+    for (const auto& w : ws)
+      for (const auto& t : w.r.tests)
+        if (t.status == "shift" || t.status == "warn" || t.status == "alarm" || t.status == "better")
+          fl.push_back({&w, &t});
+    auto grade = [](const std::string& st) {
+      return st == "alarm" ? 3 : st == "warn" ? 2 : st == "shift" ? 1 : 0;
+    };
+    std::stable_sort(fl.begin(), fl.end(), [&](const flagged_test& a2, const flagged_test& b2) {
+      if (grade(a2.t->status) != grade(b2.t->status)) return grade(a2.t->status) > grade(b2.t->status);
+      return a2.t->effect() > b2.t->effect();
+    });
+    const node fn = x.at("flagged");
+    *fn.v = jv::array();
+    auto& ft = dr.add_table("drift-flagged",
+                            {"window", "status", "set", "class", "feature", "effect", "shift", "lower",
+                             "upper", "baseline", "window value", "adjusted p"},
+                            true);
+    std::vector<forest_row> shifts;
+    for (const auto& f : fl) {
+      const auto& t = *f.t;
+      const node y = fn.push();
+      auto cw = y.count("window", f.w->index);
+      y.set("status", jv::str(t.status));
+      y.set("set", jv::str(t.set));
+      y.set("class", jv::str(t.cls));
+      const std::string feature = t.is_rate() ? t.feature + " @" + show(t.iou) : t.feature;
+      y.set("feature", jv::str(feature));
+      auto ce = y.num("effect", t.effect());
+      y.set("shift_of", jv::str(t.shift_name));
+      auto cs2 = y.num("shift", t.shift);
+      auto clo = y.num("lower", t.shift_lower);
+      auto cu = y.num("upper", t.shift_upper);
+      auto cbv = y.num("baseline_value", t.base_value);
+      auto cwv = y.num("window_value", t.window_value);
+      auto cp = y.num("p_adjusted", t.p_adjusted);
+      ft.rows.push_back({cw,
+                         {t.status,
+                          {},
+                          t.status == "alarm"    ? "FAIL"
+                          : t.status == "better" ? "PASS"
+                                                 : "INCONCLUSIVE"},
+                         {t.set},
+                         {t.cls.empty() ? "all" : t.cls},
+                         {feature},
+                         ce,
+                         cs2,
+                         clo,
+                         cu,
+                         cbv,
+                         cwv,
+                         cp});
+      if (t.status != "better") {
+        weak_drift.push_back("window " + std::to_string(f.w->index) + ": " + t.set +
+                             (t.cls.empty() ? "" : " / " + t.cls) + " " + feature + " " + t.status + ", " +
+                             t.shift_name + " " + show(t.base_value) + " -> " + show(t.window_value) +
+                             " (adjusted p " + show(t.p_adjusted) + ")");
+        if (std::isfinite(t.shift_lower) && shifts.size() < 40)
+          shifts.push_back({"w" + std::to_string(f.w->index) + " " + t.set +
+                                (t.cls.empty() ? "" : "/" + t.cls) + " " + feature,
+                            t.shift, t.shift_lower, t.shift_upper, t.status == "alarm" ? "bad" : "mid"});
+      }
+    }
+    if (fl.empty()) dr.para("No test flagged in any window.");
+    if (!shifts.empty()) {
+      dr.figure(forest_svg(shifts, 0.0, true, "flagged shifts with their intervals", "no change"),
+                "each flagged test's shift (window minus baseline) with its interval; the dashed line is no "
+                "change");
+      std::swap(dr.blocks[dr.blocks.size() - 1],
+                dr.blocks[dr.blocks.size() - 2]);  // the plot above its table
+    }
+    // per feature: the pooled test (every frame, every class; the scenario mix per attribute) of the window
+    // with the most flagged tests, and how many of the feature's tests were flagged there
+    const drift_window* worst = &ws.front();
+    for (const auto& w : ws)
+      if (w.r.flagged() > worst->r.flagged()) worst = &w;
+    const node en = x.at("features");
+    en.set("window", jv::integer(static_cast<std::int64_t>(worst->index)));
+    const node rows = en.at("rows");
+    *rows.v = jv::array();
+    dr.para(
+        "Per feature, the pooled effect (every frame and class; the scenario mix per attribute) in window " +
+        std::to_string(worst->index) + (ws.size() > 1 ? " (the one with the most flagged tests)" : "") +
+        ", and how many of the feature's tests (per slice and class) were flagged there.");
+    auto& et = dr.add_table("drift-effects",
+                            {"feature", "set", "effect measure", "effect", "shift", "lower", "upper",
+                             "status", "flagged tests", "tests"},
+                            true);
+    std::map<std::string, std::pair<std::size_t, std::size_t>> per_feature;  // flagged, tested
+    for (const auto& t : worst->r.tests) {
+      const std::string feature = t.is_rate() ? t.feature + " @" + show(t.iou) : t.feature;
+      auto& pf = per_feature[feature];
+      pf.first += t.status == "shift" || t.status == "warn" || t.status == "alarm";
+      pf.second += !std::isnan(t.p_value);
+    }
+    for (const auto& t : worst->r.tests) {
+      const bool pooled = t.cls.empty() && (t.set == "all" || t.feature == "scenario mix");
+      if (!pooled) continue;
+      const std::string feature = t.is_rate() ? t.feature + " @" + show(t.iou) : t.feature;
+      const std::string measure = t.per_frame()              ? "relative change"
+                                  : t.is_rate() || t.is_ap() ? "absolute change"
+                                  : t.is_embedding()         ? t.second_name
+                                                             : "PSI";
+      const node y = rows.push();
+      y.set("feature", jv::str(feature));
+      y.set("set", jv::str(t.set));
+      y.set("measure", jv::str(measure));
+      auto ce = y.num("effect", t.effect());
+      auto csh = y.num("shift", t.shift);
+      auto clo2 = y.num("lower", t.shift_lower);
+      auto cup2 = y.num("upper", t.shift_upper);
+      y.set("status", jv::str(t.status));
+      const auto& pf = per_feature[feature];
+      auto cfl = y.count("flagged_tests", pf.first);
+      auto cte = y.count("tests", pf.second);
+      et.rows.push_back({{feature}, {t.set}, {measure}, ce, csh, clo2, cup2, {t.status}, cfl, cte});
+    }
+  }
   doc.push_back(std::move(dr));
 
   // ---- known weaknesses and residual risk
@@ -670,12 +874,14 @@ inline std::vector<cell> put_estimate(const node& n, const std::string& key, dou
       if (std::find(unmeasured_cells.begin(), unmeasured_cells.end(), u.name) == unmeasured_cells.end())
         add("unmeasured", u.name);
     for (const auto& w : outside_odd) add("outside the odd", w);
+    for (const auto& w : weak_drift) add("drift", w);
     wk.para(
         std::to_string(items.size()) +
         " items: every criterion that failed or was inconclusive, every slice "
         "measurably worse than the rest (cliff), below the evidence target or resting mostly on synthetic "
         "frames, every scenario cell never measured, and every value seen outside the declared operational "
-        "design domain. Residual risk: what is listed here is known; what the data does not cover is not "
+        "design domain, and every drift test flagged against the baseline. Residual risk: what is listed "
+        "here is known; what the data does not cover is not "
         "measured by this pack.");
     if (items.empty()) items.push_back("none found");
     wk.list(items);
@@ -706,6 +912,10 @@ inline std::vector<cell> put_estimate(const node& n, const std::string& key, dou
       tb.rows.push_back({{f.role}, {f.path}, cb, {hex}});
     };
     for (const auto& f : in.inputs) add_file(fs.push(), f);
+    if (in.drift && !in.drift->empty()) {
+      add_file(fs.push(), in.baseline_file);
+      add_file(fs.push(), in.window_file);
+    }
     add_file(x.at("criteria_file"), in.criteria_file);
     const node d = x.at("decision");
     for (const char* k : {"decision", "decided_by", "date", "rationale"}) d.set(k, jv{});

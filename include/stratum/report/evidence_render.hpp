@@ -61,25 +61,46 @@ inline std::string px(double v) {
 struct forest_row {
   std::string label;
   double value, lower, upper;
+  std::string cls = {};  // "ok", "mid" or "bad": the colour, when there is no limit to read it off
 };
 
-/// A forest plot: each row's value (dot) and interval (line) on [0, xmax], the limit (dashed) when given;
-/// a row whose interval lies wholly on the wrong side of the limit is red, straddling amber, else green.
+/// Tick values at a round step (1, 2 or 5 times a power of ten) covering [lo, hi], about `n` of them.
+[[nodiscard]] inline std::vector<double> nice_ticks(double lo, double hi, int n = 4) {
+  const double raw = (hi - lo) / n;
+  const double p = std::pow(10.0, std::floor(std::log10(raw)));
+  const double step = raw / p <= 1 ? p : raw / p <= 2 ? 2 * p : raw / p <= 5 ? 5 * p : 10 * p;
+  std::vector<double> out;
+  for (double v = std::ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step)
+    out.push_back(std::abs(v) < 1e-12 * step ? 0.0 : v);
+  return out;
+}
+
+/// A forest plot: each row's value (dot) and interval (line) on [0, xmax] (from below 0 when a bound is),
+/// the limit (dashed, labelled `limit_label`) when given; with a limit, a row whose interval lies wholly on
+/// the wrong side of it is red, straddling amber, else green; without, the row's own colour.
 [[nodiscard]] inline std::string forest_svg(const std::vector<forest_row>& rows, std::optional<double> limit,
-                                            bool at_most, const std::string& title) {
-  double xmax = limit.value_or(0);
-  for (const auto& r : rows)
+                                            bool at_most, const std::string& title,
+                                            const std::string& limit_label = "limit") {
+  // the axis: from 0 (or the lowest bound, for shifts) to the highest bound or the limit
+  double xmin = std::min(0.0, limit.value_or(0)), xmax = limit.value_or(0);
+  for (const auto& r : rows) {
     if (std::isfinite(r.upper)) xmax = std::max(xmax, r.upper);
-  if (!(xmax > 0)) xmax = 1;
-  xmax = xmax <= 1 ? std::ceil(xmax * 10) / 10 : std::ceil(xmax);
+    if (std::isfinite(r.lower)) xmin = std::min(xmin, r.lower);
+  }
+  if (xmin < 0) {
+    const double pad = 0.05 * (xmax - xmin);
+    xmin -= pad, xmax += pad;
+  } else {
+    if (!(xmax > 0)) xmax = 1;
+    xmax = xmax <= 1 ? std::ceil(xmax * 10) / 10 : std::ceil(xmax);
+  }
   const double left = 250, width = 380, top = 26, row_h = 16;
   const double H = top + row_h * static_cast<double>(rows.size()) + 30;
-  auto X = [&](double v) { return left + width * std::clamp(v / xmax, 0.0, 1.0); };
+  auto X = [&](double v) { return left + width * std::clamp((v - xmin) / (xmax - xmin), 0.0, 1.0); };
   std::string s = "<svg width=\"660\" height=\"" + px(H) + "\" viewBox=\"0 0 660 " + px(H) +
                   "\" role=\"img\" aria-label=\"" + html_escape(title) + "\">";
   s += "<text x=\"4\" y=\"14\" class=\"t\">" + html_escape(title) + "</text>";
-  for (int i = 0; i <= 4; ++i) {
-    const double v = xmax * i / 4;
+  for (const double v : nice_ticks(xmin, xmax)) {
     s += "<line x1=\"" + px(X(v)) + "\" x2=\"" + px(X(v)) + "\" y1=\"" + px(top - 4) + "\" y2=\"" +
          px(H - 26) + "\" class=\"grid\"/>";
     s += "<text x=\"" + px(X(v)) + "\" y=\"" + px(H - 12) + "\" class=\"ax\" text-anchor=\"middle\">" +
@@ -88,8 +109,8 @@ struct forest_row {
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
     const double y = top + row_h * (static_cast<double>(i) + 0.5);
-    std::string cls = "ok";
-    if (limit) {
+    std::string cls = r.cls.empty() ? "ok" : r.cls;
+    if (limit && r.cls.empty()) {
       const bool bad = at_most ? r.lower > *limit : r.upper < *limit;
       const bool good = at_most ? r.upper <= *limit : r.lower >= *limit;
       cls = bad ? "bad" : good ? "ok" : "mid";
@@ -105,7 +126,7 @@ struct forest_row {
   if (limit)
     s += "<line x1=\"" + px(X(*limit)) + "\" x2=\"" + px(X(*limit)) + "\" y1=\"" + px(top - 8) + "\" y2=\"" +
          px(H - 26) + "\" class=\"limit\"/><text x=\"" + px(X(*limit) + 3) + "\" y=\"" + px(top - 10) +
-         "\" class=\"ax\">limit " + show(*limit) + "</text>";
+         "\" class=\"ax\">" + html_escape(limit_label) + " " + show(*limit) + "</text>";
   s += "</svg>";
   return s;
 }
@@ -163,6 +184,41 @@ struct marker {
       s += "<circle cx=\"" + px(X(m.x)) + "\" cy=\"" + px(Y(m.y)) + "\" r=\"4\" class=\"op\"><title>" +
            html_escape(m.label) + "</title></circle>";
   s += "</svg>";
+  return s;
+}
+
+/// Bars, one per label (a series over windows: flagged tests per window).
+[[nodiscard]] inline std::string bars_svg(const std::vector<std::string>& labels,
+                                          const std::vector<double>& values, const std::string& ylabel,
+                                          const std::string& title) {
+  const double L = 40, T = 22, W = 560, H = 150;
+  double top = 1;
+  for (const double v : values)
+    if (std::isfinite(v)) top = std::max(top, v);
+  const double n = static_cast<double>(std::max<std::size_t>(1, values.size()));
+  std::string s = "<svg width=\"620\" height=\"220\" viewBox=\"0 0 620 220\" role=\"img\" aria-label=\"" +
+                  html_escape(title) + "\">";
+  s += "<text x=\"4\" y=\"14\" class=\"t\">" + html_escape(title) + "</text>";
+  for (int i = 0; i <= 4; ++i) {
+    const double v = top * i / 4, y = T + H * (1 - v / top);
+    s += "<line x1=\"" + px(L) + "\" x2=\"" + px(L + W) + "\" y1=\"" + px(y) + "\" y2=\"" + px(y) +
+         "\" class=\"grid\"/><text x=\"" + px(L - 4) + "\" y=\"" + px(y + 3) +
+         "\" class=\"ax\" text-anchor=\"end\">" + show(v) + "</text>";
+  }
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const double v = std::isfinite(values[i]) ? values[i] : 0;
+    const double x = L + W * static_cast<double>(i) / n, w = std::max(1.0, W / n - 2),
+                 y = T + H * (1 - v / top);
+    s += "<rect x=\"" + px(x + 1) + "\" y=\"" + px(y) + "\" width=\"" + px(w) + "\" height=\"" +
+         px(T + H - y) + "\" class=\"bar\"><title>" + html_escape(labels[i]) + ": " + show(v) +
+         "</title></rect>";
+    if (values.size() <= 24)
+      s += "<text x=\"" + px(x + W / n / 2) + "\" y=\"" + px(T + H + 12) +
+           "\" class=\"ax\" text-anchor=\"middle\">" + html_escape(labels[i]) + "</text>";
+  }
+  s += "<text x=\"10\" y=\"" + px(T + H / 2) +
+       "\" class=\"ax\" text-anchor=\"middle\" transform=\"rotate(-90 10 " + px(T + H / 2) + ")\">" +
+       html_escape(ylabel) + "</text></svg>";
   return s;
 }
 
@@ -232,7 +288,7 @@ struct reliability_bar {
 
 inline constexpr const char* evidence_css = R"(
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;margin:0;background:#fff}
-main{max-width:1100px;margin:0 auto;padding:16px 24px}
+main{max-width:1240px;margin:0 auto;padding:16px 24px}
 h1{font-size:24px;margin:8px 0}h2{font-size:19px;border-bottom:2px solid #d8dde6;padding-bottom:4px;margin-top:28px}
 nav{font-size:13px;margin:8px 0 16px}nav a{margin-right:10px;color:#2255aa}
 .boundary{border-left:4px solid #b7791f;background:#fff8e6;padding:8px 12px}
@@ -242,6 +298,7 @@ th,td{border:1px solid #d8dde6;padding:3px 6px;text-align:left;vertical-align:to
 th{background:#f1f3f7}th.s{cursor:pointer}td.num{text-align:right;font-variant-numeric:tabular-nums}
 td.PASS,td.pass{background:#e3f4e6;font-weight:600}td.FAIL,td.fail{background:#fbe1e1;font-weight:600}
 td.INCONCLUSIVE,td.inconclusive{background:#fff1cc;font-weight:600}td.unmeasured{background:#eceff4;color:#7a8294}
+td.why{min-width:14em}td.slice{word-break:break-word;max-width:16em}
 figure{display:inline-block;margin:6px 8px 6px 0;vertical-align:top}figcaption{font-size:12px;color:#4a5263}
 svg{max-width:100%;height:auto;font-size:10px}svg .t{font-size:12px;font-weight:600}svg .ax{fill:#4a5263}
 svg .lb{fill:#1d2330}svg .grid{stroke:#e4e7ee}svg .limit{stroke:#b42318;stroke-dasharray:4 3;stroke-width:1.5}
