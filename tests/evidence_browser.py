@@ -26,8 +26,7 @@ import sys
 import tempfile
 import zlib
 
-SECTIONS = ["summary", "coverage", "failure-map", "classes", "calibration", "errors", "synthetic", "drift",
-            "weaknesses", "trail"]
+from evidence_common import SECTIONS, pointer, self_test, shown
 
 
 class Browser:
@@ -143,22 +142,6 @@ def png_pixels(data):
         rows.append(bytes(line))
         prev = line
     return w, h, bpp, rows
-
-
-def shown(v):
-    if v is None:
-        return "-"
-    if isinstance(v, int) and not isinstance(v, bool):
-        return str(v)
-    return "%.4g" % v
-
-
-def pointer(doc, ptr):
-    v = doc
-    for seg in ptr.split("/")[1:]:
-        seg = seg.replace("~1", "/").replace("~0", "~")
-        v = v[int(seg)] if isinstance(v, list) else v[seg]
-    return v
 
 
 PROBE = r"""
@@ -285,34 +268,12 @@ def check(d, screenshot, sections=()):
 
 
 TAMPER = [
-    ("a number changed", lambda t: re.sub(r'(data-ref="/criteria/0/n">)(\d+)<',
+    ("a number changed", "evidence.html", lambda t: re.sub(r'(data-ref="/criteria/0/n">)(\d+)<',
                                           lambda m: m.group(1) + str(int(m.group(2)) + 1) + "<", t, 1)),
-    ("a section removed", lambda t: re.sub(r'<section id="drift">.*?</section>', "", t, 1, re.S)),
-    ("an external image", lambda t: t.replace("<h1>", '<img src="http://127.0.0.1:9/x.png"><h1>', 1)),
-    ("a console error", lambda t: t.replace("<script>", '<script>console.error("tampered");', 1)),
+    ("a section removed", "evidence.html", lambda t: re.sub(r'<section id="drift">.*?</section>', "", t, 1, re.S)),
+    ("an external image", "evidence.html", lambda t: t.replace("<h1>", '<img src="http://127.0.0.1:9/x.png"><h1>', 1)),
+    ("a console error", "evidence.html", lambda t: t.replace("<script>", '<script>console.error("tampered");', 1)),
 ]
-
-
-def self_test(d):
-    for what, edit in TAMPER:
-        with tempfile.TemporaryDirectory() as tmp:
-            for n in ("evidence.json", "evidence.html"):
-                shutil.copy(os.path.join(d, n), tmp)
-            p = os.path.join(tmp, "evidence.html")
-            with open(p, encoding="utf-8") as f:
-                text = f.read()
-            changed = edit(text)
-            if changed == text:
-                print(f"self-test: could not tamper with the page: {what}")
-                return False
-            with open(p, "w", encoding="utf-8") as f:
-                f.write(changed)
-            errors = check(tmp, None)[0]
-            if not errors:
-                print(f"self-test: {what}: the tampered page passed")
-                return False
-            print(f"self-test: {what}: refused ({errors[0]})")
-    return True
 
 
 def main():
@@ -321,7 +282,8 @@ def main():
     if "--screenshot" in sys.argv:
         shot = sys.argv[sys.argv.index("--screenshot") + 1]
     views = [tuple(a.split("=", 1)) for i, a in enumerate(sys.argv) if i > 0 and sys.argv[i - 1] == "--view"]
-    if "--self-test" in sys.argv and not self_test(d):
+    if "--self-test" in sys.argv and not self_test(d, TAMPER, lambda tmp: check(tmp, None)[0],
+                                                   ("evidence.json", "evidence.html")):
         return 1
     errors, probe, colours = check(d, shot, views)
     for e in errors[:20]:

@@ -17,32 +17,11 @@ import html.parser
 import json
 import os
 import re
-import shutil
 import sys
-import tempfile
 
 import jsonschema
 
-SECTIONS = ["summary", "coverage", "failure-map", "classes", "calibration", "errors", "synthetic", "drift",
-            "weaknesses", "trail"]
-
-
-def pointer(doc, ptr):
-    v = doc
-    for seg in ptr.split("/")[1:]:
-        seg = seg.replace("~1", "/").replace("~0", "~")
-        v = v[int(seg)] if isinstance(v, list) else v[seg]
-    return v
-
-
-def shown(v):
-    if v is None:
-        return "-"
-    if isinstance(v, bool):
-        raise ValueError("a boolean shown as a number")
-    if isinstance(v, int):
-        return str(v)
-    return "%.4g" % v
+from evidence_common import SECTIONS, pointer, self_test, shown
 
 
 class Tables(html.parser.HTMLParser):
@@ -170,28 +149,6 @@ TAMPER = [
 ]
 
 
-def self_test(d, schema):
-    for what, name, edit in TAMPER:
-        with tempfile.TemporaryDirectory() as tmp:
-            for n in ("evidence.json", "evidence.md", "evidence.html"):
-                shutil.copy(os.path.join(d, n), tmp)
-            p = os.path.join(tmp, name)
-            with open(p, encoding="utf-8") as f:
-                text = f.read()
-            changed = edit(text)
-            if changed == text:
-                print(f"self-test: could not tamper with {what}")
-                return False
-            with open(p, "w", encoding="utf-8") as f:
-                f.write(changed)
-            errors = check(tmp, schema)[0]
-            if not errors:
-                print(f"self-test: {what}: the tampered pack passed")
-                return False
-            print(f"self-test: {what}: refused ({errors[0]})")
-    return True
-
-
 def same(a, b):
     """Two packs of the same data (batch and stream): the same document but for the trail's inputs and command."""
     docs = []
@@ -214,7 +171,7 @@ def main():
     if sys.argv[1] == "--same":
         return same(sys.argv[2], sys.argv[3])
     d, schema = sys.argv[1], sys.argv[2]
-    if "--self-test" in sys.argv[3:] and not self_test(d, schema):
+    if "--self-test" in sys.argv[3:] and not self_test(d, TAMPER, lambda tmp: check(tmp, schema)[0]):
         return 1
     errors, refs, tables, size = check(d, schema)
     for e in errors[:20]:

@@ -12,6 +12,8 @@
 
 #include <simdjson.h>
 
+#include "../core/error.hpp"
+
 namespace stratum::io::detail {
 
 /// An integer (int64). "integer out of range" for an integer beyond int64, "expected an integer" otherwise.
@@ -54,6 +56,24 @@ template <class Fail, class Where>
   simdjson::dom::array a;
   if (e.get_array().get(a)) fail(where, "expected an array");
   return a;
+}
+
+/// The error reporter of a small JSON file `path`: fail(where, what) throws input_error("path: where: what").
+[[nodiscard]] inline auto file_fail(const std::string& path) {
+  return [path](const std::string& where, const std::string& what) {
+    throw ::stratum::input_error(path + ": " + where + ": " + what);
+  };
+}
+
+/// Parses `json` (the file `path`) with `parser` and returns its top-level object; input_error naming the
+/// file for invalid JSON or another top-level value.
+[[nodiscard]] inline simdjson::dom::object file_root(simdjson::dom::parser& parser,
+                                                     const simdjson::padded_string& json,
+                                                     const std::string& path) {
+  simdjson::dom::element doc;
+  if (auto err = parser.parse(json).get(doc))
+    throw ::stratum::input_error(path + ": invalid JSON: " + simdjson::error_message(err));
+  return read_object(doc, std::string("(document)"), file_fail(path));
 }
 
 /// A COCO box [x, y, w, h] into v[0..3]: four finite numbers, w and h not negative. `whole` names the box,

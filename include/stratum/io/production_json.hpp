@@ -24,13 +24,8 @@ namespace stratum::io {
 [[nodiscard]] inline audit::production_mix parse_production_mix(const simdjson::padded_string& json,
                                                                 const std::string& path) {
   simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (auto err = parser.parse(json).get(doc))
-    throw input_error(path + ": invalid JSON: " + simdjson::error_message(err));
-  auto fail = [&](const std::string& where, const std::string& what) {
-    throw input_error(path + ": " + where + ": " + what);
-  };
-  const auto root = detail::read_object(doc, std::string("(document)"), fail);
+  const auto root = detail::file_root(parser, json, path);
+  const auto fail = detail::file_fail(path);
   audit::production_mix mix;
   for (auto [key, value] : root)
     if (key != "keys" && key != "cells" && key != "prevalence")
