@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -637,6 +638,32 @@ audit::audit_result audit_stream(const std::string& path, const eval_options& o,
   return au.finalize(o.specs, ao);
 }
 
+/// Progress of a long run on stderr, only when stderr is a terminal: each stage as it starts, and its time
+/// when it ends.
+class stage_progress {
+ public:
+  stage_progress() : on_(isatty(2) != 0) {}
+  void start(const std::string& what) {
+    end();
+    if (!on_) return;
+    what_ = what;
+    t0_ = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "stratum: %s...\n", what.c_str());
+  }
+  void end() {
+    if (!on_ || what_.empty()) return;
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    std::fprintf(stderr, "stratum: %s: done in %.1f s\n", what_.c_str(), s);
+    what_.clear();
+  }
+  ~stage_progress() { end(); }
+
+ private:
+  bool on_;
+  std::string what_;
+  std::chrono::steady_clock::time_point t0_;
+};
+
 /// An audit as the command line asked for it, with every part it computed.
 struct audit_run {
   eval_options o;
@@ -744,11 +771,19 @@ audit_run run_audit_command(const std::vector<std::string>& args, const audit_de
   if (!co.ood_key.empty() && !ao.calibration) usage_fail("audit: --ood-attribute needs --calibration");
   o.p.validate();
   ao.threads = o.threads;
-  run.res = streamed ? audit_stream(stream_path, o, ao) : [&] {
+  stage_progress progress;
+  if (streamed) {
+    progress.start("reading and matching the frames of " + stream_path);
+    run.res = audit_stream(stream_path, o, ao);
+  } else {
+    progress.start("reading " + o.positional[0] + " and " + o.positional[1]);
     const auto gt = io::load_coco_ground_truth(o.positional[0]);
     const auto dt = io::load_coco_results(o.positional[1], gt);
-    return audit::run_audit(gt, dt, o.p, o.specs, ao);
-  }();
+    progress.start("matching " + std::to_string(dt.size()) + " detections on " +
+                   std::to_string(gt.images.size()) + " images");
+    run.res = audit::run_audit(gt, dt, o.p, o.specs, ao);
+  }
+  progress.start("counting, findings and errors");
   const auto& res = run.res;
   auto& found = run.found;
   for (const auto& op : res.points) found.push_back(audit::find(res, op, max_half_width, adjustment));
@@ -760,13 +795,22 @@ audit_run run_audit_command(const std::vector<std::string>& args, const audit_de
     for (const auto& op : res.points) production.push_back(audit::estimate_production(res, op, mix));
   }
   auto& bs = run.bs;
-  if (o.bootstrap > 0) bs = audit::bootstrap(res, {o.bootstrap, o.seed, ao.conf, o.threads});
+  if (o.bootstrap > 0) {
+    progress.start("image bootstrap: " + std::to_string(o.bootstrap) + " replicates of " +
+                   std::to_string(res.p->img_ids.size()) + " images");
+    bs = audit::bootstrap(res, {o.bootstrap, o.seed, ao.conf, o.threads});
+    progress.start("curves and errors");
+  }
   auto& curves = run.curves;
   if (curve_points > 0)
     for (const auto& op : res.points) curves.push_back(audit::curves(res, op, curve_points));
   auto& errs = run.errs;
   for (const auto& op : res.points) errs.push_back(audit::errors(res, op));
   auto& cal = run.cal;
+  if (ao.calibration)
+    progress.start(o.bootstrap > 0
+                       ? "calibration, with " + std::to_string(o.bootstrap) + " bootstrap replicates"
+                       : std::string("calibration"));
   if (ao.calibration)
     for (const auto& op : res.points) {
       cal.push_back(audit::calibrate(res, op, co));
@@ -1341,16 +1385,17 @@ int cmd_report(const std::vector<std::string>& args, const std::string& command_
   if (window_path == "-") usage_fail("report: the window must be a file (its SHA-256 goes into the trail)");
   const auto criteria = io::load_criteria(criteria_path);  // bad criteria before the audit
   const bool tty = isatty(2);
-  if (tty) std::fprintf(stderr, "stratum report: reading and matching...\n");
   const auto run = run_audit_command(rest, d);
   std::vector<report::drift_window> windows;
   if (!baseline_path.empty()) {
-    if (tty) std::fprintf(stderr, "stratum report: comparing the window with the baseline...\n");
+    if (tty)
+      std::fprintf(stderr, "stratum: comparing %s with the baseline %s...\n", window_path.c_str(),
+                   baseline_path.c_str());
     da.d.threads = run.o.threads;
     run_drift(baseline_path, {window_path}, da,
               [&](report::drift_window w) { windows.push_back(std::move(w)); });
   }
-  if (tty) std::fprintf(stderr, "stratum report: writing the pack...\n");
+  if (tty) std::fprintf(stderr, "stratum: writing the pack...\n");
   if (run.stream_path == "-")
     usage_fail("report: the frames must be a file (its SHA-256 goes into the trail)");
   report::evidence_inputs in;
