@@ -8,7 +8,7 @@ seconds=${1:-${STRATUM_FUZZ_SECONDS:-30}}
 cmake -S fuzz -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j"$(nproc)"
 mkdir -p build-fuzz/artifacts
-for t in coco_json jsonl states criteria; do
+for t in coco_json jsonl states criteria attributes; do
   scratch=build-fuzz/corpus/$t
   mkdir -p "$scratch"
   echo "fuzz_$t: ${seconds}s from fuzz/corpus/$t"

@@ -3,7 +3,7 @@
 //   stratum coco GT.json DT.json [--use-cats 0|1] [--iou-thrs a,b,...] [--max-dets a,b,c] [--params P.json]
 //                [--slice-by k1,k2,...] [--joint k1*k2]... [--threads N] [--bins B] [--json]
 //   stratum stream FRAMES.jsonl|- [--categories GT.json] [the same evaluation options]
-//   stratum convert GT.json DT.json [-o FRAMES.jsonl]
+//   stratum convert GT.json DT.json [--attributes FILE ...] [-o FRAMES.jsonl]
 //   stratum audit GT.json DT.json [the evaluation options] [--iou 0.5[,0.75]]
 //                 [--score-threshold S | --thresholds FILE.json | --choose RULE] [--interval M] [--confidence
 //                 C]
@@ -48,6 +48,7 @@
 #include <stratum/coco/slices.hpp>
 #include <stratum/coco/stream.hpp>
 #include <stratum/detail/sha256.hpp>
+#include <stratum/io/attribute_table.hpp>
 #include <stratum/io/coco_json.hpp>
 #include <stratum/io/criteria_json.hpp>
 #include <stratum/io/jsonl.hpp>
@@ -65,7 +66,7 @@ using namespace stratum;
 const char* const kUsage =
     "usage: stratum coco GT.json DT.json [options]\n"
     "       stratum stream FRAMES.jsonl|- [--categories GT.json] [options]\n"
-    "       stratum convert GT.json DT.json [-o FRAMES.jsonl]\n"
+    "       stratum convert GT.json DT.json [--attributes FILE ...] [-o FRAMES.jsonl]\n"
     "       stratum audit GT.json DT.json [options] [audit options]\n"
     "       stratum audit --stream FRAMES.jsonl|- [--categories GT.json] [options] [audit options]\n"
     "       stratum baseline freeze GT.json DT.json | --stream FRAMES.jsonl [options] [operating-point\n"
@@ -181,6 +182,19 @@ const char* const kUsage =
     "  --slice-by k1,k2,...  also evaluate each value of each attribute key (e.g. weather=rain);\n"
     "                        the key 'provenance' slices by provenance\n"
     "  --joint k1*k2         also evaluate each joint cell of the keys (repeatable)\n"
+    "  --attributes FILE     scene attributes from a table (CSV with a header, or JSONL), one row per "
+    "image,\n"
+    "                        joined before slicing; values kept as written; a column 'provenance' gives the\n"
+    "                        provenance (coco, stream, audit, report, baseline freeze, drift, convert;\n"
+    "                        docs/adapters.md)\n"
+    "  --attributes-key K[=COLUMN]  what the table's key column (default: its first) names: id (image or\n"
+    "                        frame id, default) or file_name (the ground truth's images[].file_name, with\n"
+    "                        or without the extension; COCO files only)\n"
+    "  --attributes-missing error|skip  images without a row, rows naming no image and repeated rows are\n"
+    "                        an error (default) or counted and reported (skip: such images are in no slice\n"
+    "                        of the table's columns)\n"
+    "  --bin KEY=E0,E1,...[:NAME,...]  slice a numeric attribute into ranges [E0,E1), ..., [En-1,En] (named\n"
+    "                        by their edges, or by the names given); a value outside them is an error\n"
     "  --threads N           worker threads (default: all cores); results do not depend on N\n"
     "                        (stream: the main thread reads, N threads match; N = 1 reads and matches)\n"
     "  --json                print one JSON object instead of the summary\n"
@@ -314,6 +328,80 @@ void print_summary(const coco::binned_evaluation& ev, std::FILE* out) {
   }
 }
 
+/// A scene-attribute table joined to the ground truth or the frames (--attributes and its options).
+struct attribute_args {
+  std::string file;
+  io::attribute_join_options join;
+  std::string key_option;  // as given, for messages
+  bool missing_given = false;
+  std::vector<io::attribute_bins> bins;
+};
+
+/// Reads one attribute-table option at args[i] (and its value); false when args[i] is none of them.
+bool parse_attribute_option(const std::vector<std::string>& args, std::size_t& i, attribute_args& a) {
+  const auto& opt = args[i];
+  if (opt != "--attributes" && opt != "--attributes-key" && opt != "--attributes-missing" && opt != "--bin")
+    return false;
+  if (i + 1 >= args.size()) usage_fail(opt + " needs a value");
+  const std::string& v = args[++i];
+  if (opt == "--attributes") {
+    if (v.empty()) usage_fail("--attributes needs a non-empty path");
+    a.file = v;
+  } else if (opt == "--attributes-key") {
+    const auto eq = v.find('=');
+    const std::string field = v.substr(0, eq);
+    if (field == "id") {
+      a.join.key = io::attribute_join_options::key_kind::id;
+    } else if (field == "file_name") {
+      a.join.key = io::attribute_join_options::key_kind::file_name;
+    } else {
+      usage_fail("--attributes-key: expected id or file_name, optionally =COLUMN (got '" + v + "')");
+    }
+    a.join.column = eq == std::string::npos ? "" : v.substr(eq + 1);
+    if (eq != std::string::npos && a.join.column.empty())
+      usage_fail("--attributes-key " + v + ": the column is empty");
+    a.key_option = v;
+  } else if (opt == "--attributes-missing") {
+    if (v != "error" && v != "skip")
+      usage_fail("--attributes-missing: expected error or skip, got '" + v + "'");
+    a.join.skip_missing = v == "skip";
+    a.missing_given = true;
+  } else {
+    auto b = io::parse_attribute_bins(v);
+    for (const auto& other : a.bins)
+      if (other.key == b.key) usage_fail("--bin " + b.key + " is given twice");
+    a.bins.push_back(std::move(b));
+  }
+  return true;
+}
+
+void check_attribute_args(const attribute_args& a) {
+  if (a.file.empty() && !a.key_option.empty()) usage_fail("--attributes-key needs --attributes FILE");
+  if (a.file.empty() && a.missing_given) usage_fail("--attributes-missing needs --attributes FILE");
+}
+
+/// The joiner of --attributes, or nothing.
+std::optional<io::attribute_joiner> attribute_joiner_of(const attribute_args& a) {
+  if (a.file.empty()) return std::nullopt;
+  return io::attribute_joiner(io::load_attribute_table(a.file), a.join);
+}
+
+/// What a join did, on stderr (one line, so logs say which table sliced the run).
+void print_join_report(const io::attribute_joiner& j) {
+  std::fprintf(stderr, "stratum: %s\n", j.report().summary(j.table().source, j.key_description()).c_str());
+}
+
+/// A COCO ground truth with the attribute table joined to its images and the --bin ranges applied.
+coco::ground_truth load_ground_truth(const std::string& path, const attribute_args& a) {
+  auto gt = io::load_coco_ground_truth(path);
+  if (auto j = attribute_joiner_of(a)) {
+    io::join_attributes(gt, *j, path);
+    print_join_report(*j);
+  }
+  io::apply_attribute_bins(gt, a.bins, path);
+  return gt;
+}
+
 struct eval_options {
   coco::params p;
   bool json = false;
@@ -324,6 +412,7 @@ struct eval_options {
   unsigned threads = 0;
   std::vector<coco::slice_spec> specs;
   std::string categories_file;  // stream only
+  attribute_args attrs;
   std::vector<std::string> positional;
 };
 
@@ -342,7 +431,9 @@ bool parse_eval_options(const std::vector<std::string>& args, bool stream, eval_
       if (i + 1 >= args.size()) usage_fail(a + " needs a value");
       return args[++i];
     };
-    if (a == "--json") {
+    if (parse_attribute_option(args, i, o.attrs)) {
+      continue;
+    } else if (a == "--json") {
       o.json = true;
     } else if (a == "--use-cats") {
       const auto& v = value();
@@ -400,6 +491,7 @@ bool parse_eval_options(const std::vector<std::string>& args, bool stream, eval_
     }
   }
   if (o.bins > 0 && o.bootstrap > 0) usage_fail("--bins and --bootstrap: the bootstrap needs the exact mode");
+  check_attribute_args(o.attrs);
   if (have_params_file) o.p = io::load_coco_params(params_file);
   if (ov.use_cats) o.p.use_cats = cli.use_cats;
   if (ov.iou) o.p.iou_thrs = cli.iou_thrs;
@@ -515,12 +607,52 @@ void print_result(const coco::sliced_evaluation& res, const eval_options& o, std
   std::fputs(report::evaluation_json(res, n_gt, n_dt, !o.specs.empty(), ci).c_str(), stdout);
 }
 
-/// The JSONL reader of a stream command: `path` or "-" (stdin), categories from o.categories_file if given.
-io::jsonl_reader open_stream(const std::string& path, const eval_options& o) {
+/// The frames of a stream command, with the attribute table joined by frame id and the --bin ranges applied.
+class frame_source {
+ public:
+  frame_source(io::jsonl_reader reader, const attribute_args& a, bool report)
+      : reader_(std::move(reader)), bins_(a.bins), report_(report) {
+    if (!a.file.empty() && a.join.key != io::attribute_join_options::key_kind::id)
+      usage_fail("--attributes-key: the frames of a stream carry no file name; key the table by id");
+    joiner_ = attribute_joiner_of(a);
+  }
+  bool next(coco::frame& f) {
+    if (!reader_.next(f)) {
+      if (joiner_ && !finished_) {
+        joiner_->finish();
+        if (report_) print_join_report(*joiner_);
+      }
+      finished_ = true;
+      return false;
+    }
+    if (joiner_ || !bins_.empty()) {
+      const std::string where = reader_.source() + ": line " + std::to_string(reader_.line()) + " (frame " +
+                                std::to_string(f.id) + ")";
+      if (joiner_) joiner_->apply(f.id, nullptr, f.attrs, f.provenance, where);
+      io::apply_attribute_bins(f.attrs, bins_, where);
+    }
+    return true;
+  }
+  [[nodiscard]] const std::vector<coco::category_info>& categories() const noexcept {
+    return reader_.categories();
+  }
+
+ private:
+  io::jsonl_reader reader_;
+  std::optional<io::attribute_joiner> joiner_;
+  std::vector<io::attribute_bins> bins_;
+  bool report_ = true, finished_ = false;
+};
+
+/// The frames of a stream command: `path` or "-" (stdin), categories from o.categories_file if given, the
+/// attribute table of --attributes joined (its report printed at the end when `report`).
+frame_source open_stream(const std::string& path, const eval_options& o, bool report = true) {
   std::optional<std::vector<coco::category_info>> cats;
   if (!o.categories_file.empty()) cats = io::load_coco_ground_truth(o.categories_file).categories;
   if (path == "-") std::ios::sync_with_stdio(false);
-  return path == "-" ? io::jsonl_reader(std::cin, "<stdin>", cats) : io::jsonl_reader::open(path, cats);
+  return frame_source(
+      path == "-" ? io::jsonl_reader(std::cin, "<stdin>", cats) : io::jsonl_reader::open(path, cats), o.attrs,
+      report);
 }
 
 int cmd_coco(const std::vector<std::string>& args) {
@@ -529,7 +661,7 @@ int cmd_coco(const std::vector<std::string>& args) {
   if (o.positional.size() != 2) usage_fail("coco needs GT.json and DT.json");
   o.p.validate();
 
-  const auto gt = io::load_coco_ground_truth(o.positional[0]);
+  const auto gt = load_ground_truth(o.positional[0], o.attrs);
   const auto dt = io::load_coco_results(o.positional[1], gt);
   if (o.bins > 0) {
     print_result(coco::evaluate_sliced_binned(gt, dt, o.p, o.specs, o.bins, o.threads), o, gt.size(),
@@ -552,7 +684,7 @@ int cmd_stream(const std::vector<std::string>& args) {
   if (o.positional.size() != 1) usage_fail("stream needs one FRAMES.jsonl (or - for stdin)");
   o.p.validate();
 
-  io::jsonl_reader reader = open_stream(o.positional[0], o);
+  frame_source reader = open_stream(o.positional[0], o);
   auto run = [&](auto& ev) {
     coco::run_stream([&reader](coco::frame& f) { return reader.next(f); }, ev, o.threads);
     print_result(ev.finalize(), o, ev.ground_truths(), ev.detections());
@@ -632,7 +764,7 @@ bool parse_operating_option(const std::vector<std::string>& args, std::size_t& i
 /// The audit of a JSONL frame stream (the main thread reads, o.threads match).
 audit::audit_result audit_stream(const std::string& path, const eval_options& o,
                                  const audit::audit_options& ao) {
-  io::jsonl_reader reader = open_stream(path, o);
+  frame_source reader = open_stream(path, o);
   audit::audit_stream au(reader.categories(), o.p, ao.calibration ? ao.ious : std::vector<double>{});
   coco::run_stream([&reader](coco::frame& f) { return reader.next(f); }, au, o.threads);
   return au.finalize(o.specs, ao);
@@ -777,7 +909,7 @@ audit_run run_audit_command(const std::vector<std::string>& args, const audit_de
     run.res = audit_stream(stream_path, o, ao);
   } else {
     progress.start("reading " + o.positional[0] + " and " + o.positional[1]);
-    const auto gt = io::load_coco_ground_truth(o.positional[0]);
+    const auto gt = load_ground_truth(o.positional[0], o.attrs);
     const auto dt = io::load_coco_results(o.positional[1], gt);
     progress.start("matching " + std::to_string(dt.size()) + " detections on " +
                    std::to_string(gt.images.size()) + " images");
@@ -861,9 +993,12 @@ int cmd_convert(const std::vector<std::string>& args) {
   std::vector<std::string> pos;
   std::string out_path;
   bool have_out = false;
+  attribute_args attrs;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
-    if (a == "-o" || a == "--output") {
+    if (parse_attribute_option(args, i, attrs)) {
+      continue;
+    } else if (a == "-o" || a == "--output") {
       if (i + 1 >= args.size()) usage_fail(a + " needs a value");
       if (have_out) usage_fail(a + " given twice");
       out_path = args[++i];
@@ -879,7 +1014,8 @@ int cmd_convert(const std::vector<std::string>& args) {
     }
   }
   if (pos.size() != 2) usage_fail("convert needs GT.json and DT.json");
-  const auto gt = io::load_coco_ground_truth(pos[0]);
+  check_attribute_args(attrs);
+  const auto gt = load_ground_truth(pos[0], attrs);
   const auto dt = io::load_coco_results(pos[1], gt);
 
   std::FILE* out = stdout;
@@ -976,12 +1112,13 @@ int cmd_baseline_freeze(const std::vector<std::string>& args) {
   if (streamed) {
     inputs.push_back(input_of("frames", stream_path));
     if (!o.categories_file.empty()) inputs.push_back(input_of("categories", o.categories_file));
-    io::jsonl_reader reader = open_stream(stream_path, o);
+    if (!o.attrs.file.empty()) inputs.push_back(input_of("attributes", o.attrs.file));
+    frame_source reader = open_stream(stream_path, o);
     au.emplace(reader.categories(), o.p);
     coco::run_stream([&reader](coco::frame& f) { return reader.next(f); }, *au, o.threads);
     if (with_profile) try {
         prof = baseline::build_profile(ids_of(reader.categories()), o.specs, [&](auto&& fn) {
-          io::jsonl_reader again = open_stream(stream_path, o);
+          frame_source again = open_stream(stream_path, o, false);
           coco::frame f;
           while (again.next(f)) fn(f);
         });
@@ -991,7 +1128,8 @@ int cmd_baseline_freeze(const std::vector<std::string>& args) {
   } else {
     inputs.push_back(input_of("ground truth", o.positional[0]));
     inputs.push_back(input_of("detections", o.positional[1]));
-    const auto gt = io::load_coco_ground_truth(o.positional[0]);
+    if (!o.attrs.file.empty()) inputs.push_back(input_of("attributes", o.attrs.file));
+    const auto gt = load_ground_truth(o.positional[0], o.attrs);
     const auto dt = io::load_coco_results(o.positional[1], gt);
     au.emplace(gt.categories, o.p);
     coco::for_each_coco_frame(gt, dt, [&](const coco::frame& f) { au->add(f); });
@@ -1109,6 +1247,7 @@ struct drift_args {
   bool json = false, all = false, ignore_labels = false;
   std::uint64_t window = 0;  // --window N: frames per window (0: one window)
   std::string window_by;     // --window-by KEY
+  attribute_args attrs;      // stratum drift: a table joined to the window's frames
 };
 
 /// Parses drift option args[i] (advancing i past its value); false when args[i] is not one.
@@ -1209,7 +1348,7 @@ void run_drift(const std::string& baseline_path, const std::vector<std::string>&
   };
   auto w = fresh();
   if (window_files.size() == 2) {
-    const auto gt = io::load_coco_ground_truth(window_files[0]);
+    const auto gt = load_ground_truth(window_files[0], o.attrs);
     const auto dt = io::load_coco_results(window_files[1], gt);
     try {
       coco::for_each_coco_frame(gt, dt, [&](const coco::frame& f) {
@@ -1224,8 +1363,9 @@ void run_drift(const std::string& baseline_path, const std::vector<std::string>&
   }
   const auto& path = window_files[0];
   if (path == "-") std::ios::sync_with_stdio(false);  // before anything is read from stdin
-  io::jsonl_reader reader = path == "-" ? io::jsonl_reader(std::cin, "<stdin>", b.categories)
-                                        : io::jsonl_reader::open(path, b.categories);
+  frame_source reader(path == "-" ? io::jsonl_reader(std::cin, "<stdin>", b.categories)
+                                  : io::jsonl_reader::open(path, b.categories),
+                      o.attrs, true);
   coco::frame f;
   std::uint64_t in_window = 0, index = 0, seen = 0;
   std::string current;                  // --window-by: the value of the window being counted
@@ -1285,7 +1425,7 @@ int cmd_drift(const std::vector<std::string>& args) {
     if (a == "-h" || a == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
-    } else if (parse_drift_option(args, i, o)) {
+    } else if (parse_drift_option(args, i, o) || parse_attribute_option(args, i, o.attrs)) {
     } else if (a == "--json") {
       o.json = true;
     } else if (a == "--all") {
@@ -1314,6 +1454,7 @@ int cmd_drift(const std::vector<std::string>& args) {
   }
   if (pos.size() != 2 && pos.size() != 3)
     usage_fail("drift needs BASELINE and a window: FRAMES.jsonl (or - for stdin), or GT.json DT.json");
+  check_attribute_args(o.attrs);
   const bool series = o.window > 0 || !o.window_by.empty();
   run_drift(pos[0], {pos.begin() + 1, pos.end()}, o, [&](const report::drift_window& dw) {
     const auto& r = dw.r;
@@ -1413,6 +1554,7 @@ int cmd_report(const std::vector<std::string>& args, const std::string& command_
     in.inputs.push_back(input_of("ground truth", run.o.positional[0]));
     in.inputs.push_back(input_of("detections", run.o.positional[1]));
   }
+  if (!run.o.attrs.file.empty()) in.inputs.push_back(input_of("attributes", run.o.attrs.file));
   in.criteria_file = input_of("criteria", criteria_path);
   in.command_line = command_line;
   std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));

@@ -18,7 +18,8 @@ struct image_info {
   std::int64_t id = 0;
   double width = 0, height = 0;
   attributes attrs;
-  std::string provenance;  // "real", "synthetic", "augmented" or empty when not given
+  std::string provenance;   // "real", "synthetic", "augmented" or empty when not given
+  std::string file_name{};  // as the ground truth names the image; empty when not given
 
   /// The value of attribute `key`, or nullptr.
   [[nodiscard]] const std::string* attribute(const std::string& key) const noexcept {

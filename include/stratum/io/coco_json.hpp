@@ -1,6 +1,7 @@
 // COCO JSON adapter (simdjson): ground-truth files and results files, validated record by record.
 //
-// Ground truth: {"images": [{"id", "width"?, "height"?, "attributes"?: {str: str}, "provenance"?}],
+// Ground truth: {"images": [{"id", "file_name"?, "width"?, "height"?, "attributes"?: {str: str},
+// "provenance"?}],
 //                "annotations"?: [{"id", "image_id", "category_id", "bbox": [x, y, w, h], "area",
 //                "iscrowd"?}], "categories": [{"id", "name"?}]}
 // Results: [{"image_id", "category_id", "bbox": [x, y, w, h], "score"}], read as pycocotools' loadRes reads a
@@ -174,6 +175,11 @@ inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::elemen
       if (a.get_string().get(sv) || (sv != "real" && sv != "synthetic" && sv != "augmented"))
         c.fail(rec.at("provenance"), "expected \"real\", \"synthetic\" or \"augmented\"");
       im.provenance = std::string(sv);
+    }
+    if (!o["file_name"].get(a)) {
+      std::string_view sv;
+      if (a.get_string().get(sv)) c.fail(rec.at("file_name"), "expected a string");
+      im.file_name = std::string(sv);
     }
     gt.images.push_back(std::move(im));
   }

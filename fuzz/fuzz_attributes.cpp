@@ -1,0 +1,40 @@
+// libFuzzer target: a scene-attribute table (io/attribute_table.hpp), read as CSV or JSONL (the first byte
+// chooses, and how the table is keyed), joined to a fixed ground truth and binned. Every input must either
+// join or throw stratum::input_error: any other exception, a crash, a hang or a sanitizer report is a
+// finding.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <stratum/io/attribute_table.hpp>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const unsigned mode = data[0];
+  const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  stratum::coco::ground_truth gt;
+  const char* names[] = {"a.jpg", "b.png", "c", "dir.x/d.jpg", "1.jpg"};
+  for (int i = 0; i < 5; ++i) {
+    stratum::coco::image_info im;
+    im.id = i + 1;
+    im.file_name = names[i];
+    if (i % 2) im.attrs = {{"sun", "0.5"}, {"weather", "rain"}};
+    gt.images.push_back(im);
+  }
+  static const auto bins = stratum::io::parse_attribute_bins("sun=-1,0,0.6,1:low,mid,high");
+  try {
+    auto table = (mode & 1) ? stratum::io::parse_attribute_jsonl(text, "t.jsonl")
+                            : stratum::io::parse_attribute_csv(text, "t.csv");
+    stratum::io::attribute_join_options o;
+    o.key = (mode & 2) ? stratum::io::attribute_join_options::key_kind::file_name
+                       : stratum::io::attribute_join_options::key_kind::id;
+    o.skip_missing = (mode & 4) != 0;
+    stratum::io::attribute_joiner j(std::move(table), o);
+    const auto& rep = stratum::io::join_attributes(gt, j, "gt.json");
+    (void)rep.summary("t", j.key_description());
+    stratum::io::apply_attribute_bins(gt, {bins}, "gt.json");
+  } catch (const stratum::input_error&) {
+  }
+  return 0;
+}
