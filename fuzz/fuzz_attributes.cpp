@@ -1,13 +1,14 @@
 // libFuzzer target: a scene-attribute table (io/attribute_table.hpp), read as CSV or JSONL (the first byte
-// chooses, and how the table is keyed), joined to a fixed ground truth and binned. Every input must either
-// join or throw stratum::input_error: any other exception, a crash, a hang or a sanitizer report is a
-// finding.
+// chooses, and how the table is keyed), joined to a fixed ground truth and binned; or (bit 3 of the first
+// byte) YOLO label or prediction lines and a class list (io/yolo.hpp). Every input must either join or throw
+// stratum::input_error: any other exception, a crash, a hang or a sanitizer report is a finding.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include <stratum/io/attribute_table.hpp>
+#include <stratum/io/yolo.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
@@ -23,6 +24,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     gt.images.push_back(im);
   }
   static const auto bins = stratum::io::parse_attribute_bins("sun=-1,0,0.6,1:low,mid,high");
+  if (mode & 8) {  // YOLO label or prediction lines, and a class list
+    try {
+      (void)stratum::io::parse_yolo_lines(text, "a.txt", 1 + (mode >> 4), (mode & 1) != 0);
+    } catch (const stratum::input_error&) {
+    }
+    try {
+      (void)stratum::io::parse_yolo_classes(text, "c.txt");
+    } catch (const stratum::input_error&) {
+    }
+    return 0;
+  }
   try {
     auto table = (mode & 1) ? stratum::io::parse_attribute_jsonl(text, "t.jsonl")
                             : stratum::io::parse_attribute_csv(text, "t.csv");

@@ -5,3 +5,10 @@ if(TARGET stratum_cli)
            COMMAND ${STRATUM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/attributes_check.py $<TARGET_FILE:stratum_cli>
                    ${STRATUM_SHARED_DIR} ${CMAKE_CURRENT_BINARY_DIR}/attributes_join)
 endif()
+# YOLO labels (tests/yolo_check.py): the BDD100K YOLO files read into the same ground truth as gt_coco.json and
+# pycocotools' reference slices reproduced from them plus the attribute table; predictions as YOLO files; refusals.
+if(TARGET stratum_cli)
+  add_test(NAME yolo_labels
+           COMMAND ${STRATUM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/yolo_check.py $<TARGET_FILE:stratum_cli>
+                   ${STRATUM_SHARED_DIR} ${CMAKE_CURRENT_BINARY_DIR}/yolo_labels)
+endif()

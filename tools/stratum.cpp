@@ -53,6 +53,7 @@
 #include <stratum/io/criteria_json.hpp>
 #include <stratum/io/jsonl.hpp>
 #include <stratum/io/production_json.hpp>
+#include <stratum/io/yolo.hpp>
 #include <stratum/report/audit_json.hpp>
 #include <stratum/report/audit_text.hpp>
 #include <stratum/report/drift.hpp>
@@ -193,6 +194,11 @@ const char* const kUsage =
     "  --attributes-missing error|skip  images without a row, rows naming no image and repeated rows are\n"
     "                        an error (default) or counted and reported (skip: such images are in no slice\n"
     "                        of the table's columns)\n"
+    "  --classes FILE        (GT given as a directory of YOLO labels) the class names, one per line, in\n"
+    "                        index order; category i + 1 is line i + 1 (docs/adapters.md)\n"
+    "  --image-sizes FILE    (YOLO labels) a table file_name,width,height (CSV or JSONL); YOLO boxes are\n"
+    "                        divided by the image size. A DT directory holds YOLO predictions\n"
+    "                        (class cx cy w h score)\n"
     "  --bin KEY=E0,E1,...[:NAME,...]  slice a numeric attribute into ranges [E0,E1), ..., [En-1,En] (named\n"
     "                        by their edges, or by the names given); a value outside them is an error\n"
     "  --threads N           worker threads (default: all cores); results do not depend on N\n"
@@ -335,16 +341,21 @@ struct attribute_args {
   std::string key_option;  // as given, for messages
   bool missing_given = false;
   std::vector<io::attribute_bins> bins;
+  std::string classes_file, sizes_file;  // YOLO labels: --classes, --image-sizes
 };
 
 /// Reads one attribute-table option at args[i] (and its value); false when args[i] is none of them.
 bool parse_attribute_option(const std::vector<std::string>& args, std::size_t& i, attribute_args& a) {
   const auto& opt = args[i];
-  if (opt != "--attributes" && opt != "--attributes-key" && opt != "--attributes-missing" && opt != "--bin")
+  if (opt != "--attributes" && opt != "--attributes-key" && opt != "--attributes-missing" && opt != "--bin" &&
+      opt != "--classes" && opt != "--image-sizes")
     return false;
   if (i + 1 >= args.size()) usage_fail(opt + " needs a value");
   const std::string& v = args[++i];
-  if (opt == "--attributes") {
+  if (opt == "--classes" || opt == "--image-sizes") {
+    if (v.empty()) usage_fail(opt + " needs a non-empty path");
+    (opt == "--classes" ? a.classes_file : a.sizes_file) = v;
+  } else if (opt == "--attributes") {
     if (v.empty()) usage_fail("--attributes needs a non-empty path");
     a.file = v;
   } else if (opt == "--attributes-key") {
@@ -391,15 +402,29 @@ void print_join_report(const io::attribute_joiner& j) {
   std::fprintf(stderr, "stratum: %s\n", j.report().summary(j.table().source, j.key_description()).c_str());
 }
 
-/// A COCO ground truth with the attribute table joined to its images and the --bin ranges applied.
+bool is_directory(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec);
+}
+
+/// A ground truth (a COCO file, or a directory of YOLO labels with --classes and --image-sizes) with the
+/// attribute table joined to its images and the --bin ranges applied.
 coco::ground_truth load_ground_truth(const std::string& path, const attribute_args& a) {
-  auto gt = io::load_coco_ground_truth(path);
+  if (!is_directory(path) && (!a.classes_file.empty() || !a.sizes_file.empty()))
+    usage_fail("--classes and --image-sizes go with a directory of YOLO labels, and " + path + " is a file");
+  auto gt = is_directory(path) ? io::load_yolo_ground_truth({path, a.classes_file, a.sizes_file})
+                               : io::load_coco_ground_truth(path);
   if (auto j = attribute_joiner_of(a)) {
     io::join_attributes(gt, *j, path);
     print_join_report(*j);
   }
   io::apply_attribute_bins(gt, a.bins, path);
   return gt;
+}
+
+/// Detections: a COCO results file, or a directory of YOLO prediction files (class cx cy w h score).
+coco::detection_set load_results(const std::string& path, const coco::ground_truth& gt) {
+  return is_directory(path) ? io::load_yolo_results(path, gt) : io::load_coco_results(path, gt);
 }
 
 struct eval_options {
@@ -662,7 +687,7 @@ int cmd_coco(const std::vector<std::string>& args) {
   o.p.validate();
 
   const auto gt = load_ground_truth(o.positional[0], o.attrs);
-  const auto dt = io::load_coco_results(o.positional[1], gt);
+  const auto dt = load_results(o.positional[1], gt);
   if (o.bins > 0) {
     print_result(coco::evaluate_sliced_binned(gt, dt, o.p, o.specs, o.bins, o.threads), o, gt.size(),
                  dt.size());
@@ -910,7 +935,7 @@ audit_run run_audit_command(const std::vector<std::string>& args, const audit_de
   } else {
     progress.start("reading " + o.positional[0] + " and " + o.positional[1]);
     const auto gt = load_ground_truth(o.positional[0], o.attrs);
-    const auto dt = io::load_coco_results(o.positional[1], gt);
+    const auto dt = load_results(o.positional[1], gt);
     progress.start("matching " + std::to_string(dt.size()) + " detections on " +
                    std::to_string(gt.images.size()) + " images");
     run.res = audit::run_audit(gt, dt, o.p, o.specs, ao);
@@ -1016,7 +1041,7 @@ int cmd_convert(const std::vector<std::string>& args) {
   if (pos.size() != 2) usage_fail("convert needs GT.json and DT.json");
   check_attribute_args(attrs);
   const auto gt = load_ground_truth(pos[0], attrs);
-  const auto dt = io::load_coco_results(pos[1], gt);
+  const auto dt = load_results(pos[1], gt);
 
   std::FILE* out = stdout;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
@@ -1057,6 +1082,18 @@ std::vector<std::byte> read_bytes(const std::string& path) {
 }
 
 baseline::input_file input_of(const std::string& role, const std::string& path) {
+  if (is_directory(path)) {  // YOLO files: the SHA-256 of the listing "name NUL sha256-hex LF", names sorted
+    std::map<std::string, std::string> files;
+    std::uint64_t size = 0;
+    for (const auto& e : std::filesystem::directory_iterator(path))
+      if (e.is_regular_file()) {
+        files[e.path().filename().string()] = detail::sha256::hex(detail::sha256_of_file(e.path().string()));
+        size += static_cast<std::uint64_t>(e.file_size());
+      }
+    std::string listing;
+    for (const auto& [name, hex] : files) listing += name + '\0' + hex + '\n';
+    return {role, path, size, detail::sha256::of(listing.data(), listing.size())};
+  }
   const auto digest = detail::sha256_of_file(path);  // input_error naming the file when it cannot be read
   return {role, path, static_cast<std::uint64_t>(std::filesystem::file_size(path)), digest};
 }
@@ -1129,8 +1166,10 @@ int cmd_baseline_freeze(const std::vector<std::string>& args) {
     inputs.push_back(input_of("ground truth", o.positional[0]));
     inputs.push_back(input_of("detections", o.positional[1]));
     if (!o.attrs.file.empty()) inputs.push_back(input_of("attributes", o.attrs.file));
+    if (!o.attrs.classes_file.empty()) inputs.push_back(input_of("classes", o.attrs.classes_file));
+    if (!o.attrs.sizes_file.empty()) inputs.push_back(input_of("image sizes", o.attrs.sizes_file));
     const auto gt = load_ground_truth(o.positional[0], o.attrs);
-    const auto dt = io::load_coco_results(o.positional[1], gt);
+    const auto dt = load_results(o.positional[1], gt);
     au.emplace(gt.categories, o.p);
     coco::for_each_coco_frame(gt, dt, [&](const coco::frame& f) { au->add(f); });
     if (with_profile) try {
@@ -1349,7 +1388,7 @@ void run_drift(const std::string& baseline_path, const std::vector<std::string>&
   auto w = fresh();
   if (window_files.size() == 2) {
     const auto gt = load_ground_truth(window_files[0], o.attrs);
-    const auto dt = io::load_coco_results(window_files[1], gt);
+    const auto dt = load_results(window_files[1], gt);
     try {
       coco::for_each_coco_frame(gt, dt, [&](const coco::frame& f) {
         w.add(f);
@@ -1555,6 +1594,8 @@ int cmd_report(const std::vector<std::string>& args, const std::string& command_
     in.inputs.push_back(input_of("detections", run.o.positional[1]));
   }
   if (!run.o.attrs.file.empty()) in.inputs.push_back(input_of("attributes", run.o.attrs.file));
+  if (!run.o.attrs.classes_file.empty()) in.inputs.push_back(input_of("classes", run.o.attrs.classes_file));
+  if (!run.o.attrs.sizes_file.empty()) in.inputs.push_back(input_of("image sizes", run.o.attrs.sizes_file));
   in.criteria_file = input_of("criteria", criteria_path);
   in.command_line = command_line;
   std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));

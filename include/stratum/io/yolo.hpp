@@ -1,0 +1,248 @@
+// YOLO text labels: one file per image (<stem>.txt) in a directory, one object per line,
+// "class cx cy w h" (ground truth) or "class cx cy w h score" (predictions): the class index into the class
+// list (0-based), then the box centre and size divided by the image's width and height.
+//
+// The ground truth (load_yolo_ground_truth): the images are the label files' stems together with the size
+// table's rows (an image in the table without a label file has no object), sorted by stem in byte order and
+// numbered 1, 2, ... in that order; category i of the class list gets id i + 1 and its name; each line
+// becomes the box [cx*W - w*W/2, cy*H - h*H/2, w*W, h*H] with area (w*W)*(h*H), annotation ids 1, 2, ... in
+// image and line order, never crowd. The size table (CSV or JSONL, io/attribute_table.hpp) has columns
+// file_name, width and height; its file_name (matched to a label file by stem) becomes the image's file_name.
+// Predictions (load_yolo_results) name their image by the label file's stem.
+//
+// Refused, with the file, the line and the field: a line without 5 (or, for predictions, 6) fields, a class
+// index that is not an integer in [0, classes), a coordinate that is not a number in [0, 1], a negative size,
+// a score that is not finite, an image without a size, a size that is not a positive number, a prediction
+// file for an image the ground truth does not have. Blank lines are skipped; nothing else is.
+#pragma once
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../coco/dataset.hpp"
+#include "../core/error.hpp"
+#include "attribute_table.hpp"
+
+namespace stratum::io {
+
+namespace detail {
+
+inline std::string read_text_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw input_error(path + ": cannot read file");
+  std::string text;
+  char buf[65536];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  const bool bad = std::ferror(f) != 0;
+  std::fclose(f);
+  if (bad) throw input_error(path + ": read error");
+  return text;
+}
+
+/// Splits on spaces and tabs.
+inline std::vector<std::string_view> fields_of(std::string_view line) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    const std::size_t b = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+    if (i > b) out.push_back(line.substr(b, i - b));
+  }
+  return out;
+}
+
+/// The file name without its last extension.
+inline std::string stem_of(std::string_view name) {
+  const auto dot = name.rfind('.');
+  const auto slash = name.find_last_of("/\\");
+  if (dot == std::string_view::npos || dot == 0 || (slash != std::string_view::npos && dot <= slash + 1))
+    return std::string(name);
+  return std::string(name.substr(0, dot));
+}
+
+}  // namespace detail
+
+/// One line of a YOLO file, parsed and checked.
+struct yolo_box {
+  std::int64_t cls = 0;
+  double cx = 0, cy = 0, w = 0, h = 0, score = 0;
+};
+
+/// Parses the lines of one YOLO file (`source` names it in errors): 5 fields per line, 6 with `scored`.
+/// Blank lines (and a line end or none at the end) are skipped.
+[[nodiscard]] inline std::vector<yolo_box> parse_yolo_lines(std::string_view text, const std::string& source,
+                                                            std::size_t classes, bool scored) {
+  std::vector<yolo_box> out;
+  std::size_t pos = 0, line = 0;
+  const std::size_t want = scored ? 6 : 5;
+  static const char* const names[] = {"class", "cx", "cy", "w", "h", "score"};
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view l = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line;
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    const auto f = detail::fields_of(l);
+    if (f.empty()) continue;
+    const std::string at = source + ": line " + std::to_string(line);
+    if (f.size() != want)
+      throw input_error(at + ": " + std::to_string(f.size()) + " fields, expected " + std::to_string(want) +
+                        (scored ? " (class cx cy w h score)" : " (class cx cy w h)"));
+    yolo_box b;
+    const auto r = std::from_chars(f[0].data(), f[0].data() + f[0].size(), b.cls);
+    if (r.ec != std::errc() || r.ptr != f[0].data() + f[0].size() || b.cls < 0 ||
+        static_cast<std::uint64_t>(b.cls) >= classes)
+      throw input_error(at + ": class: '" + std::string(f[0]) + "' is not a class index in [0, " +
+                        std::to_string(classes) + ")");
+    double* v[] = {&b.cx, &b.cy, &b.w, &b.h, &b.score};
+    for (std::size_t k = 1; k < want; ++k) {
+      if (!detail::parse_full_double(f[k], *v[k - 1]))
+        throw input_error(at + ": " + names[k] + ": '" + std::string(f[k]) + "' is not a finite number");
+      if (k <= 4 && !(*v[k - 1] >= 0 && *v[k - 1] <= 1))
+        throw input_error(at + ": " + names[k] + ": " + std::string(f[k]) +
+                          " is outside [0, 1] (YOLO coordinates are divided by the image size)");
+    }
+    out.push_back(b);
+  }
+  return out;
+}
+
+/// A class list: one name per line (a trailing CR and blank trailing lines ignored; an empty name refused).
+[[nodiscard]] inline std::vector<std::string> parse_yolo_classes(std::string_view text,
+                                                                 const std::string& source) {
+  std::vector<std::string> names;
+  std::size_t pos = 0, line = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view l = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line;
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    names.emplace_back(l);
+  }
+  while (!names.empty() && names.back().empty()) names.pop_back();
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i].empty())
+      throw input_error(source + ": line " + std::to_string(i + 1) + ": the class name is empty");
+  if (names.empty()) throw input_error(source + ": no class names");
+  return names;
+}
+
+/// Where a YOLO ground truth comes from.
+struct yolo_source {
+  std::string labels;   // the directory of <stem>.txt files
+  std::string classes;  // the class list
+  std::string sizes;    // the image-size table (file_name, width, height)
+};
+
+/// Image sizes by stem, from a size table.
+[[nodiscard]] inline std::map<std::string, std::pair<std::string, std::pair<double, double>>> yolo_sizes(
+    const attribute_table& t) {
+  const std::size_t fc = t.column("file_name"), wc = t.column("width"), hc = t.column("height");
+  for (const auto& [c, name] : {std::pair{fc, "file_name"}, {wc, "width"}, {hc, "height"}})
+    if (c == t.columns.size())
+      throw input_error(t.source + ": no column " + name + " (file_name, width, height)");
+  std::map<std::string, std::pair<std::string, std::pair<double, double>>> out;
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    const auto& row = t.rows[r];
+    if (row[fc].empty()) throw input_error(t.where(r, fc) + ": the file name is empty");
+    double wh[2];
+    for (int k = 0; k < 2; ++k) {
+      const std::size_t c = k ? hc : wc;
+      if (!detail::parse_full_double(row[c], wh[k]) || !(wh[k] > 0))
+        throw input_error(t.where(r, c) + ": '" + row[c] + "' is not a positive number");
+    }
+    if (!out.emplace(detail::stem_of(row[fc]), std::pair{row[fc], std::pair{wh[0], wh[1]}}).second)
+      throw input_error(t.where(r, fc) + ": '" + row[fc] + "' has a size already");
+  }
+  return out;
+}
+
+/// The *.txt files of a directory, by stem, sorted.
+[[nodiscard]] inline std::map<std::string, std::string> yolo_files(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw input_error(dir + ": not a directory of YOLO label files");
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (!e.is_regular_file() || e.path().extension() != ".txt") continue;
+    files.emplace(e.path().stem().string(), e.path().string());
+  }
+  if (ec) throw input_error(dir + ": cannot list the directory (" + ec.message() + ")");
+  return files;
+}
+
+/// Reads a YOLO ground truth (see the file comment).
+[[nodiscard]] inline coco::ground_truth load_yolo_ground_truth(const yolo_source& src) {
+  if (src.classes.empty()) throw usage_error("YOLO labels need the class list (--classes FILE)");
+  if (src.sizes.empty()) throw usage_error("YOLO labels need the image sizes (--image-sizes FILE)");
+  const auto classes = parse_yolo_classes(detail::read_text_file(src.classes), src.classes);
+  const auto sizes = yolo_sizes(load_attribute_table(src.sizes));
+  const auto files = yolo_files(src.labels);
+  std::vector<std::string> stems;
+  for (const auto& [s, p] : files) stems.push_back(s);
+  for (const auto& [s, v] : sizes)
+    if (!files.count(s)) stems.push_back(s);
+  std::sort(stems.begin(), stems.end());
+  coco::ground_truth gt;
+  for (std::size_t c = 0; c < classes.size(); ++c)
+    gt.categories.push_back({static_cast<std::int64_t>(c + 1), classes[c]});
+  std::int64_t ann = 0;
+  for (std::size_t i = 0; i < stems.size(); ++i) {
+    const auto file = files.find(stems[i]);
+    const auto size = sizes.find(stems[i]);
+    if (size == sizes.end())
+      throw input_error(file->second + ": no size for image '" + stems[i] + "' in " + src.sizes +
+                        " (YOLO boxes are divided by the image size)");
+    coco::image_info im;
+    im.id = static_cast<std::int64_t>(i + 1);
+    im.file_name = size->second.first;
+    im.width = size->second.second.first;
+    im.height = size->second.second.second;
+    gt.images.push_back(im);
+    if (file == files.end()) continue;
+    for (const auto& b :
+         parse_yolo_lines(detail::read_text_file(file->second), file->second, classes.size(), false)) {
+      const double bw = b.w * im.width, bh = b.h * im.height;
+      gt.add(++ann, im.id, b.cls + 1, b.cx * im.width - bw / 2, b.cy * im.height - bh / 2, bw, bh, bw * bh,
+             false);
+    }
+  }
+  return gt;
+}
+
+/// Reads YOLO predictions ("class cx cy w h score" per line, one file per image stem) against a ground truth
+/// whose images have file names (their stems name the files) and sizes.
+[[nodiscard]] inline coco::detection_set load_yolo_results(const std::string& dir,
+                                                           const coco::ground_truth& gt) {
+  std::map<std::string, const coco::image_info*> by_stem;
+  for (const auto& im : gt.images) by_stem.emplace(detail::stem_of(im.file_name), &im);
+  coco::detection_set dt;
+  for (const auto& [stem, path] : yolo_files(dir)) {
+    const auto it = by_stem.find(stem);
+    if (it == by_stem.end() || it->second->file_name.empty())
+      throw input_error(path + ": the ground truth has no image '" + stem + "'");
+    const auto& im = *it->second;
+    if (!(im.width > 0 && im.height > 0))
+      throw input_error(path + ": image '" + stem + "' has no size in the ground truth");
+    for (const auto& b : parse_yolo_lines(detail::read_text_file(path), path, gt.categories.size(), true)) {
+      const double bw = b.w * im.width, bh = b.h * im.height;
+      dt.add(im.id, gt.categories[static_cast<std::size_t>(b.cls)].id, b.cx * im.width - bw / 2,
+             b.cy * im.height - bh / 2, bw, bh, b.score);
+    }
+  }
+  return dt;
+}
+
+}  // namespace stratum::io
