@@ -168,6 +168,9 @@ def same(a, b):
 
 
 def main():
+    if len(sys.argv) < 3 or (sys.argv[1] == "--same" and len(sys.argv) < 4):
+        print("usage: evidence_check.py PACK_DIR SCHEMA.json [--self-test] | --same PACK_A PACK_B", file=sys.stderr)
+        return 2
     if sys.argv[1] == "--same":
         return same(sys.argv[2], sys.argv[3])
     d, schema = sys.argv[1], sys.argv[2]

@@ -22,6 +22,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -810,13 +811,26 @@ class stage_progress {
   void end() {
     if (!on_ || what_.empty()) return;
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-    std::fprintf(stderr, "stratum: %s: done in %.1f s\n", what_.c_str(), s);
+    std::fprintf(stderr, "%sstratum: %s: done in %.1f s\n", counted_ ? "\n" : "", what_.c_str(), s);
     what_.clear();
+    counted_ = false;
+  }
+  /// A counter of the stage's replicates, "stratum: <stage>: 37/200" rewritten in place at most five times a
+  /// second (called from one worker thread while this thread waits); empty when stderr is not a terminal.
+  std::function<void(std::size_t)> counter(std::size_t total) {
+    if (!on_) return {};
+    return [this, total, last = std::chrono::steady_clock::time_point{}](std::size_t n) mutable {
+      const auto now = std::chrono::steady_clock::now();
+      if (n < total && now - last < std::chrono::milliseconds(200)) return;
+      last = now;
+      std::fprintf(stderr, "\rstratum: %s: %zu/%zu", what_.c_str(), n, total);
+      counted_ = true;
+    };
   }
   ~stage_progress() { end(); }
 
  private:
-  bool on_;
+  bool on_, counted_ = false;
   std::string what_;
   std::chrono::steady_clock::time_point t0_;
 };
@@ -955,7 +969,7 @@ audit_run run_audit_command(const std::vector<std::string>& args, const audit_de
   if (o.bootstrap > 0) {
     progress.start("image bootstrap: " + std::to_string(o.bootstrap) + " replicates of " +
                    std::to_string(res.p->img_ids.size()) + " images");
-    bs = audit::bootstrap(res, {o.bootstrap, o.seed, ao.conf, o.threads});
+    bs = audit::bootstrap(res, {o.bootstrap, o.seed, ao.conf, o.threads, progress.counter(o.bootstrap)});
     progress.start("curves and errors");
   }
   auto& curves = run.curves;
@@ -972,7 +986,8 @@ audit_run run_audit_command(const std::vector<std::string>& args, const audit_de
     for (const auto& op : res.points) {
       cal.push_back(audit::calibrate(res, op, co));
       if (o.bootstrap > 0)
-        audit::bootstrap_calibration(res, op, cal.back(), {o.bootstrap, o.seed, ao.conf, o.threads});
+        audit::bootstrap_calibration(
+            res, op, cal.back(), {o.bootstrap, o.seed, ao.conf, o.threads, progress.counter(o.bootstrap)});
     }
   return run;
 }

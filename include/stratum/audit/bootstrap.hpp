@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -265,6 +266,7 @@ inline constexpr double max_bootstrap_bytes = 4e9;
     for (auto& v : values)
       for (auto& q : v) q.resize(B);
     const unsigned threads = std::min<unsigned>(coco::resolve_threads(o.threads), static_cast<unsigned>(B));
+    std::atomic<std::size_t> done{0};
     stratum::detail::run_workers(threads, [&](unsigned t) {
       std::vector<operating_point_counts> c;
       for (std::size_t b = t; b < B; b += threads) {
@@ -279,8 +281,10 @@ inline constexpr double max_bootstrap_bytes = 4e9;
             const auto v = rate_values(kk == 0 ? c[s].all : c[s].per_category[kk - 1]);
             for (std::size_t q = 0; q < n_rates; ++q) values[s * (K + 1) + kk][q][b] = v[q];
           }
+        stratum::detail::count_done(o.progress, done, t);
       }
     });
+    if (o.progress) o.progress(B);
     operating_point_bootstrap pb;
     auto block = [&](std::size_t s, const operating_point_counts& point) {
       counts_bootstrap cb;

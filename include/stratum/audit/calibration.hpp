@@ -41,6 +41,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -745,6 +746,7 @@ inline void bootstrap_calibration(const audit_result& r, const operating_point& 
   // values[((set * 2 + scope) * E + estimator) * B + b]
   std::vector<double> values(sets * 2 * E * B);
   const unsigned threads = std::min<unsigned>(coco::resolve_threads(bo.threads), static_cast<unsigned>(B));
+  std::atomic<std::size_t> done{0};
   stratum::detail::run_workers(threads, [&](unsigned t) {
     std::vector<calibration_scopes> slices;
     for (std::size_t b = t; b < B; b += threads) {
@@ -759,8 +761,10 @@ inline void bootstrap_calibration(const audit_result& r, const operating_point& 
       put(0, all.all);
       for (std::size_t k = 0; k < in.K; ++k) put(1 + k, all.per_category[k]);
       for (std::size_t s = 0; s < in.S; ++s) put(1 + in.K + s, slices[s]);
+      stratum::detail::count_done(bo.progress, done, t);
     }
   });
+  if (bo.progress) bo.progress(B);
   auto fill = [&](std::size_t set, calibration_scopes& sc) {
     for (std::size_t scope = 0; scope < 2; ++scope) {
       auto& sum = scope ? sc.evaluated : sc.above;

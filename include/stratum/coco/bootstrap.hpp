@@ -13,6 +13,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <thread>
@@ -70,11 +71,14 @@ struct gt_presence {
 /// How to bootstrap: `replicates` image-level replicates drawn with `seed` (the same seed gives the same
 /// replicates on any machine and split), spread over `threads` workers (0 = all hardware threads; the result
 /// does not depend on it), intervals at confidence `conf` (the level is read, as scipy.stats.bootstrap does).
+/// `progress`, when set, is called by one worker with the replicates finished so far (the audit's and the
+/// calibration's bootstrap call it; a progress display, it does not change the result).
 struct bootstrap_options {
   std::size_t replicates = 1000;
   std::uint64_t seed = 0;
   confidence conf{};
   unsigned threads = 1;
+  std::function<void(std::size_t done)> progress{};
 };
 
 struct bootstrap_result {

@@ -1,7 +1,10 @@
 // Running a fixed number of workers.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <exception>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -35,6 +38,14 @@ void run_workers(unsigned threads, Work&& work) {
   for (auto& th : pool) th.join();
   for (const auto& e : errors)
     if (e) std::rethrow_exception(e);
+}
+
+/// Counts one finished unit of work (a bootstrap replicate); worker 0 calls `progress`, when set, with the
+/// number finished so far by all workers.
+inline void count_done(const std::function<void(std::size_t)>& progress, std::atomic<std::size_t>& done,
+                       unsigned worker) {
+  const std::size_t n = done.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (progress && worker == 0) progress(n);
 }
 
 }  // namespace stratum::detail
