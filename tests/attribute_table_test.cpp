@@ -8,20 +8,14 @@
 
 #include <stratum/io/attribute_table.hpp>
 
+#include "error_of.hpp"
+
 using namespace stratum;
 using io::parse_attribute_csv;
 using io::parse_attribute_jsonl;
+using stratum::test::error_of;
 
 namespace {
-
-std::string error_of(auto&& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 bool has(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;

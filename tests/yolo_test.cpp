@@ -1,5 +1,5 @@
 // YOLO text labels (io/yolo.hpp): the line reader's conventions (blank lines, CRLF, tabs, no final line end,
-// the score column) and its refusals, the class list, and the box each line becomes. The real BDD100K files
+// the score column) and its refusals, and the class list. The boxes, on the real BDD100K files,
 // are checked against gt_coco.json and pycocotools by tests/yolo_check.py.
 #include <doctest/doctest.h>
 
@@ -7,18 +7,10 @@
 
 #include <stratum/io/yolo.hpp>
 
-using namespace stratum;
+#include "error_of.hpp"
 
-namespace {
-std::string error_of(auto&& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-}  // namespace
+using namespace stratum;
+using stratum::test::error_of;
 
 TEST_CASE("YOLO lines: fields split on spaces and tabs, blank lines and CRLF, with and without a score") {
   const auto b = io::parse_yolo_lines("0 0.5 0.25 0.1 0.2\r\n\n  \t\n9\t1 0 1e-1 0.5", "a.txt", 10, false);

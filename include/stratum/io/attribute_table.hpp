@@ -61,6 +61,44 @@ struct attribute_table {
 
 namespace detail {
 
+/// Calls fn(line_number, line) for each line of `text` (1-based; a CR before the LF removed; the last line
+/// needs no line end).
+template <class Fn>
+void for_each_line(std::string_view text, Fn&& fn) {
+  std::size_t pos = 0, line = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view l = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    fn(++line, l);
+  }
+}
+
+/// The whole content of a file; input_error naming it when it cannot be read.
+inline std::string read_text_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw input_error(path + ": cannot read file");
+  std::string text;
+  char buf[65536];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  const bool bad = std::ferror(f) != 0;
+  std::fclose(f);
+  if (bad) throw input_error(path + ": read error");
+  return text;
+}
+
+/// The file name without its last extension (the one after the last '/' or '\\', not a leading dot).
+inline std::string stem_of(std::string_view name) {
+  const auto dot = name.rfind('.');
+  const auto slash = name.find_last_of("/\\");
+  if (dot == std::string_view::npos || dot == 0 || (slash != std::string_view::npos && dot <= slash + 1))
+    return std::string(name);
+  return std::string(name.substr(0, dot));
+}
+
 inline void check_columns(attribute_table& t) {
   if (t.columns.empty()) throw input_error(t.source + ": no columns (the first line is the header)");
   for (std::size_t c = 0; c < t.columns.size(); ++c) {
@@ -162,15 +200,8 @@ inline void check_columns(attribute_table& t) {
   attribute_table t;
   t.source = source;
   simdjson::dom::parser parser;
-  std::size_t pos = 0, line = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view l = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line;
-    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
-    if (l.find_first_not_of(" \t") == std::string_view::npos) continue;
+  detail::for_each_line(text, [&](std::size_t line, std::string_view l) {
+    if (l.find_first_not_of(" \t") == std::string_view::npos) return;
     const std::string at = source + ": line " + std::to_string(line);
     simdjson::dom::element doc;
     if (auto err = parser.parse(l.data(), l.size()).get(doc); err)
@@ -220,7 +251,7 @@ inline void check_columns(attribute_table& t) {
     }
     t.rows.push_back(std::move(row));
     t.line.push_back(line);
-  }
+  });
   if (t.columns.empty()) throw input_error(source + ": empty table (no object with a key)");
   return t;
 }
@@ -228,17 +259,7 @@ inline void check_columns(attribute_table& t) {
 /// Reads a table: JSONL when the name ends in .jsonl, .ndjson or .json, CSV when it ends in .csv; otherwise
 /// JSONL when the first character that is not white space is '{', else CSV.
 [[nodiscard]] inline attribute_table load_attribute_table(const std::string& path) {
-  std::string text;
-  {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) throw input_error(path + ": cannot read file");
-    char buf[65536];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-    const bool bad = std::ferror(f) != 0;
-    std::fclose(f);
-    if (bad) throw input_error(path + ": read error");
-  }
+  const std::string text = detail::read_text_file(path);
   auto ends = [&](std::string_view s) {
     return path.size() >= s.size() && path.compare(path.size() - s.size(), s.size(), s) == 0;
   };
@@ -412,7 +433,7 @@ class attribute_joiner {
           throw input_error(t_.where(r, key_col_) + ": '" + k + "' is not an integer image id");
       }
       if (o_.key == attribute_join_options::key_kind::file_name) {
-        const auto [st, fresh_stem] = by_stem_.emplace(stem(k), r);
+        const auto [st, fresh_stem] = by_stem_.emplace(detail::stem_of(k), r);
         if (!fresh_stem && st->second != kAmbiguous && t_.rows[st->second][key_col_] != k)
           st->second = kAmbiguous;
       }
@@ -458,7 +479,7 @@ class attribute_joiner {
         throw input_error(where + ": no file_name, and the table " + t_.source + " is keyed by file name");
       // exactly; else the table without the extension; else the image without it
       auto it = by_key_.find(*file_name);
-      if (it == by_key_.end()) it = by_key_.find(stem(*file_name));
+      if (it == by_key_.end()) it = by_key_.find(detail::stem_of(*file_name));
       if (it != by_key_.end()) {
         r = it->second;
       } else if (const auto st = by_stem_.find(*file_name); st != by_stem_.end()) {
@@ -520,14 +541,6 @@ class attribute_joiner {
   }
 
  private:
-  static std::string stem(std::string_view name) {
-    const auto slash = name.find_last_of("/\\");
-    const auto dot = name.rfind('.');
-    if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash) || dot == 0 ||
-        (slash != std::string_view::npos && dot == slash + 1))
-      return std::string(name);
-    return std::string(name.substr(0, dot));
-  }
   /// Ids compare as numbers ("007" is 7); file names as written.
   std::string normal_key(const std::string& k) const {
     if (o_.key == attribute_join_options::key_kind::file_name) return k;

@@ -34,19 +34,6 @@ namespace stratum::io {
 
 namespace detail {
 
-inline std::string read_text_file(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw input_error(path + ": cannot read file");
-  std::string text;
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  const bool bad = std::ferror(f) != 0;
-  std::fclose(f);
-  if (bad) throw input_error(path + ": read error");
-  return text;
-}
-
 /// Splits on spaces and tabs.
 inline std::vector<std::string_view> fields_of(std::string_view line) {
   std::vector<std::string_view> out;
@@ -58,15 +45,6 @@ inline std::vector<std::string_view> fields_of(std::string_view line) {
     if (i > b) out.push_back(line.substr(b, i - b));
   }
   return out;
-}
-
-/// The file name without its last extension.
-inline std::string stem_of(std::string_view name) {
-  const auto dot = name.rfind('.');
-  const auto slash = name.find_last_of("/\\");
-  if (dot == std::string_view::npos || dot == 0 || (slash != std::string_view::npos && dot <= slash + 1))
-    return std::string(name);
-  return std::string(name.substr(0, dot));
 }
 
 }  // namespace detail
@@ -82,18 +60,11 @@ struct yolo_box {
 [[nodiscard]] inline std::vector<yolo_box> parse_yolo_lines(std::string_view text, const std::string& source,
                                                             std::size_t classes, bool scored) {
   std::vector<yolo_box> out;
-  std::size_t pos = 0, line = 0;
   const std::size_t want = scored ? 6 : 5;
   static const char* const names[] = {"class", "cx", "cy", "w", "h", "score"};
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view l = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line;
-    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+  detail::for_each_line(text, [&](std::size_t line, std::string_view l) {
     const auto f = detail::fields_of(l);
-    if (f.empty()) continue;
+    if (f.empty()) return;
     const std::string at = source + ": line " + std::to_string(line);
     if (f.size() != want)
       throw input_error(at + ": " + std::to_string(f.size()) + " fields, expected " + std::to_string(want) +
@@ -113,7 +84,7 @@ struct yolo_box {
                           " is outside [0, 1] (YOLO coordinates are divided by the image size)");
     }
     out.push_back(b);
-  }
+  });
   return out;
 }
 
@@ -121,16 +92,7 @@ struct yolo_box {
 [[nodiscard]] inline std::vector<std::string> parse_yolo_classes(std::string_view text,
                                                                  const std::string& source) {
   std::vector<std::string> names;
-  std::size_t pos = 0, line = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view l = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line;
-    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
-    names.emplace_back(l);
-  }
+  detail::for_each_line(text, [&](std::size_t, std::string_view l) { names.emplace_back(l); });
   while (!names.empty() && names.back().empty()) names.pop_back();
   for (std::size_t i = 0; i < names.size(); ++i)
     if (names[i].empty())
