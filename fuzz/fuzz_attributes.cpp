@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include <stratum/io/attribute_table.hpp>
+#include <stratum/io/image_size.hpp>
 #include <stratum/io/yolo.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -24,6 +25,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     gt.images.push_back(im);
   }
   static const auto bins = stratum::io::parse_attribute_bins("sun=-1,0,0.6,1:low,mid,high");
+  if ((mode & 0x18) == 0x10) {  // an image file's header (bit 0: the bytes are the whole file)
+    bool more = false;
+    try {
+      const auto d = stratum::io::detail::image_dims_of(data + 1, size - 1, (mode & 1) != 0, "i", more);
+      if (!more && (d.width == 0 || d.height == 0)) __builtin_trap();  // a size is never zero
+    } catch (const stratum::input_error&) {
+    }
+    return 0;
+  }
   if (mode & 8) {  // YOLO label or prediction lines, and a class list
     try {
       (void)stratum::io::parse_yolo_lines(text, "a.txt", 1 + (mode >> 4), (mode & 1) != 0);

@@ -9,6 +9,7 @@ pkgs+=(python3-mpmath)   # tests/oracles/{proportion,two_proportions,sample_size
 pkgs+=(clang libclang-rt-14-dev)  # scripts/fuzz.sh: libFuzzer targets (fuzz/)
 pkgs+=(clang-format)     # tests/format.cmake: the sources follow .clang-format
 pkgs+=(python3-jsonschema chromium)  # tests/evidence.cmake: the pack against its schema; the page in a browser
+pkgs+=(python3-pil)      # tests/image_size_check.py: image sizes from headers against Pillow
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -12,3 +12,10 @@ if(TARGET stratum_cli)
            COMMAND ${STRATUM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/yolo_check.py $<TARGET_FILE:stratum_cli>
                    ${STRATUM_SHARED_DIR} ${CMAKE_CURRENT_BINARY_DIR}/yolo_labels)
 endif()
+# Image sizes from file headers (tests/image_size_check.py, --images): PNG, JPEG, GIF, BMP and WebP files
+# written by Pillow, their sizes as Pillow reads them.
+if(TARGET stratum_cli)
+  add_test(NAME image_sizes
+           COMMAND ${STRATUM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/image_size_check.py $<TARGET_FILE:stratum_cli>
+                   ${CMAKE_CURRENT_BINARY_DIR}/image_sizes)
+endif()

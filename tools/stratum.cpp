@@ -200,6 +200,8 @@ const char* const kUsage =
     "  --image-sizes FILE    (YOLO labels) a table file_name,width,height (CSV or JSONL); YOLO boxes are\n"
     "                        divided by the image size. A DT directory holds YOLO predictions\n"
     "                        (class cx cy w h score)\n"
+    "  --images DIR          (YOLO labels, instead of --image-sizes) the images: each size is read from\n"
+    "                        its file's header (PNG, JPEG, GIF, BMP, WebP; no pixels decoded)\n"
     "  --bin KEY=E0,E1,...[:NAME,...]  slice a numeric attribute into ranges [E0,E1), ..., [En-1,En] (named\n"
     "                        by their edges, or by the names given); a value outside them is an error\n"
     "  --threads N           worker threads (default: all cores); results do not depend on N\n"
@@ -342,20 +344,20 @@ struct attribute_args {
   std::string key_option;  // as given, for messages
   bool missing_given = false;
   std::vector<io::attribute_bins> bins;
-  std::string classes_file, sizes_file;  // YOLO labels: --classes, --image-sizes
+  std::string classes_file, sizes_file, images_dir;  // YOLO labels: --classes, --image-sizes, --images
 };
 
 /// Reads one attribute-table option at args[i] (and its value); false when args[i] is none of them.
 bool parse_attribute_option(const std::vector<std::string>& args, std::size_t& i, attribute_args& a) {
   const auto& opt = args[i];
   if (opt != "--attributes" && opt != "--attributes-key" && opt != "--attributes-missing" && opt != "--bin" &&
-      opt != "--classes" && opt != "--image-sizes")
+      opt != "--classes" && opt != "--image-sizes" && opt != "--images")
     return false;
   if (i + 1 >= args.size()) usage_fail(opt + " needs a value");
   const std::string& v = args[++i];
-  if (opt == "--classes" || opt == "--image-sizes") {
+  if (opt == "--classes" || opt == "--image-sizes" || opt == "--images") {
     if (v.empty()) usage_fail(opt + " needs a non-empty path");
-    (opt == "--classes" ? a.classes_file : a.sizes_file) = v;
+    (opt == "--classes" ? a.classes_file : opt == "--images" ? a.images_dir : a.sizes_file) = v;
   } else if (opt == "--attributes") {
     if (v.empty()) usage_fail("--attributes needs a non-empty path");
     a.file = v;
@@ -411,10 +413,12 @@ bool is_directory(const std::string& path) {
 /// A ground truth (a COCO file, or a directory of YOLO labels with --classes and --image-sizes) with the
 /// attribute table joined to its images and the --bin ranges applied.
 coco::ground_truth load_ground_truth(const std::string& path, const attribute_args& a) {
-  if (!is_directory(path) && (!a.classes_file.empty() || !a.sizes_file.empty()))
-    usage_fail("--classes and --image-sizes go with a directory of YOLO labels, and " + path + " is a file");
-  auto gt = is_directory(path) ? io::load_yolo_ground_truth({path, a.classes_file, a.sizes_file})
-                               : io::load_coco_ground_truth(path);
+  if (!is_directory(path) && (!a.classes_file.empty() || !a.sizes_file.empty() || !a.images_dir.empty()))
+    usage_fail("--classes, --image-sizes and --images go with a directory of YOLO labels, and " + path +
+               " is a file");
+  auto gt = is_directory(path)
+                ? io::load_yolo_ground_truth({path, a.classes_file, a.sizes_file, a.images_dir})
+                : io::load_coco_ground_truth(path);
   if (auto j = attribute_joiner_of(a)) {
     io::join_attributes(gt, *j, path);
     print_join_report(*j);
@@ -1183,6 +1187,7 @@ int cmd_baseline_freeze(const std::vector<std::string>& args) {
     if (!o.attrs.file.empty()) inputs.push_back(input_of("attributes", o.attrs.file));
     if (!o.attrs.classes_file.empty()) inputs.push_back(input_of("classes", o.attrs.classes_file));
     if (!o.attrs.sizes_file.empty()) inputs.push_back(input_of("image sizes", o.attrs.sizes_file));
+    if (!o.attrs.images_dir.empty()) inputs.push_back(input_of("images", o.attrs.images_dir));
     const auto gt = load_ground_truth(o.positional[0], o.attrs);
     const auto dt = load_results(o.positional[1], gt);
     au.emplace(gt.categories, o.p);
@@ -1611,6 +1616,7 @@ int cmd_report(const std::vector<std::string>& args, const std::string& command_
   if (!run.o.attrs.file.empty()) in.inputs.push_back(input_of("attributes", run.o.attrs.file));
   if (!run.o.attrs.classes_file.empty()) in.inputs.push_back(input_of("classes", run.o.attrs.classes_file));
   if (!run.o.attrs.sizes_file.empty()) in.inputs.push_back(input_of("image sizes", run.o.attrs.sizes_file));
+  if (!run.o.attrs.images_dir.empty()) in.inputs.push_back(input_of("images", run.o.attrs.images_dir));
   in.criteria_file = input_of("criteria", criteria_path);
   in.command_line = command_line;
   std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));

@@ -8,6 +8,8 @@
 // becomes the box [cx*W - w*W/2, cy*H - h*H/2, w*W, h*H] with area (w*W)*(h*H), annotation ids 1, 2, ... in
 // image and line order, never crowd. The size table (CSV or JSONL, io/attribute_table.hpp) has columns
 // file_name, width and height; its file_name (matched to a label file by stem) becomes the image's file_name.
+// Instead of the table, a directory of the images gives the sizes from their headers (io/image_size.hpp), and
+// the image's file name.
 // Predictions (load_yolo_results) name their image by the label file's stem.
 //
 // Refused, with the file, the line and the field: a line without 5 (or, for predictions, 6) fields, a class
@@ -29,6 +31,7 @@
 #include "../coco/dataset.hpp"
 #include "../core/error.hpp"
 #include "attribute_table.hpp"
+#include "image_size.hpp"
 
 namespace stratum::io {
 
@@ -105,7 +108,8 @@ struct yolo_box {
 struct yolo_source {
   std::string labels;   // the directory of <stem>.txt files
   std::string classes;  // the class list
-  std::string sizes;    // the image-size table (file_name, width, height)
+  std::string sizes;    // the image-size table (file_name, width, height), or
+  std::string images;   // a directory of the images, whose headers give the sizes
 };
 
 /// Image sizes by stem, from a size table.
@@ -131,6 +135,32 @@ struct yolo_source {
   return out;
 }
 
+/// Image sizes by stem, from the headers of the images (.jpg, .jpeg, .png, .bmp, .gif, .webp, any case) in a
+/// directory.
+[[nodiscard]] inline std::map<std::string, std::pair<std::string, std::pair<double, double>>>
+yolo_sizes_of_images(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw input_error(dir + ": not a directory of images");
+  std::map<std::string, std::pair<std::string, std::pair<double, double>>> out;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (!e.is_regular_file()) continue;
+    std::string ext = e.path().extension().string();
+    for (auto& ch : ext) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+    if (ext != ".jpg" && ext != ".jpeg" && ext != ".png" && ext != ".bmp" && ext != ".gif" && ext != ".webp")
+      continue;
+    const auto size = read_image_size(e.path().string());
+    const auto name = e.path().filename().string();
+    const auto [it, fresh] = out.emplace(e.path().stem().string(),
+                                         std::pair{name, std::pair{double(size.width), double(size.height)}});
+    if (!fresh)
+      throw input_error(e.path().string() + ": another image has the stem '" + it->first + "' (" +
+                        it->second.first + "): which one the labels describe is unknown");
+  }
+  if (ec) throw input_error(dir + ": cannot list the directory (" + ec.message() + ")");
+  return out;
+}
+
 /// The *.txt files of a directory, by stem, sorted.
 [[nodiscard]] inline std::map<std::string, std::string> yolo_files(const std::string& dir) {
   namespace fs = std::filesystem;
@@ -148,9 +178,12 @@ struct yolo_source {
 /// Reads a YOLO ground truth (see the file comment).
 [[nodiscard]] inline coco::ground_truth load_yolo_ground_truth(const yolo_source& src) {
   if (src.classes.empty()) throw usage_error("YOLO labels need the class list (--classes FILE)");
-  if (src.sizes.empty()) throw usage_error("YOLO labels need the image sizes (--image-sizes FILE)");
+  if (src.sizes.empty() == src.images.empty())
+    throw usage_error("YOLO labels need the image sizes: --image-sizes FILE or --images DIR (one of them)");
   const auto classes = parse_yolo_classes(detail::read_text_file(src.classes), src.classes);
-  const auto sizes = yolo_sizes(load_attribute_table(src.sizes));
+  const auto sizes =
+      src.images.empty() ? yolo_sizes(load_attribute_table(src.sizes)) : yolo_sizes_of_images(src.images);
+  const std::string& size_source = src.images.empty() ? src.sizes : src.images;
   const auto files = yolo_files(src.labels);
   std::vector<std::string> stems;
   for (const auto& [s, p] : files) stems.push_back(s);
@@ -165,7 +198,7 @@ struct yolo_source {
     const auto file = files.find(stems[i]);
     const auto size = sizes.find(stems[i]);
     if (size == sizes.end())
-      throw input_error(file->second + ": no size for image '" + stems[i] + "' in " + src.sizes +
+      throw input_error(file->second + ": no size for image '" + stems[i] + "' in " + size_source +
                         " (YOLO boxes are divided by the image size)");
     coco::image_info im;
     im.id = static_cast<std::int64_t>(i + 1);
