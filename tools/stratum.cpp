@@ -337,12 +337,12 @@ void print_summary(const coco::binned_evaluation& ev, std::FILE* out) {
   }
 }
 
-/// A scene-attribute table joined to the ground truth or the frames (--attributes and its options).
+/// How the ground truth is read beyond the file itself: a scene-attribute table joined to its images or the
+/// frames (--attributes and its options), --bin ranges, and a YOLO folder's class list and sizes.
 struct attribute_args {
   std::string file;
   io::attribute_join_options join;
-  std::string key_option;  // as given, for messages
-  bool missing_given = false;
+  bool key_given = false, missing_given = false;
   std::vector<io::attribute_bins> bins;
   std::string classes_file, sizes_file, images_dir;  // YOLO labels: --classes, --image-sizes, --images
 };
@@ -374,7 +374,7 @@ bool parse_attribute_option(const std::vector<std::string>& args, std::size_t& i
     a.join.column = eq == std::string::npos ? "" : v.substr(eq + 1);
     if (eq != std::string::npos && a.join.column.empty())
       usage_fail("--attributes-key " + v + ": the column is empty");
-    a.key_option = v;
+    a.key_given = true;
   } else if (opt == "--attributes-missing") {
     if (v != "error" && v != "skip")
       usage_fail("--attributes-missing: expected error or skip, got '" + v + "'");
@@ -390,7 +390,7 @@ bool parse_attribute_option(const std::vector<std::string>& args, std::size_t& i
 }
 
 void check_attribute_args(const attribute_args& a) {
-  if (a.file.empty() && !a.key_option.empty()) usage_fail("--attributes-key needs --attributes FILE");
+  if (a.file.empty() && a.key_given) usage_fail("--attributes-key needs --attributes FILE");
   if (a.file.empty() && a.missing_given) usage_fail("--attributes-missing needs --attributes FILE");
 }
 
@@ -644,6 +644,8 @@ class frame_source {
       : reader_(std::move(reader)), bins_(a.bins), report_(report) {
     if (!a.file.empty() && a.join.key != io::attribute_join_options::key_kind::id)
       usage_fail("--attributes-key: the frames of a stream carry no file name; key the table by id");
+    if (!a.classes_file.empty() || !a.sizes_file.empty() || !a.images_dir.empty())
+      usage_fail("--classes, --image-sizes and --images go with a directory of YOLO labels, not a stream");
     joiner_ = attribute_joiner_of(a);
   }
   bool next(coco::frame& f) {
