@@ -1,6 +1,7 @@
 // libFuzzer target: the JSON adapters (COCO ground truth, results against a fixed ground truth, parameters;
-// a production mix, validated against and applied to an audit of the fixed ground truth). The first byte
-// picks the reader. Every input must either parse or throw stratum::input_error: any other
+// a production mix, validated against and applied to an audit of the fixed ground truth; BDD100K/Scalabel
+// ground truth, written back and read again, and predictions; format recognition). The first byte picks the
+// reader. Every input must either parse or throw stratum::input_error: any other
 // exception, a crash, a hang or a sanitizer report is a finding.
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <stratum/audit/audit.hpp>
 #include <stratum/audit/production.hpp>
 #include <stratum/io/coco_json.hpp>
+#include <stratum/io/label_formats.hpp>
 #include <stratum/io/production_json.hpp>
 
 namespace {
@@ -31,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const simdjson::padded_string json(reinterpret_cast<const char*>(data + 1), size - 1);
   try {
-    switch (data[0] % 4) {
+    switch (data[0] % 8) {
       case 0: {
         const auto gt = stratum::io::parse_coco_ground_truth(json, "gt.json");
         (void)gt.size();
@@ -45,6 +47,33 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 2: {
         const auto p = stratum::io::parse_coco_params(json, "params.json");
         (void)p.iou_thrs.size();
+        break;
+      }
+      case 4: {  // Scalabel ground truth with its own categories or a class list; written back, read again
+        const auto gt = stratum::io::parse_scalabel_ground_truth(
+            json, "s.json",
+            (data[0] & 8) ? std::vector<std::string>{"car", "person"} : std::vector<std::string>{});
+        std::string text;
+        stratum::io::append_scalabel(text, gt, nullptr);
+        const auto back = stratum::io::parse_scalabel_ground_truth(simdjson::padded_string(text), "rt.json");
+        if (back.size() != gt.size() || back.images.size() != gt.images.size() || back.crowd != gt.crowd ||
+            back.category_id != gt.category_id || back.x != gt.x || back.y != gt.y)
+          __builtin_trap();  // what the writer writes reads back
+        break;
+      }
+      case 5: {
+        static const auto sgt = stratum::io::parse_scalabel_ground_truth(
+            simdjson::padded_string(std::string(
+                R"([{"name": "a.jpg", "labels": [{"category": "car", "box2d": {"x1": 1, "y1": 2, "x2": 3, "y2": 4}}]},)"
+                R"({"name": "b", "url": "u/b"}])")),
+            "gt.json", {"car", "person"});
+        const auto dt = stratum::io::parse_scalabel_results(json, "p.json", sgt);
+        (void)dt.size();
+        break;
+      }
+      case 6: {
+        (void)stratum::io::detect_json_format(std::string_view(json.data(), json.size()), "f.json",
+                                              (data[0] & 8) != 0);
         break;
       }
       default: {

@@ -19,3 +19,11 @@ if(TARGET stratum_cli)
            COMMAND ${STRATUM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/image_size_check.py $<TARGET_FILE:stratum_cli>
                    ${CMAKE_CURRENT_BINARY_DIR}/image_sizes)
 endif()
+# BDD100K / Scalabel JSON (tests/scalabel_check.py): the 200 BDD100K images written in their own label format
+# read into gt_coco.json's ground truth, and pycocotools' reference slices reproduced from the frame attributes,
+# with COCO results and with Scalabel predictions; format recognition and refusals.
+if(TARGET stratum_cli)
+  add_test(NAME scalabel_labels
+           COMMAND ${STRATUM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scalabel_check.py $<TARGET_FILE:stratum_cli>
+                   ${STRATUM_SHARED_DIR} ${CMAKE_CURRENT_BINARY_DIR}/scalabel_labels)
+endif()

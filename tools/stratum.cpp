@@ -53,6 +53,7 @@
 #include <stratum/io/coco_json.hpp>
 #include <stratum/io/criteria_json.hpp>
 #include <stratum/io/jsonl.hpp>
+#include <stratum/io/label_formats.hpp>
 #include <stratum/io/production_json.hpp>
 #include <stratum/io/yolo.hpp>
 #include <stratum/report/audit_json.hpp>
@@ -195,8 +196,13 @@ const char* const kUsage =
     "  --attributes-missing error|skip  images without a row, rows naming no image and repeated rows are\n"
     "                        an error (default) or counted and reported (skip: such images are in no slice\n"
     "                        of the table's columns)\n"
-    "  --classes FILE        (GT given as a directory of YOLO labels) the class names, one per line, in\n"
-    "                        index order; category i + 1 is line i + 1 (docs/adapters.md)\n"
+    "  --format F            the ground truth's format: coco, yolo (a directory of label files),\n"
+    "                        scalabel (BDD100K/Scalabel JSON) or auto (default: a directory is YOLO, a\n"
+    "                        JSON file is recognised from its keys); detections are recognised the same\n"
+    "                        way (COCO results, Scalabel frames with scores, a YOLO directory)\n"
+    "  --classes FILE        (YOLO or Scalabel labels) the class names, one per line, in index order;\n"
+    "                        category i + 1 is line i + 1; for Scalabel instead of config.categories\n"
+    "                        (docs/adapters.md)\n"
     "  --image-sizes FILE    (YOLO labels) a table file_name,width,height (CSV or JSONL); YOLO boxes are\n"
     "                        divided by the image size. A DT directory holds YOLO predictions\n"
     "                        (class cx cy w h score)\n"
@@ -344,18 +350,24 @@ struct attribute_args {
   io::attribute_join_options join;
   bool key_given = false, missing_given = false;
   std::vector<io::attribute_bins> bins;
-  std::string classes_file, sizes_file, images_dir;  // YOLO labels: --classes, --image-sizes, --images
+  std::string classes_file, sizes_file, images_dir;       // YOLO labels: --classes, --image-sizes, --images
+  io::label_format format = io::label_format::automatic;  // --format
+  bool format_given = false;
 };
 
 /// Reads one attribute-table option at args[i] (and its value); false when args[i] is none of them.
 bool parse_attribute_option(const std::vector<std::string>& args, std::size_t& i, attribute_args& a) {
   const auto& opt = args[i];
   if (opt != "--attributes" && opt != "--attributes-key" && opt != "--attributes-missing" && opt != "--bin" &&
-      opt != "--classes" && opt != "--image-sizes" && opt != "--images")
+      opt != "--classes" && opt != "--image-sizes" && opt != "--images" && opt != "--format")
     return false;
   if (i + 1 >= args.size()) usage_fail(opt + " needs a value");
   const std::string& v = args[++i];
-  if (opt == "--classes" || opt == "--image-sizes" || opt == "--images") {
+  if (opt == "--format") {
+    if (a.format_given) usage_fail("--format given twice");
+    a.format = io::parse_label_format(v);
+    a.format_given = true;
+  } else if (opt == "--classes" || opt == "--image-sizes" || opt == "--images") {
     if (v.empty()) usage_fail(opt + " needs a non-empty path");
     (opt == "--classes" ? a.classes_file : opt == "--images" ? a.images_dir : a.sizes_file) = v;
   } else if (opt == "--attributes") {
@@ -410,15 +422,13 @@ bool is_directory(const std::string& path) {
   return std::filesystem::is_directory(path, ec);
 }
 
-/// A ground truth (a COCO file, or a directory of YOLO labels with --classes and --image-sizes) with the
-/// attribute table joined to its images and the --bin ranges applied.
+/// A ground truth (a COCO file, a directory of YOLO labels with --classes and --image-sizes, or a Scalabel
+/// file) with the attribute table joined to its images and the --bin ranges applied.
 coco::ground_truth load_ground_truth(const std::string& path, const attribute_args& a) {
-  if (!is_directory(path) && (!a.classes_file.empty() || !a.sizes_file.empty() || !a.images_dir.empty()))
-    usage_fail("--classes, --image-sizes and --images go with a directory of YOLO labels, and " + path +
-               " is a file");
-  auto gt = is_directory(path)
-                ? io::load_yolo_ground_truth({path, a.classes_file, a.sizes_file, a.images_dir})
-                : io::load_coco_ground_truth(path);
+  io::scalabel_report report;
+  io::label_format used{};
+  auto gt = io::load_labels(path, {a.format, a.classes_file, a.sizes_file, a.images_dir}, &report, &used);
+  if (used == io::label_format::scalabel) std::fprintf(stderr, "stratum: %s\n", report.summary(path).c_str());
   if (auto j = attribute_joiner_of(a)) {
     io::join_attributes(gt, *j, path);
     print_join_report(*j);
@@ -427,9 +437,10 @@ coco::ground_truth load_ground_truth(const std::string& path, const attribute_ar
   return gt;
 }
 
-/// Detections: a COCO results file, or a directory of YOLO prediction files (class cx cy w h score).
+/// Detections: a COCO results file, a Scalabel file with scores, or a directory of YOLO prediction files
+/// (class cx cy w h score).
 coco::detection_set load_results(const std::string& path, const coco::ground_truth& gt) {
-  return is_directory(path) ? io::load_yolo_results(path, gt) : io::load_coco_results(path, gt);
+  return io::load_detections(path, gt);
 }
 
 struct eval_options {
@@ -644,8 +655,10 @@ class frame_source {
       : reader_(std::move(reader)), bins_(a.bins), report_(report) {
     if (!a.file.empty() && a.join.key != io::attribute_join_options::key_kind::id)
       usage_fail("--attributes-key: the frames of a stream carry no file name; key the table by id");
-    if (!a.classes_file.empty() || !a.sizes_file.empty() || !a.images_dir.empty())
-      usage_fail("--classes, --image-sizes and --images go with a directory of YOLO labels, not a stream");
+    if (!a.classes_file.empty() || !a.sizes_file.empty() || !a.images_dir.empty() || a.format_given)
+      usage_fail(
+          "--format, --classes, --image-sizes and --images describe a ground-truth file or folder, not a "
+          "stream");
     joiner_ = attribute_joiner_of(a);
   }
   bool next(coco::frame& f) {

@@ -1,0 +1,189 @@
+// One entry point for every label format stratum reads: COCO JSON, a folder of YOLO text files and
+// BDD100K/Scalabel JSON, named (--format) or recognised from the path.
+//
+// Recognition: a directory is YOLO; a file is JSON whose keys decide. The keys of the top-level object (or,
+// for a top-level list, of its first element) are scanned without parsing the rest: "images",
+// "annotations" or "categories" make COCO ground truth, "image_id", "category_id" or "bbox" COCO results,
+// "frames", "name", "labels" or "url" Scalabel. An empty list is COCO results (it has no detections either
+// way); anything else is refused with what was found.
+#pragma once
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "../coco/dataset.hpp"
+#include "../core/error.hpp"
+#include "coco_json.hpp"
+#include "scalabel.hpp"
+#include "yolo.hpp"
+
+namespace stratum::io {
+
+enum class label_format { automatic, coco, yolo, scalabel };
+
+[[nodiscard]] inline const char* format_name(label_format f) noexcept {
+  switch (f) {
+    case label_format::coco:
+      return "coco";
+    case label_format::yolo:
+      return "yolo";
+    case label_format::scalabel:
+      return "scalabel";
+    default:
+      return "auto";
+  }
+}
+
+/// "coco", "yolo", "scalabel" or "auto"; usage_error otherwise.
+[[nodiscard]] inline label_format parse_label_format(std::string_view s) {
+  for (auto f : {label_format::automatic, label_format::coco, label_format::yolo, label_format::scalabel})
+    if (s == format_name(f)) return f;
+  throw usage_error("--format: expected coco, yolo, scalabel or auto (got '" + std::string(s) + "')");
+}
+
+namespace detail {
+
+/// The keys of the top-level object of a JSON text, or of the first element of a top-level list (at most
+/// `limit`), read without parsing values; `list` tells which. A malformed text gives the keys found so far.
+inline std::vector<std::string> first_object_keys(std::string_view t, bool& list, std::size_t limit = 64) {
+  std::vector<std::string> keys;
+  std::size_t i = 0;
+  const auto ws = [&] {
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) ++i;
+  };
+  ws();
+  if (i >= t.size()) return keys;
+  list = t[i] == '[';
+  if (list) {
+    ++i;
+    ws();
+  }
+  if (i >= t.size() || t[i] != '{') return keys;
+  ++i;
+  int depth = 1;  // inside the object whose keys are wanted
+  bool expect_key = true;
+  while (i < t.size() && keys.size() < limit) {
+    const char ch = t[i];
+    if (ch == '"') {
+      const std::size_t b = ++i;
+      while (i < t.size() && t[i] != '"') i += t[i] == '\\' ? 2 : 1;
+      if (i >= t.size()) break;
+      if (depth == 1 && expect_key) keys.emplace_back(t.substr(b, i - b));
+      expect_key = false;
+      ++i;
+      continue;
+    }
+    if (ch == '{' || ch == '[') {
+      ++depth;
+    } else if (ch == '}' || ch == ']') {
+      if (--depth == 0) break;
+    } else if (ch == ',' && depth == 1) {
+      expect_key = true;
+    }
+    ++i;
+  }
+  return keys;
+}
+
+}  // namespace detail
+
+/// The format of a ground-truth (`results` false) or results file whose text begins with `t`; input_error
+/// naming `path` when the keys fit none.
+[[nodiscard]] inline label_format detect_json_format(std::string_view t, const std::string& path,
+                                                     bool results) {
+  bool list = false;
+  const auto keys = detail::first_object_keys(t, list);
+  if (list && keys.empty()) {
+    const auto a = t.find_first_not_of(" \t\r\n");
+    const auto b = t.find_first_not_of(" \t\r\n", a + 1);
+    if (b != std::string_view::npos && t[b] == ']') return label_format::coco;  // []: nothing either way
+  }
+  for (const auto& k : keys) {
+    if (k == "frames" || k == "name" || k == "labels" || k == "url") return label_format::scalabel;
+    if (!results && !list && (k == "images" || k == "annotations" || k == "categories"))
+      return label_format::coco;
+    if (results && list && (k == "image_id" || k == "category_id" || k == "bbox")) return label_format::coco;
+  }
+  std::string found;
+  for (std::size_t k = 0; k < keys.size() && k < 8; ++k) found += (k ? ", " : "") + keys[k];
+  throw input_error(path + ": not a recognised " + (results ? "results" : "ground-truth") +
+                    " file (COCO or Scalabel JSON; " +
+                    (found.empty() ? std::string("no object keys found") : "keys: " + found) +
+                    "); give --format");
+}
+
+/// The first `n` bytes of a file (fewer when it is shorter); input_error naming it when it cannot be read.
+[[nodiscard]] inline std::string file_prefix(const std::string& path, std::size_t n = 1u << 20) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) throw input_error(path + ": cannot open for reading: " + std::strerror(errno));
+  std::string out(n, '\0');
+  out.resize(std::fread(out.data(), 1, n, f.get()));
+  if (std::ferror(f.get())) throw input_error(path + ": read error");
+  return out;
+}
+
+/// The format `path` is read as: `given` unless automatic; else a directory is YOLO and a file is
+/// recognised from its keys.
+[[nodiscard]] inline label_format format_of(const std::string& path, label_format given, bool results) {
+  std::error_code ec;
+  const bool dir = std::filesystem::is_directory(path, ec);
+  if (given == label_format::automatic)
+    return dir ? label_format::yolo : detect_json_format(file_prefix(path), path, results);
+  if ((given == label_format::yolo) != dir)
+    throw usage_error(dir ? path + " is a directory: --format " + format_name(given) + " reads a file"
+                          : path + " is a file: --format yolo reads a directory of label files");
+  return given;
+}
+
+/// Where a ground truth comes from beyond its path.
+struct label_options {
+  label_format format = label_format::automatic;
+  std::string classes;  // YOLO: the class list (required); Scalabel: instead of config.categories
+  std::string sizes;    // YOLO: the image-size table, or
+  std::string images;   // YOLO: a directory of the images
+};
+
+/// A ground truth in any format. `report` receives a Scalabel file's counts (frames, boxes, labels without
+/// box2d); `used` the format read.
+[[nodiscard]] inline coco::ground_truth load_labels(const std::string& path, const label_options& o,
+                                                    scalabel_report* report = nullptr,
+                                                    label_format* used = nullptr) {
+  const auto f = format_of(path, o.format, false);
+  if (used) *used = f;
+  if (f != label_format::yolo && (!o.sizes.empty() || !o.images.empty()))
+    throw usage_error("--image-sizes and --images go with YOLO labels, and " + path + " is read as " +
+                      format_name(f));
+  if (f == label_format::coco && !o.classes.empty())
+    throw usage_error("--classes goes with YOLO or Scalabel labels, and " + path + " is read as coco");
+  if (f == label_format::yolo) return load_yolo_ground_truth({path, o.classes, o.sizes, o.images});
+  if (f == label_format::scalabel) {
+    std::vector<std::string> classes;
+    if (!o.classes.empty()) classes = parse_yolo_classes(detail::read_text_file(o.classes), o.classes);
+    return load_scalabel_ground_truth(path, classes, report);
+  }
+  return load_coco_ground_truth(path);
+}
+
+/// Detections in any format, against the ground truth they are scored on.
+[[nodiscard]] inline coco::detection_set load_detections(const std::string& path,
+                                                         const coco::ground_truth& gt,
+                                                         label_format given = label_format::automatic) {
+  switch (format_of(path, given, true)) {
+    case label_format::yolo:
+      return load_yolo_results(path, gt);
+    case label_format::scalabel:
+      return load_scalabel_results(path, gt);
+    default:
+      return load_coco_results(path, gt);
+  }
+}
+
+}  // namespace stratum::io
