@@ -4,6 +4,7 @@
 //                [--slice-by k1,k2,...] [--joint k1*k2]... [--threads N] [--bins B] [--json]
 //   stratum stream FRAMES.jsonl|- [--categories GT.json] [the same evaluation options]
 //   stratum convert GT.json DT.json [--attributes FILE ...] [-o FRAMES.jsonl]
+//   stratum convert GT [DT] --to coco|scalabel|yolo -o DIR
 //   stratum audit GT.json DT.json [the evaluation options] [--iou 0.5[,0.75]]
 //                 [--score-threshold S | --thresholds FILE.json | --choose RULE] [--interval M] [--confidence
 //                 C]
@@ -70,6 +71,7 @@ const char* const kUsage =
     "usage: stratum coco GT.json DT.json [options]\n"
     "       stratum stream FRAMES.jsonl|- [--categories GT.json] [options]\n"
     "       stratum convert GT.json DT.json [--attributes FILE ...] [-o FRAMES.jsonl]\n"
+    "       stratum convert GT.json [DT.json] --to coco|scalabel|yolo [--attributes FILE ...] -o DIR\n"
     "       stratum audit GT.json DT.json [options] [audit options]\n"
     "       stratum audit --stream FRAMES.jsonl|- [--categories GT.json] [options] [audit options]\n"
     "       stratum baseline freeze GT.json DT.json | --stream FRAMES.jsonl [options] [operating-point\n"
@@ -82,8 +84,10 @@ const char* const kUsage =
     "  coco:    COCO bbox evaluation, numbers identical to pycocotools COCOeval.\n"
     "  stream:  the same evaluation over a JSONL frame stream (docs/stream_format.md; '-' reads\n"
     "           stdin), read and matched frame by frame in bounded memory; the same numbers as coco.\n"
-    "  convert: writes COCO ground truth + results as a JSONL frame stream (header line first)\n"
-    "           to stdout or to -o FILE.\n"
+    "  convert: writes ground truth + detections (any format read) as a JSONL frame stream (header\n"
+    "           line first) to stdout or to -o FILE; with --to, as COCO (DIR/gt.json, DIR/dt.json),\n"
+    "           Scalabel (DIR/gt.json, DIR/dt.json) or YOLO (DIR/labels/, DIR/predictions/,\n"
+    "           DIR/classes.txt, DIR/image_sizes.csv); the detections are optional then.\n"
     "  audit:   the failure map at operating points (docs/audit.md): misses, false alarms, precision,\n"
     "           false positives per image, image-level rates, each with its interval, pooled, per\n"
     "           class and per slice (worst first), and where the errors come from (TIDE's error\n"
@@ -1048,10 +1052,39 @@ std::string run_by() {
   return (user.empty() ? "unknown" : user) + "@" + (host[0] ? host : "unknown");
 }
 
+/// Writes a ground truth (and detections) as files of another format into `dir` (stratum convert --to).
+void write_converted(const std::string& to, const std::string& dir, const coco::ground_truth& gt,
+                     const coco::detection_set* dt) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error(dir + ": cannot create the directory (" + ec.message() + ")");
+  std::string text;
+  if (to == "yolo") {
+    const auto labels = io::yolo_text_of(gt, nullptr);
+    io::write_yolo_files(dir + "/labels", labels);
+    io::detail::write_text_file(dir + "/classes.txt", labels.classes);
+    io::detail::write_text_file(dir + "/image_sizes.csv", labels.sizes);
+    if (dt) io::write_yolo_files(dir + "/predictions", io::yolo_text_of(gt, dt));
+    return;
+  }
+  if (to == "coco")
+    io::append_coco_ground_truth(text, gt);
+  else
+    io::append_scalabel(text, gt, nullptr);
+  io::detail::write_text_file(dir + "/gt.json", text);
+  if (!dt) return;
+  text.clear();
+  if (to == "coco")
+    io::append_coco_results(text, *dt);
+  else
+    io::append_scalabel(text, gt, dt);
+  io::detail::write_text_file(dir + "/dt.json", text);
+}
+
 int cmd_convert(const std::vector<std::string>& args) {
   std::vector<std::string> pos;
-  std::string out_path;
-  bool have_out = false;
+  std::string out_path, to = "jsonl";
+  bool have_out = false, have_to = false;
   attribute_args attrs;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
@@ -1063,6 +1096,13 @@ int cmd_convert(const std::vector<std::string>& args) {
       out_path = args[++i];
       have_out = true;
       if (out_path.empty()) usage_fail(a + " needs a non-empty path");
+    } else if (a == "--to") {
+      if (i + 1 >= args.size()) usage_fail(a + " needs a value");
+      if (have_to) usage_fail(a + " given twice");
+      to = args[++i];
+      have_to = true;
+      if (to != "jsonl" && to != "coco" && to != "scalabel" && to != "yolo")
+        usage_fail("--to: expected jsonl, coco, scalabel or yolo (got '" + to + "')");
     } else if (a == "-h" || a == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -1072,8 +1112,20 @@ int cmd_convert(const std::vector<std::string>& args) {
       pos.push_back(a);
     }
   }
-  if (pos.size() != 2) usage_fail("convert needs GT.json and DT.json");
   check_attribute_args(attrs);
+  if (to != "jsonl") {
+    if (pos.empty() || pos.size() > 2) usage_fail("convert --to " + to + " needs GT and optionally DT");
+    if (!have_out) usage_fail("convert --to " + to + " needs -o DIR");
+    const auto gt = load_ground_truth(pos[0], attrs);
+    if (pos.size() == 1) {
+      write_converted(to, out_path, gt, nullptr);
+    } else {
+      const auto dt = load_results(pos[1], gt);
+      write_converted(to, out_path, gt, &dt);
+    }
+    return 0;
+  }
+  if (pos.size() != 2) usage_fail("convert needs GT.json and DT.json");
   const auto gt = load_ground_truth(pos[0], attrs);
   const auto dt = load_results(pos[1], gt);
 

@@ -90,6 +90,25 @@ inline std::string read_text_file(const std::string& path) {
   return text;
 }
 
+/// Writes `text` to the file `path` (replacing it); input_error naming it when that fails.
+inline void write_text_file(const std::string& path, std::string_view text) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) throw input_error(path + ": cannot open for writing");
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if ((std::fclose(f) != 0) || !ok) throw input_error(path + ": write error");
+}
+
+/// A CSV field (RFC 4180): quoted, with quotes doubled, when it holds a comma, a quote or a line break.
+inline std::string csv_field(std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
+  std::string out = "\"";
+  for (char ch : v) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  return out + '"';
+}
+
 /// The file name without its last extension (the one after the last '/' or '\\', not a leading dot).
 inline std::string stem_of(std::string_view name) {
   const auto dot = name.rfind('.');

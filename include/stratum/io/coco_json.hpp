@@ -25,6 +25,7 @@
 #include "../coco/params.hpp"
 #include "../core/box.hpp"
 #include "../core/error.hpp"
+#include "../detail/json.hpp"
 #include "json_fields.hpp"
 
 namespace stratum::io {
@@ -276,6 +277,107 @@ inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::elemen
 
 [[nodiscard]] inline coco::ground_truth load_coco_ground_truth(const std::string& path) {
   return parse_coco_ground_truth(detail::read_file(path), path);
+}
+
+/// Writes a ground truth as a COCO ground-truth document (images with id, file_name, width, height,
+/// attributes and provenance when given; categories; annotations with id, image_id, category_id, bbox, area,
+/// iscrowd): parse_coco_ground_truth reads it back to the same values, bit for bit. Numbers must be finite.
+inline void append_coco_ground_truth(std::string& out, const coco::ground_truth& gt) {
+  using stratum::detail::append_json_int;
+  using stratum::detail::append_json_string;
+  const auto number = [&out](double v) {
+    if (!std::isfinite(v)) throw input_error("COCO output: a number is not finite");
+    stratum::detail::append_json_number(out, v);
+  };
+  out += "{\"images\": [";
+  for (std::size_t i = 0; i < gt.images.size(); ++i) {
+    const auto& im = gt.images[i];
+    out += i ? ",\n{\"id\": " : "\n{\"id\": ";
+    append_json_int(out, im.id);
+    if (!im.file_name.empty()) {
+      out += ", \"file_name\": ";
+      append_json_string(out, im.file_name);
+    }
+    if (im.width != 0 || im.height != 0) {
+      out += ", \"width\": ";
+      number(im.width);
+      out += ", \"height\": ";
+      number(im.height);
+    }
+    if (!im.attrs.empty()) {
+      out += ", \"attributes\": {";
+      for (std::size_t k = 0; k < im.attrs.size(); ++k) {
+        if (k) out += ", ";
+        append_json_string(out, im.attrs[k].first);
+        out += ": ";
+        append_json_string(out, im.attrs[k].second);
+      }
+      out += '}';
+    }
+    if (!im.provenance.empty()) {
+      out += ", \"provenance\": ";
+      append_json_string(out, im.provenance);
+    }
+    out += '}';
+  }
+  out += "],\n\"categories\": [";
+  for (std::size_t c = 0; c < gt.categories.size(); ++c) {
+    out += c ? ", {\"id\": " : "{\"id\": ";
+    append_json_int(out, gt.categories[c].id);
+    out += ", \"name\": ";
+    append_json_string(out, gt.categories[c].name);
+    out += '}';
+  }
+  out += "],\n\"annotations\": [";
+  for (std::size_t r = 0; r < gt.size(); ++r) {
+    out += r ? ",\n{\"id\": " : "\n{\"id\": ";
+    append_json_int(out, gt.id[r]);
+    out += ", \"image_id\": ";
+    append_json_int(out, gt.image_id[r]);
+    out += ", \"category_id\": ";
+    append_json_int(out, gt.category_id[r]);
+    out += ", \"bbox\": [";
+    number(gt.x[r]);
+    out += ", ";
+    number(gt.y[r]);
+    out += ", ";
+    number(gt.w[r]);
+    out += ", ";
+    number(gt.h[r]);
+    out += "], \"area\": ";
+    number(gt.area[r]);
+    out += gt.crowd[r] ? ", \"iscrowd\": 1}" : ", \"iscrowd\": 0}";
+  }
+  out += "]}\n";
+}
+
+/// Writes detections as a COCO results list ({image_id, category_id, bbox, score} in their order), which
+/// parse_coco_results reads back to the same values.
+inline void append_coco_results(std::string& out, const coco::detection_set& dt) {
+  using stratum::detail::append_json_int;
+  const auto number = [&out](double v) {
+    if (!std::isfinite(v)) throw input_error("COCO output: a number is not finite");
+    stratum::detail::append_json_number(out, v);
+  };
+  out += '[';
+  for (std::size_t r = 0; r < dt.size(); ++r) {
+    out += r ? ",\n{\"image_id\": " : "\n{\"image_id\": ";
+    append_json_int(out, dt.image_id[r]);
+    out += ", \"category_id\": ";
+    append_json_int(out, dt.category_id[r]);
+    out += ", \"bbox\": [";
+    number(dt.x[r]);
+    out += ", ";
+    number(dt.y[r]);
+    out += ", ";
+    number(dt.w[r]);
+    out += ", ";
+    number(dt.h[r]);
+    out += "], \"score\": ";
+    number(dt.score[r]);
+    out += '}';
+  }
+  out += "]\n";
 }
 
 namespace detail {

@@ -30,6 +30,7 @@
 
 #include "../coco/dataset.hpp"
 #include "../core/error.hpp"
+#include "../detail/json.hpp"
 #include "attribute_table.hpp"
 #include "image_size.hpp"
 
@@ -238,6 +239,82 @@ yolo_sizes_of_images(const std::string& dir) {
     }
   }
   return dt;
+}
+
+/// A ground truth (or, with `dt`, its detections) as YOLO text: one file's text per image stem, the class
+/// list and the size table (file_name,width,height), the inverse of load_yolo_ground_truth and
+/// load_yolo_results within the rounding of dividing by the image size.
+struct yolo_text {
+  std::map<std::string, std::string> files;  // by stem: "class cx cy w h[ score]" lines
+  std::string classes, sizes;
+};
+
+/// Refused (input_error naming the image or box): an image without a size, two images with one stem, a class
+/// without a name or with a line break in it, a crowd region (YOLO has none), a box reaching outside its
+/// image (YOLO coordinates are fractions of the image in [0, 1]).
+[[nodiscard]] inline yolo_text yolo_text_of(const coco::ground_truth& gt, const coco::detection_set* dt) {
+  yolo_text out;
+  std::map<std::int64_t, std::size_t> cls;
+  for (std::size_t c = 0; c < gt.categories.size(); ++c) {
+    const auto& name = gt.categories[c].name;
+    if (name.empty() || name.find_first_of("\r\n") != std::string::npos)
+      throw input_error("YOLO output: category " + std::to_string(gt.categories[c].id) +
+                        " needs a name on one line (the class list is names)");
+    out.classes += name + "\n";
+    cls.emplace(gt.categories[c].id, c);
+  }
+  out.sizes = "file_name,width,height\n";
+  std::map<std::int64_t, std::pair<std::string, const coco::image_info*>> by_id;
+  for (const auto& im : gt.images) {
+    const std::string path = im.file_name.empty() ? std::to_string(im.id) : im.file_name;
+    const std::string name = path.substr(path.find_last_of("/\\") + 1);  // a folder of files has no folders
+    const std::string stem = detail::stem_of(name);
+    if (stem.empty())
+      throw input_error("YOLO output: image " + std::to_string(im.id) + ": the file name '" + path +
+                        "' has no stem");
+    if (!(im.width > 0 && im.height > 0))
+      throw input_error("YOLO output: image " + std::to_string(im.id) +
+                        " has no size (YOLO boxes are fractions of it)");
+    if (!out.files.emplace(stem, std::string()).second)
+      throw input_error("YOLO output: image " + std::to_string(im.id) + ": another image has the stem '" +
+                        stem + "'");
+    by_id.emplace(im.id, std::pair{stem, &im});
+    out.sizes += detail::csv_field(name) + "," + stratum::detail::json_number(im.width) + "," +
+                 stratum::detail::json_number(im.height) + "\n";
+  }
+  const std::size_t n = dt ? dt->size() : gt.size();
+  for (std::size_t r = 0; r < n; ++r) {
+    const auto img = by_id.find(dt ? dt->image_id[r] : gt.image_id[r]);
+    const auto c = cls.find(dt ? dt->category_id[r] : gt.category_id[r]);
+    const std::string what = (dt ? "detection " : "annotation ") + std::to_string(dt ? r : gt.id[r]);
+    if (img == by_id.end() || c == cls.end())
+      throw input_error("YOLO output: " + what + ": its image or category is not in the ground truth");
+    if (!dt && gt.crowd[r])
+      throw input_error("YOLO output: " + what + " is a crowd region, which YOLO labels cannot hold");
+    const auto& im = *img->second.second;
+    const double x = dt ? dt->x[r] : gt.x[r], y = dt ? dt->y[r] : gt.y[r];
+    const double w = dt ? dt->w[r] : gt.w[r], h = dt ? dt->h[r] : gt.h[r];
+    const double v[4] = {(x + w / 2) / im.width, (y + h / 2) / im.height, w / im.width, h / im.height};
+    for (double e : v)
+      if (!(e >= 0 && e <= 1))
+        throw input_error("YOLO output: " + what + " reaches outside image " + std::to_string(im.id) +
+                          " (YOLO's centre and size are fractions of the image, in [0, 1])");
+    auto& f = out.files[img->second.first];
+    f += std::to_string(c->second);
+    for (double e : v) f += " " + stratum::detail::json_number(e);
+    if (dt) f += " " + stratum::detail::json_number(dt->score[r]);
+    f += "\n";
+  }
+  return out;
+}
+
+/// Writes the label files of `t` into `dir` (created), <stem>.txt per image; the class list and the size
+/// table go where the caller wants them (not among the label files, where they would read as labels).
+inline void write_yolo_files(const std::string& dir, const yolo_text& t) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw input_error(dir + ": cannot create the directory (" + ec.message() + ")");
+  for (const auto& [stem, text] : t.files) detail::write_text_file(dir + "/" + stem + ".txt", text);
 }
 
 }  // namespace stratum::io
