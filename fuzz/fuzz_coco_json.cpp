@@ -67,8 +67,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 R"([{"name": "a.jpg", "labels": [{"category": "car", "box2d": {"x1": 1, "y1": 2, "x2": 3, "y2": 4}}]},)"
                 R"({"name": "b", "url": "u/b"}])")),
             "gt.json", {"car", "person"});
-        const auto dt = stratum::io::parse_scalabel_results(json, "p.json", sgt);
-        (void)dt.size();
+        std::optional<stratum::coco::detection_set> whole;
+        try {
+          whole = stratum::io::parse_scalabel_results(json, "p.json", sgt, false);
+        } catch (const stratum::input_error&) {
+        }
+        std::optional<stratum::coco::detection_set> split;
+        try {
+          split = stratum::io::parse_scalabel_results(json, "p.json", sgt);
+        } catch (const stratum::input_error&) {
+        }
+        if (whole.has_value() != split.has_value() ||
+            (split &&
+             (whole->score != split->score || whole->x != split->x || whole->image_id != split->image_id)))
+          __builtin_trap();  // frame by frame or the whole document: the same detections, or both refuse
         break;
       }
       case 6: {

@@ -313,3 +313,41 @@ TEST_CASE("Label formats: a JSON file is recognised from the keys of its first o
   CHECK(error_of([] { (void)io::parse_label_format("voc"); }) ==
         "--format: expected coco, yolo, scalabel or auto (got 'voc')");
 }
+
+TEST_CASE("Scalabel: read frame by frame or whole, the same ground truth; the scan's shapes") {
+  const char* docs[] = {
+      // config after the frames, strings holding brackets, quotes and commas, escaped keys, odd spacing
+      R"( { "frames" : [ {"name": "b]}", "attributes": {"w": "a,\"}{["}, "labels": [{"category": "car",
+          "box2d": {"x1": 1, "y1": 2, "x2": 3, "y2": 4}}]} ,{"name":"a"} ] , "groups": [[{}]], "config": {"categories":
+          [{"name": "car"}]}} )",
+      R"({"fr\u0061mes": [{"name": "a"}], "config": {"categories": [{"name": "car"}]}})",  // the whole path
+      R"([{"name": "x", "labels": [{"category": "car", "box2d": {"x1": 1e2, "y1": -0.5, "x2": 1E2, "y2": 7}}]}])",
+      "[]",
+  };
+  for (const char* d : docs) {
+    CAPTURE(d);
+    const simdjson::padded_string json{std::string(d)};
+    const auto a = io::parse_scalabel_ground_truth(json, "s.json", {"car"});
+    const auto b = io::parse_scalabel_ground_truth(json, "s.json", {"car"}, nullptr, false);
+    REQUIRE(a.images.size() == b.images.size());
+    for (std::size_t i = 0; i < a.images.size(); ++i) {
+      CHECK(a.images[i].file_name == b.images[i].file_name);
+      CHECK(a.images[i].attrs == b.images[i].attrs);
+    }
+    CHECK(a.x == b.x);
+    CHECK(a.w == b.w);
+    CHECK(a.category_id == b.category_id);
+  }
+  const auto g = io::parse_scalabel_ground_truth(simdjson::padded_string(std::string(docs[0])), "s.json");
+  REQUIRE(g.images.size() == 2);
+  CHECK(g.images[0].file_name == "a");
+  CHECK(attr(g.images[1], "w") == "a,\"}{[");
+  // shapes the scan leaves to the whole-document parser, which names the problem
+  CHECK(err("[{\"name\": \"a\"}] x").rfind("s.json: invalid JSON: ", 0) == 0);
+  CHECK(err("[{\"name\": \"a\"} {\"name\": \"b\"}]").rfind("s.json: invalid JSON: ", 0) == 0);
+  CHECK(err("[{\"name\": \"a\"}, tru]").rfind("s.json: invalid JSON: ", 0) == 0);
+  CHECK(err("{\"frames\": [], \"frames\": [{\"name\": 1}]}") ==
+        "(no error)");  // the first "frames", as simdjson
+  CHECK(err(R"({"config": {"categories": [{"name": "car"}]}})", {}) ==
+        "s.json: (document): expected a list of frames or an object with \"frames\"");
+}

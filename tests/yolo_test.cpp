@@ -3,6 +3,7 @@
 // are checked against gt_coco.json and pycocotools by tests/yolo_check.py.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <string>
 
 #include <stratum/io/yolo.hpp>
@@ -51,4 +52,43 @@ TEST_CASE("YOLO class list: one name per line, spaces kept, trailing blank lines
   CHECK(error_of([] { (void)io::parse_yolo_classes("a\n\nb\n", "c.txt"); }) ==
         "c.txt: line 2: the class name is empty");
   CHECK(error_of([] { (void)io::parse_yolo_classes("\n", "c.txt"); }) == "c.txt: no class names");
+}
+
+TEST_CASE(
+    "YOLO folders: one thread or several, the same boxes; the first bad file in name order is reported") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "stratum_yolo_threads";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "labels");
+  std::string sizes = "file_name,width,height\n";
+  for (int i = 0; i < 300; ++i) {
+    const std::string stem = "img" + std::to_string(1000 + i);
+    sizes += stem + ".jpg,640,480\n";
+    std::string text;
+    for (int k = 0; k < i % 7; ++k)
+      text += std::to_string(k % 3) + " 0." + std::to_string(1 + k) + " 0.5 0.125 0.25\n";
+    io::detail::write_text_file((dir / "labels" / (stem + ".txt")).string(), text);
+  }
+  io::detail::write_text_file((dir / "sizes.csv").string(), sizes);
+  io::detail::write_text_file((dir / "classes.txt").string(), "a\nb\nc\n");
+  io::yolo_source src{(dir / "labels").string(), (dir / "classes.txt").string(), (dir / "sizes.csv").string(),
+                      ""};
+  src.threads = 1;
+  const auto one = io::load_yolo_ground_truth(src);
+  src.threads = 4;
+  const auto four = io::load_yolo_ground_truth(src);
+  CHECK(one.size() == 897);  // 42 rounds of 0 + 1 + ... + 6, then 0 + ... + 5
+  CHECK(one.id == four.id);
+  CHECK(one.image_id == four.image_id);
+  CHECK(one.x == four.x);
+  CHECK(one.w == four.w);
+  // two bad files: the error is the first one's in name order, whatever the threads
+  io::detail::write_text_file((dir / "labels" / "img1250.txt").string(), "7 0.5 0.5 0.1 0.1\n");
+  io::detail::write_text_file((dir / "labels" / "img1010.txt").string(), "0 0.5 0.5 0.1\n");
+  for (unsigned t : {1u, 2u, 4u}) {
+    src.threads = t;
+    CHECK(error_of([&] { (void)io::load_yolo_ground_truth(src); }) ==
+          (dir / "labels" / "img1010.txt").string() + ": line 1: 4 fields, expected 5 (class cx cy w h)");
+  }
+  fs::remove_all(dir);
 }

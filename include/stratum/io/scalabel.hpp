@@ -37,6 +37,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -64,56 +65,232 @@ struct scalabel_report {
 
 namespace detail {
 
-/// One Scalabel document: its frames in name order and its categories.
+/// The frames of a Scalabel text without parsing it whole: the spans of the elements of the top-level list
+/// (or of the "frames" list of a top-level object, with the span of its "config"), found by a scan that
+/// follows strings and brackets. false when the text is not of that simple shape (the caller then parses the
+/// whole document, which reports what is wrong); each span is parsed, and so validated, on its own.
+struct scalabel_spans {
+  std::vector<std::pair<std::size_t, std::size_t>> frames;  // [begin, end) of each frame
+  std::size_t config_begin = 0, config_end = 0;             // empty: no config
+};
+
+inline std::size_t json_skip_ws(std::string_view t, std::size_t i) noexcept {
+  while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) ++i;
+  return i;
+}
+
+/// The end of the value starting at t[i] (a string, an object, a list or a scalar); npos when cut short.
+inline std::size_t json_skip_value(std::string_view t, std::size_t i) noexcept {
+  constexpr auto npos = std::string_view::npos;
+  const auto skip_string = [&t](std::size_t k) {  // t[k] == '"'
+    for (++k; k < t.size(); ++k) {
+      if (t[k] == '\\')
+        ++k;
+      else if (t[k] == '"')
+        return k + 1;
+    }
+    return npos;
+  };
+  if (i >= t.size()) return npos;
+  if (t[i] == '"') return skip_string(i);
+  if (t[i] == '{' || t[i] == '[') {
+    std::size_t depth = 0;
+    while (i < t.size()) {
+      const char c = t[i];
+      if (c == '"') {
+        i = skip_string(i);
+        if (i == npos) return npos;
+        continue;
+      }
+      if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (--depth == 0) return i + 1;
+      }
+      ++i;
+    }
+    return npos;
+  }
+  while (i < t.size() && t[i] != ',' && t[i] != ']' && t[i] != '}' && t[i] != ' ' && t[i] != '\t' &&
+         t[i] != '\n' && t[i] != '\r')
+    ++i;
+  return i;
+}
+
+/// The spans of the elements of the list starting at t[i] ('['); the index after it, or npos.
+inline std::size_t json_list_spans(std::string_view t, std::size_t i,
+                                   std::vector<std::pair<std::size_t, std::size_t>>& out) {
+  constexpr auto npos = std::string_view::npos;
+  i = json_skip_ws(t, i + 1);
+  if (i < t.size() && t[i] == ']') return i + 1;
+  for (;;) {
+    const std::size_t e = json_skip_value(t, i);
+    if (e == npos || e == i) return npos;
+    out.emplace_back(i, e);
+    i = json_skip_ws(t, e);
+    if (i >= t.size()) return npos;
+    if (t[i] == ']') return i + 1;
+    if (t[i] != ',') return npos;
+    i = json_skip_ws(t, i + 1);
+  }
+}
+
+inline bool split_scalabel(std::string_view t, scalabel_spans& out) {
+  constexpr auto npos = std::string_view::npos;
+  std::size_t i = json_skip_ws(t, 0);
+  if (i >= t.size()) return false;
+  if (t[i] == '[') {
+    i = json_list_spans(t, i, out.frames);
+  } else if (t[i] == '{') {
+    bool frames = false, config = false;
+    i = json_skip_ws(t, i + 1);
+    if (i < t.size() && t[i] == '}') return false;  // no frames: the whole-document path says so
+    for (;;) {
+      if (i >= t.size() || t[i] != '"') return false;
+      const std::size_t ke = json_skip_value(t, i);
+      if (ke == npos) return false;
+      const std::string_view key = t.substr(i + 1, ke - i - 2);
+      i = json_skip_ws(t, ke);
+      if (i >= t.size() || t[i] != ':') return false;
+      i = json_skip_ws(t, i + 1);
+      if (key == "frames") {
+        if (frames || i >= t.size() || t[i] != '[') return false;
+        frames = true;
+        i = json_list_spans(t, i, out.frames);
+      } else {
+        const std::size_t e = json_skip_value(t, i);
+        if (e == npos || e == i) return false;
+        if (key == "config") {
+          if (config) return false;
+          config = true;
+          out.config_begin = i, out.config_end = e;
+        }
+        i = e;
+      }
+      if (i == npos) return false;
+      i = json_skip_ws(t, i);
+      if (i < t.size() && t[i] == '}') {
+        ++i;
+        break;
+      }
+      if (i >= t.size() || t[i] != ',') return false;
+      i = json_skip_ws(t, i + 1);
+    }
+    if (!frames) return false;
+  } else {
+    return false;
+  }
+  return i != npos && json_skip_ws(t, i) == t.size();
+}
+
+/// One Scalabel document: its categories, and its frames one by one in file order.
 class scalabel_document {
  public:
-  scalabel_document(const simdjson::padded_string& json, const std::string& source) : source_(source) {
+  /// `split`: read frame by frame when the text is of the simple shape (the default); false parses the whole
+  /// document (the two give the same frames; the fuzz target checks that).
+  scalabel_document(const simdjson::padded_string& json, const std::string& source, bool split = true)
+      : source_(source), text_(json.data(), json.size()) {
+    if (split && split_scalabel(text_, spans_)) {
+      if (spans_.config_end > spans_.config_begin) {
+        simdjson::dom::element e;
+        if (auto err =
+                parser_
+                    .parse(text_.data() + spans_.config_begin, spans_.config_end - spans_.config_begin, false)
+                    .get(e))
+          throw input_error(source + ": invalid JSON: " + simdjson::error_message(err) + " (in config)");
+        if (!e.is_null()) read_config(read_object(e, std::string("config"), fail_));
+      }
+      return;
+    }
+    whole_ = true;
     const auto doc = parse_document(parser_, json, source);
-    simdjson::dom::array frames;
     if (doc.is_array()) {
-      frames = doc.get_array().value_unsafe();
+      frames_ = doc.get_array().value_unsafe();
     } else {
       const auto root = read_object(doc, std::string("(document)"), fail_);
       simdjson::dom::element e;
       if (root["frames"].get(e))
         fail_("(document)", "expected a list of frames or an object with \"frames\"");
-      frames = read_array(e, std::string("frames"), fail_);
+      frames_ = read_array(e, std::string("frames"), fail_);
       if (!root["config"].get(e) && !e.is_null()) read_config(read_object(e, std::string("config"), fail_));
     }
-    std::size_t i = 0;
-    for (auto f : frames) {
-      frame_ref r;
-      r.index = i++;
-      r.obj = read_object(f, "frames[" + std::to_string(r.index) + "]", fail_);
-      simdjson::dom::element e;
-      if (r.obj["name"].get(e)) fail_(frame_where(r, ""), "missing field name");
-      r.name = read_string(e, frame_where(r, ".name"), fail_);
-      if (r.name.empty()) fail_(frame_where(r, ".name"), "the frame name is empty");
-      frames_.push_back(r);
-    }
-    std::stable_sort(frames_.begin(), frames_.end(),
-                     [](const frame_ref& a, const frame_ref& b) { return a.name < b.name; });
-    for (std::size_t k = 1; k < frames_.size(); ++k)
-      if (frames_[k].name == frames_[k - 1].name)
-        fail_(frame_where(frames_[k], ".name"),
-              "frames[" + std::to_string(frames_[k - 1].index) + "] has this name already");
   }
 
+  /// Calls fn(frame_ref) for each frame, in file order (the frame's object lives until fn returns).
+  template <class Fn>
+  void for_each_frame(Fn&& fn) {
+    const auto one = [&](std::size_t index, simdjson::dom::element f) {
+      frame_ref r;
+      r.index = index;
+      r.obj = read_object(f, "frames[" + std::to_string(index) + "]", fail_);
+      simdjson::dom::element e;
+      if (r.obj["name"].get(e)) fail_(frame_where(r.index, {}, ""), "missing field name");
+      r.name = read_string(e, frame_where(r.index, {}, ".name"), fail_);
+      if (r.name.empty()) fail_(frame_where(r.index, {}, ".name"), "the frame name is empty");
+      fn(std::as_const(r));
+    };
+    if (whole_) {
+      std::size_t i = 0;
+      for (auto f : frames_) one(i++, f);
+      return;
+    }
+    for (std::size_t i = 0; i < spans_.frames.size(); ++i) {
+      const auto [b, e] = spans_.frames[i];
+      simdjson::dom::element f;
+      if (auto err = parser_.parse(text_.data() + b, e - b, false).get(f))
+        throw input_error(source_ + ": invalid JSON: " + simdjson::error_message(err) + " (in frames[" +
+                          std::to_string(i) + "])");
+      one(i, f);
+    }
+  }
+
+  /// "frames[3] ('a.jpg')" + tail.
+  [[nodiscard]] static std::string frame_where(std::size_t index, std::string_view name,
+                                               const std::string& tail) {
+    std::string s = "frames[" + std::to_string(index) + "]";
+    if (!name.empty()) s += " ('" + std::string(name) + "')";
+    return s + tail;
+  }
   struct frame_ref {
     std::size_t index = 0;
     std::string_view name;
     simdjson::dom::object obj;
   };
 
-  [[nodiscard]] const std::vector<frame_ref>& frames() const noexcept { return frames_; }
+  /// Where in a frame: "frames[3] ('a.jpg').labels[2].box2d.x1", formatted only when an error is reported.
+  struct loc {
+    const frame_ref* f = nullptr;
+    std::size_t label = static_cast<std::size_t>(-1);
+    const char* field = nullptr;
+    const char* sub = nullptr;
+    [[nodiscard]] loc at(const char* fld, const char* s = nullptr) const noexcept {
+      return {f, label, fld, s};
+    }
+    [[nodiscard]] std::string str() const {
+      std::string out = frame_where(*f, "");
+      if (label != static_cast<std::size_t>(-1)) out += ".labels[" + std::to_string(label) + "]";
+      if (field) out += std::string(".") + field;
+      if (sub) out += std::string(".") + sub;
+      return out;
+    }
+  };
+
+  /// The reporter of the JSON value readers: where (a string or a loc), what.
+  struct failer {
+    const std::string* source;
+    [[noreturn]] void operator()(const std::string& where, const std::string& what) const {
+      throw input_error(*source + ": " + where + ": " + what);
+    }
+    [[noreturn]] void operator()(const loc& where, const std::string& what) const {
+      (*this)(where.str(), what);
+    }
+  };
+
   [[nodiscard]] const std::vector<std::string>& config_categories() const noexcept { return categories_; }
   [[nodiscard]] bool has_image_size() const noexcept { return image_w_ > 0; }
 
-  /// "frames[3] ('a.jpg')" + tail.
   [[nodiscard]] static std::string frame_where(const frame_ref& f, const std::string& tail) {
-    std::string s = "frames[" + std::to_string(f.index) + "]";
-    if (!f.name.empty()) s += " ('" + std::string(f.name) + "')";
-    return s + tail;
+    return frame_where(f.index, f.name, tail);
   }
 
   /// The image of frame `f` (id, file_name, size, attributes).
@@ -126,10 +303,10 @@ class scalabel_document {
       im.width = image_w_;
       im.height = image_h_;
     } else if (!f.obj["size"].get(e) && !e.is_null()) {
-      read_size(e, frame_where(f, ".size"), im.width, im.height);
+      read_size(e, loc{&f}.at("size"), im.width, im.height);
     }
     if (!f.obj["attributes"].get(e) && !e.is_null()) {
-      const auto ao = read_object(e, frame_where(f, ".attributes"), fail_);
+      const auto ao = read_object(e, loc{&f}.at("attributes"), fail_);
       for (auto [k, v] : ao) {
         std::string value;
         if (v.is_string())
@@ -150,58 +327,57 @@ class scalabel_document {
   [[nodiscard]] std::string key_of(const frame_ref& f) const {
     simdjson::dom::element e;
     if (!f.obj["url"].get(e) && !e.is_null()) {
-      const auto url = read_string(e, frame_where(f, ".url"), fail_);
+      const auto url = read_string(e, loc{&f}.at("url"), fail_);
       if (!url.empty()) return std::string(url);
     }
     return std::string(f.name);
   }
 
-  /// Calls fn(label_where, label_object, box) for each label of frame `f` with a box2d; counts the others.
+  /// Calls fn(label_loc, label_object, box) for each label of frame `f` with a box2d; counts the others.
   template <class Fn>
   void for_each_box(const frame_ref& f, scalabel_report& report, Fn&& fn) const {
     simdjson::dom::element e;
     if (f.obj["labels"].get(e) || e.is_null()) return;
     std::size_t j = 0;
-    for (auto l : read_array(e, frame_where(f, ".labels"), fail_)) {
-      const std::string where_prefix = ".labels[" + std::to_string(j++) + "]";
-      const auto lo = read_object(l, frame_where(f, where_prefix), fail_);
+    for (auto l : read_array(e, loc{&f}.at("labels"), fail_)) {
+      const loc here{&f, j++};
+      const auto lo = read_object(l, here, fail_);
       ++report.labels;
       simdjson::dom::element b;
       if (lo["box2d"].get(b) || b.is_null()) {
         ++report.without_box;
         continue;
       }
-      const auto bo = read_object(b, frame_where(f, where_prefix + ".box2d"), fail_);
+      const auto bo = read_object(b, here.at("box2d"), fail_);
       double v[4];
       static const char* const names[] = {"x1", "y1", "x2", "y2"};
       for (int k = 0; k < 4; ++k) {
         simdjson::dom::element x;
-        const std::string w = frame_where(f, where_prefix + ".box2d." + names[k]);
-        if (bo[names[k]].get(x)) fail_(w, "missing field");
-        v[k] = read_number(x, w, fail_);
+        if (bo[names[k]].get(x)) fail_(here.at("box2d", names[k]), "missing field");
+        v[k] = read_number(x, here.at("box2d", names[k]), fail_);
       }
       for (int k = 0; k < 2; ++k)
         if (v[k + 2] < v[k] - 1)
-          fail_(frame_where(f, where_prefix + ".box2d." + names[k + 2]),
+          fail_(here.at("box2d", names[k + 2]),
                 std::string(names[k + 2]) + " " + stratum::detail::json_number(v[k + 2]) + " < " + names[k] +
-                    " - 1 " + "(box2d is inclusive: the width x2 - x1 + 1 would be negative)");
+                    " - 1 (box2d is inclusive: the width x2 - x1 + 1 would be negative)");
       const box bx{v[0], v[1], v[2] - v[0] + 1, v[3] - v[1] + 1};
       if (!bx.finite() || !std::isfinite(bx.w * bx.h))
-        fail_(frame_where(f, where_prefix + ".box2d"), "the box's size or area is not a finite number");
-      fn(frame_where(f, where_prefix), lo, bx);
+        fail_(here.at("box2d"), "the box's size or area is not a finite number");
+      fn(here, lo, bx);
     }
   }
 
   /// The category of a label: its index in `names`, or a refusal naming the label.
   [[nodiscard]] std::size_t category_of(
-      simdjson::dom::object lo, const std::string& where,
+      simdjson::dom::object lo, const loc& where,
       const std::unordered_map<std::string_view, std::size_t>& names) const {
     simdjson::dom::element e;
-    if (lo["category"].get(e)) fail_(where + ".category", "missing field");
-    const auto c = read_string(e, where + ".category", fail_);
+    if (lo["category"].get(e)) fail_(where.at("category"), "missing field");
+    const auto c = read_string(e, where.at("category"), fail_);
     const auto it = names.find(c);
     if (it == names.end())
-      fail_(where + ".category",
+      fail_(where.at("category"),
             "unknown category '" + std::string(c) + "' (not in " +
                 (categories_.empty() ? std::string("the class list") : std::string("config.categories")) +
                 ")");
@@ -209,10 +385,10 @@ class scalabel_document {
   }
 
   /// Whether a label's attributes say crowd or ignored.
-  [[nodiscard]] bool crowd_of(simdjson::dom::object lo, const std::string& where) const {
+  [[nodiscard]] bool crowd_of(simdjson::dom::object lo, const loc& where) const {
     simdjson::dom::element e;
     if (lo["attributes"].get(e) || e.is_null()) return false;
-    const auto ao = read_object(e, where + ".attributes", fail_);
+    const auto ao = read_object(e, where.at("attributes"), fail_);
     bool crowd = false;
     for (const char* key : {"crowd", "ignored"}) {
       simdjson::dom::element v;
@@ -224,7 +400,7 @@ class scalabel_document {
       else if (!v.get_double().get(d))
         crowd = crowd || d != 0;
       else
-        fail_(where + ".attributes." + key, "expected true/false or a number");
+        fail_(where.at("attributes", key), "expected true/false or a number");
     }
     return crowd;
   }
@@ -236,7 +412,8 @@ class scalabel_document {
  private:
   void read_config(simdjson::dom::object cfg) {
     simdjson::dom::element e;
-    if (!cfg["imageSize"].get(e) && !e.is_null()) read_size(e, "config.imageSize", image_w_, image_h_);
+    if (!cfg["imageSize"].get(e) && !e.is_null())
+      read_size(e, std::string("config.imageSize"), image_w_, image_h_);
     if (!cfg["categories"].get(e) && !e.is_null())
       read_categories(read_array(e, std::string("config.categories"), fail_), "config.categories");
   }
@@ -260,20 +437,32 @@ class scalabel_document {
     }
   }
 
-  void read_size(simdjson::dom::element e, const std::string& where, double& w, double& h) const {
+  template <class Where>
+  void read_size(simdjson::dom::element e, const Where& where, double& w, double& h) const {
     const auto o = read_object(e, where, fail_);
-    for (const auto& [key, out] : {std::pair{"width", &w}, std::pair{"height", &h}}) {
+    for (const auto& item : {std::pair{"width", &w}, std::pair{"height", &h}}) {
+      const char* key = item.first;
+      double* out = item.second;
+      const auto at = [&] {
+        if constexpr (std::is_same_v<Where, loc>)
+          return where.at(where.field, key);
+        else
+          return where + "." + key;
+      };
       simdjson::dom::element v;
-      if (o[key].get(v)) fail_(where + "." + key, "missing field");
-      *out = read_number(v, where + "." + key, fail_);
-      if (!(*out > 0)) fail_(where + "." + key, "not a positive number");
+      if (o[key].get(v)) fail_(at(), "missing field");
+      *out = read_number(v, at(), fail_);
+      if (!(*out > 0)) fail_(at(), "not a positive number");
     }
   }
 
   const std::string& source_;
-  decltype(file_fail(std::string())) fail_ = file_fail(source_);
+  failer fail_{&source_};
+  std::string_view text_;
+  scalabel_spans spans_;
+  bool whole_ = false;  // the whole document parsed (not of the simple shape the scan splits)
   simdjson::dom::parser parser_;
-  std::vector<frame_ref> frames_;
+  simdjson::dom::array frames_;  // when whole_
   std::vector<std::string> categories_;
   double image_w_ = 0, image_h_ = 0;
 };
@@ -284,8 +473,8 @@ class scalabel_document {
 /// has no config.categories (and instead of it when given); `report` receives the counts.
 [[nodiscard]] inline coco::ground_truth parse_scalabel_ground_truth(
     const simdjson::padded_string& json, const std::string& source,
-    const std::vector<std::string>& classes = {}, scalabel_report* report = nullptr) {
-  const detail::scalabel_document doc(json, source);
+    const std::vector<std::string>& classes = {}, scalabel_report* report = nullptr, bool split = true) {
+  detail::scalabel_document doc(json, source, split);
   const auto& names = classes.empty() ? doc.config_categories() : classes;
   if (names.empty())
     throw input_error(source +
@@ -298,20 +487,45 @@ class scalabel_document {
       throw input_error(source + ": category '" + names[c] + "' is listed twice in the class list");
     gt.categories.push_back({static_cast<std::int64_t>(c + 1), names[c]});
   }
+  struct parsed {
+    std::size_t index;
+    std::string name;
+    coco::image_info im;
+    std::vector<std::size_t> cat;
+    std::vector<box> boxes;
+    std::vector<unsigned char> crowd;
+  };
+  std::vector<parsed> frames;
   scalabel_report r;
-  std::int64_t ann = 0;
-  for (std::size_t i = 0; i < doc.frames().size(); ++i) {
-    const auto& f = doc.frames()[i];
-    gt.images.push_back(doc.image_of(f, static_cast<std::int64_t>(i + 1)));
-    ++r.frames;
-    doc.for_each_box(f, r, [&](const std::string& where, simdjson::dom::object lo, const box& b) {
-      const auto cat = doc.category_of(lo, where, by_name);
-      const bool crowd = doc.crowd_of(lo, where);
-      r.crowd += crowd;
+  doc.for_each_frame([&](const auto& f) {
+    parsed p{f.index, std::string(f.name), doc.image_of(f, 0), {}, {}, {}};
+    doc.for_each_box(f, r, [&](const auto& where, simdjson::dom::object lo, const box& b) {
+      p.cat.push_back(doc.category_of(lo, where, by_name));
+      p.boxes.push_back(b);
+      p.crowd.push_back(doc.crowd_of(lo, where) ? 1 : 0);
+      r.crowd += p.crowd.back();
       ++r.boxes;
-      gt.add(++ann, static_cast<std::int64_t>(i + 1), static_cast<std::int64_t>(cat + 1), b.x, b.y, b.w, b.h,
-             b.w * b.h, crowd);
     });
+    ++r.frames;
+    frames.push_back(std::move(p));
+  });
+  std::stable_sort(frames.begin(), frames.end(),
+                   [](const parsed& a, const parsed& b) { return a.name < b.name; });
+  for (std::size_t k = 1; k < frames.size(); ++k)
+    if (frames[k].name == frames[k - 1].name)
+      throw input_error(source + ": " +
+                        detail::scalabel_document::frame_where(frames[k].index, frames[k].name, ".name") +
+                        ": frames[" + std::to_string(frames[k - 1].index) + "] has this name already");
+  std::int64_t ann = 0;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    auto& p = frames[i];
+    p.im.id = static_cast<std::int64_t>(i + 1);
+    for (std::size_t k = 0; k < p.boxes.size(); ++k) {
+      const auto& b = p.boxes[k];
+      gt.add(++ann, p.im.id, static_cast<std::int64_t>(p.cat[k] + 1), b.x, b.y, b.w, b.h, b.w * b.h,
+             p.crowd[k] != 0);
+    }
+    gt.images.push_back(std::move(p.im));
   }
   if (report) *report = r;
   return gt;
@@ -327,29 +541,49 @@ class scalabel_document {
 /// names its image by url or name as the ground truth's file_name, a category by the ground truth's name.
 [[nodiscard]] inline coco::detection_set parse_scalabel_results(const simdjson::padded_string& json,
                                                                 const std::string& source,
-                                                                const coco::ground_truth& gt) {
-  const detail::scalabel_document doc(json, source);
+                                                                const coco::ground_truth& gt,
+                                                                bool split = true) {
+  detail::scalabel_document doc(json, source, split);
   std::unordered_map<std::string_view, std::int64_t> image_by_name;
   for (const auto& im : gt.images)
     if (!im.file_name.empty()) image_by_name.emplace(im.file_name, im.id);
   std::unordered_map<std::string_view, std::size_t> by_name;
   for (std::size_t c = 0; c < gt.categories.size(); ++c) by_name.emplace(gt.categories[c].name, c);
-  coco::detection_set dt;
+  struct parsed {
+    std::size_t index;
+    std::string name, key;
+    coco::detection_set dt;
+  };
+  std::vector<parsed> frames;
   scalabel_report r;
-  for (const auto& f : doc.frames()) {
-    const auto key = doc.key_of(f);
-    const auto img = image_by_name.find(key);
-    if (img == image_by_name.end())
-      doc.fail(doc.frame_where(f, ""), "the ground truth has no image '" + key + "'");
+  const detail::scalabel_document::failer fail{&source};
+  doc.for_each_frame([&](const auto& f) {
+    parsed p{f.index, std::string(f.name), doc.key_of(f), {}};
+    if (image_by_name.find(p.key) == image_by_name.end())
+      doc.fail(doc.frame_where(f, ""), "the ground truth has no image '" + p.key + "'");
     const std::size_t without = r.without_box;
-    doc.for_each_box(f, r, [&](const std::string& where, simdjson::dom::object lo, const box& b) {
+    doc.for_each_box(f, r, [&](const auto& where, simdjson::dom::object lo, const box& b) {
       const auto cat = doc.category_of(lo, where, by_name);
       simdjson::dom::element e;
-      if (lo["score"].get(e)) doc.fail(where + ".score", "missing field (a prediction needs a score)");
-      const double s = detail::read_number(e, where + ".score", detail::file_fail(source));
-      dt.add(img->second, gt.categories[cat].id, b.x, b.y, b.w, b.h, s);
+      if (lo["score"].get(e)) doc.fail(where.at("score").str(), "missing field (a prediction needs a score)");
+      const double s = detail::read_number(e, where.at("score"), fail);
+      p.dt.add(0, gt.categories[cat].id, b.x, b.y, b.w, b.h, s);
     });
     if (r.without_box != without) doc.fail(doc.frame_where(f, ".labels"), "a prediction without box2d");
+    frames.push_back(std::move(p));
+  });
+  std::stable_sort(frames.begin(), frames.end(),
+                   [](const parsed& a, const parsed& b) { return a.name < b.name; });
+  for (std::size_t k = 1; k < frames.size(); ++k)
+    if (frames[k].name == frames[k - 1].name)
+      throw input_error(source + ": " +
+                        detail::scalabel_document::frame_where(frames[k].index, frames[k].name, ".name") +
+                        ": frames[" + std::to_string(frames[k - 1].index) + "] has this name already");
+  coco::detection_set dt;
+  for (const auto& p : frames) {
+    const std::int64_t img = image_by_name.at(p.key);
+    for (std::size_t k = 0; k < p.dt.size(); ++k)
+      dt.add(img, p.dt.category_id[k], p.dt.x[k], p.dt.y[k], p.dt.w[k], p.dt.h[k], p.dt.score[k]);
   }
   return dt;
 }

@@ -19,6 +19,8 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -26,11 +28,18 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "../coco/dataset.hpp"
+#include "../core/box.hpp"
 #include "../core/error.hpp"
 #include "../detail/json.hpp"
+#include "../detail/parallel.hpp"
 #include "attribute_table.hpp"
 #include "image_size.hpp"
 
@@ -38,16 +47,73 @@ namespace stratum::io {
 
 namespace detail {
 
-/// Splits on spaces and tabs.
-inline std::vector<std::string_view> fields_of(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
+/// Splits on spaces and tabs into `out` (at most N fields; returns the count, which may exceed N: the
+/// fields beyond N are counted, not stored).
+template <std::size_t N>
+std::size_t fields_of(std::string_view line, std::string_view (&out)[N]) {
+  std::size_t n = 0, i = 0;
   while (i < line.size()) {
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
     const std::size_t b = i;
     while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    if (i > b) out.push_back(line.substr(b, i - b));
+    if (i > b) {
+      if (n < N) out[n] = line.substr(b, i - b);
+      ++n;
+    }
   }
+  return n;
+}
+
+/// Reads the file `path` into `buf` (replacing its content, keeping its memory): open, fstat, one read for a
+/// regular file, close; input_error naming the file when it cannot be read.
+inline void read_file_into(const std::string& path, std::string& buf) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw input_error(path + ": cannot read file");
+  struct stat st {};
+  std::size_t want = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0;
+  buf.resize(std::max<std::size_t>(want + 1, 4096));
+  std::size_t have = 0;
+  for (;;) {
+    const auto n = ::read(fd, buf.data() + have, buf.size() - have);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      throw input_error(path + ": read error");
+    }
+    if (n == 0) break;
+    have += static_cast<std::size_t>(n);
+    if (have == want) break;  // a regular file, read to the size fstat gave: no read for the end needed
+    if (have == buf.size()) buf.resize(2 * buf.size());
+  }
+  ::close(fd);
+  buf.resize(have);
+}
+
+/// Parses the files `paths` with parse(index, text) into out[index], on `threads` workers (0: every core),
+/// each taking the next file in turn. The result does not depend on `threads`; when files are refused, the
+/// error of the first of them in `paths` order is thrown.
+template <class T, class Parse>
+std::vector<T> parse_files(const std::vector<std::string>& paths, unsigned threads, Parse&& parse) {
+  std::vector<T> out(paths.size());
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads =
+      static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, paths.size() / 64)));
+  std::atomic<std::size_t> next{0};
+  std::vector<std::pair<std::size_t, std::exception_ptr>> first_error(threads, {paths.size(), nullptr});
+  stratum::detail::run_workers(threads, [&](unsigned t) {
+    std::string buf;
+    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < paths.size();) {
+      try {
+        read_file_into(paths[i], buf);
+        out[i] = parse(i, std::string_view(buf));
+      } catch (...) {
+        if (i < first_error[t].first) first_error[t] = {i, std::current_exception()};
+      }
+    }
+  });
+  const auto e = std::min_element(first_error.begin(), first_error.end(),
+                                  [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (e->second) std::rethrow_exception(e->second);
   return out;
 }
 
@@ -67,24 +133,25 @@ struct yolo_box {
   const std::size_t want = scored ? 6 : 5;
   static const char* const names[] = {"class", "cx", "cy", "w", "h", "score"};
   detail::for_each_line(text, [&](std::size_t line, std::string_view l) {
-    const auto f = detail::fields_of(l);
-    if (f.empty()) return;
-    const std::string at = source + ": line " + std::to_string(line);
-    if (f.size() != want)
-      throw input_error(at + ": " + std::to_string(f.size()) + " fields, expected " + std::to_string(want) +
+    std::string_view f[6];
+    const std::size_t nf = detail::fields_of(l, f);
+    if (nf == 0) return;
+    const auto at = [&] { return source + ": line " + std::to_string(line); };  // formatted on errors only
+    if (nf != want)
+      throw input_error(at() + ": " + std::to_string(nf) + " fields, expected " + std::to_string(want) +
                         (scored ? " (class cx cy w h score)" : " (class cx cy w h)"));
     yolo_box b;
     const auto r = std::from_chars(f[0].data(), f[0].data() + f[0].size(), b.cls);
     if (r.ec != std::errc() || r.ptr != f[0].data() + f[0].size() || b.cls < 0 ||
         static_cast<std::uint64_t>(b.cls) >= classes)
-      throw input_error(at + ": class: '" + std::string(f[0]) + "' is not a class index in [0, " +
+      throw input_error(at() + ": class: '" + std::string(f[0]) + "' is not a class index in [0, " +
                         std::to_string(classes) + ")");
     double* v[] = {&b.cx, &b.cy, &b.w, &b.h, &b.score};
     for (std::size_t k = 1; k < want; ++k) {
       if (!detail::parse_full_double(f[k], *v[k - 1]))
-        throw input_error(at + ": " + names[k] + ": '" + std::string(f[k]) + "' is not a finite number");
+        throw input_error(at() + ": " + names[k] + ": '" + std::string(f[k]) + "' is not a finite number");
       if (k <= 4 && !(*v[k - 1] >= 0 && *v[k - 1] <= 1))
-        throw input_error(at + ": " + names[k] + ": " + std::string(f[k]) +
+        throw input_error(at() + ": " + names[k] + ": " + std::string(f[k]) +
                           " is outside [0, 1] (YOLO coordinates are divided by the image size)");
     }
     out.push_back(b);
@@ -107,10 +174,11 @@ struct yolo_box {
 
 /// Where a YOLO ground truth comes from.
 struct yolo_source {
-  std::string labels;   // the directory of <stem>.txt files
-  std::string classes;  // the class list
-  std::string sizes;    // the image-size table (file_name, width, height), or
-  std::string images;   // a directory of the images, whose headers give the sizes
+  std::string labels;    // the directory of <stem>.txt files
+  std::string classes;   // the class list
+  std::string sizes;     // the image-size table (file_name, width, height), or
+  std::string images;    // a directory of the images, whose headers give the sizes
+  unsigned threads = 0;  // workers reading the label files (0: every core); the result does not depend on it
 };
 
 /// Image sizes by stem, from a size table.
@@ -191,28 +259,35 @@ yolo_sizes_of_images(const std::string& dir) {
   for (const auto& [s, v] : sizes)
     if (!files.count(s)) stems.push_back(s);
   std::sort(stems.begin(), stems.end());
+  std::vector<std::string> paths;  // the label files, in stem order
+  std::vector<std::size_t> file_of(stems.size(), static_cast<std::size_t>(-1));
+  for (std::size_t i = 0; i < stems.size(); ++i) {
+    const auto file = files.find(stems[i]);
+    if (!sizes.count(stems[i]))
+      throw input_error(file->second + ": no size for image '" + stems[i] + "' in " + size_source +
+                        " (YOLO boxes are divided by the image size)");
+    if (file != files.end()) file_of[i] = paths.size(), paths.push_back(file->second);
+  }
+  const auto parsed = detail::parse_files<std::vector<yolo_box>>(
+      paths, src.threads, [&](std::size_t k, std::string_view text) {
+        return parse_yolo_lines(text, paths[k], classes.size(), false);
+      });
   coco::ground_truth gt;
   for (std::size_t c = 0; c < classes.size(); ++c)
     gt.categories.push_back({static_cast<std::int64_t>(c + 1), classes[c]});
   std::int64_t ann = 0;
   for (std::size_t i = 0; i < stems.size(); ++i) {
-    const auto file = files.find(stems[i]);
-    const auto size = sizes.find(stems[i]);
-    if (size == sizes.end())
-      throw input_error(file->second + ": no size for image '" + stems[i] + "' in " + size_source +
-                        " (YOLO boxes are divided by the image size)");
+    const auto& size = sizes.at(stems[i]);
     coco::image_info im;
     im.id = static_cast<std::int64_t>(i + 1);
-    im.file_name = size->second.first;
-    im.width = size->second.second.first;
-    im.height = size->second.second.second;
+    im.file_name = size.first;
+    im.width = size.second.first;
+    im.height = size.second.second;
     gt.images.push_back(im);
-    if (file == files.end()) continue;
-    for (const auto& b :
-         parse_yolo_lines(detail::read_text_file(file->second), file->second, classes.size(), false)) {
-      const double bw = b.w * im.width, bh = b.h * im.height;
-      gt.add(++ann, im.id, b.cls + 1, b.cx * im.width - bw / 2, b.cy * im.height - bh / 2, bw, bh, bw * bh,
-             false);
+    if (file_of[i] == static_cast<std::size_t>(-1)) continue;
+    for (const auto& b : parsed[file_of[i]]) {
+      const auto bx = box::from_cxcywh(b.cx * im.width, b.cy * im.height, b.w * im.width, b.h * im.height);
+      gt.add(++ann, im.id, b.cls + 1, bx.x, bx.y, bx.w, bx.h, bx.w * bx.h, false);
     }
   }
   return gt;
@@ -221,21 +296,31 @@ yolo_sizes_of_images(const std::string& dir) {
 /// Reads YOLO predictions ("class cx cy w h score" per line, one file per image stem) against a ground truth
 /// whose images have file names (their stems name the files) and sizes.
 [[nodiscard]] inline coco::detection_set load_yolo_results(const std::string& dir,
-                                                           const coco::ground_truth& gt) {
+                                                           const coco::ground_truth& gt,
+                                                           unsigned threads = 0) {
   std::map<std::string, const coco::image_info*> by_stem;
   for (const auto& im : gt.images) by_stem.emplace(detail::stem_of(im.file_name), &im);
-  coco::detection_set dt;
+  std::vector<std::string> paths;
+  std::vector<const coco::image_info*> image;
   for (const auto& [stem, path] : yolo_files(dir)) {
     const auto it = by_stem.find(stem);
     if (it == by_stem.end() || it->second->file_name.empty())
       throw input_error(path + ": the ground truth has no image '" + stem + "'");
-    const auto& im = *it->second;
-    if (!(im.width > 0 && im.height > 0))
+    if (!(it->second->width > 0 && it->second->height > 0))
       throw input_error(path + ": image '" + stem + "' has no size in the ground truth");
-    for (const auto& b : parse_yolo_lines(detail::read_text_file(path), path, gt.categories.size(), true)) {
-      const double bw = b.w * im.width, bh = b.h * im.height;
-      dt.add(im.id, gt.categories[static_cast<std::size_t>(b.cls)].id, b.cx * im.width - bw / 2,
-             b.cy * im.height - bh / 2, bw, bh, b.score);
+    paths.push_back(path);
+    image.push_back(it->second);
+  }
+  const auto parsed =
+      detail::parse_files<std::vector<yolo_box>>(paths, threads, [&](std::size_t k, std::string_view text) {
+        return parse_yolo_lines(text, paths[k], gt.categories.size(), true);
+      });
+  coco::detection_set dt;
+  for (std::size_t k = 0; k < paths.size(); ++k) {
+    const auto& im = *image[k];
+    for (const auto& b : parsed[k]) {
+      const auto bx = box::from_cxcywh(b.cx * im.width, b.cy * im.height, b.w * im.width, b.h * im.height);
+      dt.add(im.id, gt.categories[static_cast<std::size_t>(b.cls)].id, bx.x, bx.y, bx.w, bx.h, b.score);
     }
   }
   return dt;
