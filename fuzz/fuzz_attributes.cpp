@@ -1,7 +1,8 @@
 // libFuzzer target: a scene-attribute table (io/attribute_table.hpp), read as CSV or JSONL (the first byte
 // chooses, and how the table is keyed), joined to a fixed ground truth and binned; or (bit 3 of the first
-// byte) YOLO label or prediction lines and a class list (io/yolo.hpp). Every input must either join or throw
-// stratum::input_error: any other exception, a crash, a hang or a sanitizer report is a finding.
+// byte) YOLO label or prediction lines and a class list (io/yolo.hpp), and the same bytes as KITTI lines
+// (io/kitti.hpp). Every input must either join or throw stratum::input_error: any other exception, a crash,
+// a hang or a sanitizer report is a finding.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include <stratum/io/attribute_table.hpp>
 #include <stratum/io/image_size.hpp>
+#include <stratum/io/kitti.hpp>
 #include <stratum/io/yolo.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -41,6 +43,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     try {
       (void)stratum::io::parse_yolo_classes(text, "c.txt");
+    } catch (const stratum::input_error&) {
+    }
+    try {  // the same bytes as KITTI lines
+      (void)stratum::io::parse_kitti_lines(text, "k.txt", stratum::io::kitti_classes(), (mode & 1) != 0);
     } catch (const stratum::input_error&) {
     }
     return 0;

@@ -24,12 +24,7 @@ import random
 import subprocess
 import sys
 
-
-def run(cmd, expect=0):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != expect:
-        sys.exit(f"FAIL: {' '.join(cmd)} exited {r.returncode} (expected {expect})\n{r.stderr}")
-    return r
+from check_common import run
 
 
 def frames_of(jsonl):

@@ -17,17 +17,11 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 
 from PIL import Image
 
-
-def run(cmd, expect=0):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != expect:
-        sys.exit(f"FAIL: {' '.join(cmd)} exited {r.returncode} (expected {expect})\n{r.stderr}")
-    return r
+from check_common import run
 
 
 def write_images(d, rng):

@@ -23,15 +23,9 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 
-
-def run(cmd, expect=0):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != expect:
-        sys.exit(f"FAIL: {' '.join(cmd)} exited {r.returncode} (expected {expect})\n{r.stderr}")
-    return r
+from check_common import run
 
 
 def main():
@@ -159,6 +153,10 @@ def main():
                                   "--slice-by", "weather,timeofday,scene", "--json"]).stdout)
         check(doc, "convert --to " + to)
     print("convert: gt_coco.json and the detections written as COCO, Scalabel and YOLO give the reference slices")
+    r = run([stratum, "convert", gt_coco, "--to", "kitti", "-o", os.path.join(work, "to_kitti")], expect=1)
+    if "category 7 needs a name without white space (KITTI's type), other than DontCare" not in r.stderr:
+        sys.exit(f"FAIL: --to kitti with 'traffic light': {r.stderr.strip()!r}")
+    print("convert --to kitti: a class name with a space refused by name")
     print("OK")
 
 

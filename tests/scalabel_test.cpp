@@ -311,7 +311,7 @@ TEST_CASE("Label formats: a JSON file is recognised from the keys of its first o
         "--format");
   CHECK(io::parse_label_format("scalabel") == io::label_format::scalabel);
   CHECK(error_of([] { (void)io::parse_label_format("voc"); }) ==
-        "--format: expected coco, yolo, scalabel or auto (got 'voc')");
+        "--format: expected coco, yolo, scalabel, kitti or auto (got 'voc')");
 }
 
 TEST_CASE("Scalabel: read frame by frame or whole, the same ground truth; the scan's shapes") {

@@ -19,15 +19,9 @@ import csv
 import json
 import os
 import shutil
-import subprocess
 import sys
 
-
-def run(cmd, expect=0):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != expect:
-        sys.exit(f"FAIL: {' '.join(cmd)} exited {r.returncode} (expected {expect})\n{r.stderr}")
-    return r
+from check_common import run
 
 
 def main():

@@ -4,7 +4,7 @@
 //                [--slice-by k1,k2,...] [--joint k1*k2]... [--threads N] [--bins B] [--json]
 //   stratum stream FRAMES.jsonl|- [--categories GT.json] [the same evaluation options]
 //   stratum convert GT.json DT.json [--attributes FILE ...] [-o FRAMES.jsonl]
-//   stratum convert GT [DT] --to coco|scalabel|yolo -o DIR
+//   stratum convert GT [DT] --to coco|scalabel|yolo|kitti -o DIR
 //   stratum audit GT.json DT.json [the evaluation options] [--iou 0.5[,0.75]]
 //                 [--score-threshold S | --thresholds FILE.json | --choose RULE] [--interval M] [--confidence
 //                 C]
@@ -71,7 +71,7 @@ const char* const kUsage =
     "usage: stratum coco GT.json DT.json [options]\n"
     "       stratum stream FRAMES.jsonl|- [--categories GT.json] [options]\n"
     "       stratum convert GT.json DT.json [--attributes FILE ...] [-o FRAMES.jsonl]\n"
-    "       stratum convert GT.json [DT.json] --to coco|scalabel|yolo [--attributes FILE ...] -o DIR\n"
+    "       stratum convert GT.json [DT.json] --to coco|scalabel|yolo|kitti [--attributes FILE ...] -o DIR\n"
     "       stratum audit GT.json DT.json [options] [audit options]\n"
     "       stratum audit --stream FRAMES.jsonl|- [--categories GT.json] [options] [audit options]\n"
     "       stratum baseline freeze GT.json DT.json | --stream FRAMES.jsonl [options] [operating-point\n"
@@ -86,8 +86,9 @@ const char* const kUsage =
     "           stdin), read and matched frame by frame in bounded memory; the same numbers as coco.\n"
     "  convert: writes ground truth + detections (any format read) as a JSONL frame stream (header\n"
     "           line first) to stdout or to -o FILE; with --to, as COCO (DIR/gt.json, DIR/dt.json),\n"
-    "           Scalabel (DIR/gt.json, DIR/dt.json) or YOLO (DIR/labels/, DIR/predictions/,\n"
-    "           DIR/classes.txt, DIR/image_sizes.csv); the detections are optional then.\n"
+    "           Scalabel (DIR/gt.json, DIR/dt.json), YOLO (DIR/labels/, DIR/predictions/,\n"
+    "           DIR/classes.txt, DIR/image_sizes.csv) or KITTI (DIR/labels/, DIR/predictions/,\n"
+    "           DIR/classes.txt); the detections are optional then.\n"
     "  audit:   the failure map at operating points (docs/audit.md): misses, false alarms, precision,\n"
     "           false positives per image, image-level rates, each with its interval, pooled, per\n"
     "           class and per slice (worst first), and where the errors come from (TIDE's error\n"
@@ -200,12 +201,13 @@ const char* const kUsage =
     "  --attributes-missing error|skip  images without a row, rows naming no image and repeated rows are\n"
     "                        an error (default) or counted and reported (skip: such images are in no slice\n"
     "                        of the table's columns)\n"
-    "  --format F            the ground truth's format: coco, yolo (a directory of label files),\n"
-    "                        scalabel (BDD100K/Scalabel JSON) or auto (default: a directory is YOLO, a\n"
-    "                        JSON file is recognised from its keys); detections are recognised the same\n"
-    "                        way (COCO results, Scalabel frames with scores, a YOLO directory)\n"
-    "  --classes FILE        (YOLO or Scalabel labels) the class names, one per line, in index order;\n"
-    "                        category i + 1 is line i + 1; for Scalabel instead of config.categories\n"
+    "  --format F            the ground truth's format: coco, yolo or kitti (a directory of label\n"
+    "                        files), scalabel (BDD100K/Scalabel JSON) or auto (default: a directory is\n"
+    "                        YOLO or KITTI by its lines' field count, a JSON file is recognised from its\n"
+    "                        keys); detections are recognised the same way\n"
+    "  --classes FILE        (YOLO, Scalabel or KITTI labels) the class names, one per line, in index\n"
+    "                        order; category i + 1 is line i + 1; for Scalabel instead of\n"
+    "                        config.categories, for KITTI instead of its eight classes\n"
     "                        (docs/adapters.md)\n"
     "  --image-sizes FILE    (YOLO labels) a table file_name,width,height (CSV or JSONL); YOLO boxes are\n"
     "                        divided by the image size. A DT directory holds YOLO predictions\n"
@@ -429,10 +431,9 @@ bool is_directory(const std::string& path) {
 /// A ground truth (a COCO file, a directory of YOLO labels with --classes and --image-sizes, or a Scalabel
 /// file) with the attribute table joined to its images and the --bin ranges applied.
 coco::ground_truth load_ground_truth(const std::string& path, const attribute_args& a) {
-  io::scalabel_report report;
-  io::label_format used{};
-  auto gt = io::load_labels(path, {a.format, a.classes_file, a.sizes_file, a.images_dir}, &report, &used);
-  if (used == io::label_format::scalabel) std::fprintf(stderr, "stratum: %s\n", report.summary(path).c_str());
+  std::string note;
+  auto gt = io::load_labels(path, {a.format, a.classes_file, a.sizes_file, a.images_dir}, &note);
+  if (!note.empty()) std::fprintf(stderr, "stratum: %s\n", note.c_str());
   if (auto j = attribute_joiner_of(a)) {
     io::join_attributes(gt, *j, path);
     print_join_report(*j);
@@ -1067,6 +1068,20 @@ void write_converted(const std::string& to, const std::string& dir, const coco::
     if (dt) io::write_yolo_files(dir + "/predictions", io::yolo_text_of(gt, dt));
     return;
   }
+  if (to == "kitti") {
+    const auto write = [](const std::string& d, const std::map<std::string, std::string>& files) {
+      std::error_code e;
+      std::filesystem::create_directories(d, e);
+      if (e) throw std::runtime_error(d + ": cannot create the directory (" + e.message() + ")");
+      for (const auto& [stem, t] : files) io::detail::write_text_file(d + "/" + stem + ".txt", t);
+    };
+    write(dir + "/labels", io::kitti_text_of(gt, nullptr));
+    std::string classes;
+    for (const auto& c : gt.categories) classes += c.name + "\n";
+    io::detail::write_text_file(dir + "/classes.txt", classes);
+    if (dt) write(dir + "/predictions", io::kitti_text_of(gt, dt));
+    return;
+  }
   if (to == "coco")
     io::append_coco_ground_truth(text, gt);
   else
@@ -1101,8 +1116,8 @@ int cmd_convert(const std::vector<std::string>& args) {
       if (have_to) usage_fail(a + " given twice");
       to = args[++i];
       have_to = true;
-      if (to != "jsonl" && to != "coco" && to != "scalabel" && to != "yolo")
-        usage_fail("--to: expected jsonl, coco, scalabel or yolo (got '" + to + "')");
+      if (to != "jsonl" && to != "coco" && to != "scalabel" && to != "yolo" && to != "kitti")
+        usage_fail("--to: expected jsonl, coco, scalabel, yolo or kitti (got '" + to + "')");
     } else if (a == "-h" || a == "--help") {
       std::fputs(kUsage, stdout);
       return 0;

@@ -279,6 +279,22 @@ inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::elemen
   return parse_coco_ground_truth(detail::read_file(path), path);
 }
 
+namespace detail {
+
+/// Appends `"bbox": [x, y, w, h]` (the numbers finite: input_error otherwise).
+inline void append_coco_bbox(std::string& out, double x, double y, double w, double h) {
+  out += "\"bbox\": [";
+  for (int k = 0; k < 4; ++k) {
+    const double v = k == 0 ? x : k == 1 ? y : k == 2 ? w : h;
+    if (!std::isfinite(v)) throw input_error("COCO output: a number is not finite");
+    if (k) out += ", ";
+    stratum::detail::append_json_number(out, v);
+  }
+  out += ']';
+}
+
+}  // namespace detail
+
 /// Writes a ground truth as a COCO ground-truth document (images with id, file_name, width, height,
 /// attributes and provenance when given; categories; annotations with id, image_id, category_id, bbox, area,
 /// iscrowd): parse_coco_ground_truth reads it back to the same values, bit for bit. Numbers must be finite.
@@ -336,15 +352,9 @@ inline void append_coco_ground_truth(std::string& out, const coco::ground_truth&
     append_json_int(out, gt.image_id[r]);
     out += ", \"category_id\": ";
     append_json_int(out, gt.category_id[r]);
-    out += ", \"bbox\": [";
-    number(gt.x[r]);
     out += ", ";
-    number(gt.y[r]);
-    out += ", ";
-    number(gt.w[r]);
-    out += ", ";
-    number(gt.h[r]);
-    out += "], \"area\": ";
+    detail::append_coco_bbox(out, gt.x[r], gt.y[r], gt.w[r], gt.h[r]);
+    out += ", \"area\": ";
     number(gt.area[r]);
     out += gt.crowd[r] ? ", \"iscrowd\": 1}" : ", \"iscrowd\": 0}";
   }
@@ -355,26 +365,17 @@ inline void append_coco_ground_truth(std::string& out, const coco::ground_truth&
 /// parse_coco_results reads back to the same values.
 inline void append_coco_results(std::string& out, const coco::detection_set& dt) {
   using stratum::detail::append_json_int;
-  const auto number = [&out](double v) {
-    if (!std::isfinite(v)) throw input_error("COCO output: a number is not finite");
-    stratum::detail::append_json_number(out, v);
-  };
   out += '[';
   for (std::size_t r = 0; r < dt.size(); ++r) {
     out += r ? ",\n{\"image_id\": " : "\n{\"image_id\": ";
     append_json_int(out, dt.image_id[r]);
     out += ", \"category_id\": ";
     append_json_int(out, dt.category_id[r]);
-    out += ", \"bbox\": [";
-    number(dt.x[r]);
     out += ", ";
-    number(dt.y[r]);
-    out += ", ";
-    number(dt.w[r]);
-    out += ", ";
-    number(dt.h[r]);
-    out += "], \"score\": ";
-    number(dt.score[r]);
+    detail::append_coco_bbox(out, dt.x[r], dt.y[r], dt.w[r], dt.h[r]);
+    out += ", \"score\": ";
+    if (!std::isfinite(dt.score[r])) throw input_error("COCO output: a score is not finite");
+    stratum::detail::append_json_number(out, dt.score[r]);
     out += '}';
   }
   out += "]\n";

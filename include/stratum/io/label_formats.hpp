@@ -1,8 +1,9 @@
-// One entry point for every label format stratum reads: COCO JSON, a folder of YOLO text files and
+// One entry point for every label format stratum reads: COCO JSON, a folder of YOLO or KITTI text files and
 // BDD100K/Scalabel JSON, named (--format) or recognised from the path.
 //
-// Recognition: a directory is YOLO; a file is JSON whose keys decide. The keys of the top-level object (or,
-// for a top-level list, of its first element) are scanned without parsing the rest: "images",
+// Recognition: a directory is YOLO or KITTI, told apart by the field count of the first line of its first
+// label file (5 or 6: YOLO; 15 or 16: KITTI); a file is JSON whose keys decide. The keys of the top-level
+// object (or, for a top-level list, of its first element) are scanned without parsing the rest: "images",
 // "annotations" or "categories" make COCO ground truth, "image_id", "category_id" or "bbox" COCO results,
 // "frames", "name", "labels" or "url" Scalabel. An empty list is COCO results (it has no detections either
 // way); anything else is refused with what was found.
@@ -22,12 +23,13 @@
 #include "../coco/dataset.hpp"
 #include "../core/error.hpp"
 #include "coco_json.hpp"
+#include "kitti.hpp"
 #include "scalabel.hpp"
 #include "yolo.hpp"
 
 namespace stratum::io {
 
-enum class label_format { automatic, coco, yolo, scalabel };
+enum class label_format { automatic, coco, yolo, scalabel, kitti };
 
 [[nodiscard]] inline const char* format_name(label_format f) noexcept {
   switch (f) {
@@ -42,11 +44,37 @@ enum class label_format { automatic, coco, yolo, scalabel };
   }
 }
 
-/// "coco", "yolo", "scalabel" or "auto"; usage_error otherwise.
+/// "coco", "yolo", "scalabel", "kitti" or "auto"; usage_error otherwise.
 [[nodiscard]] inline label_format parse_label_format(std::string_view s) {
-  for (auto f : {label_format::automatic, label_format::coco, label_format::yolo, label_format::scalabel})
+  for (auto f : {label_format::automatic, label_format::coco, label_format::yolo, label_format::scalabel,
+                 label_format::kitti})
     if (s == format_name(f)) return f;
-  throw usage_error("--format: expected coco, yolo, scalabel or auto (got '" + std::string(s) + "')");
+  throw usage_error("--format: expected coco, yolo, scalabel, kitti or auto (got '" + std::string(s) + "')");
+}
+
+/// The format of a directory of label files: YOLO or KITTI by the field count of the first non-blank line of
+/// the first file in name order that has one (YOLO when every file is empty); when the count fits neither,
+/// `otherwise` if given (the caller's options said which, and that reader names the bad line), else
+/// input_error naming the file and the line.
+[[nodiscard]] inline label_format detect_folder_format(const std::string& dir,
+                                                       label_format otherwise = label_format::automatic) {
+  for (const auto& [stem, path] : yolo_files(dir)) {
+    const std::string text = detail::read_text_file(path);
+    std::size_t nf = 0;
+    std::size_t line_no = 0;
+    detail::for_each_line(text, [&](std::size_t line, std::string_view l) {
+      std::string_view f[17];
+      if (nf == 0) nf = detail::fields_of(l, f), line_no = line;
+    });
+    if (nf == 0) continue;
+    if (nf == 5 || nf == 6) return label_format::yolo;
+    if (nf == 15 || nf == 16) return label_format::kitti;
+    if (otherwise != label_format::automatic) return otherwise;
+    throw input_error(path + ": line " + std::to_string(line_no) + ": " + std::to_string(nf) +
+                      " fields: neither YOLO (5, or 6 with a score) nor KITTI (15, or 16 with a score); give "
+                      "--format");
+  }
+  return label_format::yolo;
 }
 
 namespace detail {
@@ -132,42 +160,60 @@ inline std::vector<std::string> first_object_keys(std::string_view t, bool& list
 
 /// The format `path` is read as: `given` unless automatic; else a directory is YOLO and a file is
 /// recognised from its keys.
-[[nodiscard]] inline label_format format_of(const std::string& path, label_format given, bool results) {
+[[nodiscard]] inline label_format format_of(const std::string& path, label_format given, bool results,
+                                            label_format folder_otherwise = label_format::automatic) {
   std::error_code ec;
   const bool dir = std::filesystem::is_directory(path, ec);
   if (given == label_format::automatic)
-    return dir ? label_format::yolo : detect_json_format(file_prefix(path), path, results);
-  if ((given == label_format::yolo) != dir)
+    return dir ? detect_folder_format(path, folder_otherwise)
+               : detect_json_format(file_prefix(path), path, results);
+  const bool folder = given == label_format::yolo || given == label_format::kitti;
+  if (folder != dir)
     throw usage_error(dir ? path + " is a directory: --format " + format_name(given) + " reads a file"
-                          : path + " is a file: --format yolo reads a directory of label files");
+                          : path + " is a file: --format " + format_name(given) +
+                                " reads a directory of label files");
   return given;
 }
 
 /// Where a ground truth comes from beyond its path.
 struct label_options {
   label_format format = label_format::automatic;
-  std::string classes;  // YOLO: the class list (required); Scalabel: instead of config.categories
+  std::string classes;  // YOLO: the class list (required); Scalabel: instead of config.categories; KITTI:
+                        // instead of KITTI's eight classes
   std::string sizes;    // YOLO: the image-size table, or
   std::string images;   // YOLO: a directory of the images
 };
 
-/// A ground truth in any format. `report` receives a Scalabel file's counts (frames, boxes, labels without
-/// box2d); `used` the format read.
+/// A ground truth in any format. `note` receives a line saying what a Scalabel or KITTI input held beyond
+/// the boxes read (labels without box2d, DontCare regions, occlusion levels), empty for the others; `used`
+/// the format read.
 [[nodiscard]] inline coco::ground_truth load_labels(const std::string& path, const label_options& o,
-                                                    scalabel_report* report = nullptr,
+                                                    std::string* note = nullptr,
                                                     label_format* used = nullptr) {
-  const auto f = format_of(path, o.format, false);
+  // --image-sizes or --images say YOLO when the first line fits neither format (the YOLO reader names it)
+  const auto f =
+      format_of(path, o.format, false,
+                o.sizes.empty() && o.images.empty() ? label_format::automatic : label_format::yolo);
   if (used) *used = f;
   if (f != label_format::yolo && (!o.sizes.empty() || !o.images.empty()))
     throw usage_error("--image-sizes and --images go with YOLO labels, and " + path + " is read as " +
                       format_name(f));
   if (f == label_format::coco && !o.classes.empty())
-    throw usage_error("--classes goes with YOLO or Scalabel labels, and " + path + " is read as coco");
+    throw usage_error("--classes goes with YOLO, Scalabel or KITTI labels, and " + path + " is read as coco");
   if (f == label_format::yolo) return load_yolo_ground_truth({path, o.classes, o.sizes, o.images});
+  if (f == label_format::kitti) {
+    kitti_report r;
+    auto gt = load_kitti_ground_truth({path, o.classes}, &r);
+    if (note) *note = r.summary(path);
+    return gt;
+  }
   if (f == label_format::scalabel) {
     std::vector<std::string> classes;
     if (!o.classes.empty()) classes = parse_yolo_classes(detail::read_text_file(o.classes), o.classes);
-    return load_scalabel_ground_truth(path, classes, report);
+    scalabel_report r;
+    auto gt = load_scalabel_ground_truth(path, classes, &r);
+    if (note) *note = r.summary(path);
+    return gt;
   }
   return load_coco_ground_truth(path);
 }
@@ -179,6 +225,8 @@ struct label_options {
   switch (format_of(path, given, true)) {
     case label_format::yolo:
       return load_yolo_results(path, gt);
+    case label_format::kitti:
+      return load_kitti_results(path, gt);
     case label_format::scalabel:
       return load_scalabel_results(path, gt);
     default:

@@ -467,6 +467,19 @@ class scalabel_document {
   double image_w_ = 0, image_h_ = 0;
 };
 
+/// Sorts parsed frames (with index and name) by name, keeping file order among equals; input_error naming
+/// the second of two frames with one name.
+template <class Parsed>
+void sort_by_name(std::vector<Parsed>& frames, const std::string& source) {
+  std::stable_sort(frames.begin(), frames.end(),
+                   [](const Parsed& a, const Parsed& b) { return a.name < b.name; });
+  for (std::size_t k = 1; k < frames.size(); ++k)
+    if (frames[k].name == frames[k - 1].name)
+      throw input_error(source + ": " +
+                        scalabel_document::frame_where(frames[k].index, frames[k].name, ".name") +
+                        ": frames[" + std::to_string(frames[k - 1].index) + "] has this name already");
+}
+
 }  // namespace detail
 
 /// Parses a Scalabel ground truth (see the file comment). `classes` is the class list to use when the file
@@ -509,13 +522,7 @@ class scalabel_document {
     ++r.frames;
     frames.push_back(std::move(p));
   });
-  std::stable_sort(frames.begin(), frames.end(),
-                   [](const parsed& a, const parsed& b) { return a.name < b.name; });
-  for (std::size_t k = 1; k < frames.size(); ++k)
-    if (frames[k].name == frames[k - 1].name)
-      throw input_error(source + ": " +
-                        detail::scalabel_document::frame_where(frames[k].index, frames[k].name, ".name") +
-                        ": frames[" + std::to_string(frames[k - 1].index) + "] has this name already");
+  detail::sort_by_name(frames, source);
   std::int64_t ann = 0;
   for (std::size_t i = 0; i < frames.size(); ++i) {
     auto& p = frames[i];
@@ -572,13 +579,7 @@ class scalabel_document {
     if (r.without_box != without) doc.fail(doc.frame_where(f, ".labels"), "a prediction without box2d");
     frames.push_back(std::move(p));
   });
-  std::stable_sort(frames.begin(), frames.end(),
-                   [](const parsed& a, const parsed& b) { return a.name < b.name; });
-  for (std::size_t k = 1; k < frames.size(); ++k)
-    if (frames[k].name == frames[k - 1].name)
-      throw input_error(source + ": " +
-                        detail::scalabel_document::frame_where(frames[k].index, frames[k].name, ".name") +
-                        ": frames[" + std::to_string(frames[k - 1].index) + "] has this name already");
+  detail::sort_by_name(frames, source);
   coco::detection_set dt;
   for (const auto& p : frames) {
     const std::int64_t img = image_by_name.at(p.key);
