@@ -119,6 +119,15 @@ TEST_CASE(
   const auto again = io::load_labels((d / "label_2").string(), {}, &note);
   CHECK(again.size() == gt.size());
   CHECK(note == r.summary((d / "label_2").string()));
+  io::label_options named;
+  named.format = io::parse_label_format("kitti");
+  CHECK(io::load_labels((d / "label_2").string(), named).size() == gt.size());
+  CHECK(error_of([&] { (void)io::load_labels((d / "label_2" / "000002.txt").string(), named); }) ==
+        (d / "label_2" / "000002.txt").string() +
+            " is a file: --format kitti reads a directory of label files");
+  named.format = io::label_format::coco;
+  CHECK(error_of([&] { (void)io::load_labels((d / "label_2").string(), named); }) ==
+        (d / "label_2").string() + " is a directory: --format coco reads a file");
   // predictions, by stem, types by the ground truth's names
   fs::create_directories(d / "pred");
   io::detail::write_text_file(

@@ -309,7 +309,9 @@ TEST_CASE("Label formats: a JSON file is recognised from the keys of its first o
   CHECK(error_of([&] { (void)f("3", false); }) ==
         "f.json: not a recognised ground-truth file (COCO or Scalabel JSON; no object keys found); give "
         "--format");
-  CHECK(io::parse_label_format("scalabel") == io::label_format::scalabel);
+  for (auto fmt : {io::label_format::automatic, io::label_format::coco, io::label_format::yolo,
+                   io::label_format::scalabel, io::label_format::kitti})
+    CHECK(io::parse_label_format(io::format_name(fmt)) == fmt);  // every format has its own name
   CHECK(error_of([] { (void)io::parse_label_format("voc"); }) ==
         "--format: expected coco, yolo, scalabel, kitti or auto (got 'voc')");
 }

@@ -39,6 +39,8 @@ enum class label_format { automatic, coco, yolo, scalabel, kitti };
       return "yolo";
     case label_format::scalabel:
       return "scalabel";
+    case label_format::kitti:
+      return "kitti";
     default:
       return "auto";
   }
