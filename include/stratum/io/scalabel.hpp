@@ -1,11 +1,12 @@
 // BDD100K / Scalabel JSON labels: a list of frames, or {"frames": [...], "config": {...}}, each frame
 //   {"name", "url"?, "attributes"?: {key: string | number | bool}, "size"?: {"width", "height"},
-//    "labels"?: [{"id"?, "category", "box2d"?: {"x1", "y1", "x2", "y2"}, "attributes"?: {"crowd"?,
-//    "ignored"?},
-//                 "score"?}]}
+//    "labels"?: [{"id"?, "category", "box2d"?: {"x1", "y1", "x2", "y2"},
+//                 "attributes"?: {"crowd"?, "ignored"?}, "score"?}]}
 //
-// Read by the rules of Scalabel's own COCO conversion (scalabel.label.to_coco, scalabel2coco_detection):
-// - frames are sorted by name (byte order) and numbered 1, 2, ... in that order; the image's file_name is the
+// Read by the rules of Scalabel's own COCO conversion (scalabel.label.to_coco, scalabel2coco_detection), but
+// for the order of the images:
+// - frames are sorted by name (byte order) and numbered 1, 2, ... in that order (the conversion numbers them
+//   in file order: the same ids when the file lists its frames by name); the image's file_name is the
 //   frame's url when it has one, its name otherwise; the frame's attributes become the image's scene
 //   attributes as written (numbers and booleans as their JSON text), so weather, timeofday and scene slice
 //   directly;
