@@ -76,8 +76,8 @@ struct files {
     io::append_scalabel(text, gt, &dt);
     io::detail::write_text_file((dir / "scalabel_dt.json").string(), text);
     const auto labels = io::yolo_text_of(gt, nullptr);
-    io::write_yolo_files((dir / "labels").string(), labels);
-    io::write_yolo_files((dir / "predictions").string(), io::yolo_text_of(gt, &dt));
+    io::write_label_files((dir / "labels").string(), labels.files);
+    io::write_label_files((dir / "predictions").string(), io::yolo_text_of(gt, &dt).files);
     io::detail::write_text_file((dir / "classes.txt").string(), labels.classes);
     io::detail::write_text_file((dir / "sizes.csv").string(), labels.sizes);
   }

@@ -167,9 +167,7 @@ TEST_CASE(
     io::detail::write_text_file((d / "classes.txt").string(), classes);
     for (const auto& [sub, files] : {std::pair{"labels", io::kitti_text_of(gt, nullptr)},
                                      std::pair{"predictions", io::kitti_text_of(gt, &dt)}}) {
-      fs::create_directories(d / sub);
-      for (const auto& [stem, text] : files)
-        io::detail::write_text_file((d / sub / (stem + ".txt")).string(), text);
+      io::write_label_files((d / sub).string(), files);
     }
     const auto back = io::load_kitti_ground_truth({(d / "labels").string(), (d / "classes.txt").string()});
     const auto dback = io::load_kitti_results((d / "predictions").string(), back);

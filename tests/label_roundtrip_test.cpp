@@ -106,8 +106,8 @@ TEST_CASE("YOLO writer: COCO -> YOLO files -> COCO keeps images, classes and box
     const fs::path out = fs::temp_directory_path() / ("stratum_yolo_rt_" + dir.filename().string());
     fs::remove_all(out);
     const auto labels = io::yolo_text_of(plain, nullptr);
-    io::write_yolo_files((out / "labels").string(), labels);
-    io::write_yolo_files((out / "predictions").string(), io::yolo_text_of(plain, &inside));
+    io::write_label_files((out / "labels").string(), labels.files);
+    io::write_label_files((out / "predictions").string(), io::yolo_text_of(plain, &inside).files);
     io::detail::write_text_file((out / "classes.txt").string(), labels.classes);
     io::detail::write_text_file((out / "sizes.csv").string(), labels.sizes);
     const auto back = io::load_yolo_ground_truth(

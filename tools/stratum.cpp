@@ -1062,24 +1062,18 @@ void write_converted(const std::string& to, const std::string& dir, const coco::
   std::string text;
   if (to == "yolo") {
     const auto labels = io::yolo_text_of(gt, nullptr);
-    io::write_yolo_files(dir + "/labels", labels);
+    io::write_label_files(dir + "/labels", labels.files);
     io::detail::write_text_file(dir + "/classes.txt", labels.classes);
     io::detail::write_text_file(dir + "/image_sizes.csv", labels.sizes);
-    if (dt) io::write_yolo_files(dir + "/predictions", io::yolo_text_of(gt, dt));
+    if (dt) io::write_label_files(dir + "/predictions", io::yolo_text_of(gt, dt).files);
     return;
   }
   if (to == "kitti") {
-    const auto write = [](const std::string& d, const std::map<std::string, std::string>& files) {
-      std::error_code e;
-      std::filesystem::create_directories(d, e);
-      if (e) throw std::runtime_error(d + ": cannot create the directory (" + e.message() + ")");
-      for (const auto& [stem, t] : files) io::detail::write_text_file(d + "/" + stem + ".txt", t);
-    };
-    write(dir + "/labels", io::kitti_text_of(gt, nullptr));
+    io::write_label_files(dir + "/labels", io::kitti_text_of(gt, nullptr));
     std::string classes;
     for (const auto& c : gt.categories) classes += c.name + "\n";
     io::detail::write_text_file(dir + "/classes.txt", classes);
-    if (dt) write(dir + "/predictions", io::kitti_text_of(gt, dt));
+    if (dt) io::write_label_files(dir + "/predictions", io::kitti_text_of(gt, dt));
     return;
   }
   if (to == "coco")

@@ -187,16 +187,13 @@ struct label_options {
 };
 
 /// A ground truth in any format. `note` receives a line saying what a Scalabel or KITTI input held beyond
-/// the boxes read (labels without box2d, DontCare regions, occlusion levels), empty for the others; `used`
-/// the format read.
+/// the boxes read (labels without box2d, DontCare regions, occlusion levels), empty for the others.
 [[nodiscard]] inline coco::ground_truth load_labels(const std::string& path, const label_options& o,
-                                                    std::string* note = nullptr,
-                                                    label_format* used = nullptr) {
+                                                    std::string* note = nullptr) {
   // --image-sizes or --images say YOLO when the first line fits neither format (the YOLO reader names it)
   const auto f =
       format_of(path, o.format, false,
                 o.sizes.empty() && o.images.empty() ? label_format::automatic : label_format::yolo);
-  if (used) *used = f;
   if (f != label_format::yolo && (!o.sizes.empty() || !o.images.empty()))
     throw usage_error("--image-sizes and --images go with YOLO labels, and " + path + " is read as " +
                       format_name(f));

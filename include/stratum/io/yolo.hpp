@@ -393,13 +393,14 @@ struct yolo_text {
   return out;
 }
 
-/// Writes the label files of `t` into `dir` (created), <stem>.txt per image; the class list and the size
-/// table go where the caller wants them (not among the label files, where they would read as labels).
-inline void write_yolo_files(const std::string& dir, const yolo_text& t) {
+/// Writes one text file per image stem, <stem>.txt, into `dir` (created): the label files of YOLO
+/// (yolo_text::files) and KITTI (kitti_text_of). A class list or size table goes where the caller wants it,
+/// not among the label files, where it would read as labels.
+inline void write_label_files(const std::string& dir, const std::map<std::string, std::string>& files) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw input_error(dir + ": cannot create the directory (" + ec.message() + ")");
-  for (const auto& [stem, text] : t.files) detail::write_text_file(dir + "/" + stem + ".txt", text);
+  for (const auto& [stem, text] : files) detail::write_text_file(dir + "/" + stem + ".txt", text);
 }
 
 }  // namespace stratum::io
