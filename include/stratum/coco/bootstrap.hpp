@@ -57,7 +57,7 @@ struct gt_presence {
     const auto k = cat.find(gt.category_id[i]);
     if (img.find(gt.image_id[i]) == detail::id_index::npos || k == detail::id_index::npos) continue;
     std::uint64_t bits = 0;
-    if (!gt.crowd[i])
+    if (!gt.crowd[i] && !(gt.flags[i] & gt_flag::ignored))
       for (std::size_t a = 0; a < p.area_rngs.size(); ++a)
         if (!(gt.area[i] < p.area_rngs[a].lo || gt.area[i] > p.area_rngs[a].hi))
           bits |= std::uint64_t{1} << a;

@@ -40,11 +40,11 @@ struct ground_truth {
   std::vector<category_info> categories;
   std::vector<std::int64_t> id, image_id, category_id;
   std::vector<double> x, y, w, h, area;
-  std::vector<unsigned char> crowd;
+  std::vector<unsigned char> crowd, flags;  // flags: gt_flag bits (core/frame.hpp)
 
   [[nodiscard]] std::size_t size() const noexcept { return id.size(); }
   void add(std::int64_t ann_id, std::int64_t img, std::int64_t cat, double bx, double by, double bw,
-           double bh, double a, bool is_crowd) {
+           double bh, double a, bool is_crowd, unsigned char gt_flags = 0) {
     id.push_back(ann_id);
     image_id.push_back(img);
     category_id.push_back(cat);
@@ -54,6 +54,7 @@ struct ground_truth {
     h.push_back(bh);
     area.push_back(a);
     crowd.push_back(is_crowd ? 1 : 0);
+    flags.push_back(gt_flags);
   }
 };
 

@@ -86,8 +86,8 @@ class grouped_data {
 
   [[nodiscard]] gt_span gts(std::size_t r0, std::size_t r1) const noexcept {
     const auto& g = *gt_;
-    return {r1 - r0,       g.x.data(),     g.y.data(),  g.w.data(),       g.h.data(),
-            g.area.data(), g.crowd.data(), g.id.data(), grow_.data() + r0};
+    return {r1 - r0,       g.x.data(),     g.y.data(),  g.w.data(),        g.h.data(),
+            g.area.data(), g.crowd.data(), g.id.data(), grow_.data() + r0, g.flags.data()};
   }
   [[nodiscard]] dt_span dts(std::size_t r0, std::size_t r1) const noexcept {
     const auto& d = *dt_;

@@ -79,7 +79,7 @@ class frame_matcher {
     const auto& d = f.dt;
     const std::size_t ng = g.size(), nd = d.size();
     if (g.category_id.size() != ng || g.x.size() != ng || g.y.size() != ng || g.w.size() != ng ||
-        g.h.size() != ng || g.area.size() != ng || g.crowd.size() != ng)
+        g.h.size() != ng || g.area.size() != ng || g.crowd.size() != ng || g.flags.size() != ng)
       fail(f, "gt", "arrays of different lengths");
     if (d.x.size() != nd || d.y.size() != nd || d.w.size() != nd || d.h.size() != nd || d.score.size() != nd)
       fail(f, "dt", "arrays of different lengths");
@@ -137,6 +137,7 @@ class frame_matcher {
       g_.x[j] = f.gt.x[i], g_.y[j] = f.gt.y[i], g_.w[j] = f.gt.w[i], g_.h[j] = f.gt.h[i],
       g_.area[j] = f.gt.area[i];
       g_.crowd[j] = f.gt.crowd[i];
+      g_.flags[j] = f.gt.flags[i];
       g_.id[j] = f.gt.id[i];
     }
     fill_.assign(doff_.begin(), doff_.end() - 1);
@@ -170,8 +171,8 @@ class frame_matcher {
 
   [[nodiscard]] gt_span gts(std::size_t k0, std::size_t k1) const noexcept {
     const auto b = goff_[k0];
-    return {goff_[k1] - b,   g_.x.data() + b,    g_.y.data() + b,     g_.w.data() + b,
-            g_.h.data() + b, g_.area.data() + b, g_.crowd.data() + b, g_.id.data() + b};
+    return {goff_[k1] - b,      g_.x.data() + b,     g_.y.data() + b,  g_.w.data() + b, g_.h.data() + b,
+            g_.area.data() + b, g_.crowd.data() + b, g_.id.data() + b, nullptr,         g_.flags.data() + b};
   }
   [[nodiscard]] dt_span dts(std::size_t k0, std::size_t k1) const noexcept {
     const auto b = doff_[k0];
@@ -182,11 +183,12 @@ class frame_matcher {
   // A frame regrouped by category (buffers reused from frame to frame).
   struct grouped_gts {
     std::vector<double> x, y, w, h, area;
-    std::vector<unsigned char> crowd;
+    std::vector<unsigned char> crowd, flags;
     std::vector<std::int64_t> id;
     void resize(std::size_t n) {
       for (auto* v : {&x, &y, &w, &h, &area}) v->resize(n);
       crowd.resize(n);
+      flags.resize(n);
       id.resize(n);
     }
   };

@@ -20,6 +20,7 @@
 #include <numeric>
 #include <vector>
 
+#include "../core/frame.hpp"
 #include "accumulator.hpp"
 #include "iou.hpp"
 #include "params.hpp"
@@ -34,6 +35,7 @@ struct gt_span {
   const unsigned char* crowd = nullptr;
   const std::int64_t* id = nullptr;
   const std::uint32_t* index = nullptr;
+  const unsigned char* flags = nullptr;  // gt_flag bits, or none
 };
 
 /// Detections of one frame and category, structure of arrays, in input order (rows as in gt_span).
@@ -140,7 +142,9 @@ class matcher {
     for (std::size_t a = 0; a < A; ++a) {
       const auto& rng = p_->area_rngs[a];
       ign_.resize(G);
-      for (std::size_t g = 0; g < G; ++g) ign_[g] = gt.crowd[g] || gt.area[g] < rng.lo || gt.area[g] > rng.hi;
+      for (std::size_t g = 0; g < G; ++g)
+        ign_[g] = gt.crowd[g] || (gt.flags && (gt.flags[g] & gt_flag::ignored)) || gt.area[g] < rng.lo ||
+                  gt.area[g] > rng.hi;
       std::size_t pat = 0;
       while (pat < n_patterns_ &&
              !std::equal(ign_.begin(), ign_.end(), patterns_.begin() + static_cast<std::ptrdiff_t>(pat * G)))
@@ -182,15 +186,17 @@ class matcher {
   gt_span gather(const gt_span& g) {
     for (auto* v : {&gx_, &gy_, &gw_, &gh_, &garea_}) v->resize(g.n);
     gcrowd_.resize(g.n);
+    gflags_.resize(g.n);
     gid_.resize(g.n);
     for (std::size_t i = 0; i < g.n; ++i) {
       const auto r = g.index[i];
       gx_[i] = g.x[r], gy_[i] = g.y[r], gw_[i] = g.w[r], gh_[i] = g.h[r], garea_[i] = g.area[r];
       gcrowd_[i] = g.crowd[r];
+      gflags_[i] = g.flags ? g.flags[r] : 0;
       gid_[i] = g.id[r];
     }
     return {g.n,           gx_.data(),     gy_.data(),  gw_.data(), gh_.data(),
-            garea_.data(), gcrowd_.data(), gid_.data(), nullptr};
+            garea_.data(), gcrowd_.data(), gid_.data(), nullptr,    gflags_.data()};
   }
 
   /// Greedy matching at every IoU threshold for the ignore flags in ign_ (by input index). For detection d,
@@ -254,7 +260,7 @@ class matcher {
   std::vector<std::size_t> dorder_, gorder_;
   std::vector<unsigned char> ig_, taken_;
   std::vector<double> ious_, best_, darea_, gx_, gy_, gw_, gh_, garea_;
-  std::vector<unsigned char> gcrowd_;
+  std::vector<unsigned char> gcrowd_, gflags_;
   std::vector<std::int64_t> gid_;
   std::vector<unsigned char> ign_;
   std::vector<unsigned char> patterns_;  // n_patterns_ ignore patterns of G flags each

@@ -403,7 +403,8 @@ void for_each_coco_frame(const ground_truth& gt, const detection_set& dt, Fn&& f
     f.height = im.height;
     for (std::size_t r = goff[j]; r < goff[j + 1]; ++r) {
       const auto i = gorder[r];
-      f.gt.add(gt.id[i], gt.category_id[i], gt.x[i], gt.y[i], gt.w[i], gt.h[i], gt.area[i], gt.crowd[i] != 0);
+      f.gt.add(gt.id[i], gt.category_id[i], gt.x[i], gt.y[i], gt.w[i], gt.h[i], gt.area[i], gt.crowd[i] != 0,
+               gt.flags[i]);
     }
     for (std::size_t r = doff[j]; r < doff[j + 1]; ++r) {
       const auto i = dorder[r];

@@ -14,22 +14,35 @@ namespace stratum {
 /// Scene attributes of a frame (key -> value, e.g. weather -> rain), in input order.
 using attributes = std::vector<std::pair<std::string, std::string>>;
 
-/// Ground truths of one frame, structure of arrays, in input order.
+/// Bits of a ground truth's `flags`. Only `ignored` changes the evaluation: the object is matched like any
+/// other (by IoU, once) but counts neither way, and a detection matched to it is ignored, as pycocotools
+/// treats an object outside the area range (Pascal VOC's rule for `difficult` objects). `difficult` and
+/// `truncated` record what the label said.
+namespace gt_flag {
+inline constexpr unsigned char ignored = 1;
+inline constexpr unsigned char difficult = 2;
+inline constexpr unsigned char truncated = 4;
+inline constexpr unsigned char all = 7;
+}  // namespace gt_flag
+
+/// Ground truths of one frame, structure of arrays, in input order. `flags` holds gt_flag bits.
 struct frame_gts {
   std::vector<std::int64_t> id, category_id;
   std::vector<double> x, y, w, h, area;
-  std::vector<unsigned char> crowd;
+  std::vector<unsigned char> crowd, flags;
 
   [[nodiscard]] std::size_t size() const noexcept { return id.size(); }
   void clear() noexcept {
     id.clear(), category_id.clear(), x.clear(), y.clear(), w.clear(), h.clear(), area.clear(), crowd.clear();
+    flags.clear();
   }
   void add(std::int64_t ann_id, std::int64_t cat, double bx, double by, double bw, double bh, double a,
-           bool is_crowd) {
+           bool is_crowd, unsigned char gt_flags = 0) {
     id.push_back(ann_id);
     category_id.push_back(cat);
     x.push_back(bx), y.push_back(by), w.push_back(bw), h.push_back(bh), area.push_back(a);
     crowd.push_back(is_crowd ? 1 : 0);
+    flags.push_back(gt_flags);
   }
   friend bool operator==(const frame_gts&, const frame_gts&) = default;
 };

@@ -211,6 +211,7 @@ inline simdjson::dom::object get_object(const json_ctx& c, simdjson::dom::elemen
     for (auto* v : {&gt.x, &gt.y, &gt.w, &gt.h, &gt.area}) v->reserve(n);
     for (auto* v : {&gt.id, &gt.image_id, &gt.category_id}) v->reserve(n);
     gt.crowd.reserve(n);
+    gt.flags.reserve(n);
   }
   i = 0;
   for (auto e : anns) {
@@ -297,7 +298,10 @@ inline void append_coco_bbox(std::string& out, double x, double y, double w, dou
 
 /// Writes a ground truth as a COCO ground-truth document (images with id, file_name, width, height,
 /// attributes and provenance when given; categories; annotations with id, image_id, category_id, bbox, area,
-/// iscrowd): parse_coco_ground_truth reads it back to the same values, bit for bit. Numbers must be finite.
+/// iscrowd, and "ignore", "difficult", "truncated": 1 for the gt_flag bits set): parse_coco_ground_truth
+/// reads it back to the same values, bit for bit, except the flags, which it does not read (pycocotools' bbox
+/// evaluation replaces an "ignore" field by iscrowd: an ignored object counts in COCO). Numbers must be
+/// finite.
 inline void append_coco_ground_truth(std::string& out, const coco::ground_truth& gt) {
   using stratum::detail::append_json_int;
   using stratum::detail::append_json_string;
@@ -356,7 +360,12 @@ inline void append_coco_ground_truth(std::string& out, const coco::ground_truth&
     detail::append_coco_bbox(out, gt.x[r], gt.y[r], gt.w[r], gt.h[r]);
     out += ", \"area\": ";
     number(gt.area[r]);
-    out += gt.crowd[r] ? ", \"iscrowd\": 1}" : ", \"iscrowd\": 0}";
+    out += gt.crowd[r] ? ", \"iscrowd\": 1" : ", \"iscrowd\": 0";
+    const unsigned char fl = gt.flags[r];
+    if (fl & gt_flag::ignored) out += ", \"ignore\": 1";
+    if (fl & gt_flag::difficult) out += ", \"difficult\": 1";
+    if (fl & gt_flag::truncated) out += ", \"truncated\": 1";
+    out += '}';
   }
   out += "]}\n";
 }

@@ -3,6 +3,7 @@
 //   {"stratum_stream": 1, "categories": [{"id": 1, "name": "car"}, ...]}
 //   {"frame_id": 17, "attributes": {"weather": "rain"}, "provenance": "real", "width": 1280, "height": 720,
 //    "gt": [{"id": 5, "category_id": 1, "bbox": [x, y, w, h], "area": 1234.5, "iscrowd": 0}],
+//           (and optionally "ignore", "difficult", "truncated": 0 or 1, core/frame.hpp's gt_flag bits)
 //    "dt": [{"category_id": 1, "bbox": [x, y, w, h], "score": 0.93}], "embedding": [0.1, ...]}
 //
 // jsonl_reader reads a stream from a file or any std::istream (stdin) line by line: each line is copied into
@@ -383,7 +384,15 @@ class jsonl_reader {
       std::int64_t id = 0, cat = 0;
       double b[4] = {0, 0, 0, 0}, area = 0;
       bool crowd = false;
+      unsigned char flags = 0;
       unsigned m = 0;
+      const auto zero_one = [&](simdjson::dom::element value, const char* field) {
+        std::int64_t v;
+        bool bv;
+        if (!value.get_int64().get(v) && (v == 0 || v == 1)) return v == 1;
+        if (!value.get_bool().get(bv)) return bv;
+        fail({"gt", i, field}, "expected 0 or 1");
+      };
       for (auto [key, value] : get_object(g, {"gt", i})) {
         if (key == "id") {
           seen(m, 1, {"gt", i, ".id"});
@@ -401,24 +410,23 @@ class jsonl_reader {
           if (area < 0) fail({"gt", i, ".area"}, "negative area " + std::to_string(area));
         } else if (key == "iscrowd") {
           seen(m, 16, {"gt", i, ".iscrowd"});
-          std::int64_t v;
-          bool bv;
-          if (!value.get_int64().get(v) && (v == 0 || v == 1))
-            crowd = v == 1;
-          else if (!value.get_bool().get(bv))
-            crowd = bv;
-          else
-            fail({"gt", i, ".iscrowd"}, "expected 0 or 1");
+          crowd = zero_one(value, ".iscrowd");
+        } else if (key == "ignore" || key == "difficult" || key == "truncated") {
+          const bool ig = key == "ignore", di = key == "difficult";
+          const char* field = ig ? ".ignore" : di ? ".difficult" : ".truncated";
+          seen(m, ig ? 32u : di ? 64u : 128u, {"gt", i, field});
+          if (zero_one(value, field))
+            flags |= ig ? gt_flag::ignored : di ? gt_flag::difficult : gt_flag::truncated;
         } else {
           fail({"gt", i, "." + std::string(key)},
-               "unknown field (known: id, category_id, bbox, area, iscrowd)");
+               "unknown field (known: id, category_id, bbox, area, iscrowd, ignore, difficult, truncated)");
         }
       }
       if (!(m & 1)) fail({"gt", i, ".id"}, "missing field");
       if (!(m & 2)) fail({"gt", i, ".category_id"}, "missing field");
       if (!(m & 4)) fail({"gt", i, ".bbox"}, "missing field");
       if (!(m & 8)) fail({"gt", i, ".area"}, "missing field");
-      f.gt.add(id, cat, b[0], b[1], b[2], b[3], area, crowd);
+      f.gt.add(id, cat, b[0], b[1], b[2], b[3], area, crowd, flags);
       ++i;
     }
   }
@@ -546,7 +554,12 @@ inline void append_frame(std::string& out, const frame& f) {
     bbox(f.gt.x[i], f.gt.y[i], f.gt.w[i], f.gt.h[i]);
     out += ", \"area\": ";
     append_json_number(out, f.gt.area[i]);
-    out += f.gt.crowd[i] ? ", \"iscrowd\": 1}" : ", \"iscrowd\": 0}";
+    out += f.gt.crowd[i] ? ", \"iscrowd\": 1" : ", \"iscrowd\": 0";
+    const unsigned char fl = f.gt.flags[i];
+    if (fl & gt_flag::ignored) out += ", \"ignore\": 1";
+    if (fl & gt_flag::difficult) out += ", \"difficult\": 1";
+    if (fl & gt_flag::truncated) out += ", \"truncated\": 1";
+    out += '}';
   }
   out += "], \"dt\": [";
   for (std::size_t i = 0; i < f.dt.size(); ++i) {
