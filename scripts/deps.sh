@@ -10,6 +10,7 @@ pkgs+=(clang libclang-rt-14-dev)  # scripts/fuzz.sh: libFuzzer targets (fuzz/)
 pkgs+=(clang-format)     # tests/format.cmake: the sources follow .clang-format
 pkgs+=(python3-jsonschema chromium)  # tests/evidence.cmake: the pack against its schema; the page in a browser
 pkgs+=(python3-pil)      # tests/image_size_check.py: image sizes from headers against Pillow
+pkgs+=(libexpat1-dev)    # io/voc.hpp: Pascal VOC XML (stratum::xml)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

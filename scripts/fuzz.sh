@@ -8,12 +8,13 @@ seconds=${1:-${STRATUM_FUZZ_SECONDS:-30}}
 cmake -S fuzz -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j"$(nproc)"
 mkdir -p build-fuzz/artifacts
-for t in coco_json jsonl states criteria attributes; do
+for t in coco_json jsonl states criteria attributes voc; do
   scratch=build-fuzz/corpus/$t
   mkdir -p "$scratch"
   echo "fuzz_$t: ${seconds}s from fuzz/corpus/$t"
   # -rss_limit_mb: a forged size must be refused, not allocated; -timeout: no input may take a second.
-  build-fuzz/fuzz_$t "$scratch" "fuzz/corpus/$t" -max_total_time="$seconds" -timeout=1 -rss_limit_mb=1024 \
+  dict=(); [ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")  # a target's tokens, when it has a dictionary
+  build-fuzz/fuzz_$t "$scratch" "fuzz/corpus/$t" "${dict[@]}" -max_total_time="$seconds" -timeout=1 -rss_limit_mb=1024 \
     -print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/fuzz_$t- 2>build-fuzz/fuzz_$t.log ||
     { tail -50 build-fuzz/fuzz_$t.log; echo "fuzz_$t: FAILED (artifacts in build-fuzz/artifacts)"; exit 1; }
   grep -E "stat::number_of_executed_units|stat::peak_rss_mb" build-fuzz/fuzz_$t.log | tr '\n' ' '

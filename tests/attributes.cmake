@@ -27,3 +27,11 @@ if(TARGET stratum_cli)
            COMMAND ${STRATUM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/scalabel_check.py $<TARGET_FILE:stratum_cli>
                    ${STRATUM_SHARED_DIR} ${CMAKE_CURRENT_BINARY_DIR}/scalabel_labels)
 endif()
+# Pascal VOC (tests/voc_check.py): a random VOC folder and results files through the command line against
+# Python's own reading of them (ElementTree, difficult objects out of every area range as pycocotools ignores
+# them), pooled and per slice, through JSONL and with an image set; refusals.
+if(TARGET stratum_cli)
+  add_test(NAME voc_labels
+           COMMAND ${STRATUM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/voc_check.py $<TARGET_FILE:stratum_cli>
+                   ${CMAKE_CURRENT_BINARY_DIR}/voc_labels)
+endif()

@@ -13,6 +13,7 @@
 #include <string>
 #include <tuple>
 
+#include <stratum/coco/evaluator.hpp>
 #include <stratum/io/coco_json.hpp>
 #include <stratum/io/kitti.hpp>
 #include <stratum/io/label_formats.hpp>
@@ -228,4 +229,63 @@ TEST_CASE(
                 << " crowd regions read back as DontCare");
   CHECK(cases >= 10);
   CHECK(crowd > 0);
+}
+
+TEST_CASE("KITTI difficulty: the devkit's ground-truth rules as ignore flags, neighbouring classes") {
+  const auto d = fresh_dir("stratum_kitti_difficulty");
+  // truncation, occlusion, box (height = y2 - y1) per object; the comments give the first level that counts
+  // it
+  io::detail::write_text_file((d / "000001.txt").string(),
+                              "Car 0 0 0 0 0 10 50 0 0 0 0 0 0 0\n"            // h 50: easy
+                              "Car 0.15 0 0 0 0 10 40 0 0 0 0 0 0 0\n"         // h 40 <= 40: moderate
+                              "Car 0.16 0 0 0 0 10 50 0 0 0 0 0 0 0\n"         // trunc 0.16 > 0.15: moderate
+                              "Car 0 1 0 0 0 10 50 0 0 0 0 0 0 0\n"            // occluded 1: moderate
+                              "Car 0.5 2 0 0 0 10 26 0 0 0 0 0 0 0\n"          // occluded 2, trunc 0.5: hard
+                              "Car 0.3 1 0 0 0 10 25 0 0 0 0 0 0 0\n"          // h 25 <= 25: never
+                              "Car 0 3 0 0 0 10 50 0 0 0 0 0 0 0\n"            // occluded 3 (unknown): never
+                              "Van 0 0 0 100 100 140 160 0 0 0 0 0 0 0\n"      // and an ignored Car
+                              "Person_sitting 0 0 0 0 0 5 99 0 0 0 0 0 0 0\n"  // and an ignored Pedestrian
+                              "Cyclist 0 0 0 0 0 5 99 0 0 0 0 0 0 0\n");
+  const auto ignored_at = [&](io::kitti_difficulty level, io::kitti_report* r = nullptr) {
+    io::kitti_source src;
+    src.labels = d.string();
+    src.difficulty = level;
+    const auto gt = io::load_kitti_ground_truth(src, r);
+    std::string out;  // per annotation: category id, then i (ignored) or c (counted), t when truncated
+    for (std::size_t i = 0; i < gt.size(); ++i)
+      out += std::to_string(gt.category_id[i]) + ((gt.flags[i] & gt_flag::ignored) ? "i" : "c") +
+             ((gt.flags[i] & gt_flag::truncated) ? "t " : " ");
+    return out;
+  };
+  CHECK(ignored_at(io::kitti_difficulty::none) == "1c 1ct 1ct 1c 1ct 1ct 1c 2c 5c 6c ");
+  CHECK(ignored_at(io::kitti_difficulty::easy) == "1c 1it 1it 1i 1it 1it 1i 2c 1i 5c 4i 6c ");
+  CHECK(ignored_at(io::kitti_difficulty::moderate) == "1c 1ct 1ct 1c 1it 1it 1i 2c 1i 5c 4i 6c ");
+  io::kitti_report r;
+  CHECK(ignored_at(io::kitti_difficulty::hard, &r) == "1c 1ct 1ct 1c 1ct 1it 1i 2c 1i 5c 4i 6c ");
+  CHECK(r.ignored == 2);
+  CHECK(r.neighbours == 2);
+  CHECK(r.summary("K").find("; hard: 2 objects ignored, 2 Van/Person_sitting objects also ignored as "
+                            "Car/Pedestrian") != std::string::npos);
+  CHECK(io::parse_kitti_difficulty("all") == io::kitti_difficulty::none);
+  CHECK(error_of([] { (void)io::parse_kitti_difficulty("medium"); }) ==
+        "--kitti-difficulty: expected easy, moderate, hard or all (got 'medium')");
+  // a Car detection on the Van is neither right nor wrong at a difficulty, a false alarm without one
+  io::kitti_source src;
+  src.labels = d.string();
+  src.difficulty = io::kitti_difficulty::moderate;
+  const auto gt = io::load_kitti_ground_truth(src);
+  coco::detection_set dt, with_van;
+  dt.add(1, 1, 0, 0, 10, 50, 0.5);
+  with_van = dt;
+  with_van.add(1, 1, 100, 100, 40, 60, 0.9);
+  const auto a = coco::evaluate(gt, with_van, {}).stats, b = coco::evaluate(gt, dt, {}).stats;
+  for (std::size_t k = 0; k < 12; ++k) {
+    CAPTURE(k);
+    if (k != static_cast<std::size_t>(coco::stat::ar1))
+      CHECK(a[k] == b[k]);  // AR@1: the ignored detection takes the one slot, as in COCO
+  }
+  src.difficulty = io::kitti_difficulty::none;
+  const auto all = io::load_kitti_ground_truth(src);
+  CHECK(coco::evaluate(all, with_van, {}).stats[0] < coco::evaluate(all, dt, {}).stats[0]);
+  fs::remove_all(d);
 }

@@ -13,9 +13,9 @@ shuffled order, with lane-like labels that carry no box2d and the class list giv
    detections written as Scalabel predictions (labels with a score): the same images, the 12 numbers within 1e-12.
 3. The format is recognised from the keys and --format scalabel names it; --format coco on the same file is
    refused with what was found.
-4. `stratum convert --to coco|scalabel|yolo` writes gt_coco.json and the detections in each format, and the
+4. `stratum convert --to coco|scalabel|yolo|voc` writes gt_coco.json and the detections in each format, and the
    reference slices come out of each written copy again (the slicing attributes carried by the format: COCO and
-   Scalabel hold them; the YOLO copy gets them from the attribute table the source ships).
+   Scalabel hold them; the YOLO and VOC copies get them from the attribute table the source ships).
 
 usage: scalabel_check.py STRATUM SHARED_DIR WORK_DIR
 """
@@ -136,15 +136,19 @@ def main():
 
     # 4. convert --to each format and evaluate the written copy
     gt_coco = os.path.join(cdir, "gt_coco.json")
-    for to in ("coco", "scalabel", "yolo"):
+    for to in ("coco", "scalabel", "yolo", "voc"):
         d = os.path.join(work, "to_" + to)
         shutil.rmtree(d, ignore_errors=True)
         run([stratum, "convert", gt_coco, dt_json, "--to", to, "-o", d])
-        if to == "yolo":
+        if to in ("yolo", "voc"):  # neither format has scene attributes: BDD100K's table gives them
             table = os.path.join(shared, "data", "bdd100k_val200_yolo", "attributes.csv")
-            args = [os.path.join(d, "labels"), os.path.join(d, "predictions"), "--classes",
-                    os.path.join(d, "classes.txt"), "--image-sizes", os.path.join(d, "image_sizes.csv"),
-                    "--attributes", table, "--attributes-key", "file_name=name"]
+            if to == "yolo":
+                args = [os.path.join(d, "labels"), os.path.join(d, "predictions"), "--image-sizes",
+                        os.path.join(d, "image_sizes.csv")]
+            else:  # the VOC root (its Annotations/ is read) and the results files
+                args = [d, os.path.join(d, "results")]
+            args += ["--classes", os.path.join(d, "classes.txt"), "--attributes", table, "--attributes-key",
+                     "file_name=name"]
             doc = json.loads(run([stratum, "coco", *args, "--slice-by", "weather,timeofday,scene", "--json"]).stdout)
             for k in list(doc["slices"]):  # the table spells partly_cloudy, city_street
                 doc["slices"][k.replace("_", " ")] = doc["slices"][k]
@@ -152,7 +156,8 @@ def main():
             doc = json.loads(run([stratum, "coco", os.path.join(d, "gt.json"), os.path.join(d, "dt.json"),
                                   "--slice-by", "weather,timeofday,scene", "--json"]).stdout)
         check(doc, "convert --to " + to)
-    print("convert: gt_coco.json and the detections written as COCO, Scalabel and YOLO give the reference slices")
+    print("convert: gt_coco.json and the detections written as COCO, Scalabel, YOLO and VOC give the reference "
+          "slices")
     r = run([stratum, "convert", gt_coco, "--to", "kitti", "-o", os.path.join(work, "to_kitti")], expect=1)
     if "category 7 needs a name without white space (KITTI's type), other than DontCare" not in r.stderr:
         sys.exit(f"FAIL: --to kitti with 'traffic light': {r.stderr.strip()!r}")

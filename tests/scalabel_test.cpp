@@ -310,10 +310,10 @@ TEST_CASE("Label formats: a JSON file is recognised from the keys of its first o
         "f.json: not a recognised ground-truth file (COCO or Scalabel JSON; no object keys found); give "
         "--format");
   for (auto fmt : {io::label_format::automatic, io::label_format::coco, io::label_format::yolo,
-                   io::label_format::scalabel, io::label_format::kitti})
+                   io::label_format::scalabel, io::label_format::kitti, io::label_format::voc})
     CHECK(io::parse_label_format(io::format_name(fmt)) == fmt);  // every format has its own name
-  CHECK(error_of([] { (void)io::parse_label_format("voc"); }) ==
-        "--format: expected coco, yolo, scalabel, kitti or auto (got 'voc')");
+  CHECK(error_of([] { (void)io::parse_label_format("pascal"); }) ==
+        "--format: expected coco, yolo, scalabel, kitti, voc or auto (got 'pascal')");
 }
 
 TEST_CASE("Scalabel: read frame by frame or whole, the same ground truth; the scan's shapes") {

@@ -4,7 +4,7 @@
 //                [--slice-by k1,k2,...] [--joint k1*k2]... [--threads N] [--bins B] [--json]
 //   stratum stream FRAMES.jsonl|- [--categories GT.json] [the same evaluation options]
 //   stratum convert GT.json DT.json [--attributes FILE ...] [-o FRAMES.jsonl]
-//   stratum convert GT [DT] --to coco|scalabel|yolo|kitti -o DIR
+//   stratum convert GT [DT] --to coco|scalabel|yolo|kitti|voc -o DIR
 //   stratum audit GT.json DT.json [the evaluation options] [--iou 0.5[,0.75]]
 //                 [--score-threshold S | --thresholds FILE.json | --choose RULE] [--interval M] [--confidence
 //                 C]
@@ -71,7 +71,8 @@ const char* const kUsage =
     "usage: stratum coco GT.json DT.json [options]\n"
     "       stratum stream FRAMES.jsonl|- [--categories GT.json] [options]\n"
     "       stratum convert GT.json DT.json [--attributes FILE ...] [-o FRAMES.jsonl]\n"
-    "       stratum convert GT.json [DT.json] --to coco|scalabel|yolo|kitti [--attributes FILE ...] -o DIR\n"
+    "       stratum convert GT.json [DT.json] --to coco|scalabel|yolo|kitti|voc [--attributes FILE ...] -o "
+    "DIR\n"
     "       stratum audit GT.json DT.json [options] [audit options]\n"
     "       stratum audit --stream FRAMES.jsonl|- [--categories GT.json] [options] [audit options]\n"
     "       stratum baseline freeze GT.json DT.json | --stream FRAMES.jsonl [options] [operating-point\n"
@@ -87,8 +88,9 @@ const char* const kUsage =
     "  convert: writes ground truth + detections (any format read) as a JSONL frame stream (header\n"
     "           line first) to stdout or to -o FILE; with --to, as COCO (DIR/gt.json, DIR/dt.json),\n"
     "           Scalabel (DIR/gt.json, DIR/dt.json), YOLO (DIR/labels/, DIR/predictions/,\n"
-    "           DIR/classes.txt, DIR/image_sizes.csv) or KITTI (DIR/labels/, DIR/predictions/,\n"
-    "           DIR/classes.txt); the detections are optional then.\n"
+    "           DIR/classes.txt, DIR/image_sizes.csv), KITTI (DIR/labels/, DIR/predictions/,\n"
+    "           DIR/classes.txt) or Pascal VOC (DIR/Annotations/, DIR/results/, DIR/classes.txt); the\n"
+    "           detections are optional then.\n"
     "  audit:   the failure map at operating points (docs/audit.md): misses, false alarms, precision,\n"
     "           false positives per image, image-level rates, each with its interval, pooled, per\n"
     "           class and per slice (worst first), and where the errors come from (TIDE's error\n"
@@ -201,14 +203,21 @@ const char* const kUsage =
     "  --attributes-missing error|skip  images without a row, rows naming no image and repeated rows are\n"
     "                        an error (default) or counted and reported (skip: such images are in no slice\n"
     "                        of the table's columns)\n"
-    "  --format F            the ground truth's format: coco, yolo or kitti (a directory of label\n"
-    "                        files), scalabel (BDD100K/Scalabel JSON) or auto (default: a directory is\n"
-    "                        YOLO or KITTI by its lines' field count, a JSON file is recognised from its\n"
-    "                        keys); detections are recognised the same way\n"
-    "  --classes FILE        (YOLO, Scalabel or KITTI labels) the class names, one per line, in index\n"
-    "                        order; category i + 1 is line i + 1; for Scalabel instead of\n"
-    "                        config.categories, for KITTI instead of its eight classes\n"
+    "  --format F            the ground truth's format: coco, yolo, kitti or voc (a directory of label\n"
+    "                        files), scalabel (BDD100K/Scalabel JSON) or auto (default: a directory with\n"
+    "                        .xml files or Annotations/ is VOC, another is YOLO or KITTI by its lines'\n"
+    "                        field count, a JSON file is recognised from its keys); a DT directory is\n"
+    "                        read in the ground truth's folder format (VOC: results files\n"
+    "                        <any>_<class>.txt), a DT file is recognised the same way\n"
+    "  --classes FILE        (YOLO, Scalabel, KITTI or VOC labels) the class names, one per line, in\n"
+    "                        index order; category i + 1 is line i + 1; for Scalabel instead of\n"
+    "                        config.categories, for KITTI and VOC instead of their own classes\n"
     "                        (docs/adapters.md)\n"
+    "  --image-set FILE      (VOC labels) the image stems to read, one per line (ImageSets/Main/test.txt);\n"
+    "                        default: every .xml file\n"
+    "  --kitti-difficulty L  (KITTI labels) easy, moderate or hard: objects beyond the level's occlusion,\n"
+    "                        truncation or minimum height are ignored, and Van / Person_sitting objects\n"
+    "                        ignored as Car / Pedestrian, as KITTI's evaluation does; all (default): none\n"
     "  --image-sizes FILE    (YOLO labels) a table file_name,width,height (CSV or JSONL); YOLO boxes are\n"
     "                        divided by the image size. A DT directory holds YOLO predictions\n"
     "                        (class cx cy w h score)\n"
@@ -356,26 +365,35 @@ struct attribute_args {
   io::attribute_join_options join;
   bool key_given = false, missing_given = false;
   std::vector<io::attribute_bins> bins;
-  std::string classes_file, sizes_file, images_dir;       // YOLO labels: --classes, --image-sizes, --images
-  io::label_format format = io::label_format::automatic;  // --format
+  std::string classes_file, sizes_file, images_dir;         // YOLO labels: --classes, --image-sizes, --images
+  std::string image_set;                                    // VOC labels: --image-set
+  io::kitti_difficulty kitti = io::kitti_difficulty::none;  // KITTI labels: --kitti-difficulty
+  io::label_format format = io::label_format::automatic;    // --format
   bool format_given = false;
+  unsigned threads = 0;  // workers reading a folder of label files (--threads)
 };
 
 /// Reads one attribute-table option at args[i] (and its value); false when args[i] is none of them.
 bool parse_attribute_option(const std::vector<std::string>& args, std::size_t& i, attribute_args& a) {
   const auto& opt = args[i];
   if (opt != "--attributes" && opt != "--attributes-key" && opt != "--attributes-missing" && opt != "--bin" &&
-      opt != "--classes" && opt != "--image-sizes" && opt != "--images" && opt != "--format")
+      opt != "--classes" && opt != "--image-sizes" && opt != "--images" && opt != "--format" &&
+      opt != "--image-set" && opt != "--kitti-difficulty")
     return false;
   if (i + 1 >= args.size()) usage_fail(opt + " needs a value");
   const std::string& v = args[++i];
-  if (opt == "--format") {
+  if (opt == "--kitti-difficulty") {
+    a.kitti = io::parse_kitti_difficulty(v);
+  } else if (opt == "--format") {
     if (a.format_given) usage_fail("--format given twice");
     a.format = io::parse_label_format(v);
     a.format_given = true;
-  } else if (opt == "--classes" || opt == "--image-sizes" || opt == "--images") {
+  } else if (opt == "--classes" || opt == "--image-sizes" || opt == "--images" || opt == "--image-set") {
     if (v.empty()) usage_fail(opt + " needs a non-empty path");
-    (opt == "--classes" ? a.classes_file : opt == "--images" ? a.images_dir : a.sizes_file) = v;
+    (opt == "--classes"     ? a.classes_file
+     : opt == "--images"    ? a.images_dir
+     : opt == "--image-set" ? a.image_set
+                            : a.sizes_file) = v;
   } else if (opt == "--attributes") {
     if (v.empty()) usage_fail("--attributes needs a non-empty path");
     a.file = v;
@@ -428,11 +446,14 @@ bool is_directory(const std::string& path) {
   return std::filesystem::is_directory(path, ec);
 }
 
-/// A ground truth (a COCO file, a directory of YOLO labels with --classes and --image-sizes, or a Scalabel
-/// file) with the attribute table joined to its images and the --bin ranges applied.
-coco::ground_truth load_ground_truth(const std::string& path, const attribute_args& a) {
+/// A ground truth (a COCO file, a directory of YOLO, KITTI or VOC labels, or a Scalabel file) with the
+/// attribute table joined to its images and the --bin ranges applied; `read_as` receives its format.
+coco::ground_truth load_ground_truth(const std::string& path, const attribute_args& a,
+                                     io::label_format* read_as = nullptr) {
   std::string note;
-  auto gt = io::load_labels(path, {a.format, a.classes_file, a.sizes_file, a.images_dir}, &note);
+  auto gt = io::load_labels(
+      path, {a.format, a.classes_file, a.sizes_file, a.images_dir, a.image_set, a.threads, a.kitti}, &note,
+      read_as);
   if (!note.empty()) std::fprintf(stderr, "stratum: %s\n", note.c_str());
   if (auto j = attribute_joiner_of(a)) {
     io::join_attributes(gt, *j, path);
@@ -442,10 +463,17 @@ coco::ground_truth load_ground_truth(const std::string& path, const attribute_ar
   return gt;
 }
 
-/// Detections: a COCO results file, a Scalabel file with scores, or a directory of YOLO prediction files
-/// (class cx cy w h score).
-coco::detection_set load_results(const std::string& path, const coco::ground_truth& gt) {
-  return io::load_detections(path, gt);
+/// A ground truth and its detections: a COCO results file, a Scalabel file with scores, or a directory of
+/// the ground truth's folder format (YOLO or KITTI prediction files, VOC results files).
+struct labelled_inputs {
+  coco::ground_truth gt;
+  coco::detection_set dt;
+};
+labelled_inputs load_inputs(const std::string& gt_path, const std::string& dt_path, const attribute_args& a) {
+  io::label_format read_as{};
+  labelled_inputs in{load_ground_truth(gt_path, a, &read_as), {}};
+  in.dt = io::load_detections(dt_path, in.gt, io::label_format::automatic, read_as, a.threads);
+  return in;
 }
 
 struct eval_options {
@@ -538,6 +566,7 @@ bool parse_eval_options(const std::vector<std::string>& args, bool stream, eval_
   }
   if (o.bins > 0 && o.bootstrap > 0) usage_fail("--bins and --bootstrap: the bootstrap needs the exact mode");
   check_attribute_args(o.attrs);
+  o.attrs.threads = o.threads;
   if (have_params_file) o.p = io::load_coco_params(params_file);
   if (ov.use_cats) o.p.use_cats = cli.use_cats;
   if (ov.iou) o.p.iou_thrs = cli.iou_thrs;
@@ -660,10 +689,11 @@ class frame_source {
       : reader_(std::move(reader)), bins_(a.bins), report_(report) {
     if (!a.file.empty() && a.join.key != io::attribute_join_options::key_kind::id)
       usage_fail("--attributes-key: the frames of a stream carry no file name; key the table by id");
-    if (!a.classes_file.empty() || !a.sizes_file.empty() || !a.images_dir.empty() || a.format_given)
+    if (!a.classes_file.empty() || !a.sizes_file.empty() || !a.images_dir.empty() || !a.image_set.empty() ||
+        a.format_given || a.kitti != io::kitti_difficulty::none)
       usage_fail(
-          "--format, --classes, --image-sizes and --images describe a ground-truth file or folder, not a "
-          "stream");
+          "--format, --classes, --image-sizes, --images, --image-set and --kitti-difficulty describe a "
+          "ground-truth file or folder, not a stream");
     joiner_ = attribute_joiner_of(a);
   }
   bool next(coco::frame& f) {
@@ -711,8 +741,7 @@ int cmd_coco(const std::vector<std::string>& args) {
   if (o.positional.size() != 2) usage_fail("coco needs GT.json and DT.json");
   o.p.validate();
 
-  const auto gt = load_ground_truth(o.positional[0], o.attrs);
-  const auto dt = load_results(o.positional[1], gt);
+  const auto [gt, dt] = load_inputs(o.positional[0], o.positional[1], o.attrs);
   if (o.bins > 0) {
     print_result(coco::evaluate_sliced_binned(gt, dt, o.p, o.specs, o.bins, o.threads), o, gt.size(),
                  dt.size());
@@ -972,8 +1001,7 @@ audit_run run_audit_command(const std::vector<std::string>& args, const audit_de
     run.res = audit_stream(stream_path, o, ao);
   } else {
     progress.start("reading " + o.positional[0] + " and " + o.positional[1]);
-    const auto gt = load_ground_truth(o.positional[0], o.attrs);
-    const auto dt = load_results(o.positional[1], gt);
+    const auto [gt, dt] = load_inputs(o.positional[0], o.positional[1], o.attrs);
     progress.start("matching " + std::to_string(dt.size()) + " detections on " +
                    std::to_string(gt.images.size()) + " images");
     run.res = audit::run_audit(gt, dt, o.p, o.specs, ao);
@@ -1059,6 +1087,16 @@ void write_converted(const std::string& to, const std::string& dir, const coco::
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw std::runtime_error(dir + ": cannot create the directory (" + ec.message() + ")");
+  if (to != "voc") {  // only VOC's difficult says "ignored" in another format (JSONL keeps the flag)
+    std::size_t ignored = 0;
+    for (const auto fl : gt.flags) ignored += (fl & gt_flag::ignored) != 0;
+    if (ignored)
+      std::fprintf(stderr,
+                   "stratum: %zu objects are flagged ignored (e.g. VOC's difficult), which %s cannot say: "
+                   "they count as ordinary objects there%s; --to jsonl or voc keeps them ignored\n",
+                   ignored, to.c_str(),
+                   to == "coco" ? " (written with \"ignore\": 1, which pycocotools does not read)" : "");
+  }
   std::string text;
   if (to == "yolo") {
     const auto labels = io::yolo_text_of(gt, nullptr);
@@ -1074,6 +1112,14 @@ void write_converted(const std::string& to, const std::string& dir, const coco::
     for (const auto& c : gt.categories) classes += c.name + "\n";
     io::detail::write_text_file(dir + "/classes.txt", classes);
     if (dt) io::write_label_files(dir + "/predictions", io::kitti_text_of(gt, dt));
+    return;
+  }
+  if (to == "voc") {
+    io::write_label_files(dir + "/Annotations", io::voc_xml_of(gt), ".xml");
+    std::string classes;
+    for (const auto& c : gt.categories) classes += c.name + "\n";
+    io::detail::write_text_file(dir + "/classes.txt", classes);
+    if (dt) io::write_label_files(dir + "/results", io::voc_results_text_of(gt, *dt));
     return;
   }
   if (to == "coco")
@@ -1110,8 +1156,8 @@ int cmd_convert(const std::vector<std::string>& args) {
       if (have_to) usage_fail(a + " given twice");
       to = args[++i];
       have_to = true;
-      if (to != "jsonl" && to != "coco" && to != "scalabel" && to != "yolo" && to != "kitti")
-        usage_fail("--to: expected jsonl, coco, scalabel, yolo or kitti (got '" + to + "')");
+      if (to != "jsonl" && to != "coco" && to != "scalabel" && to != "yolo" && to != "kitti" && to != "voc")
+        usage_fail("--to: expected jsonl, coco, scalabel, yolo, kitti or voc (got '" + to + "')");
     } else if (a == "-h" || a == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -1125,18 +1171,16 @@ int cmd_convert(const std::vector<std::string>& args) {
   if (to != "jsonl") {
     if (pos.empty() || pos.size() > 2) usage_fail("convert --to " + to + " needs GT and optionally DT");
     if (!have_out) usage_fail("convert --to " + to + " needs -o DIR");
-    const auto gt = load_ground_truth(pos[0], attrs);
     if (pos.size() == 1) {
-      write_converted(to, out_path, gt, nullptr);
+      write_converted(to, out_path, load_ground_truth(pos[0], attrs), nullptr);
     } else {
-      const auto dt = load_results(pos[1], gt);
-      write_converted(to, out_path, gt, &dt);
+      const auto in = load_inputs(pos[0], pos[1], attrs);
+      write_converted(to, out_path, in.gt, &in.dt);
     }
     return 0;
   }
   if (pos.size() != 2) usage_fail("convert needs GT.json and DT.json");
-  const auto gt = load_ground_truth(pos[0], attrs);
-  const auto dt = load_results(pos[1], gt);
+  const auto [gt, dt] = load_inputs(pos[0], pos[1], attrs);
 
   std::FILE* out = stdout;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
@@ -1264,8 +1308,7 @@ int cmd_baseline_freeze(const std::vector<std::string>& args) {
     if (!o.attrs.classes_file.empty()) inputs.push_back(input_of("classes", o.attrs.classes_file));
     if (!o.attrs.sizes_file.empty()) inputs.push_back(input_of("image sizes", o.attrs.sizes_file));
     if (!o.attrs.images_dir.empty()) inputs.push_back(input_of("images", o.attrs.images_dir));
-    const auto gt = load_ground_truth(o.positional[0], o.attrs);
-    const auto dt = load_results(o.positional[1], gt);
+    const auto [gt, dt] = load_inputs(o.positional[0], o.positional[1], o.attrs);
     au.emplace(gt.categories, o.p);
     coco::for_each_coco_frame(gt, dt, [&](const coco::frame& f) { au->add(f); });
     if (with_profile) try {
@@ -1483,8 +1526,7 @@ void run_drift(const std::string& baseline_path, const std::vector<std::string>&
   };
   auto w = fresh();
   if (window_files.size() == 2) {
-    const auto gt = load_ground_truth(window_files[0], o.attrs);
-    const auto dt = load_results(window_files[1], gt);
+    const auto [gt, dt] = load_inputs(window_files[0], window_files[1], o.attrs);
     try {
       coco::for_each_coco_frame(gt, dt, [&](const coco::frame& f) {
         w.add(f);
@@ -1590,6 +1632,7 @@ int cmd_drift(const std::vector<std::string>& args) {
   if (pos.size() != 2 && pos.size() != 3)
     usage_fail("drift needs BASELINE and a window: FRAMES.jsonl (or - for stdin), or GT.json DT.json");
   check_attribute_args(o.attrs);
+  o.attrs.threads = o.d.threads;
   const bool series = o.window > 0 || !o.window_by.empty();
   run_drift(pos[0], {pos.begin() + 1, pos.end()}, o, [&](const report::drift_window& dw) {
     const auto& r = dw.r;

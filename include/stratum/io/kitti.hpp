@@ -13,8 +13,15 @@
 // region where objects were not labelled: detections there are neither right nor wrong. It becomes a crowd
 // region of every category (COCO matches crowd regions per category, KITTI's DontCare is for all), so a
 // detection of any class inside it is ignored as in KITTI's evaluation.
-// Truncation and occlusion are read and checked and counted in the report (kitti_report); they do not change
-// the evaluation (the object-level difficulty filter of KITTI's easy/moderate/hard is not applied).
+// Truncation and occlusion are read, checked and counted in the report (kitti_report); an object with
+// truncation above 0 is flagged gt_flag::truncated. With a difficulty (kitti_source::difficulty: easy,
+// moderate or hard), KITTI's evaluation rules for ground truth apply as ignore flags (gt_flag::ignored:
+// matched, counted neither way): an object whose occlusion exceeds the level's (0, 1, 2), whose truncation
+// exceeds it (0.15, 0.3, 0.5) or whose height y2 - y1 is at most its minimum (40, 25, 25 px) is ignored, and
+// a Van is also an ignored object of class Car, a Person_sitting one of class Pedestrian (the devkit's
+// neighbouring classes, when both are in the class list), so a Car detection on a Van is neither right nor
+// wrong. The devkit's rule for detections (one lower than the minimum height is ignored) is not applied: such
+// detections count.
 //
 // Predictions (load_kitti_results) are the same lines with a score, one file per image stem of the ground
 // truth, truncation and occlusion not checked (KITTI's result files write -1 for both); DontCare is not a
@@ -37,6 +44,7 @@
 #include "../coco/dataset.hpp"
 #include "../core/box.hpp"
 #include "../core/error.hpp"
+#include "../core/frame.hpp"
 #include "../detail/json.hpp"
 #include "yolo.hpp"
 
@@ -57,18 +65,50 @@ struct kitti_object {
   double x1 = 0, y1 = 0, x2 = 0, y2 = 0, score = 0;
 };
 
+/// KITTI's difficulty levels (none: every object counts).
+enum class kitti_difficulty { none, easy, moderate, hard };
+
+/// "easy", "moderate", "hard" or "all" (none); usage_error otherwise.
+[[nodiscard]] inline kitti_difficulty parse_kitti_difficulty(std::string_view s) {
+  if (s == "easy") return kitti_difficulty::easy;
+  if (s == "moderate") return kitti_difficulty::moderate;
+  if (s == "hard") return kitti_difficulty::hard;
+  if (s == "all") return kitti_difficulty::none;
+  throw usage_error("--kitti-difficulty: expected easy, moderate, hard or all (got '" + std::string(s) +
+                    "')");
+}
+
+/// Whether KITTI's evaluation ignores a ground-truth object at difficulty `d` (the devkit's clean_data).
+[[nodiscard]] inline bool kitti_ignored(const kitti_object& o, kitti_difficulty d) noexcept {
+  if (d == kitti_difficulty::none) return false;
+  const auto l = static_cast<std::size_t>(d) - 1;
+  constexpr int max_occlusion[] = {0, 1, 2};
+  constexpr double max_truncation[] = {0.15, 0.3, 0.5}, min_height[] = {40, 25, 25};
+  return o.occluded > max_occlusion[l] || o.truncated > max_truncation[l] || o.y2 - o.y1 <= min_height[l];
+}
+
 /// What a KITTI folder held besides the boxes.
 struct kitti_report {
   std::size_t files = 0, objects = 0, dont_care = 0;
-  std::array<std::size_t, 4> occluded{};  // objects by occlusion level 0-3
-  std::size_t truncated = 0;              // objects with truncation above 0
+  std::size_t ignored = 0, neighbours = 0;  // with a difficulty: objects ignored, neighbouring-class copies
+  std::array<std::size_t, 4> occluded{};    // objects by occlusion level 0-3
+  std::size_t truncated = 0;                // objects with truncation above 0
+  kitti_difficulty difficulty = kitti_difficulty::none;
 
   [[nodiscard]] std::string summary(const std::string& source) const {
     return source + ": " + std::to_string(files) + " label files, " + std::to_string(objects) + " objects (" +
            std::to_string(occluded[0]) + " fully visible, " + std::to_string(occluded[1]) + " partly, " +
            std::to_string(occluded[2]) + " largely occluded, " + std::to_string(occluded[3]) + " unknown; " +
            std::to_string(truncated) + " truncated), " + std::to_string(dont_care) +
-           " DontCare regions (crowd regions of every class)";
+           " DontCare regions (crowd regions of every class)" +
+           (difficulty == kitti_difficulty::none
+                ? std::string()
+                : "; " +
+                      std::string(difficulty == kitti_difficulty::easy       ? "easy"
+                                  : difficulty == kitti_difficulty::moderate ? "moderate"
+                                                                             : "hard") +
+                      ": " + std::to_string(ignored) + " objects ignored, " + std::to_string(neighbours) +
+                      " Van/Person_sitting objects also ignored as Car/Pedestrian");
   }
 };
 
@@ -130,6 +170,7 @@ struct kitti_source {
   std::string labels;    // the directory of <stem>.txt files
   std::string classes;   // the class list (empty: KITTI's eight classes)
   unsigned threads = 0;  // workers reading the files (0: every core); the result does not depend on it
+  kitti_difficulty difficulty = kitti_difficulty::none;  // KITTI's ground-truth rules at this level
 };
 
 /// Reads a KITTI ground truth (see the file comment); `report` receives the counts.
@@ -138,7 +179,7 @@ struct kitti_source {
   const auto classes = src.classes.empty()
                            ? kitti_classes()
                            : parse_yolo_classes(detail::read_text_file(src.classes), src.classes);
-  const auto files = yolo_files(src.labels);
+  const auto files = detail::files_by_stem(src.labels, ".txt", "KITTI label files");
   std::vector<std::string> paths;
   for (const auto& [stem, path] : files) paths.push_back(path);
   const auto parsed = detail::parse_files<std::vector<kitti_object>>(
@@ -149,6 +190,16 @@ struct kitti_source {
   for (std::size_t c = 0; c < classes.size(); ++c)
     gt.categories.push_back({static_cast<std::int64_t>(c + 1), classes[c]});
   kitti_report r;
+  r.difficulty = src.difficulty;
+  // the devkit's neighbouring classes: a Van is not a missed Car, a Car detection on it not a false alarm
+  std::vector<std::int64_t> neighbour(classes.size(), -1);
+  if (src.difficulty != kitti_difficulty::none)
+    for (const auto& [a, b] : {std::pair{"Van", "Car"}, std::pair{"Person_sitting", "Pedestrian"}}) {
+      const auto ia = std::find(classes.begin(), classes.end(), a),
+                 ib = std::find(classes.begin(), classes.end(), b);
+      if (ia != classes.end() && ib != classes.end())
+        neighbour[static_cast<std::size_t>(ia - classes.begin())] = ib - classes.begin();
+    }
   std::int64_t ann = 0, id = 0;
   for (const auto& [stem, path] : files) {
     coco::image_info im;
@@ -167,7 +218,15 @@ struct kitti_source {
       ++r.objects;
       ++r.occluded[static_cast<std::size_t>(o.occluded)];
       r.truncated += o.truncated > 0;
-      gt.add(++ann, im.id, o.cls + 1, b.x, b.y, b.w, b.h, b.w * b.h, false);
+      const bool ignored = kitti_ignored(o, src.difficulty);
+      r.ignored += ignored;
+      const unsigned char flags =
+          (o.truncated > 0 ? gt_flag::truncated : 0) | (ignored ? gt_flag::ignored : 0);
+      gt.add(++ann, im.id, o.cls + 1, b.x, b.y, b.w, b.h, b.w * b.h, false, flags);
+      if (const auto n = neighbour[static_cast<std::size_t>(o.cls)]; n >= 0) {
+        gt.add(++ann, im.id, n + 1, b.x, b.y, b.w, b.h, b.w * b.h, false, flags | gt_flag::ignored);
+        ++r.neighbours;
+      }
     }
   }
   if (report) *report = r;
@@ -179,13 +238,12 @@ struct kitti_source {
 [[nodiscard]] inline coco::detection_set load_kitti_results(const std::string& dir,
                                                             const coco::ground_truth& gt,
                                                             unsigned threads = 0) {
-  std::map<std::string, std::int64_t> by_stem;
-  for (const auto& im : gt.images) by_stem.emplace(detail::stem_of(im.file_name), im.id);
+  const auto by_stem = detail::image_ids_by_stem(gt);
   std::vector<std::string> classes;
   for (const auto& c : gt.categories) classes.push_back(c.name);
   std::vector<std::string> paths;
   std::vector<std::int64_t> image;
-  for (const auto& [stem, path] : yolo_files(dir)) {
+  for (const auto& [stem, path] : detail::files_by_stem(dir, ".txt", "KITTI label files")) {
     const auto it = by_stem.find(stem);
     if (it == by_stem.end()) throw input_error(path + ": the ground truth has no image '" + stem + "'");
     paths.push_back(path);

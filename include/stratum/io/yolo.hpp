@@ -89,6 +89,29 @@ inline void read_file_into(const std::string& path, std::string& buf) {
   buf.resize(have);
 }
 
+/// The files of `dir` whose name ends in `ext` (".txt"), by stem; input_error when `dir` is not a directory
+/// ("not a directory of <what>") or cannot be listed.
+[[nodiscard]] inline std::map<std::string, std::string> files_by_stem(const std::string& dir, const char* ext,
+                                                                      const char* what) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw input_error(dir + ": not a directory of " + what);
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (!e.is_regular_file() || e.path().extension() != ext) continue;
+    files.emplace(e.path().stem().string(), e.path().string());
+  }
+  if (ec) throw input_error(dir + ": cannot list the directory (" + ec.message() + ")");
+  return files;
+}
+
+/// The ground truth's image ids by the stem of their file names (the name prediction files are keyed by).
+[[nodiscard]] inline std::map<std::string, std::int64_t> image_ids_by_stem(const coco::ground_truth& gt) {
+  std::map<std::string, std::int64_t> out;
+  for (const auto& im : gt.images) out.emplace(stem_of(im.file_name), im.id);
+  return out;
+}
+
 /// Parses the files `paths` with parse(index, text) into out[index], on `threads` workers (0: every core),
 /// each taking the next file in turn. The result does not depend on `threads`; when files are refused, the
 /// error of the first of them in `paths` order is thrown.
@@ -232,16 +255,7 @@ yolo_sizes_of_images(const std::string& dir) {
 
 /// The *.txt files of a directory, by stem, sorted.
 [[nodiscard]] inline std::map<std::string, std::string> yolo_files(const std::string& dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw input_error(dir + ": not a directory of YOLO label files");
-  std::map<std::string, std::string> files;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (!e.is_regular_file() || e.path().extension() != ".txt") continue;
-    files.emplace(e.path().stem().string(), e.path().string());
-  }
-  if (ec) throw input_error(dir + ": cannot list the directory (" + ec.message() + ")");
-  return files;
+  return detail::files_by_stem(dir, ".txt", "YOLO label files");
 }
 
 /// Reads a YOLO ground truth (see the file comment).
@@ -396,11 +410,12 @@ struct yolo_text {
 /// Writes one text file per image stem, <stem>.txt, into `dir` (created): the label files of YOLO
 /// (yolo_text::files) and KITTI (kitti_text_of). A class list or size table goes where the caller wants it,
 /// not among the label files, where it would read as labels.
-inline void write_label_files(const std::string& dir, const std::map<std::string, std::string>& files) {
+inline void write_label_files(const std::string& dir, const std::map<std::string, std::string>& files,
+                              const char* ext = ".txt") {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw input_error(dir + ": cannot create the directory (" + ec.message() + ")");
-  for (const auto& [stem, text] : files) detail::write_text_file(dir + "/" + stem + ".txt", text);
+  for (const auto& [stem, text] : files) detail::write_text_file(dir + "/" + stem + ext, text);
 }
 
 }  // namespace stratum::io

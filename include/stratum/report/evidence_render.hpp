@@ -10,32 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "../detail/markup.hpp"
 #include "evidence_doc.hpp"
 
 namespace stratum::report::evidence_detail {
 
 [[nodiscard]] inline std::string html_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return stratum::detail::markup_escaped(s);
 }
 
 [[nodiscard]] inline std::string md_escape(const std::string& s) {
