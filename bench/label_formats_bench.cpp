@@ -1,12 +1,13 @@
 // Reading is not the bottleneck: the same ground truth and detections read from COCO JSON, from BDD100K /
-// Scalabel JSON and from YOLO text folders (one file per image, plus the class list and size table). The data
+// Scalabel JSON, from YOLO text folders (one file per image, plus the class list and size table) and from
+// Pascal VOC XML files with VOC's per-class results files. The data
 // set is the files named by STRATUM_BENCH_GT / STRATUM_BENCH_DT (bench/run_label_formats.sh passes the COCO
 // val2017-sized synthetic set: 5,000 images, ~43k boxes, ~267k detections) or the `large` conformance case;
 // it is written once in each format into a scratch folder, with what YOLO cannot hold left out of all three
 // (crowd regions; detections whose centre or size falls outside their image), so every reader reads the
 // same boxes. Compare the times within one run: the YOLO and Scalabel readers are to take at most twice the
-// COCO reader's. The YOLO reader reads its files on every core (threads/0) or on one (threads/1); the JSON
-// readers use one.
+// COCO reader's. The YOLO and VOC readers read their files on every core (threads/0) or on one (threads/1);
+// the JSON readers use one.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -16,6 +17,7 @@
 
 #include <stratum/io/coco_json.hpp>
 #include <stratum/io/scalabel.hpp>
+#include <stratum/io/voc.hpp>
 #include <stratum/io/yolo.hpp>
 
 using namespace stratum;
@@ -80,6 +82,9 @@ struct files {
     io::write_label_files((dir / "predictions").string(), io::yolo_text_of(gt, &dt).files);
     io::detail::write_text_file((dir / "classes.txt").string(), labels.classes);
     io::detail::write_text_file((dir / "sizes.csv").string(), labels.sizes);
+    io::write_label_files((dir / "voc" / "Annotations").string(), io::voc_xml_of(gt), ".xml");
+    io::write_label_files((dir / "voc_results").string(), io::voc_results_text_of(gt, dt));
+    io::detail::write_text_file((dir / "voc_classes.txt").string(), labels.classes);
   }
   ~files() {
     std::error_code ec;
@@ -136,6 +141,22 @@ void BM_read_yolo(benchmark::State& st) {
   count(st, b, d);
 }
 BENCHMARK(BM_read_yolo)->ArgName("threads")->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_read_voc(benchmark::State& st) {
+  const auto& f = data();
+  std::size_t b = 0, d = 0;
+  io::voc_source src;
+  src.annotations = f.at("voc");
+  src.classes = f.at("voc_classes.txt");
+  src.threads = static_cast<unsigned>(st.range(0));  // 0: every core
+  for (auto _ : st) {
+    const auto gt = io::load_voc_ground_truth(src);
+    const auto dt = io::load_voc_results(f.at("voc_results"), gt, src.threads);
+    b = gt.size(), d = dt.size();
+  }
+  count(st, b, d);
+}
+BENCHMARK(BM_read_voc)->ArgName("threads")->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

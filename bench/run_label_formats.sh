@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reading speed of the label formats at COCO val2017 scale (bench/label_formats_bench.cpp): the synthetic
 # COCO-val set (stratum_synth --coco-val: 5,000 images, ~43k boxes, ~267k detections) written as COCO JSON,
-# Scalabel JSON and YOLO folders, and each read back. Compare the times within one run.
+# Scalabel JSON, YOLO folders and Pascal VOC folders, and each read back. Compare the times within one run.
 #   bench/run_label_formats.sh [benchmark options, e.g. --benchmark_repetitions=5]
 set -euo pipefail
 cd "$(dirname "$0")/.."
