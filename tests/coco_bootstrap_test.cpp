@@ -84,7 +84,7 @@ std::pair<coco::ground_truth, coco::detection_set> subset(const coco::ground_tru
   for (std::size_t i = 0; i < gt.size(); ++i)
     if (in(gt.image_id[i]))
       out.add(gt.id[i], gt.image_id[i], gt.category_id[i], gt.x[i], gt.y[i], gt.w[i], gt.h[i], gt.area[i],
-              gt.crowd[i]);
+              gt.crowd[i], gt.flags[i]);
   coco::detection_set od;
   for (std::size_t i = 0; i < dt.size(); ++i)
     if (in(dt.image_id[i]))

@@ -36,7 +36,7 @@ std::pair<stratum::coco::ground_truth, stratum::coco::detection_set> resample(
     const auto r = static_cast<std::int64_t>(pos.find(gt.image_id[i]));
     for (std::uint32_t c = 0; c < weight(gt.image_id[i]); ++c)
       out.add(ann_id++, r * 32 + c, gt.category_id[i], gt.x[i], gt.y[i], gt.w[i], gt.h[i], gt.area[i],
-              gt.crowd[i]);
+              gt.crowd[i], gt.flags[i]);
   }
   coco::detection_set od;
   for (std::size_t i = 0; i < dt.size(); ++i) {

@@ -25,7 +25,9 @@ inline constexpr unsigned char truncated = 4;
 inline constexpr unsigned char all = 7;
 }  // namespace gt_flag
 
-/// Ground truths of one frame, structure of arrays, in input order. `flags` holds gt_flag bits.
+/// Ground truths of one frame, structure of arrays, in input order. `flags` holds gt_flag bits, one entry per
+/// ground truth like every other column (add() keeps them in step; the evaluators refuse a frame whose
+/// columns differ in length).
 struct frame_gts {
   std::vector<std::int64_t> id, category_id;
   std::vector<double> x, y, w, h, area;
