@@ -212,6 +212,28 @@ def main():
         sys.exit(f"FAIL: convert --to coco note: {r.stderr.strip()!r}")
     print("refusals: malformed XML, --image-set / --kitti-difficulty / --format voc misplaced; --to coco says "
           "what becomes of difficult objects")
+
+    # 4. a baseline records what was read: a VOC root's Annotations/ (its hash changes with a label) and the set
+    def inputs_of():
+        out = os.path.join(work, "base.stratum")
+        run([stratum, "baseline", "freeze", root, sub_res, "--image-set", image_set, *voc_args,
+             "--attributes-missing", "skip", "-o", out, "--no-timestamp"])
+        show = run([stratum, "baseline", "show", out]).stdout
+        return [line.split() for line in show.splitlines() if line.strip().startswith("input ")]
+    before = inputs_of()
+    gt_line = next(x for x in before if x[1:3] == ["ground", "truth"])
+    size = sum(os.path.getsize(os.path.join(ann_dir, n)) for n in os.listdir(ann_dir))
+    if gt_line[4] != str(size):
+        sys.exit(f"FAIL: the ground truth's recorded size {gt_line[4]} is not that of Annotations/ ({size})")
+    if not any(x[1:3] == ["image", "set"] for x in before):
+        sys.exit(f"FAIL: the image set is not among the recorded inputs: {before}")
+    xml = os.path.join(ann_dir, subset[0] + ".xml")
+    with open(xml, "a") as f:
+        f.write("<!-- edited -->\n")
+    after = next(x for x in inputs_of() if x[1:3] == ["ground", "truth"])
+    if after[-1] == gt_line[-1]:
+        sys.exit("FAIL: editing a VOC label file left the recorded ground-truth hash unchanged")
+    print("baseline inputs: a VOC root's Annotations/ hashed (an edited label changes it), the image set recorded")
     print("OK")
 
 

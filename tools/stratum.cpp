@@ -1221,10 +1221,11 @@ std::vector<std::byte> read_bytes(const std::string& path) {
 }
 
 baseline::input_file input_of(const std::string& role, const std::string& path) {
-  if (is_directory(path)) {  // YOLO files: the SHA-256 of the listing "name NUL sha256-hex LF", names sorted
+  if (is_directory(path)) {  // label files: the SHA-256 of the listing "name NUL sha256-hex LF", names sorted
     std::map<std::string, std::string> files;
     std::uint64_t size = 0;
-    for (const auto& e : std::filesystem::directory_iterator(path))
+    // the folder whose files are read: a VOC root's Annotations/, else the folder itself
+    for (const auto& e : std::filesystem::directory_iterator(io::voc_annotation_dir(path)))
       if (e.is_regular_file()) {
         files[e.path().filename().string()] = detail::sha256::hex(detail::sha256_of_file(e.path().string()));
         size += static_cast<std::uint64_t>(e.file_size());
@@ -1308,6 +1309,7 @@ int cmd_baseline_freeze(const std::vector<std::string>& args) {
     if (!o.attrs.classes_file.empty()) inputs.push_back(input_of("classes", o.attrs.classes_file));
     if (!o.attrs.sizes_file.empty()) inputs.push_back(input_of("image sizes", o.attrs.sizes_file));
     if (!o.attrs.images_dir.empty()) inputs.push_back(input_of("images", o.attrs.images_dir));
+    if (!o.attrs.image_set.empty()) inputs.push_back(input_of("image set", o.attrs.image_set));
     const auto [gt, dt] = load_inputs(o.positional[0], o.positional[1], o.attrs);
     au.emplace(gt.categories, o.p);
     coco::for_each_coco_frame(gt, dt, [&](const coco::frame& f) { au->add(f); });
@@ -1736,6 +1738,7 @@ int cmd_report(const std::vector<std::string>& args, const std::string& command_
   if (!run.o.attrs.classes_file.empty()) in.inputs.push_back(input_of("classes", run.o.attrs.classes_file));
   if (!run.o.attrs.sizes_file.empty()) in.inputs.push_back(input_of("image sizes", run.o.attrs.sizes_file));
   if (!run.o.attrs.images_dir.empty()) in.inputs.push_back(input_of("images", run.o.attrs.images_dir));
+  if (!run.o.attrs.image_set.empty()) in.inputs.push_back(input_of("image set", run.o.attrs.image_set));
   in.criteria_file = input_of("criteria", criteria_path);
   in.command_line = command_line;
   std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
