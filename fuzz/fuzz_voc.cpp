@@ -75,9 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& o : a.objects) {
     const auto b = stratum::io::detail::voc_box(o.xmin, o.ymin, o.xmax, o.ymax);
     if (!(b.w >= 0 && b.h >= 0)) __builtin_trap();
-    const unsigned char fl = (o.difficult ? stratum::gt_flag::ignored | stratum::gt_flag::difficult : 0) |
-                             (o.truncated ? stratum::gt_flag::truncated : 0);
-    gt.add(++id, 1, static_cast<std::int64_t>(o.cls + 1), b.x, b.y, b.w, b.h, b.w * b.h, false, fl);
+    gt.add(++id, 1, static_cast<std::int64_t>(o.cls + 1), b.x, b.y, b.w, b.h, b.w * b.h, false, o.flags());
   }
   std::map<std::string, std::string> files;
   try {

@@ -278,8 +278,7 @@ struct kitti_source {
   std::map<std::string, std::string> files;
   std::map<std::int64_t, std::string> stem_of_image;
   for (const auto& im : gt.images) {
-    const std::string path = im.file_name.empty() ? std::to_string(im.id) : im.file_name;
-    const std::string stem = detail::stem_of(path.substr(path.find_last_of("/\\") + 1));
+    const std::string stem = detail::stem_of(detail::output_name_of(im));
     if (stem.empty() || !files.emplace(stem, std::string()).second)
       throw input_error("KITTI output: image " + std::to_string(im.id) + ": its stem '" + stem +
                         "' is empty or another image's");

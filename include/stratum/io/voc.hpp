@@ -70,6 +70,12 @@ struct voc_object {
   std::size_t cls = 0;
   double xmin = 0, ymin = 0, xmax = 0, ymax = 0;
   bool difficult = false, truncated = false;
+
+  /// The gt_flag bits: difficult objects ignored (VOC's rule), truncated ones flagged.
+  [[nodiscard]] unsigned char flags() const noexcept {
+    return static_cast<unsigned char>((difficult ? gt_flag::ignored | gt_flag::difficult : 0) |
+                                      (truncated ? gt_flag::truncated : 0));
+  }
 };
 
 /// One VOC file, parsed and checked.
@@ -368,9 +374,8 @@ struct voc_source {
     ++r.files;
     for (const auto& o : a.objects) {
       const auto b = detail::voc_box(o.xmin, o.ymin, o.xmax, o.ymax);
-      const unsigned char flags =
-          (o.difficult ? gt_flag::ignored | gt_flag::difficult : 0) | (o.truncated ? gt_flag::truncated : 0);
-      gt.add(++ann, im.id, static_cast<std::int64_t>(o.cls + 1), b.x, b.y, b.w, b.h, b.w * b.h, false, flags);
+      gt.add(++ann, im.id, static_cast<std::int64_t>(o.cls + 1), b.x, b.y, b.w, b.h, b.w * b.h, false,
+             o.flags());
       ++r.objects;
       r.difficult += o.difficult;
       r.truncated += o.truncated;
@@ -462,8 +467,7 @@ struct voc_source {
   std::map<std::int64_t, std::string*> file_of;
   std::map<std::string, std::string> files;
   for (const auto& im : gt.images) {
-    const std::string path = im.file_name.empty() ? std::to_string(im.id) : im.file_name;
-    const std::string base = path.substr(path.find_last_of("/\\") + 1);
+    const std::string base = detail::output_name_of(im);
     const std::string stem = detail::stem_of(base);
     const auto [it, fresh] = files.emplace(stem, std::string());
     if (stem.empty() || !fresh)
@@ -515,8 +519,7 @@ struct voc_source {
     files.emplace("comp4_det_test_" + c.name, std::string());
   }
   for (const auto& im : gt.images) {
-    const std::string path = im.file_name.empty() ? std::to_string(im.id) : im.file_name;
-    stem.emplace(im.id, detail::stem_of(path.substr(path.find_last_of("/\\") + 1)));
+    stem.emplace(im.id, detail::stem_of(detail::output_name_of(im)));
   }
   using stratum::detail::json_number;
   for (std::size_t r = 0; r < dt.size(); ++r) {

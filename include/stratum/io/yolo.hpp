@@ -105,6 +105,13 @@ inline void read_file_into(const std::string& path, std::string& buf) {
   return files;
 }
 
+/// The name an image's label file takes in a writer's output folder: its file name without the folder part
+/// (a folder of files has no folders), or its id when it has no file name.
+[[nodiscard]] inline std::string output_name_of(const coco::image_info& im) {
+  const std::string path = im.file_name.empty() ? std::to_string(im.id) : im.file_name;
+  return path.substr(path.find_last_of("/\\") + 1);
+}
+
 /// The ground truth's image ids by the stem of their file names (the name prediction files are keyed by).
 [[nodiscard]] inline std::map<std::string, std::int64_t> image_ids_by_stem(const coco::ground_truth& gt) {
   std::map<std::string, std::int64_t> out;
@@ -365,11 +372,10 @@ struct yolo_text {
   out.sizes = "file_name,width,height\n";
   std::map<std::int64_t, std::pair<std::string, const coco::image_info*>> by_id;
   for (const auto& im : gt.images) {
-    const std::string path = im.file_name.empty() ? std::to_string(im.id) : im.file_name;
-    const std::string name = path.substr(path.find_last_of("/\\") + 1);  // a folder of files has no folders
+    const std::string name = detail::output_name_of(im);
     const std::string stem = detail::stem_of(name);
     if (stem.empty())
-      throw input_error("YOLO output: image " + std::to_string(im.id) + ": the file name '" + path +
+      throw input_error("YOLO output: image " + std::to_string(im.id) + ": the file name '" + im.file_name +
                         "' has no stem");
     if (!(im.width > 0 && im.height > 0))
       throw input_error("YOLO output: image " + std::to_string(im.id) +
